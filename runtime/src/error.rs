@@ -1,0 +1,242 @@
+//! The errors of calls, casts, starts and registry lookups.
+//!
+//! Each is an enum whose `Display` says what happened and, where there is one, what to do.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{ExitReason, GenServer, ServerRef};
+
+/// Why a [`call`](crate::ServerRef::call) (or a ping) returned no reply.
+///
+/// A call never hangs past its timeout and never panics the caller.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum CallError {
+    /// No reply within the timeout. The server is still running; its late reply is discarded.
+    Timeout(Duration),
+    /// No server was running to take the call (for a name-bound reference: none was registered
+    /// under the name within the call's timeout).
+    NotRunning {
+        /// The server's name, when it has one.
+        name: Option<Arc<str>>,
+    },
+    /// The server exited after the call was sent and before it replied.
+    Exited(ExitReason),
+    /// A server called itself, which could only deadlock.
+    CallingSelf,
+    /// A name-bound reference found a server of another type under its name.
+    WrongType {
+        /// The name looked up.
+        name: Arc<str>,
+        /// The type the reference expects.
+        expected: &'static str,
+        /// The type registered under the name.
+        registered: &'static str,
+    },
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::Timeout(d) => write!(
+                f,
+                "the server did not reply within {d:?}; it is still running (raise the timeout \
+                 with `call_timeout` if it is busy)"
+            ),
+            CallError::NotRunning { name: Some(name) } => {
+                write!(f, "server `{name}` is not running")
+            }
+            CallError::NotRunning { name: None } => f.write_str("the server is not running"),
+            CallError::Exited(reason) => {
+                write!(f, "the server exited before replying ({reason})")
+            }
+            CallError::CallingSelf => f.write_str(
+                "a server called itself, which would deadlock; handle the request directly or \
+                 cast to yourself instead",
+            ),
+            CallError::WrongType {
+                name,
+                expected,
+                registered,
+            } => write!(
+                f,
+                "`{name}` is registered as a `{registered}` server, not as the `{expected}` \
+                 this reference expects"
+            ),
+        }
+    }
+}
+
+impl StdError for CallError {}
+
+/// Why a [`cast`](crate::ServerRef::cast) was not delivered. The message comes back.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CastError<T> {
+    /// No server is running to take the message.
+    NotRunning(T),
+    /// The server's bounded mailbox is full; the message was not queued. Use
+    /// [`cast_wait`](crate::ServerRef::cast_wait) to wait for room instead.
+    Full(T),
+}
+
+impl<T> CastError<T> {
+    /// The message that was not delivered.
+    pub fn into_inner(self) -> T {
+        match self {
+            CastError::NotRunning(t) | CastError::Full(t) => t,
+        }
+    }
+}
+
+impl<T> fmt::Debug for CastError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CastError::NotRunning(_) => f.write_str("NotRunning(..)"),
+            CastError::Full(_) => f.write_str("Full(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for CastError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CastError::NotRunning(_) => f.write_str("the server is not running; the message was dropped"),
+            CastError::Full(_) => f.write_str(
+                "the server's mailbox is full; the message was not queued (use `cast_wait` to wait for room)",
+            ),
+        }
+    }
+}
+
+impl<T> StdError for CastError<T> {}
+
+/// Why a gen_server did not start.
+pub enum StartError<S: GenServer> {
+    /// The name is taken by a running server of the same type, which is returned.
+    AlreadyStarted(ServerRef<S>),
+    /// The name is taken by a running server of another type.
+    NameTaken {
+        /// The name asked for.
+        name: Arc<str>,
+        /// The type of the server holding it.
+        registered: &'static str,
+    },
+    /// `init` returned an error.
+    Init(S::Error),
+    /// `init` panicked; the panic was caught.
+    InitPanicked(Arc<str>),
+    /// `init` did not finish within the start timeout; the server was killed.
+    InitTimeout(Duration),
+    /// `init` asked the server to stop (through its context) instead of returning an error.
+    InitStopped(ExitReason),
+}
+
+impl<S: GenServer> StartError<S> {
+    /// The failure as an exit reason, for supervisors and logs: `init`'s own error is kept as
+    /// the [`ExitReason::Error`] source; the other cases carry this error's message.
+    pub fn into_exit_reason(self) -> ExitReason {
+        match self {
+            StartError::Init(e) => ExitReason::error(e),
+            StartError::InitStopped(reason) => reason,
+            other => ExitReason::error(other.to_string()),
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Display for StartError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ty = std::any::type_name::<S>();
+        match self {
+            StartError::AlreadyStarted(existing) => write!(
+                f,
+                "a `{ty}` server is already registered under `{}`; use the returned reference \
+                 or pick another name",
+                existing.name().unwrap_or("?")
+            ),
+            StartError::NameTaken { name, registered } => write!(
+                f,
+                "the name `{name}` is taken by a running `{registered}` server; pick another name"
+            ),
+            StartError::Init(e) => write!(f, "`{ty}` failed to init: {e}"),
+            StartError::InitPanicked(msg) => write!(f, "`{ty}` panicked in init: {msg}"),
+            StartError::InitTimeout(d) => write!(
+                f,
+                "`{ty}` did not finish init within {d:?} and was killed; raise the start \
+                 timeout or move slow work to handle_continue"
+            ),
+            StartError::InitStopped(reason) => {
+                write!(f, "`{ty}` stopped during init: {reason}")
+            }
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for StartError<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::AlreadyStarted(r) => f.debug_tuple("AlreadyStarted").field(r).finish(),
+            StartError::NameTaken { name, registered } => f
+                .debug_struct("NameTaken")
+                .field("name", name)
+                .field("registered", registered)
+                .finish(),
+            StartError::Init(e) => f.debug_tuple("Init").field(&e.to_string()).finish(),
+            StartError::InitPanicked(m) => f.debug_tuple("InitPanicked").field(m).finish(),
+            StartError::InitTimeout(d) => f.debug_tuple("InitTimeout").field(d).finish(),
+            StartError::InitStopped(r) => f.debug_tuple("InitStopped").field(r).finish(),
+        }
+    }
+}
+
+impl<S: GenServer> StdError for StartError<S> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            StartError::Init(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why a typed registry lookup found no server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LookupError {
+    /// No running server is registered under the name.
+    NotFound {
+        /// The name looked up.
+        name: Arc<str>,
+    },
+    /// A running server of another type is registered under the name.
+    WrongType {
+        /// The name looked up.
+        name: Arc<str>,
+        /// The type asked for.
+        expected: &'static str,
+        /// The type registered.
+        registered: &'static str,
+    },
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupError::NotFound { name } => {
+                write!(f, "no running server is registered under `{name}`")
+            }
+            LookupError::WrongType {
+                name,
+                expected,
+                registered,
+            } => write!(
+                f,
+                "`{name}` is registered as a `{registered}` server, not as a `{expected}`"
+            ),
+        }
+    }
+}
+
+impl StdError for LookupError {}

@@ -1,0 +1,204 @@
+//! Exit reasons: how a server, a task or a supervisor ended.
+//!
+//! Every process the runtime runs ends with exactly one [`ExitReason`]. Supervisors read it to
+//! decide whether to restart (OTP's restart table), callers receive it when a server dies before
+//! replying, and monitors ([`ServerRef::wait_exit`](crate::ServerRef::wait_exit)) see it once.
+
+use std::any::Any;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a process ended.
+///
+/// The variants follow Erlang/OTP: `Normal` and `Shutdown` are orderly, everything else is
+/// abnormal and is logged as an error. [`ExitReason::NoRestart`] is the explicit "do not restart
+/// me" exit that no restart type overrides.
+///
+/// ```
+/// use perennial_runtime::ExitReason;
+///
+/// let reason = ExitReason::error(std::io::Error::other("disk full"));
+/// assert!(reason.is_abnormal());
+/// assert_eq!(reason.to_string(), "error: disk full");
+/// assert!(ExitReason::Shutdown.is_normal());
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ExitReason {
+    /// The process finished its work and stopped on its own.
+    Normal,
+    /// The process was stopped on request (by its supervisor or by a `stop` call).
+    Shutdown,
+    /// The process was aborted without running its `terminate` hook.
+    Killed,
+    /// The process returned or stopped with an error.
+    Error(Arc<dyn StdError + Send + Sync>),
+    /// A callback panicked; the payload's message is kept. The panic was caught by the runtime.
+    Panic(Arc<str>),
+    /// The process asked never to be restarted, whatever its restart type.
+    NoRestart,
+    /// A supervisor exceeded its restart intensity and gave up.
+    Escalated(Arc<Escalation>),
+}
+
+impl ExitReason {
+    /// Wraps an error as an [`ExitReason::Error`].
+    pub fn error(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        ExitReason::Error(Arc::from(error.into()))
+    }
+
+    /// Builds an [`ExitReason::Panic`] from a caught panic payload.
+    pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
+        ExitReason::Panic(panic_message(payload.as_ref()).into())
+    }
+
+    /// `true` for the orderly exits `Normal`, `Shutdown` and `NoRestart`: a transient child that
+    /// ends this way is not restarted, and the runtime does not log it as an error.
+    pub fn is_normal(&self) -> bool {
+        matches!(
+            self,
+            ExitReason::Normal | ExitReason::Shutdown | ExitReason::NoRestart
+        )
+    }
+
+    /// `true` for every exit that is not [`is_normal`](Self::is_normal).
+    pub fn is_abnormal(&self) -> bool {
+        !self.is_normal()
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("normal"),
+            ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::Killed => f.write_str("killed"),
+            ExitReason::Error(e) => write!(f, "error: {e}"),
+            ExitReason::Panic(msg) => write!(f, "panicked: {msg}"),
+            ExitReason::NoRestart => f.write_str("stopped and asked not to be restarted"),
+            ExitReason::Escalated(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl PartialEq for ExitReason {
+    /// Reasons compare by kind and message: two `Error`s are equal when their messages are.
+    fn eq(&self, other: &Self) -> bool {
+        use ExitReason::*;
+        match (self, other) {
+            (Normal, Normal) | (Shutdown, Shutdown) | (Killed, Killed) | (NoRestart, NoRestart) => {
+                true
+            }
+            (Error(a), Error(b)) => a.to_string() == b.to_string(),
+            (Panic(a), Panic(b)) => a == b,
+            (Escalated(a), Escalated(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// Why a supervisor gave up: it saw more than `max_restarts` restarts within `within`.
+///
+/// Its parent treats the supervisor's exit as an abnormal exit of that child; at the root it ends
+/// the tree. [`causes`](Self::causes) walks the chain down to the first failure.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Escalation {
+    /// The supervisor that gave up.
+    pub supervisor: Arc<str>,
+    /// The child whose exit was one restart too many.
+    pub child: Arc<str>,
+    /// That child's exit reason (itself an escalation when a nested supervisor gave up first).
+    pub cause: ExitReason,
+    /// The supervisor's `max_restarts`.
+    pub max_restarts: u32,
+    /// The supervisor's restart window.
+    pub within: Duration,
+}
+
+impl Escalation {
+    /// The chain of causes from this escalation down: `(supervisor or child name, reason)`,
+    /// outermost first, ending at the failure that started it.
+    pub fn causes(&self) -> Vec<(Arc<str>, ExitReason)> {
+        let mut out = Vec::new();
+        let mut current = self;
+        loop {
+            out.push((current.child.clone(), current.cause.clone()));
+            match &current.cause {
+                ExitReason::Escalated(inner) => current = inner,
+                _ => return out,
+            }
+        }
+    }
+}
+
+impl fmt::Display for Escalation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "supervisor `{}` reached its restart intensity ({} restarts within {:?}); \
+             last failure: child `{}`: {}",
+            self.supervisor, self.max_restarts, self.within, self.child, self.cause
+        )
+    }
+}
+
+/// The message of a caught panic payload (`&str` or `String`), or a placeholder.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "<a panic payload that is not a string>"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_and_abnormal_follow_otp() {
+        assert!(ExitReason::Normal.is_normal());
+        assert!(ExitReason::Shutdown.is_normal());
+        assert!(ExitReason::NoRestart.is_normal());
+        assert!(ExitReason::Killed.is_abnormal());
+        assert!(ExitReason::Panic("x".into()).is_abnormal());
+        assert!(ExitReason::error("boom").is_abnormal());
+    }
+
+    #[test]
+    fn panic_payloads_keep_their_message() {
+        let p: Box<dyn Any + Send> = Box::new("static str");
+        assert_eq!(ExitReason::from_panic(p), ExitReason::Panic("static str".into()));
+        let p: Box<dyn Any + Send> = Box::new(String::from("owned"));
+        assert_eq!(ExitReason::from_panic(p).to_string(), "panicked: owned");
+        let p: Box<dyn Any + Send> = Box::new(42u8);
+        assert!(ExitReason::from_panic(p).to_string().contains("not a string"));
+    }
+
+    #[test]
+    fn escalation_chain_lists_causes_outermost_first() {
+        let inner = Escalation {
+            supervisor: "db".into(),
+            child: "writer".into(),
+            cause: ExitReason::Panic("disk".into()),
+            max_restarts: 3,
+            within: Duration::from_secs(5),
+        };
+        let outer = Escalation {
+            supervisor: "app".into(),
+            child: "db".into(),
+            cause: ExitReason::Escalated(Arc::new(inner)),
+            max_restarts: 1,
+            within: Duration::from_secs(1),
+        };
+        let causes: Vec<_> = outer.causes().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(causes, vec![Arc::from("db"), Arc::from("writer")]);
+        let text = outer.to_string();
+        assert!(text.contains("supervisor `app`"), "{text}");
+        assert!(text.contains("child `writer`: panicked: disk"), "{text}");
+    }
+}

@@ -1,0 +1,483 @@
+//! The gen_server: a task that owns a state and handles calls, casts and infos one at a time.
+//!
+//! Implement [`GenServer`] for your state (by hand, or with `#[gen_server]` from the `perennial`
+//! crate), start it with [`GenServer::start`] or a [`ServerBuilder`], and talk to it through the
+//! [`ServerRef`] you get back.
+//!
+//! # The life of a server
+//!
+//! 1. `init` runs inside the new task; `start` returns once it has finished. A name is registered
+//!    *before* `init` runs, so a taken name fails the start without running `init`.
+//! 2. The server takes messages in the order they were sent. After each, any `handle_continue`
+//!    requested through the [`Context`] runs before the next message.
+//! 3. It stops when a handler calls [`Context::stop`], when someone asks it to
+//!    ([`ServerRef::stop`]), or when a callback panics. `terminate` then runs with the reason,
+//!    the state is dropped, the name is unregistered, and every caller still waiting is answered
+//!    with the exit reason.
+//! 4. A kill ([`ServerRef::kill`]) aborts the task at its next await point: `terminate` does
+//!    not run, the rest of step 3 does, with [`ExitReason::Killed`].
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::mailbox::{self, Envelope, ReplyTx, Rx};
+use crate::process::{Process, catch_unwind};
+use crate::registry::{RegisterError, Registry};
+use crate::{ExitReason, ServerRef, StartError};
+
+/// A server: a state plus the callbacks that handle its messages.
+///
+/// All handlers take `&mut self` and a [`Context`], and run one at a time inside the server's
+/// own task. A panic in any of them is caught and becomes the server's [`ExitReason::Panic`].
+///
+/// ```
+/// use std::convert::Infallible;
+/// use perennial_runtime::{Context, GenServer};
+///
+/// struct Counter(i64);
+///
+/// enum Call { Get, Add(i64) }
+///
+/// impl GenServer for Counter {
+///     type Args = i64;
+///     type Call = Call;
+///     type Reply = i64;
+///     type Cast = ();
+///     type Info = Infallible;
+///     type Continue = Infallible;
+///     type Error = Infallible;
+///
+///     async fn init(start: i64, _ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+///         Ok(Counter(start))
+///     }
+///
+///     async fn handle_call(&mut self, call: Call, _ctx: &mut Context<Self>) -> i64 {
+///         match call {
+///             Call::Get => self.0,
+///             Call::Add(n) => { self.0 += n; self.0 }
+///         }
+///     }
+///
+///     async fn handle_cast(&mut self, _reset: (), _ctx: &mut Context<Self>) {
+///         self.0 = 0;
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(40).await?;
+/// assert_eq!(counter.call(Call::Add(2)).await?, 42);
+/// counter.cast(())?;
+/// assert_eq!(counter.call(Call::Get).await?, 0);
+/// # Ok(())
+/// # }
+/// ```
+pub trait GenServer: Sized + Send + 'static {
+    /// What `init` takes.
+    type Args: Send + 'static;
+    /// The requests that expect a reply.
+    type Call: Send + 'static;
+    /// The replies to calls.
+    type Reply: Send + 'static;
+    /// The fire-and-forget requests.
+    type Cast: Send + 'static;
+    /// Other messages (timers, notifications), sent with [`ServerRef::info`].
+    type Info: Send + 'static;
+    /// Deferred work requested with [`Context::continue_with`].
+    type Continue: Send + 'static;
+    /// Why `init` can fail. Use [`std::convert::Infallible`] when it cannot.
+    type Error: std::error::Error + Send + Sync + 'static;
+
+    /// Builds the state. Runs inside the server's task; the start waits for it.
+    fn init(
+        args: Self::Args,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Result<Self, Self::Error>> + Send;
+
+    /// Answers a call.
+    fn handle_call(
+        &mut self,
+        call: Self::Call,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = Self::Reply> + Send;
+
+    /// Handles a cast. The default ignores it.
+    fn handle_cast(
+        &mut self,
+        cast: Self::Cast,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (cast, ctx);
+        async {}
+    }
+
+    /// Handles an info message. The default ignores it.
+    fn handle_info(
+        &mut self,
+        info: Self::Info,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (info, ctx);
+        async {}
+    }
+
+    /// Runs work requested with [`Context::continue_with`], before the next message.
+    /// The default ignores it.
+    fn handle_continue(
+        &mut self,
+        cont: Self::Continue,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (cont, ctx);
+        async {}
+    }
+
+    /// Runs once on an orderly stop (including after a caught panic), not on a kill.
+    /// A panic here is caught and becomes the exit reason.
+    fn terminate(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
+        let _ = reason;
+        async {}
+    }
+
+    /// Starts the server with default options: unnamed, unbounded mailbox, no start timeout.
+    fn start(
+        args: Self::Args,
+    ) -> impl Future<Output = Result<ServerRef<Self>, StartError<Self>>> + Send {
+        ServerBuilder::new().start(args)
+    }
+
+    /// A builder to start the server with a name, a registry, a bounded mailbox or a start
+    /// timeout.
+    fn builder() -> ServerBuilder<Self> {
+        ServerBuilder::new()
+    }
+}
+
+/// What a handler can do besides returning: stop the server, schedule a continue, reach itself.
+pub struct Context<S: GenServer> {
+    myself: ServerRef<S>,
+    stop: Option<ExitReason>,
+    cont: Option<S::Continue>,
+}
+
+impl<S: GenServer> Context<S> {
+    /// A reference to this server, for handing out or casting to itself.
+    ///
+    /// Calling yourself through it returns [`CallError::CallingSelf`](crate::CallError) rather
+    /// than deadlocking.
+    pub fn myself(&self) -> &ServerRef<S> {
+        &self.myself
+    }
+
+    /// The server's name, if it has one.
+    pub fn name(&self) -> Option<&str> {
+        self.myself.name()
+    }
+
+    /// Stops the server with `reason` once the current handler returns. A call being handled is
+    /// still answered with the handler's reply. The last request wins.
+    pub fn stop(&mut self, reason: ExitReason) {
+        self.stop = Some(reason);
+    }
+
+    /// Runs `handle_continue(cont)` after the current handler (or `init`) returns, before any
+    /// other message. A continue may request the next one, so they chain. A second request in
+    /// the same handler replaces the first.
+    pub fn continue_with(&mut self, cont: S::Continue) {
+        self.cont = Some(cont);
+    }
+}
+
+/// Starts a gen_server with options. Get one from [`GenServer::builder`].
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Echo;
+/// # impl GenServer for Echo {
+/// #     type Args = (); type Call = String; type Reply = String; type Cast = Infallible;
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Echo) }
+/// #     async fn handle_call(&mut self, s: String, _: &mut Context<Self>) -> String { s }
+/// # }
+/// use std::time::Duration;
+/// use perennial_runtime::Registry;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::new();
+/// let echo = Echo::builder()
+///     .register(&registry, "echo")
+///     .init_timeout(Duration::from_secs(1))
+///     .start(())
+///     .await?;
+/// let found = registry.lookup::<Echo>("echo")?;
+/// assert_eq!(found, echo);
+/// # Ok(())
+/// # }
+/// ```
+pub struct ServerBuilder<S: GenServer> {
+    name: Option<Arc<str>>,
+    registry: Option<Registry>,
+    capacity: Option<NonZeroUsize>,
+    init_timeout: Option<Duration>,
+    _server: PhantomData<fn() -> S>,
+}
+
+impl<S: GenServer> Default for ServerBuilder<S> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<S: GenServer> ServerBuilder<S> {
+    /// Default options: unnamed, unbounded mailbox, no start timeout.
+    pub fn new() -> Self {
+        ServerBuilder {
+            name: None,
+            registry: None,
+            capacity: None,
+            init_timeout: None,
+            _server: PhantomData,
+        }
+    }
+
+    /// Names the server for logs and errors, without registering it anywhere.
+    pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Registers the server in `registry` under `name` while it runs. If the name is taken by a
+    /// running server, the start fails without running `init`.
+    pub fn register(mut self, registry: &Registry, name: impl Into<Arc<str>>) -> Self {
+        self.name = Some(name.into());
+        self.registry = Some(registry.clone());
+        self
+    }
+
+    /// Bounds the mailbox to `capacity` queued messages: casts to a full mailbox fail with
+    /// [`CastError::Full`](crate::CastError::Full), calls wait for room within their timeout.
+    pub fn bounded_mailbox(mut self, capacity: NonZeroUsize) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Kills the server and fails the start with [`StartError::InitTimeout`] if `init` takes
+    /// longer than `timeout`.
+    pub fn init_timeout(mut self, timeout: Duration) -> Self {
+        self.init_timeout = Some(timeout);
+        self
+    }
+
+    /// Spawns the server on the current tokio runtime and waits for `init` to finish.
+    pub async fn start(self, args: S::Args) -> Result<ServerRef<S>, StartError<S>> {
+        let (tx, rx) = mailbox::channel::<S>(self.capacity);
+        let process = Arc::new(Process::new(self.name));
+        let server = ServerRef::new(tx, process.clone());
+
+        if let Some(registry) = &self.registry {
+            registry.register(&server).map_err(|e| match e {
+                RegisterError::AlreadyStarted(existing) => StartError::AlreadyStarted(existing),
+                RegisterError::NameTaken { name, registered } => {
+                    StartError::NameTaken { name, registered }
+                }
+            })?;
+        }
+
+        let guard = Guard {
+            rx,
+            process: process.clone(),
+            registry: self.registry.clone(),
+            in_flight: None,
+            finished: false,
+        };
+        let (started_tx, started_rx) = oneshot::channel();
+        let task = tokio::spawn(run(guard, server.clone(), args, started_tx));
+        process.set_abort(task.abort_handle());
+
+        let started = match self.init_timeout {
+            None => started_rx.await,
+            Some(limit) => match tokio::time::timeout(limit, started_rx).await {
+                Ok(started) => started,
+                Err(_) => {
+                    // Free the name now: the kill lands at the task's next await point.
+                    if let Some(registry) = &self.registry {
+                        registry.unregister(&process);
+                    }
+                    process.kill();
+                    return Err(StartError::InitTimeout(limit));
+                }
+            },
+        };
+        match started {
+            Ok(Ok(())) => Ok(server),
+            Ok(Err(e)) => Err(e),
+            // The task ended without reporting: it was killed during init.
+            Err(_) => Err(StartError::InitStopped(
+                process.exit_reason().unwrap_or(ExitReason::Killed),
+            )),
+        }
+    }
+}
+
+/// Owned by the server task. Whatever way the task ends — returning, or being dropped by an
+/// abort — the guard unregisters the name, records the exit, and answers every waiting caller.
+struct Guard<S: GenServer> {
+    rx: Rx<S>,
+    process: Arc<Process>,
+    registry: Option<Registry>,
+    in_flight: Option<ReplyTx<S::Reply>>,
+    finished: bool,
+}
+
+impl<S: GenServer> Guard<S> {
+    fn finish(&mut self, reason: ExitReason) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
+        // Unregister first, so that a lookup never returns this server once it is dead, and a
+        // restart can take the name as soon as the exit is visible.
+        if let Some(registry) = &self.registry {
+            registry.unregister(&self.process);
+        }
+        if let Some(reply) = self.in_flight.take() {
+            let _ = reply.send(Err(reason.clone()));
+        }
+        self.rx.close_and_reject(&reason);
+        log_exit(&self.process, &reason);
+        self.process.set_exit(reason);
+    }
+}
+
+impl<S: GenServer> Drop for Guard<S> {
+    fn drop(&mut self) {
+        self.finish(ExitReason::Killed);
+    }
+}
+
+fn log_exit(process: &Process, reason: &ExitReason) {
+    let name = process.name().map(|n| &**n).unwrap_or("");
+    let id = process.id();
+    if reason.is_abnormal() {
+        tracing::error!(server = name, %id, %reason, "server exited");
+    } else {
+        tracing::debug!(server = name, %id, %reason, "server exited");
+    }
+}
+
+type Started<S> = oneshot::Sender<Result<(), StartError<S>>>;
+
+async fn run<S: GenServer>(
+    mut guard: Guard<S>,
+    myself: ServerRef<S>,
+    args: S::Args,
+    started: Started<S>,
+) {
+    guard.process.set_task(tokio::task::id());
+    let mut ctx = Context {
+        myself,
+        stop: None,
+        cont: None,
+    };
+    let mut state = match catch_unwind(S::init(args, &mut ctx)).await {
+        Ok(Ok(state)) => match ctx.stop.take() {
+            None => state,
+            Some(reason) => {
+                // OTP's `{stop, Reason}` from init: no terminate, the start fails.
+                drop(state);
+                return fail_start(guard, started, StartError::InitStopped(reason.clone()), reason);
+            }
+        },
+        Ok(Err(error)) => {
+            let reason = ExitReason::error(format!("init failed: {error}"));
+            return fail_start(guard, started, StartError::Init(error), reason);
+        }
+        Err(panic) => {
+            let error = StartError::InitPanicked(panic.clone());
+            return fail_start(guard, started, error, ExitReason::Panic(panic));
+        }
+    };
+    let _ = started.send(Ok(()));
+
+    let reason = serve(&mut state, &mut ctx, &mut guard).await;
+    let reason = match catch_unwind(state.terminate(&reason)).await {
+        Ok(()) => reason,
+        Err(panic) => ExitReason::Panic(panic),
+    };
+    // Drop the state before the exit is visible, so that what it holds (a port, a file lock)
+    // is free when a restart begins.
+    drop(state);
+    guard.finish(reason);
+}
+
+fn fail_start<S: GenServer>(
+    mut guard: Guard<S>,
+    started: Started<S>,
+    error: StartError<S>,
+    reason: ExitReason,
+) {
+    guard.finish(reason);
+    let _ = started.send(Err(error));
+}
+
+/// The message loop. Returns the reason the server stops with.
+async fn serve<S: GenServer>(
+    state: &mut S,
+    ctx: &mut Context<S>,
+    guard: &mut Guard<S>,
+) -> ExitReason {
+    loop {
+        while let Some(cont) = ctx.cont.take() {
+            if let Err(panic) = catch_unwind(state.handle_continue(cont, ctx)).await {
+                return ExitReason::Panic(panic);
+            }
+            if let Some(reason) = ctx.stop.take() {
+                return reason;
+            }
+        }
+        if let Some(reason) = guard.process.take_stop_request() {
+            return reason;
+        }
+        // `ctx` holds a sender, so the mailbox never reports "all senders gone".
+        let Some(envelope) = guard.rx.recv().await else {
+            return ExitReason::Normal;
+        };
+        if let Some(reason) = guard.process.take_stop_request() {
+            envelope.reject(&reason);
+            return reason;
+        }
+        let outcome = match envelope {
+            Envelope::Call(call, reply) => {
+                guard.in_flight = Some(reply);
+                match catch_unwind(state.handle_call(call, ctx)).await {
+                    Ok(value) => {
+                        if let Some(reply) = guard.in_flight.take() {
+                            let _ = reply.send(Ok(value));
+                        }
+                        Ok(())
+                    }
+                    Err(panic) => Err(panic),
+                }
+            }
+            Envelope::Cast(cast) => catch_unwind(state.handle_cast(cast, ctx)).await,
+            Envelope::Info(info) => catch_unwind(state.handle_info(info, ctx)).await,
+            Envelope::Ping(reply) => {
+                let _ = reply.send(Ok(()));
+                Ok(())
+            }
+            Envelope::Wake => Ok(()),
+        };
+        if let Err(panic) = outcome {
+            return ExitReason::Panic(panic);
+        }
+        if let Some(reason) = ctx.stop.take() {
+            return reason;
+        }
+    }
+}

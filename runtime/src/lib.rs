@@ -1,0 +1,31 @@
+//! The runtime of [perennial](https://docs.rs/perennial): Erlang/OTP-style gen_servers on tokio,
+//! exit reasons that follow OTP, and a typed registry.
+//!
+//! Most users reach this crate through the `perennial` facade and its macros; everything here
+//! also works by hand, without macros.
+//!
+//! - [`GenServer`]: a state with `init`, `handle_call`, `handle_cast`, `handle_info`,
+//!   `handle_continue` and `terminate` callbacks, run one message at a time in its own task.
+//! - [`ServerRef`]: the typed handle to one running server: calls with a timeout (5 s by
+//!   default), casts that never block, ping, stop, kill, and a monitor of its exit.
+//! - [`ExitReason`]: how a server ended (`Normal`, `Shutdown`, `Killed`, `Error`, `Panic`, ...).
+//!   Panics in callbacks are caught and become exit reasons; they never take down the caller.
+//! - [`Registry`] and [`NamedRef`]: names bound to running servers; lookups are typed and never
+//!   return a dead server, and name-bound references keep working across restarts.
+
+#![deny(missing_docs)]
+
+mod error;
+mod exit;
+pub mod gen_server;
+mod mailbox;
+mod process;
+pub mod registry;
+mod server_ref;
+
+pub use error::{CallError, CastError, LookupError, StartError};
+pub use exit::{Escalation, ExitReason};
+pub use gen_server::{Context, GenServer, ServerBuilder};
+pub use process::ProcessId;
+pub use registry::{NamedRef, Registry};
+pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};

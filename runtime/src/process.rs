@@ -1,0 +1,149 @@
+//! The shared, untyped state of one running server: its identity, its exit, its stop request
+//! and the means to kill it. Servers, references, the registry and (later) supervisors all hold
+//! it through an `Arc`.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::panic::{AssertUnwindSafe, catch_unwind as std_catch_unwind};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::task::Poll;
+
+use tokio::sync::Notify;
+use tokio::task::{AbortHandle, Id as TaskId};
+
+use crate::ExitReason;
+use crate::exit::panic_message;
+
+/// A process's unique number, for logs and for telling incarnations apart.
+///
+/// Each started server gets a new one, so a restarted server has a different id from the one it
+/// replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessId(u64);
+
+impl fmt::Display for ProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+pub(crate) struct Process {
+    id: ProcessId,
+    name: Option<Arc<str>>,
+    exit: OnceLock<ExitReason>,
+    exited: Notify,
+    stop_requested: AtomicBool,
+    stop_reason: Mutex<Option<ExitReason>>,
+    abort: OnceLock<AbortHandle>,
+    task: OnceLock<TaskId>,
+}
+
+impl Process {
+    pub(crate) fn new(name: Option<Arc<str>>) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Process {
+            id: ProcessId(NEXT.fetch_add(1, Ordering::Relaxed)),
+            name,
+            exit: OnceLock::new(),
+            exited: Notify::new(),
+            stop_requested: AtomicBool::new(false),
+            stop_reason: Mutex::new(None),
+            abort: OnceLock::new(),
+            task: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn id(&self) -> ProcessId {
+        self.id
+    }
+
+    pub(crate) fn name(&self) -> Option<&Arc<str>> {
+        self.name.as_ref()
+    }
+
+    #[inline]
+    pub(crate) fn is_alive(&self) -> bool {
+        self.exit.get().is_none()
+    }
+
+    pub(crate) fn exit_reason(&self) -> Option<ExitReason> {
+        self.exit.get().cloned()
+    }
+
+    /// Records the exit (first one wins) and wakes every monitor.
+    pub(crate) fn set_exit(&self, reason: ExitReason) {
+        let _ = self.exit.set(reason);
+        self.exited.notify_waiters();
+    }
+
+    /// Waits until the process has exited and returns how.
+    pub(crate) async fn wait_exit(&self) -> ExitReason {
+        loop {
+            let mut notified = pin!(self.exited.notified());
+            notified.as_mut().enable();
+            if let Some(reason) = self.exit.get() {
+                return reason.clone();
+            }
+            notified.await;
+        }
+    }
+
+    /// Asks for an orderly stop. The first request's reason wins.
+    pub(crate) fn request_stop(&self, reason: ExitReason) {
+        let mut slot = self.stop_reason.lock().unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(reason);
+        }
+        self.stop_requested.store(true, Ordering::Release);
+    }
+
+    /// The pending stop request, if any; checked by the server before each message.
+    #[inline]
+    pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
+        if !self.stop_requested.load(Ordering::Acquire) {
+            return None;
+        }
+        let slot = self.stop_reason.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(slot.clone().unwrap_or(ExitReason::Shutdown))
+    }
+
+    pub(crate) fn set_abort(&self, handle: AbortHandle) {
+        let _ = self.abort.set(handle);
+    }
+
+    /// Aborts the task at its next await point; `terminate` does not run.
+    pub(crate) fn kill(&self) {
+        if let Some(handle) = self.abort.get() {
+            handle.abort();
+        }
+    }
+
+    pub(crate) fn set_task(&self, id: TaskId) {
+        let _ = self.task.set(id);
+    }
+
+    /// `true` when called from the process's own task.
+    #[inline]
+    pub(crate) fn is_current_task(&self) -> bool {
+        match (tokio::task::try_id(), self.task.get()) {
+            (Some(current), Some(mine)) => current == *mine,
+            _ => false,
+        }
+    }
+}
+
+/// Runs `fut` to completion, turning a panic in any of its polls into its message.
+pub(crate) async fn catch_unwind<F: Future>(fut: F) -> Result<F::Output, Arc<str>> {
+    let mut fut = pin!(fut);
+    poll_fn(|cx| {
+        match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(Arc::from(panic_message(payload.as_ref())))),
+        }
+    })
+    .await
+}
+

@@ -1,0 +1,424 @@
+//! The typed registry: names to running servers, and name-bound references that follow a name
+//! across restarts.
+//!
+//! A server started with [`ServerBuilder::register`](crate::ServerBuilder::register) is
+//! registered before its `init` runs and unregistered when it exits, before its exit is visible
+//! to anyone (so a supervisor's restart can take the name again). A lookup returns the running
+//! server or an error — never a server that has exited.
+//!
+//! Each name has one slot that outlives the servers registered in it. A [`NamedRef`] holds the
+//! slot, so a call through it costs a read lock on that slot, not a lookup in the map.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::time::Duration;
+
+use tokio::sync::{Notify, oneshot};
+use tokio::time::Instant;
+
+use crate::mailbox::{Envelope, TrySendError};
+use crate::process::Process;
+use crate::server_ref::reply_outcome;
+use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef};
+
+/// A set of names, each bound to at most one running server. Cheap to clone; clones share the
+/// same names.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Cache;
+/// # impl GenServer for Cache {
+/// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+/// # }
+/// use perennial_runtime::{LookupError, Registry};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::new();
+/// let cache = registry.named::<Cache>("cache"); // follows the name, whoever holds it
+/// Cache::builder().register(&registry, "cache").start(()).await?;
+/// assert_eq!(cache.call(()).await?, 7);
+///
+/// let missing = registry.lookup::<Cache>("nope").unwrap_err();
+/// assert!(matches!(missing, LookupError::NotFound { .. }));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Default)]
+pub struct Registry {
+    slots: Arc<Mutex<HashMap<Arc<str>, Arc<Slot>>>>,
+}
+
+/// One name's place in the registry.
+#[derive(Default)]
+pub(crate) struct Slot {
+    current: RwLock<Option<Entry>>,
+    registered: Notify,
+}
+
+struct Entry {
+    process: Arc<Process>,
+    /// The `ServerRef<S>` of the registered server, behind `Any` so one map holds every type.
+    server: Box<dyn Any + Send + Sync>,
+    type_name: &'static str,
+}
+
+pub(crate) enum RegisterError<S: GenServer> {
+    AlreadyStarted(ServerRef<S>),
+    NameTaken {
+        name: Arc<str>,
+        registered: &'static str,
+    },
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Slot {
+    fn read(&self) -> RwLockReadGuard<'_, Option<Entry>> {
+        self.current.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The live entry, if any.
+    fn with_live<R>(&self, f: impl FnOnce(Option<&Entry>) -> R) -> R {
+        let current = self.read();
+        f(current.as_ref().filter(|e| e.process.is_alive()))
+    }
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&self, name: &str) -> Option<Arc<Slot>> {
+        lock(&self.slots).get(name).cloned()
+    }
+
+    fn slot_or_insert(&self, name: Arc<str>) -> Arc<Slot> {
+        lock(&self.slots).entry(name).or_default().clone()
+    }
+
+    /// The running server registered under `name`, as a `ServerRef<S>`.
+    ///
+    /// Fails with [`LookupError::NotFound`] if no running server holds the name, and with
+    /// [`LookupError::WrongType`] (naming the registered type) if it is not an `S`.
+    pub fn lookup<S: GenServer>(&self, name: &str) -> Result<ServerRef<S>, LookupError> {
+        let not_found = || LookupError::NotFound { name: name.into() };
+        let slot = self.slot(name).ok_or_else(not_found)?;
+        slot.with_live(|entry| {
+            let entry = entry.ok_or_else(not_found)?;
+            entry
+                .server
+                .downcast_ref::<ServerRef<S>>()
+                .cloned()
+                .ok_or_else(|| LookupError::WrongType {
+                    name: name.into(),
+                    expected: std::any::type_name::<S>(),
+                    registered: entry.type_name,
+                })
+        })
+    }
+
+    /// A reference bound to `name` rather than to one server: each call goes to whichever `S`
+    /// is registered under the name at that moment, so it keeps working across restarts.
+    /// The name need not be registered yet.
+    pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>>) -> NamedRef<S> {
+        let name = name.into();
+        NamedRef {
+            slot: self.slot_or_insert(name.clone()),
+            name,
+            _server: PhantomData,
+        }
+    }
+
+    /// The type name of the running server registered under `name`, if any.
+    pub fn registered_type(&self, name: &str) -> Option<&'static str> {
+        self.slot(name)?.with_live(|e| e.map(|e| e.type_name))
+    }
+
+    /// The names of all running registered servers, sorted.
+    pub fn names(&self) -> Vec<Arc<str>> {
+        let slots = lock(&self.slots);
+        let mut names: Vec<_> = slots
+            .iter()
+            .filter(|(_, slot)| slot.with_live(|e| e.is_some()))
+            .map(|(name, _)| name.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Registers `server` under its name. A dead holder of the name is replaced; a live one
+    /// refuses.
+    pub(crate) fn register<S: GenServer>(
+        &self,
+        server: &ServerRef<S>,
+    ) -> Result<(), RegisterError<S>> {
+        let Some(name) = server.process.name().cloned() else {
+            return Ok(());
+        };
+        let mut slots = lock(&self.slots);
+        let slot = slots.entry(name.clone()).or_default().clone();
+        let mut current = slot.current.write().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = current.as_ref().filter(|e| e.process.is_alive()) {
+            return Err(match existing.server.downcast_ref::<ServerRef<S>>() {
+                Some(existing) => RegisterError::AlreadyStarted(existing.clone()),
+                None => RegisterError::NameTaken {
+                    name,
+                    registered: existing.type_name,
+                },
+            });
+        }
+        *current = Some(Entry {
+            process: server.process.clone(),
+            server: Box::new(server.clone()),
+            type_name: std::any::type_name::<S>(),
+        });
+        drop(current);
+        drop(slots);
+        slot.registered.notify_waiters();
+        Ok(())
+    }
+
+    /// Removes `process`'s registration, if it still holds its name. Drops the slot when no
+    /// name-bound reference uses it.
+    pub(crate) fn unregister(&self, process: &Arc<Process>) {
+        let Some(name) = process.name() else { return };
+        let mut slots = lock(&self.slots);
+        let Some(slot) = slots.get(name).cloned() else {
+            return;
+        };
+        let mut current = slot.current.write().unwrap_or_else(PoisonError::into_inner);
+        if current
+            .as_ref()
+            .is_some_and(|e| Arc::ptr_eq(&e.process, process))
+        {
+            *current = None;
+        }
+        let empty = current.is_none();
+        drop(current);
+        // The map and the local `slot` are the only holders: no NamedRef needs it.
+        if empty && Arc::strong_count(&slot) == 2 {
+            slots.remove(name);
+        }
+    }
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("names", &self.names())
+            .finish()
+    }
+}
+
+/// A reference bound to a name in a [`Registry`]: it reaches whichever `S` server is registered
+/// under the name at the time of each call, so it keeps working when a supervisor replaces the
+/// server.
+///
+/// While no server holds the name (between a crash and the restart), a call or ping **waits**
+/// for one to be registered, within the call's timeout, and then fails with
+/// [`CallError::NotRunning`]. A cast does not wait: it fails at once with
+/// [`CastError::NotRunning`]. A call sent to a server that then dies is not resent (it may have
+/// been handled): it fails with [`CallError::Exited`].
+pub struct NamedRef<S: GenServer> {
+    name: Arc<str>,
+    slot: Arc<Slot>,
+    _server: PhantomData<fn() -> S>,
+}
+
+/// What happened to an envelope offered to the current holder of a name. Every case that did
+/// not queue it gives it back.
+enum Sent<S: GenServer> {
+    Sent,
+    Absent(Envelope<S>),
+    Full(Envelope<S>, ServerRef<S>),
+    WrongType(Envelope<S>, &'static str),
+    CallingSelf(Envelope<S>),
+}
+
+impl<S: GenServer> NamedRef<S> {
+    /// The name this reference follows.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The server registered under the name right now, if one is running and is an `S`.
+    pub fn resolve(&self) -> Option<ServerRef<S>> {
+        self.slot.with_live(|e| {
+            e.and_then(|e| e.server.downcast_ref::<ServerRef<S>>())
+                .cloned()
+        })
+    }
+
+    /// Queues `envelope` with the current holder of the name, under the slot's read lock.
+    /// `expects_reply` refuses a server calling itself, which would deadlock.
+    #[inline]
+    fn try_send(&self, envelope: Envelope<S>, expects_reply: bool) -> Sent<S> {
+        self.slot.with_live(|entry| {
+            let Some(entry) = entry else {
+                return Sent::Absent(envelope);
+            };
+            let Some(server) = entry.server.downcast_ref::<ServerRef<S>>() else {
+                return Sent::WrongType(envelope, entry.type_name);
+            };
+            if expects_reply && server.process.is_current_task() {
+                return Sent::CallingSelf(envelope);
+            }
+            match server.tx.try_send(envelope) {
+                Ok(()) => Sent::Sent,
+                Err(TrySendError::Closed(envelope)) => Sent::Absent(envelope),
+                Err(TrySendError::Full(envelope)) => Sent::Full(envelope, server.clone()),
+            }
+        })
+    }
+
+    fn wrong_type(&self, registered: &'static str) -> CallError {
+        CallError::WrongType {
+            name: self.name.clone(),
+            expected: std::any::type_name::<S>(),
+            registered,
+        }
+    }
+
+    /// Sends a call to the server holding the name and waits up to [`DEFAULT_CALL_TIMEOUT`]
+    /// (including any wait for the name to be registered again).
+    pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
+        self.call_timeout(call, DEFAULT_CALL_TIMEOUT).await
+    }
+
+    /// [`call`](Self::call) with an explicit timeout.
+    pub async fn call_timeout(
+        &self,
+        call: S::Call,
+        timeout: Duration,
+    ) -> Result<S::Reply, CallError> {
+        self.request(|reply| Envelope::Call(call, reply), timeout)
+            .await
+    }
+
+    /// Pings the server holding the name, waiting up to [`DEFAULT_CALL_TIMEOUT`].
+    pub async fn ping(&self) -> Result<(), CallError> {
+        self.ping_timeout(DEFAULT_CALL_TIMEOUT).await
+    }
+
+    /// [`ping`](Self::ping) with an explicit timeout.
+    pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
+        self.request(Envelope::Ping, timeout).await
+    }
+
+    async fn request<T>(
+        &self,
+        envelope: impl FnOnce(oneshot::Sender<Result<T, ExitReason>>) -> Envelope<S>,
+        timeout: Duration,
+    ) -> Result<T, CallError> {
+        let (reply, rx) = oneshot::channel();
+        let mut envelope = envelope(reply);
+        let deadline = deadline_after(timeout);
+        // Armed after a first miss, so the fast path never touches the `Notify`.
+        let mut armed = None;
+        let process = loop {
+            envelope = match self.try_send(envelope, true) {
+                Sent::Sent => break None,
+                Sent::Full(env, server) => {
+                    match tokio::time::timeout_at(deadline, server.tx.send(env)).await {
+                        Ok(Ok(())) => break Some(server.process),
+                        Ok(Err(env)) => env,
+                        Err(_) => return Err(CallError::Timeout(timeout)),
+                    }
+                }
+                Sent::WrongType(_, registered) => return Err(self.wrong_type(registered)),
+                Sent::CallingSelf(_) => return Err(CallError::CallingSelf),
+                Sent::Absent(env) => {
+                    match armed.take() {
+                        // Nobody holds the name: register interest, then look once more, since
+                        // a registration may have landed in between.
+                        None => {
+                            let mut notified = Box::pin(self.slot.registered.notified());
+                            notified.as_mut().enable();
+                            armed = Some(notified);
+                        }
+                        Some(notified) => {
+                            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                                return Err(CallError::NotRunning {
+                                    name: Some(self.name.clone()),
+                                });
+                            }
+                        }
+                    }
+                    env
+                }
+            };
+        };
+        match tokio::time::timeout_at(deadline, rx).await {
+            Ok(Ok(reply)) => reply.map_err(CallError::Exited),
+            Ok(Err(closed)) => match process {
+                Some(process) => reply_outcome(Err(closed), &process),
+                None => Err(CallError::Exited(ExitReason::Killed)),
+            },
+            Err(_) => Err(CallError::Timeout(timeout)),
+        }
+    }
+
+    /// Queues a cast with the server holding the name, without waiting. Fails at once with
+    /// [`CastError::NotRunning`] if no `S` server holds the name (including when a server of
+    /// another type does), or [`CastError::Full`] if its bounded mailbox is full.
+    pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
+        match self.try_send(Envelope::Cast(cast), false) {
+            Sent::Sent => Ok(()),
+            Sent::Full(Envelope::Cast(c), _) => Err(CastError::Full(c)),
+            Sent::Absent(Envelope::Cast(c))
+            | Sent::WrongType(Envelope::Cast(c), _)
+            | Sent::CallingSelf(Envelope::Cast(c)) => Err(CastError::NotRunning(c)),
+            _ => unreachable!("the envelope comes back as it was given"),
+        }
+    }
+
+    /// Sends an info message to the server holding the name, without waiting.
+    pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
+        match self.try_send(Envelope::Info(info), false) {
+            Sent::Sent => Ok(()),
+            Sent::Full(Envelope::Info(i), _) => Err(CastError::Full(i)),
+            Sent::Absent(Envelope::Info(i))
+            | Sent::WrongType(Envelope::Info(i), _)
+            | Sent::CallingSelf(Envelope::Info(i)) => Err(CastError::NotRunning(i)),
+            _ => unreachable!("the envelope comes back as it was given"),
+        }
+    }
+}
+
+/// `now + timeout`, saturating far in the future instead of overflowing.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
+
+impl<S: GenServer> Clone for NamedRef<S> {
+    fn clone(&self) -> Self {
+        NamedRef {
+            name: self.name.clone(),
+            slot: self.slot.clone(),
+            _server: PhantomData,
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for NamedRef<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NamedRef")
+            .field("type", &std::any::type_name::<S>())
+            .field("name", &self.name)
+            .finish()
+    }
+}
