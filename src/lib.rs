@@ -12,6 +12,9 @@
 
 pub use perennial_runtime::*;
 
+pub use perennial_macros::gen_server;
+pub use perennial_macros::supervision_tree;
+
 /// The names most programs need: `use perennial::prelude::*;`.
 pub mod prelude {
     pub use perennial_runtime::{

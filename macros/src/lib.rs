@@ -2,3 +2,26 @@
 //!
 //! Do not depend on this crate directly: use the re-exports of the `perennial` facade, whose
 //! hidden `__private` module is the only path the generated code names.
+//!
+//! Each macro is split into stages, one module each: `parse` (tokens to a typed AST that keeps
+//! the user's spans), `validate` (every mistake collected, not just the first) and `expand`
+//! (the AST to ordinary Rust against the runtime). This file only dispatches.
+
+use proc_macro::TokenStream;
+
+mod gen_server;
+mod tree;
+
+/// Turns an `impl` block of a server's state into a gen_server: message types, dispatch, a typed
+/// client and the ping/pong answer. See the `perennial` crate's documentation for the grammar.
+#[proc_macro_attribute]
+pub fn gen_server(attr: TokenStream, item: TokenStream) -> TokenStream {
+    gen_server::entry(attr.into(), item.into()).into()
+}
+
+/// Declares a supervision tree, checked at compile time, that expands to typed startup code.
+/// See the `perennial` crate's documentation for the grammar.
+#[proc_macro]
+pub fn supervision_tree(input: TokenStream) -> TokenStream {
+    tree::entry(input.into()).into()
+}

@@ -172,11 +172,18 @@ mod tests {
     #[test]
     fn panic_payloads_keep_their_message() {
         let p: Box<dyn Any + Send> = Box::new("static str");
-        assert_eq!(ExitReason::from_panic(p), ExitReason::Panic("static str".into()));
+        assert_eq!(
+            ExitReason::from_panic(p),
+            ExitReason::Panic("static str".into())
+        );
         let p: Box<dyn Any + Send> = Box::new(String::from("owned"));
         assert_eq!(ExitReason::from_panic(p).to_string(), "panicked: owned");
         let p: Box<dyn Any + Send> = Box::new(42u8);
-        assert!(ExitReason::from_panic(p).to_string().contains("not a string"));
+        assert!(
+            ExitReason::from_panic(p)
+                .to_string()
+                .contains("not a string")
+        );
     }
 
     #[test]

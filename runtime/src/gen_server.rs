@@ -391,7 +391,12 @@ async fn run<S: GenServer>(
             Some(reason) => {
                 // OTP's `{stop, Reason}` from init: no terminate, the start fails.
                 drop(state);
-                return fail_start(guard, started, StartError::InitStopped(reason.clone()), reason);
+                return fail_start(
+                    guard,
+                    started,
+                    StartError::InitStopped(reason.clone()),
+                    reason,
+                );
             }
         },
         Ok(Err(error)) => {

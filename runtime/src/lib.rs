@@ -15,6 +15,7 @@
 
 #![deny(missing_docs)]
 
+mod client;
 mod error;
 mod exit;
 pub mod gen_server;
@@ -23,6 +24,7 @@ mod process;
 pub mod registry;
 mod server_ref;
 
+pub use client::{Client, HasClient};
 pub use error::{CallError, CastError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};

@@ -92,7 +92,10 @@ impl Process {
 
     /// Asks for an orderly stop. The first request's reason wins.
     pub(crate) fn request_stop(&self, reason: ExitReason) {
-        let mut slot = self.stop_reason.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut slot = self
+            .stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if slot.is_none() {
             *slot = Some(reason);
         }
@@ -105,7 +108,10 @@ impl Process {
         if !self.stop_requested.load(Ordering::Acquire) {
             return None;
         }
-        let slot = self.stop_reason.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = self
+            .stop_reason
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         Some(slot.clone().unwrap_or(ExitReason::Shutdown))
     }
 
@@ -137,13 +143,12 @@ impl Process {
 /// Runs `fut` to completion, turning a panic in any of its polls into its message.
 pub(crate) async fn catch_unwind<F: Future>(fut: F) -> Result<F::Output, Arc<str>> {
     let mut fut = pin!(fut);
-    poll_fn(|cx| {
-        match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+    poll_fn(
+        |cx| match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(Arc::from(panic_message(payload.as_ref())))),
-        }
-    })
+        },
+    )
     .await
 }
-

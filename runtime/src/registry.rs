@@ -22,7 +22,9 @@ use tokio::time::Instant;
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
 use crate::server_ref::reply_outcome;
-use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef};
+use crate::{
+    CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
+};
 
 /// A set of names, each bound to at most one running server. Cheap to clone; clones share the
 /// same names.
@@ -239,8 +241,8 @@ pub struct NamedRef<S: GenServer> {
 
 /// What happened to an envelope offered to the current holder of a name. Every case that did
 /// not queue it gives it back.
-enum Sent<S: GenServer> {
-    Sent,
+enum Offer<S: GenServer> {
+    Queued,
     Absent(Envelope<S>),
     Full(Envelope<S>, ServerRef<S>),
     WrongType(Envelope<S>, &'static str),
@@ -264,21 +266,21 @@ impl<S: GenServer> NamedRef<S> {
     /// Queues `envelope` with the current holder of the name, under the slot's read lock.
     /// `expects_reply` refuses a server calling itself, which would deadlock.
     #[inline]
-    fn try_send(&self, envelope: Envelope<S>, expects_reply: bool) -> Sent<S> {
+    fn try_send(&self, envelope: Envelope<S>, expects_reply: bool) -> Offer<S> {
         self.slot.with_live(|entry| {
             let Some(entry) = entry else {
-                return Sent::Absent(envelope);
+                return Offer::Absent(envelope);
             };
             let Some(server) = entry.server.downcast_ref::<ServerRef<S>>() else {
-                return Sent::WrongType(envelope, entry.type_name);
+                return Offer::WrongType(envelope, entry.type_name);
             };
             if expects_reply && server.process.is_current_task() {
-                return Sent::CallingSelf(envelope);
+                return Offer::CallingSelf(envelope);
             }
             match server.tx.try_send(envelope) {
-                Ok(()) => Sent::Sent,
-                Err(TrySendError::Closed(envelope)) => Sent::Absent(envelope),
-                Err(TrySendError::Full(envelope)) => Sent::Full(envelope, server.clone()),
+                Ok(()) => Offer::Queued,
+                Err(TrySendError::Closed(envelope)) => Offer::Absent(envelope),
+                Err(TrySendError::Full(envelope)) => Offer::Full(envelope, server.clone()),
             }
         })
     }
@@ -329,17 +331,17 @@ impl<S: GenServer> NamedRef<S> {
         let mut armed = None;
         let process = loop {
             envelope = match self.try_send(envelope, true) {
-                Sent::Sent => break None,
-                Sent::Full(env, server) => {
+                Offer::Queued => break None,
+                Offer::Full(env, server) => {
                     match tokio::time::timeout_at(deadline, server.tx.send(env)).await {
                         Ok(Ok(())) => break Some(server.process),
                         Ok(Err(env)) => env,
                         Err(_) => return Err(CallError::Timeout(timeout)),
                     }
                 }
-                Sent::WrongType(_, registered) => return Err(self.wrong_type(registered)),
-                Sent::CallingSelf(_) => return Err(CallError::CallingSelf),
-                Sent::Absent(env) => {
+                Offer::WrongType(_, registered) => return Err(self.wrong_type(registered)),
+                Offer::CallingSelf(_) => return Err(CallError::CallingSelf),
+                Offer::Absent(env) => {
                     match armed.take() {
                         // Nobody holds the name: register interest, then look once more, since
                         // a registration may have landed in between.
@@ -375,11 +377,11 @@ impl<S: GenServer> NamedRef<S> {
     /// another type does), or [`CastError::Full`] if its bounded mailbox is full.
     pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
         match self.try_send(Envelope::Cast(cast), false) {
-            Sent::Sent => Ok(()),
-            Sent::Full(Envelope::Cast(c), _) => Err(CastError::Full(c)),
-            Sent::Absent(Envelope::Cast(c))
-            | Sent::WrongType(Envelope::Cast(c), _)
-            | Sent::CallingSelf(Envelope::Cast(c)) => Err(CastError::NotRunning(c)),
+            Offer::Queued => Ok(()),
+            Offer::Full(Envelope::Cast(c), _) => Err(CastError::Full(c)),
+            Offer::Absent(Envelope::Cast(c))
+            | Offer::WrongType(Envelope::Cast(c), _)
+            | Offer::CallingSelf(Envelope::Cast(c)) => Err(CastError::NotRunning(c)),
             _ => unreachable!("the envelope comes back as it was given"),
         }
     }
@@ -387,11 +389,11 @@ impl<S: GenServer> NamedRef<S> {
     /// Sends an info message to the server holding the name, without waiting.
     pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
         match self.try_send(Envelope::Info(info), false) {
-            Sent::Sent => Ok(()),
-            Sent::Full(Envelope::Info(i), _) => Err(CastError::Full(i)),
-            Sent::Absent(Envelope::Info(i))
-            | Sent::WrongType(Envelope::Info(i), _)
-            | Sent::CallingSelf(Envelope::Info(i)) => Err(CastError::NotRunning(i)),
+            Offer::Queued => Ok(()),
+            Offer::Full(Envelope::Info(i), _) => Err(CastError::Full(i)),
+            Offer::Absent(Envelope::Info(i))
+            | Offer::WrongType(Envelope::Info(i), _)
+            | Offer::CallingSelf(Envelope::Info(i)) => Err(CastError::NotRunning(i)),
             _ => unreachable!("the envelope comes back as it was given"),
         }
     }

@@ -71,9 +71,11 @@ impl<S: GenServer> ServerRef<S> {
             match self.tx.try_send(envelope) {
                 Ok(()) => {}
                 Err(TrySendError::Closed(_)) => return Err(self.not_running()),
-                Err(TrySendError::Full(envelope)) => {
-                    self.tx.send(envelope).await.map_err(|_| self.not_running())?
-                }
+                Err(TrySendError::Full(envelope)) => self
+                    .tx
+                    .send(envelope)
+                    .await
+                    .map_err(|_| self.not_running())?,
             }
             Ok(rx.await)
         })

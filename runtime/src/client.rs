@@ -1,0 +1,147 @@
+//! [`Client`]: the reference that generated typed clients wrap.
+//!
+//! A client reaches a server either directly (one incarnation, a [`ServerRef`]) or through a
+//! name (whoever holds it, a [`NamedRef`]), and carries the timeout its calls use.
+//! `#[gen_server]` generates a typed client per server (`CounterClient` for `Counter`) that wraps
+//! a `Client<Counter>` and adds one method per handler; [`HasClient`] links the two, so the
+//! supervision tree and the registry can hand out typed clients for any server.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, GenServer, NamedRef, ServerRef};
+
+/// A server reference with a call timeout: direct or name-bound.
+pub struct Client<S: GenServer> {
+    target: Target<S>,
+    timeout: Duration,
+}
+
+enum Target<S: GenServer> {
+    Direct(ServerRef<S>),
+    Named(NamedRef<S>),
+}
+
+impl<S: GenServer> Client<S> {
+    /// The same client with calls and pings waiting up to `timeout` instead.
+    #[must_use]
+    pub fn with_timeout(&self, timeout: Duration) -> Self {
+        Client {
+            target: self.target.clone(),
+            timeout,
+        }
+    }
+
+    /// The timeout of this client's calls and pings.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Sends a call and waits for the reply within this client's timeout.
+    pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
+        match &self.target {
+            Target::Direct(s) => s.call_timeout(call, self.timeout).await,
+            Target::Named(n) => n.call_timeout(call, self.timeout).await,
+        }
+    }
+
+    /// Queues a cast without waiting.
+    pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
+        match &self.target {
+            Target::Direct(s) => s.cast(cast),
+            Target::Named(n) => n.cast(cast),
+        }
+    }
+
+    /// Sends an info message without waiting.
+    pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
+        match &self.target {
+            Target::Direct(s) => s.info(info),
+            Target::Named(n) => n.info(info),
+        }
+    }
+
+    /// Checks the server answers, within this client's timeout.
+    pub async fn ping(&self) -> Result<(), CallError> {
+        match &self.target {
+            Target::Direct(s) => s.ping_timeout(self.timeout).await,
+            Target::Named(n) => n.ping_timeout(self.timeout).await,
+        }
+    }
+
+    /// The server this client reaches right now, if it is running.
+    pub fn resolve(&self) -> Option<ServerRef<S>> {
+        match &self.target {
+            Target::Direct(s) => Some(s.clone()).filter(ServerRef::is_alive),
+            Target::Named(n) => n.resolve(),
+        }
+    }
+
+    /// The name the client follows, or the server's own name for a direct client.
+    pub fn name(&self) -> Option<&str> {
+        match &self.target {
+            Target::Direct(s) => s.name(),
+            Target::Named(n) => Some(n.name()),
+        }
+    }
+}
+
+impl<S: GenServer> From<ServerRef<S>> for Client<S> {
+    fn from(server: ServerRef<S>) -> Self {
+        Client {
+            target: Target::Direct(server),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+}
+
+impl<S: GenServer> From<NamedRef<S>> for Client<S> {
+    fn from(named: NamedRef<S>) -> Self {
+        Client {
+            target: Target::Named(named),
+            timeout: DEFAULT_CALL_TIMEOUT,
+        }
+    }
+}
+
+impl<S: GenServer> Clone for Target<S> {
+    fn clone(&self) -> Self {
+        match self {
+            Target::Direct(s) => Target::Direct(s.clone()),
+            Target::Named(n) => Target::Named(n.clone()),
+        }
+    }
+}
+
+impl<S: GenServer> Clone for Client<S> {
+    fn clone(&self) -> Self {
+        Client {
+            target: self.target.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
+
+impl<S: GenServer> fmt::Debug for Client<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Client");
+        match &self.target {
+            Target::Direct(s) => d.field("server", s),
+            Target::Named(n) => d.field("named", n),
+        };
+        d.field("timeout", &self.timeout).finish()
+    }
+}
+
+/// A server with a typed client: `#[gen_server]` implements it, with `Client` the generated
+/// `<Type>Client`. Hand-written servers can implement it with `type Client = Client<Self>;`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no typed client",
+    label = "not a gen_server with a client",
+    note = "put `#[perennial::gen_server]` on the `impl {Self}` block, or implement `HasClient` \
+            with `type Client = perennial::Client<{Self}>;`"
+)]
+pub trait HasClient: GenServer {
+    /// The typed client.
+    type Client: From<Client<Self>> + Clone + Send + Sync + 'static;
+}

@@ -1,0 +1,19 @@
+//! Compile-time diagnostics of the macros, checked with trybuild against reviewed `.stderr`
+//! files. Regenerate with `TRYBUILD=overwrite cargo test --test ui`, then review the diff.
+//!
+//! Each macro has its own folder: `ui-tests/<macro>/*.rs` must fail to compile with the
+//! `.stderr` beside them; `ui-tests/<macro>/pass/*.rs` must compile.
+
+#[test]
+fn gen_server() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui-tests/gen_server/*.rs");
+    t.pass("ui-tests/gen_server/pass/*.rs");
+}
+
+#[test]
+fn supervision_tree() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui-tests/tree/*.rs");
+    t.pass("ui-tests/tree/pass/*.rs");
+}
