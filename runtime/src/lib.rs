@@ -14,6 +14,8 @@
 //!   return a dead server, and name-bound references keep working across restarts.
 
 #![deny(missing_docs)]
+// Nothing a user or a crashing child does may reach an unwrap in the runtime.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod client;
 mod error;
