@@ -77,6 +77,14 @@ impl<S: GenServer> Client<S> {
         }
     }
 
+    /// The server a direct client was made for, alive or not; `None` for a name-bound client.
+    pub(crate) fn direct(&self) -> Option<&ServerRef<S>> {
+        match &self.target {
+            Target::Direct(s) => Some(s),
+            Target::Named(_) => None,
+        }
+    }
+
     /// The name the client follows, or the server's own name for a direct client.
     pub fn name(&self) -> Option<&str> {
         match &self.target {

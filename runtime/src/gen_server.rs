@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::mailbox::{self, Envelope, ReplyTx, Rx};
-use crate::process::{Process, catch_unwind};
+use crate::process::{Link, Process, catch_unwind};
 use crate::registry::{RegisterError, Registry};
 use crate::{ExitReason, ServerRef, StartError};
 
@@ -226,6 +226,7 @@ pub struct ServerBuilder<S: GenServer> {
     registry: Option<Registry>,
     capacity: Option<NonZeroUsize>,
     init_timeout: Option<Duration>,
+    link: Option<Link>,
     _server: PhantomData<fn() -> S>,
 }
 
@@ -243,8 +244,15 @@ impl<S: GenServer> ServerBuilder<S> {
             registry: None,
             capacity: None,
             init_timeout: None,
+            link: None,
             _server: PhantomData,
         }
+    }
+
+    /// Links the server to a watcher that learns of its exit (used by supervisors).
+    pub(crate) fn link(mut self, link: Link) -> Self {
+        self.link = Some(link);
+        self
     }
 
     /// Names the server for logs and errors, without registering it anywhere.
@@ -278,7 +286,7 @@ impl<S: GenServer> ServerBuilder<S> {
     /// Spawns the server on the current tokio runtime and waits for `init` to finish.
     pub async fn start(self, args: S::Args) -> Result<ServerRef<S>, StartError<S>> {
         let (tx, rx) = mailbox::channel::<S>(self.capacity);
-        let process = Arc::new(Process::new(self.name));
+        let process = Arc::new(Process::new(self.name, self.link));
         let server = ServerRef::new(tx, process.clone());
 
         if let Some(registry) = &self.registry {
@@ -357,7 +365,9 @@ impl<S: GenServer> Guard<S> {
 
 impl<S: GenServer> Drop for Guard<S> {
     fn drop(&mut self) {
-        self.finish(ExitReason::Killed);
+        // Only reached without `finish` when the task was aborted (or the runtime dropped it).
+        let reason = self.process.abort_reason();
+        self.finish(reason);
     }
 }
 
@@ -446,14 +456,14 @@ async fn serve<S: GenServer>(
                 return reason;
             }
         }
-        if let Some(reason) = guard.process.take_stop_request() {
+        if let Some(reason) = guard.process.stop_request() {
             return reason;
         }
         // `ctx` holds a sender, so the mailbox never reports "all senders gone".
         let Some(envelope) = guard.rx.recv().await else {
             return ExitReason::Normal;
         };
-        if let Some(reason) = guard.process.take_stop_request() {
+        if let Some(reason) = guard.process.stop_request() {
             envelope.reject(&reason);
             return reason;
         }

@@ -25,6 +25,8 @@ mod mailbox;
 mod process;
 pub mod registry;
 mod server_ref;
+pub mod supervisor;
+mod task;
 
 pub use client::{Client, HasClient};
 pub use error::{CallError, CastError, LookupError, StartError};
@@ -33,3 +35,4 @@ pub use gen_server::{Context, GenServer, ServerBuilder};
 pub use process::ProcessId;
 pub use registry::{NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
+pub use task::IntoExitReason;

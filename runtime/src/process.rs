@@ -29,6 +29,17 @@ impl fmt::Display for ProcessId {
     }
 }
 
+/// Tells a watcher (a supervisor) that a process exited: OTP's link, one way.
+///
+/// The callback runs once, synchronously, in whatever task finishes the process (its own, or
+/// the runtime dropping it after an abort), after the name is unregistered and the exit is
+/// recorded. It must not block.
+#[derive(Clone)]
+pub(crate) struct Link {
+    pub(crate) token: u64,
+    pub(crate) notify: Arc<dyn Fn(u64, ExitReason) + Send + Sync>,
+}
+
 pub(crate) struct Process {
     id: ProcessId,
     name: Option<Arc<str>>,
@@ -37,11 +48,15 @@ pub(crate) struct Process {
     stop_requested: AtomicBool,
     stop_reason: Mutex<Option<ExitReason>>,
     abort: OnceLock<AbortHandle>,
+    /// The reason an abort records, when someone aborted with one (a task stopped on request,
+    /// a server killed for failing its health checks); a plain kill records `Killed`.
+    abort_reason: OnceLock<ExitReason>,
     task: OnceLock<TaskId>,
+    link: Option<Link>,
 }
 
 impl Process {
-    pub(crate) fn new(name: Option<Arc<str>>) -> Self {
+    pub(crate) fn new(name: Option<Arc<str>>, link: Option<Link>) -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Process {
             id: ProcessId(NEXT.fetch_add(1, Ordering::Relaxed)),
@@ -51,7 +66,9 @@ impl Process {
             stop_requested: AtomicBool::new(false),
             stop_reason: Mutex::new(None),
             abort: OnceLock::new(),
+            abort_reason: OnceLock::new(),
             task: OnceLock::new(),
+            link,
         }
     }
 
@@ -72,10 +89,15 @@ impl Process {
         self.exit.get().cloned()
     }
 
-    /// Records the exit (first one wins) and wakes every monitor.
+    /// Records the exit (first one wins), wakes every monitor and tells the linked watcher.
     pub(crate) fn set_exit(&self, reason: ExitReason) {
-        let _ = self.exit.set(reason);
+        if self.exit.set(reason.clone()).is_err() {
+            return;
+        }
         self.exited.notify_waiters();
+        if let Some(link) = &self.link {
+            (link.notify)(link.token, reason);
+        }
     }
 
     /// Waits until the process has exited and returns how.
@@ -102,9 +124,9 @@ impl Process {
         self.stop_requested.store(true, Ordering::Release);
     }
 
-    /// The pending stop request, if any; checked by the server before each message.
+    /// The stop request, if one was made; checked by the server before each message.
     #[inline]
-    pub(crate) fn take_stop_request(&self) -> Option<ExitReason> {
+    pub(crate) fn stop_request(&self) -> Option<ExitReason> {
         if !self.stop_requested.load(Ordering::Acquire) {
             return None;
         }
@@ -124,6 +146,20 @@ impl Process {
         if let Some(handle) = self.abort.get() {
             handle.abort();
         }
+    }
+
+    /// Aborts the task, recording `reason` instead of `Killed` as its exit.
+    pub(crate) fn kill_with(&self, reason: ExitReason) {
+        let _ = self.abort_reason.set(reason);
+        self.kill();
+    }
+
+    /// The reason an aborted task records: the one given to `kill_with`, else `Killed`.
+    pub(crate) fn abort_reason(&self) -> ExitReason {
+        self.abort_reason
+            .get()
+            .cloned()
+            .unwrap_or(ExitReason::Killed)
     }
 
     pub(crate) fn set_task(&self, id: TaskId) {

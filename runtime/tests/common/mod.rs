@@ -8,6 +8,8 @@ use std::future::pending;
 use std::time::Duration;
 
 use perennial_runtime::{CallError, Context, ExitReason, GenServer};
+
+pub mod worker;
 use tokio::sync::mpsc;
 
 /// What the probe reports.

@@ -1,0 +1,476 @@
+//! Child specs: what a supervisor starts, and how it restarts and stops it.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::process::{Link, Process};
+use crate::registry::Registry;
+use crate::supervisor::events::EventHub;
+use crate::supervisor::{SupervisorHandle, SupervisorSpec};
+use crate::task::{self, IntoExitReason};
+use crate::{ExitReason, GenServer, ServerRef};
+
+/// When a child is restarted after it exits (OTP's restart types).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Restart {
+    /// Always restarted, whatever the exit reason (even `Shutdown`). The default.
+    #[default]
+    Permanent,
+    /// Restarted only after an abnormal exit (`Error`, `Panic`, `Killed`, `Escalated`);
+    /// after `Normal` or `Shutdown` its spec is kept, not running.
+    Transient,
+    /// Never restarted; removed from the supervisor when it exits.
+    Temporary,
+}
+
+/// How a supervisor stops a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Abort at once; `terminate` does not run.
+    BrutalKill,
+    /// Ask the child to stop, wait up to this long, then abort it.
+    Timeout(Duration),
+    /// Ask and wait as long as it takes (the default for supervisors).
+    Infinity,
+}
+
+impl Shutdown {
+    /// OTP's default for workers: ask, then kill after 5 seconds.
+    pub const WORKER_DEFAULT: Shutdown = Shutdown::Timeout(Duration::from_secs(5));
+}
+
+/// A supervisor's periodic ping of a gen_server child.
+///
+/// `failures` pings in a row with no pong within `timeout` make the supervisor kill the child
+/// and restart it (counted in its restart intensity). One pong resets the count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// Time between pings (default 30 s).
+    pub interval: Duration,
+    /// How long a pong may take (default 5 s).
+    pub timeout: Duration,
+    /// Consecutive missed pongs that make the child unhealthy (default 3).
+    pub failures: u32,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+            failures: 3,
+        }
+    }
+}
+
+/// A growing delay before restarting a child that keeps crashing (beyond OTP, which restarts at
+/// once). The n-th consecutive restart waits `initial * factor^(n-1)`, capped at `max`. The
+/// count starts again once the child has stayed up for the supervisor's restart window.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    /// The delay before the first restart.
+    pub initial: Duration,
+    /// How much each further restart multiplies the delay by (at least 1).
+    pub factor: f64,
+    /// The longest delay.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// The delay before the `attempt`-th consecutive restart (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = if self.factor.is_finite() {
+            self.factor.max(1.0)
+        } else {
+            1.0
+        };
+        let exp = i32::try_from(attempt.saturating_sub(1)).unwrap_or(i32::MAX);
+        let secs = self.initial.as_secs_f64() * factor.powi(exp);
+        if !secs.is_finite() || secs >= self.max.as_secs_f64() {
+            self.max
+        } else {
+            Duration::from_secs_f64(secs)
+        }
+    }
+}
+
+/// Whether a child is a worker or a supervisor (OTP's child type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildKind {
+    /// A gen_server.
+    Server,
+    /// A task function.
+    Task,
+    /// A nested supervisor.
+    Supervisor,
+    /// A nested dynamic supervisor.
+    DynamicSupervisor,
+}
+
+impl ChildKind {
+    /// `true` for supervisors (static or dynamic), OTP's `supervisor` type.
+    pub fn is_supervisor(self) -> bool {
+        matches!(self, ChildKind::Supervisor | ChildKind::DynamicSupervisor)
+    }
+}
+
+impl fmt::Display for ChildKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ChildKind::Server => "gen_server",
+            ChildKind::Task => "task",
+            ChildKind::Supervisor => "supervisor",
+            ChildKind::DynamicSupervisor => "dynamic_supervisor",
+        })
+    }
+}
+
+/// What a supervisor needs to (re)start one child.
+///
+/// ```
+/// use std::time::Duration;
+/// use perennial_runtime::supervisor::{ChildSpec, Restart, Shutdown};
+///
+/// let spec = ChildSpec::task("ticker", || async {
+///     // ... a loop that does periodic work ...
+/// })
+/// .restart(Restart::Transient)
+/// .shutdown(Shutdown::Timeout(Duration::from_secs(1)));
+/// assert_eq!(spec.name(), "ticker");
+/// ```
+#[derive(Clone)]
+pub struct ChildSpec {
+    pub(crate) name: Arc<str>,
+    pub(crate) kind: ChildKind,
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) health: Option<HealthCheck>,
+    pub(crate) backoff: Option<Backoff>,
+    /// Registered in the tree's registry under its name (every static child; not dynamic ones).
+    pub(crate) register: bool,
+    pub(crate) starter: Arc<dyn Starter>,
+}
+
+impl ChildSpec {
+    /// A gen_server child. `args` is cloned for every (re)start.
+    /// Health checks are on by default, with [`HealthCheck::default`].
+    pub fn server<S>(name: impl Into<Arc<str>>, args: S::Args) -> Self
+    where
+        S: GenServer,
+        S::Args: Clone + Sync,
+    {
+        Self::server_with::<S>(name, move || args.clone())
+    }
+
+    /// A gen_server child whose args are made afresh by `args` for every (re)start.
+    pub fn server_with<S: GenServer>(
+        name: impl Into<Arc<str>>,
+        args: impl Fn() -> S::Args + Send + Sync + 'static,
+    ) -> Self {
+        Self::new(
+            name,
+            ChildKind::Server,
+            Shutdown::WORKER_DEFAULT,
+            Some(HealthCheck::default()),
+            ServerStarter::<S> {
+                args: Box::new(args),
+            },
+        )
+    }
+
+    /// A task child: `f` makes the future to run, afresh for every (re)start. Its output
+    /// becomes the exit reason ([`IntoExitReason`]).
+    pub fn task<F, Fut>(name: impl Into<Arc<str>>, f: F) -> Self
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        Self::new(
+            name,
+            ChildKind::Task,
+            Shutdown::WORKER_DEFAULT,
+            None,
+            TaskStarter { f },
+        )
+    }
+
+    /// A nested supervisor. Its name is the spec's name; it shares the parent's registry.
+    pub fn supervisor(spec: SupervisorSpec) -> Self {
+        let kind = if spec.is_dynamic() {
+            ChildKind::DynamicSupervisor
+        } else {
+            ChildKind::Supervisor
+        };
+        Self::new(
+            spec.name.clone(),
+            kind,
+            Shutdown::Infinity,
+            None,
+            SupervisorStarter { spec },
+        )
+    }
+
+    fn new(
+        name: impl Into<Arc<str>>,
+        kind: ChildKind,
+        shutdown: Shutdown,
+        health: Option<HealthCheck>,
+        starter: impl Starter,
+    ) -> Self {
+        ChildSpec {
+            name: name.into(),
+            kind,
+            restart: Restart::Permanent,
+            shutdown,
+            health,
+            backoff: None,
+            register: true,
+            starter: Arc::new(starter),
+        }
+    }
+
+    /// Sets the restart type (default [`Restart::Permanent`]).
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// Sets how the child is stopped (default: 5 s then kill for workers, infinity for
+    /// supervisors).
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Sets the health check of a gen_server child, or turns it off with `None`. Other kinds
+    /// have no ping to answer, so the setting is ignored for them.
+    pub fn health(mut self, health: Option<HealthCheck>) -> Self {
+        if self.kind == ChildKind::Server {
+            self.health = health;
+        }
+        self
+    }
+
+    /// Delays restarts with a growing backoff.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
+        self
+    }
+
+    /// The child's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The child's kind.
+    pub fn kind(&self) -> ChildKind {
+        self.kind
+    }
+
+    /// Renames the child (dynamic supervisors name their children this way).
+    pub(crate) fn renamed(mut self, name: Arc<str>) -> Self {
+        self.name = name;
+        self
+    }
+}
+
+impl fmt::Debug for ChildSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChildSpec")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("restart", &self.restart)
+            .field("shutdown", &self.shutdown)
+            .field("health", &self.health)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
+}
+
+/// What a starter gets from the supervisor.
+pub(crate) struct StartCtx {
+    pub(crate) name: Arc<str>,
+    pub(crate) register: bool,
+    pub(crate) registry: Registry,
+    pub(crate) events: EventHub,
+    pub(crate) link: Link,
+}
+
+/// A child that started: its process, how to talk to it, and its typed reference.
+pub(crate) struct Started {
+    pub(crate) process: Arc<Process>,
+    pub(crate) control: Arc<dyn Control>,
+    /// The child's typed reference (`ServerRef<S>` for a gen_server), for dynamic supervisors.
+    pub(crate) any: Arc<dyn Any + Send + Sync>,
+}
+
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// Starts one incarnation of a child.
+pub(crate) trait Starter: Send + Sync + 'static {
+    fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>>;
+}
+
+/// How a supervisor talks to a running child, whatever its kind.
+pub(crate) trait Control: Send + Sync {
+    /// Asks for an orderly stop.
+    fn request_stop(&self, reason: ExitReason);
+    /// Pings the child (gen_servers only): `Some(true)` on a pong within `timeout`.
+    fn ping(&self, timeout: Duration) -> Option<BoxFuture<bool>>;
+    /// The child's own supervisor handle, for nested supervisors.
+    fn supervisor(&self) -> Option<SupervisorHandle> {
+        None
+    }
+}
+
+struct ServerStarter<S: GenServer> {
+    args: Box<dyn Fn() -> S::Args + Send + Sync>,
+}
+
+impl<S: GenServer> Starter for ServerStarter<S> {
+    fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
+        let args = (self.args)();
+        Box::pin(async move {
+            let builder = S::builder().link(ctx.link);
+            let builder = if ctx.register {
+                builder.register(&ctx.registry, ctx.name)
+            } else {
+                builder.name(ctx.name)
+            };
+            let server = builder
+                .start(args)
+                .await
+                .map_err(|e| e.into_exit_reason())?;
+            Ok(Started {
+                process: server.process.clone(),
+                control: Arc::new(server.clone()),
+                any: Arc::new(server),
+            })
+        })
+    }
+}
+
+impl<S: GenServer> Control for ServerRef<S> {
+    fn request_stop(&self, reason: ExitReason) {
+        ServerRef::request_stop(self, reason);
+    }
+
+    fn ping(&self, timeout: Duration) -> Option<BoxFuture<bool>> {
+        let server = self.clone();
+        Some(Box::pin(async move {
+            server.ping_timeout(timeout).await.is_ok()
+        }))
+    }
+}
+
+struct TaskStarter<F> {
+    f: F,
+}
+
+impl<F, Fut> Starter for TaskStarter<F>
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future + Send + 'static,
+    Fut::Output: IntoExitReason,
+{
+    fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
+        let process = task::spawn(ctx.name, Some(ctx.link), (self.f)());
+        Box::pin(async move {
+            Ok(Started {
+                control: Arc::new(TaskControl(process.clone())),
+                any: Arc::new(()),
+                process,
+            })
+        })
+    }
+}
+
+struct TaskControl(Arc<Process>);
+
+impl Control for TaskControl {
+    fn request_stop(&self, reason: ExitReason) {
+        // A task has no mailbox to ask through: stopping it is aborting it with the reason.
+        self.0.kill_with(reason);
+    }
+
+    fn ping(&self, _timeout: Duration) -> Option<BoxFuture<bool>> {
+        None
+    }
+}
+
+struct SupervisorStarter {
+    spec: SupervisorSpec,
+}
+
+impl Starter for SupervisorStarter {
+    fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
+        let spec = self.spec.clone();
+        Box::pin(async move {
+            let handle = spec
+                .start_linked(ctx.registry, ctx.events, Some(ctx.link))
+                .await
+                .map_err(ExitReason::error)?;
+            let process = match handle.target.direct() {
+                Some(server) => server.process.clone(),
+                None => return Err(ExitReason::error("a started supervisor has no process")),
+            };
+            Ok(Started {
+                process,
+                control: Arc::new(handle.clone()),
+                any: Arc::new(handle),
+            })
+        })
+    }
+}
+
+impl Control for SupervisorHandle {
+    fn request_stop(&self, reason: ExitReason) {
+        if let Some(server) = self.server() {
+            server.request_stop(reason);
+        }
+    }
+
+    fn ping(&self, _timeout: Duration) -> Option<BoxFuture<bool>> {
+        None
+    }
+
+    fn supervisor(&self) -> Option<SupervisorHandle> {
+        Some(self.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_by_its_factor_and_stops_at_max() {
+        let b = Backoff {
+            initial: Duration::from_millis(100),
+            factor: 2.0,
+            max: Duration::from_secs(1),
+        };
+        assert_eq!(b.delay(1), Duration::from_millis(100));
+        assert_eq!(b.delay(2), Duration::from_millis(200));
+        assert_eq!(b.delay(4), Duration::from_millis(800));
+        assert_eq!(b.delay(5), Duration::from_secs(1));
+        assert_eq!(b.delay(u32::MAX), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn backoff_with_a_bad_factor_stays_flat() {
+        for factor in [0.5, f64::NAN, f64::INFINITY, -3.0] {
+            let b = Backoff {
+                initial: Duration::from_millis(100),
+                factor,
+                max: Duration::from_secs(1),
+            };
+            assert_eq!(b.delay(3), Duration::from_millis(100), "factor {factor}");
+        }
+    }
+}

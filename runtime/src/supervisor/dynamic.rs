@@ -1,0 +1,228 @@
+//! Dynamic supervisors: children of one gen_server type, started at run time with arguments
+//! (OTP's simple_one_for_one, Elixir's DynamicSupervisor).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::supervisor::{
+    Backoff, ChildSpec, DynamicLimits, HealthCheck, Restart, Shutdown, SupervisorError,
+    SupervisorHandle, SupervisorSpec, SupervisorStartError,
+};
+use crate::{GenServer, Registry, ServerRef};
+
+/// What a dynamic supervisor is: a name, a template for its children, and a limit.
+///
+/// Children are named `<supervisor>#<n>` and are not registered. Children that end for good
+/// (temporary ones, transient ones that end normally) are removed. On shutdown all children are
+/// asked to stop at once and share one timer.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Job(u32);
+/// # impl GenServer for Job {
+/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = Infallible;
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Job(n)) }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+/// # }
+/// use perennial_runtime::supervisor::{DynamicSpec, Restart};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let jobs = DynamicSpec::<Job>::new("jobs")
+///     .max_children(10)
+///     .restart(Restart::Transient)
+///     .start()
+///     .await?;
+/// let job = jobs.start_child(7).await?;
+/// assert_eq!(job.call(()).await?, 7);
+/// # Ok(())
+/// # }
+/// ```
+pub struct DynamicSpec<S: GenServer> {
+    name: Arc<str>,
+    max_children: Option<usize>,
+    max_restarts: u32,
+    within: Duration,
+    template: Template,
+    _server: PhantomData<fn() -> S>,
+}
+
+#[derive(Clone, Copy)]
+struct Template {
+    restart: Restart,
+    shutdown: Shutdown,
+    health: Option<HealthCheck>,
+    backoff: Option<Backoff>,
+}
+
+impl<S: GenServer> Clone for DynamicSpec<S> {
+    fn clone(&self) -> Self {
+        DynamicSpec {
+            name: self.name.clone(),
+            max_children: self.max_children,
+            max_restarts: self.max_restarts,
+            within: self.within,
+            template: self.template,
+            _server: PhantomData,
+        }
+    }
+}
+
+impl<S> DynamicSpec<S>
+where
+    S: GenServer,
+    S::Args: Clone + Sync,
+{
+    /// A dynamic supervisor with no limit on children, default intensity, and children that are
+    /// permanent, health-checked, and given 5 s to stop.
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
+        DynamicSpec {
+            name: name.into(),
+            max_children: None,
+            max_restarts: super::DEFAULT_MAX_RESTARTS,
+            within: super::DEFAULT_WITHIN,
+            template: Template {
+                restart: Restart::Permanent,
+                shutdown: Shutdown::WORKER_DEFAULT,
+                health: Some(HealthCheck::default()),
+                backoff: None,
+            },
+            _server: PhantomData,
+        }
+    }
+
+    /// Refuses `start_child` with [`SupervisorError::MaxChildren`] beyond `max` children
+    /// (restarting ones count).
+    pub fn max_children(mut self, max: usize) -> Self {
+        self.max_children = Some(max);
+        self
+    }
+
+    /// Sets the restart intensity.
+    pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
+        self.max_restarts = max_restarts;
+        self.within = within;
+        self
+    }
+
+    /// The children's restart type.
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.template.restart = restart;
+        self
+    }
+
+    /// How the children are stopped.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.template.shutdown = shutdown;
+        self
+    }
+
+    /// The children's health check, or `None` for none.
+    pub fn health(mut self, health: Option<HealthCheck>) -> Self {
+        self.template.health = health;
+        self
+    }
+
+    /// The children's restart backoff.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.template.backoff = Some(backoff);
+        self
+    }
+
+    /// The spec as a plain supervisor spec, to nest it in a tree with
+    /// [`ChildSpec::supervisor`].
+    pub fn supervisor_spec(&self) -> SupervisorSpec {
+        SupervisorSpec {
+            dynamic: Some(DynamicLimits {
+                max_children: self.max_children,
+            }),
+            ..SupervisorSpec::new(self.name.clone()).intensity(self.max_restarts, self.within)
+        }
+    }
+
+    /// Starts it with a new registry.
+    pub async fn start(self) -> Result<DynamicSupervisor<S>, SupervisorStartError> {
+        self.start_in(&Registry::new()).await
+    }
+
+    /// Starts it, registering its name in `registry`.
+    pub async fn start_in(
+        self,
+        registry: &Registry,
+    ) -> Result<DynamicSupervisor<S>, SupervisorStartError> {
+        let handle = self.supervisor_spec().start_in(registry).await?;
+        Ok(self.attach(handle))
+    }
+
+    /// A typed handle for a dynamic supervisor started from this spec (for example as a child
+    /// of a tree, with `handle` from the tree).
+    pub fn attach(&self, handle: SupervisorHandle) -> DynamicSupervisor<S> {
+        DynamicSupervisor {
+            handle,
+            template: self.template,
+            _server: PhantomData,
+        }
+    }
+}
+
+/// A typed handle to a dynamic supervisor of `S` servers.
+pub struct DynamicSupervisor<S: GenServer> {
+    handle: SupervisorHandle,
+    template: Template,
+    _server: PhantomData<fn() -> S>,
+}
+
+impl<S: GenServer> Clone for DynamicSupervisor<S> {
+    fn clone(&self) -> Self {
+        DynamicSupervisor {
+            handle: self.handle.clone(),
+            template: self.template,
+            _server: PhantomData,
+        }
+    }
+}
+
+impl<S> DynamicSupervisor<S>
+where
+    S: GenServer,
+    S::Args: Clone + Sync,
+{
+    /// Starts a child with `args` (kept, cloned, for its restarts) and returns its reference.
+    /// The reference reaches this incarnation; after a restart use
+    /// [`child`](Self::child) with the child's name ([`ServerRef::name`]).
+    pub async fn start_child(&self, args: S::Args) -> Result<ServerRef<S>, SupervisorError> {
+        let t = self.template;
+        let mut spec = ChildSpec::server::<S>("", args)
+            .restart(t.restart)
+            .shutdown(t.shutdown)
+            .health(t.health);
+        if let Some(b) = t.backoff {
+            spec = spec.backoff(b);
+        }
+        let (name, any) = self.handle.start_child_any(spec).await?;
+        any.downcast_ref::<ServerRef<S>>()
+            .cloned()
+            .ok_or(SupervisorError::NotFound(name))
+    }
+
+    /// The current incarnation of the child named `name`, if it is running.
+    pub async fn child(&self, name: &str) -> Result<Option<ServerRef<S>>, SupervisorError> {
+        Ok(self
+            .handle
+            .resolve_any(name)
+            .await?
+            .and_then(|any| any.downcast_ref::<ServerRef<S>>().cloned()))
+    }
+}
+
+impl<S: GenServer> std::ops::Deref for DynamicSupervisor<S> {
+    type Target = SupervisorHandle;
+
+    /// Every [`SupervisorHandle`] method works on a dynamic supervisor too.
+    fn deref(&self) -> &SupervisorHandle {
+        &self.handle
+    }
+}

@@ -1,0 +1,229 @@
+//! Lifecycle events: what supervisors saw happen, as a stream for tests and observability.
+//!
+//! One hub serves a whole tree: nested supervisors publish to their root's hub, so one
+//! subscription sees everything, each event naming its supervisor. Every event is also logged
+//! with `tracing` (INFO, and ERROR for an intensity exceeded).
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::{ExitReason, ProcessId};
+
+/// Something a supervisor did or saw.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A child started for the first time.
+    Started {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// The new incarnation.
+        id: ProcessId,
+    },
+    /// A child exited (a crash, a normal end, or a stop by its supervisor).
+    Exited {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// How it ended.
+        reason: ExitReason,
+    },
+    /// A child was started again after an exit.
+    Restarted {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// The new incarnation.
+        id: ProcessId,
+        /// How many times this child has been restarted so far.
+        restarts: u32,
+    },
+    /// A restart failed; it will be tried again.
+    RestartFailed {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// Why the start failed.
+        reason: ExitReason,
+    },
+    /// A child missed a health check.
+    HealthFailed {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// Missed pongs in a row, this one included.
+        consecutive: u32,
+    },
+    /// A child answered a ping after missing some.
+    HealthRecovered {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+    },
+    /// The supervisor saw more restarts than it allows and is giving up.
+    IntensityExceeded {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child whose exit was one too many.
+        child: Arc<str>,
+        /// The supervisor's `max_restarts`.
+        max_restarts: u32,
+        /// The supervisor's window.
+        within: Duration,
+    },
+    /// The supervisor stopped all its children and exited.
+    ShutDown {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// Its exit reason.
+        reason: ExitReason,
+    },
+}
+
+impl Event {
+    /// The supervisor the event comes from.
+    pub fn supervisor(&self) -> &str {
+        match self {
+            Event::Started { supervisor, .. }
+            | Event::Exited { supervisor, .. }
+            | Event::Restarted { supervisor, .. }
+            | Event::RestartFailed { supervisor, .. }
+            | Event::HealthFailed { supervisor, .. }
+            | Event::HealthRecovered { supervisor, .. }
+            | Event::IntensityExceeded { supervisor, .. }
+            | Event::ShutDown { supervisor, .. } => supervisor,
+        }
+    }
+
+    /// The child the event is about, if it is about one.
+    pub fn child(&self) -> Option<&str> {
+        match self {
+            Event::Started { child, .. }
+            | Event::Exited { child, .. }
+            | Event::Restarted { child, .. }
+            | Event::RestartFailed { child, .. }
+            | Event::HealthFailed { child, .. }
+            | Event::HealthRecovered { child, .. }
+            | Event::IntensityExceeded { child, .. } => Some(child),
+            Event::ShutDown { .. } => None,
+        }
+    }
+
+    fn log(&self) {
+        let sup = self.supervisor();
+        let child = self.child().unwrap_or("");
+        match self {
+            Event::IntensityExceeded { .. } => {
+                tracing::error!(supervisor = sup, child, "{self}");
+            }
+            _ => tracing::info!(supervisor = sup, child, "{self}"),
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Event::Started { child, id, .. } => write!(f, "started `{child}` ({id})"),
+            Event::Exited { child, reason, .. } => write!(f, "`{child}` exited: {reason}"),
+            Event::Restarted {
+                child,
+                id,
+                restarts,
+                ..
+            } => write!(f, "restarted `{child}` ({id}, restart {restarts})"),
+            Event::RestartFailed { child, reason, .. } => {
+                write!(f, "restart of `{child}` failed, will retry: {reason}")
+            }
+            Event::HealthFailed {
+                child, consecutive, ..
+            } => write!(
+                f,
+                "`{child}` missed a health check ({consecutive} in a row)"
+            ),
+            Event::HealthRecovered { child, .. } => {
+                write!(f, "`{child}` answers health checks again")
+            }
+            Event::IntensityExceeded {
+                supervisor,
+                child,
+                max_restarts,
+                within,
+            } => write!(
+                f,
+                "supervisor `{supervisor}` reached its restart intensity ({max_restarts} in \
+                 {within:?}) after `{child}` exited; stopping all its children"
+            ),
+            Event::ShutDown { supervisor, reason } => {
+                write!(f, "supervisor `{supervisor}` shut down: {reason}")
+            }
+        }
+    }
+}
+
+/// A subscription to a tree's events. Lossless: every event published after
+/// [`subscribe`](crate::supervisor::SupervisorHandle::subscribe) is kept until received.
+#[derive(Debug)]
+pub struct EventStream {
+    rx: mpsc::UnboundedReceiver<Event>,
+}
+
+impl EventStream {
+    /// The next event; `None` once every supervisor of the tree has exited and the stream is
+    /// drained.
+    pub async fn next(&mut self) -> Option<Event> {
+        self.rx.recv().await
+    }
+
+    /// The next event if one is ready, without waiting.
+    pub fn try_next(&mut self) -> Option<Event> {
+        self.rx.try_recv().ok()
+    }
+
+    /// Waits for the first event for which `matches` is true and returns it, skipping the
+    /// others; `None` if the stream ends first.
+    pub async fn wait_for(&mut self, mut matches: impl FnMut(&Event) -> bool) -> Option<Event> {
+        while let Some(event) = self.next().await {
+            if matches(&event) {
+                return Some(event);
+            }
+        }
+        None
+    }
+}
+
+/// Where a tree's supervisors publish.
+#[derive(Clone, Default)]
+pub(crate) struct EventHub {
+    subscribers: Arc<Mutex<Vec<mpsc::UnboundedSender<Event>>>>,
+}
+
+impl EventHub {
+    pub(crate) fn subscribe(&self) -> EventStream {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(tx);
+        EventStream { rx }
+    }
+
+    pub(crate) fn publish(&self, event: Event) {
+        event.log();
+        let mut subscribers = self
+            .subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        subscribers.retain(|s| s.send(event.clone()).is_ok());
+    }
+}

@@ -1,0 +1,610 @@
+//! Supervisors: start children in order, watch them, restart them by OTP's rules, and stop
+//! them in reverse order.
+//!
+//! Build a [`SupervisorSpec`] of [`ChildSpec`]s (gen_servers, task functions, nested
+//! supervisors), start it, and keep the [`SupervisorHandle`]:
+//!
+//! ```
+//! use std::time::Duration;
+//! use perennial_runtime::supervisor::{ChildSpec, Event, Restart, Strategy, SupervisorSpec};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sup = SupervisorSpec::new("app")
+//!     .strategy(Strategy::OneForOne)
+//!     .intensity(3, Duration::from_secs(5))
+//!     .child(ChildSpec::task("worker", || async {
+//!         // a task that finishes at once: transient, so it is not restarted
+//!     }).restart(Restart::Transient))
+//!     .start()
+//!     .await?;
+//! let mut events = sup.subscribe();
+//! assert_eq!(sup.count_children().await?.specs, 1);
+//! sup.shutdown().await;
+//! assert!(events.wait_for(|e| matches!(e, Event::ShutDown { .. })).await.is_some());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Semantics (Erlang/OTP's)
+//!
+//! - **Start**: children start in declaration order, each waiting for its `init`. If one fails,
+//!   those already started are stopped in reverse order and the start fails naming the child.
+//! - **Restart types** ([`Restart`]): permanent children are always restarted, transient ones
+//!   only after an abnormal exit, temporary ones never (and are removed). An
+//!   [`ExitReason::NoRestart`] exit is never restarted.
+//! - **Strategies** ([`Strategy`]): one_for_one restarts the child; one_for_all stops the
+//!   others in reverse order and restarts all in order; rest_for_one does that for the children
+//!   declared after the one that exited. Temporary bystanders are removed, not restarted.
+//! - **Intensity**: more than `max_restarts` restarts within `within` (default 3 in 5 s) and the
+//!   supervisor stops all its children in reverse order and exits with
+//!   [`ExitReason::Escalated`], which its parent treats as that child's failure.
+//! - **Failed restarts** are retried through the supervisor's mailbox (so its handle still
+//!   answers) and count again; meanwhile the child shows as [`ChildState::Restarting`].
+//! - **Shutdown** ([`Shutdown`]): in reverse start order; brutal_kill aborts, a timeout asks
+//!   then aborts, infinity asks and waits. A dynamic supervisor stops all its children at once,
+//!   under one timer.
+//! - **Health checks** ([`HealthCheck`]) ping gen_server children; enough missed pongs in a row
+//!   and the child is killed and restarted, counted in the intensity.
+//! - **Registry**: a tree shares one [`Registry`]; every gen_server child and supervisor is
+//!   registered under its name while it runs.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::process::Link;
+use crate::{CallError, Client, ExitReason, GenServer, ProcessId, Registry, ServerRef, StartError};
+
+mod child;
+mod dynamic;
+mod events;
+mod intensity;
+mod server;
+mod snapshot;
+
+pub use child::{Backoff, ChildKind, ChildSpec, HealthCheck, Restart, Shutdown};
+pub use dynamic::{DynamicSpec, DynamicSupervisor};
+pub use events::{Event, EventStream};
+pub use snapshot::{Snapshot, SnapshotNode};
+
+use events::EventHub;
+use server::{Request, Response, SupervisorArgs, SupervisorServer};
+
+/// How a supervisor reacts when a child exits and must be restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Restart only that child. The default.
+    #[default]
+    OneForOne,
+    /// Stop all other children (reverse order), then restart all (declaration order).
+    OneForAll,
+    /// Stop the children declared after it (reverse order), then restart it and them.
+    RestForOne,
+}
+
+impl fmt::Display for Strategy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Strategy::OneForOne => "one_for_one",
+            Strategy::OneForAll => "one_for_all",
+            Strategy::RestForOne => "rest_for_one",
+        })
+    }
+}
+
+/// The default restart intensity: 3 restarts...
+pub const DEFAULT_MAX_RESTARTS: u32 = 3;
+/// ...within 5 seconds (Elixir's defaults).
+pub const DEFAULT_WITHIN: Duration = Duration::from_secs(5);
+
+/// What a supervisor is: its name, strategy, restart intensity and children.
+#[derive(Clone, Debug)]
+pub struct SupervisorSpec {
+    pub(crate) name: Arc<str>,
+    pub(crate) strategy: Strategy,
+    pub(crate) max_restarts: u32,
+    pub(crate) within: Duration,
+    pub(crate) children: Vec<ChildSpec>,
+    pub(crate) dynamic: Option<DynamicLimits>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DynamicLimits {
+    pub(crate) max_children: Option<usize>,
+}
+
+impl SupervisorSpec {
+    /// A one_for_one supervisor named `name` with no children and the default intensity.
+    pub fn new(name: impl Into<Arc<str>>) -> Self {
+        SupervisorSpec {
+            name: name.into(),
+            strategy: Strategy::OneForOne,
+            max_restarts: DEFAULT_MAX_RESTARTS,
+            within: DEFAULT_WITHIN,
+            children: Vec::new(),
+            dynamic: None,
+        }
+    }
+
+    /// Sets the strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Allows at most `max_restarts` restarts within any window of `within` (which must be
+    /// more than zero).
+    pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
+        self.max_restarts = max_restarts;
+        self.within = within;
+        self
+    }
+
+    /// Adds a child, started after those added before it.
+    pub fn child(mut self, child: ChildSpec) -> Self {
+        self.children.push(child);
+        self
+    }
+
+    /// The supervisor's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn is_dynamic(&self) -> bool {
+        self.dynamic.is_some()
+    }
+
+    /// Checks the flags and children, as OTP does before starting.
+    fn validate(&self) -> Result<(), SupervisorStartError> {
+        let invalid = |flag, reason: String| SupervisorStartError::InvalidSpec {
+            supervisor: self.name.clone(),
+            flag,
+            reason,
+        };
+        if self.within.is_zero() {
+            return Err(invalid(
+                "within",
+                "the restart window must be longer than zero".into(),
+            ));
+        }
+        for (i, child) in self.children.iter().enumerate() {
+            if self.children[..i].iter().any(|c| c.name == child.name) {
+                return Err(invalid(
+                    "children",
+                    format!("two children are named `{}`", child.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts the supervisor and its children, with a new registry for the tree.
+    pub async fn start(self) -> Result<SupervisorHandle, SupervisorStartError> {
+        self.start_in(&Registry::new()).await
+    }
+
+    /// Starts the supervisor and its children, registering names in `registry` (shared with
+    /// whoever else uses it).
+    pub async fn start_in(
+        self,
+        registry: &Registry,
+    ) -> Result<SupervisorHandle, SupervisorStartError> {
+        self.start_linked(registry.clone(), EventHub::default(), None)
+            .await
+    }
+
+    pub(crate) async fn start_linked(
+        self,
+        registry: Registry,
+        events: EventHub,
+        link: Option<Link>,
+    ) -> Result<SupervisorHandle, SupervisorStartError> {
+        let name = self.name.clone();
+        let builder = SupervisorServer::builder().register(&registry, name.clone());
+        let builder = match link {
+            Some(link) => builder.link(link),
+            None => builder,
+        };
+        let args = SupervisorArgs {
+            spec: self,
+            registry: registry.clone(),
+            events: events.clone(),
+        };
+        match builder.start(args).await {
+            Ok(server) => Ok(SupervisorHandle {
+                target: Client::from(server).with_timeout(Duration::MAX),
+                tree: Tree { registry, events },
+            }),
+            Err(StartError::Init(e)) => Err(e),
+            Err(StartError::AlreadyStarted(_) | StartError::NameTaken { .. }) => {
+                Err(SupervisorStartError::NameTaken { name })
+            }
+            Err(other) => Err(SupervisorStartError::Failed {
+                supervisor: name,
+                reason: other.into_exit_reason(),
+            }),
+        }
+    }
+}
+
+/// What a tree's supervisors share: names and events.
+#[derive(Clone)]
+pub(crate) struct Tree {
+    pub(crate) registry: Registry,
+    pub(crate) events: EventHub,
+}
+
+/// A handle to a running supervisor: inspect and change its children, subscribe to its tree's
+/// events, shut it down. Cheap to clone.
+#[derive(Clone)]
+pub struct SupervisorHandle {
+    pub(crate) target: Client<SupervisorServer>,
+    pub(crate) tree: Tree,
+}
+
+/// One child, as its supervisor sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChildInfo {
+    /// The child's name.
+    pub name: Arc<str>,
+    /// What kind of child it is.
+    pub kind: ChildKind,
+    /// Its restart type.
+    pub restart: Restart,
+    /// Whether it runs.
+    pub state: ChildState,
+    /// How many times the supervisor restarted it.
+    pub restarts: u32,
+    /// Its health checks, for a health-checked gen_server.
+    pub health: Option<HealthStatus>,
+}
+
+/// Whether a child runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChildState {
+    /// Running, as this incarnation.
+    Running(ProcessId),
+    /// Waiting to be restarted (a failed restart being retried, or a backoff delay).
+    Restarting,
+    /// Not running; its spec is kept (a transient child that ended normally, or one stopped by
+    /// `terminate_child`).
+    NotRunning,
+}
+
+impl fmt::Display for ChildState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChildState::Running(id) => write!(f, "running {id}"),
+            ChildState::Restarting => f.write_str("restarting"),
+            ChildState::NotRunning => f.write_str("not running"),
+        }
+    }
+}
+
+/// A health-checked child's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthStatus {
+    /// Whether checks run.
+    pub enabled: bool,
+    /// Missed pongs in a row.
+    pub consecutive_failures: u32,
+    /// When the last check finished, if one has.
+    pub last_check: Option<Instant>,
+}
+
+/// Counts of a supervisor's children (OTP's `count_children`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChildCounts {
+    /// Children with a spec, running or not.
+    pub specs: usize,
+    /// Children running.
+    pub active: usize,
+    /// Children that are supervisors.
+    pub supervisors: usize,
+    /// Children that are workers (gen_servers and tasks).
+    pub workers: usize,
+}
+
+/// Why a supervisor did not start.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SupervisorStartError {
+    /// A child failed to start; those started before it were stopped in reverse order.
+    ChildFailed {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child that failed.
+        child: Arc<str>,
+        /// Why (for a nested supervisor, its own start error).
+        cause: ExitReason,
+    },
+    /// The spec is invalid.
+    InvalidSpec {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The offending setting.
+        flag: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The supervisor's name is taken in the registry.
+    NameTaken {
+        /// The name.
+        name: Arc<str>,
+    },
+    /// The supervisor itself failed (a bug in perennial if it ever shows).
+    Failed {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// How it failed.
+        reason: ExitReason,
+    },
+}
+
+impl fmt::Display for SupervisorStartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SupervisorStartError::ChildFailed {
+                supervisor,
+                child,
+                cause,
+            } => {
+                write!(
+                    f,
+                    "supervisor `{supervisor}`: child `{child}` failed to start: "
+                )?;
+                match cause {
+                    ExitReason::Error(e) => write!(f, "{e}"),
+                    other => write!(f, "{other}"),
+                }
+            }
+            SupervisorStartError::InvalidSpec {
+                supervisor,
+                flag,
+                reason,
+            } => write!(f, "supervisor `{supervisor}`: invalid `{flag}`: {reason}"),
+            SupervisorStartError::NameTaken { name } => write!(
+                f,
+                "the name `{name}` is taken by a running server in this registry; names are \
+                 unique across a tree"
+            ),
+            SupervisorStartError::Failed { supervisor, reason } => {
+                write!(f, "supervisor `{supervisor}` failed to start: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SupervisorStartError {}
+
+/// Why a supervisor handle request failed (OTP's outcomes of the supervisor API).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum SupervisorError {
+    /// No child has that name.
+    NotFound(Arc<str>),
+    /// `start_child`: a child of that name is running (or restarting).
+    AlreadyStarted(Arc<str>),
+    /// `start_child`: a child of that name exists but is not running; restart or delete it.
+    AlreadyPresent(Arc<str>),
+    /// The child is running, so it cannot be restarted or deleted.
+    Running(Arc<str>),
+    /// The child is being restarted.
+    Restarting(Arc<str>),
+    /// A dynamic supervisor is full.
+    MaxChildren(usize),
+    /// The child failed to start.
+    StartFailed {
+        /// The child.
+        child: Arc<str>,
+        /// Why.
+        reason: ExitReason,
+    },
+    /// The supervisor is not running (it shut down or is shutting down).
+    NotRunning(CallError),
+}
+
+impl fmt::Display for SupervisorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SupervisorError::NotFound(n) => write!(f, "no child is named `{n}`"),
+            SupervisorError::AlreadyStarted(n) => write!(f, "child `{n}` is already running"),
+            SupervisorError::AlreadyPresent(n) => write!(
+                f,
+                "child `{n}` exists but is not running; use restart_child or delete_child"
+            ),
+            SupervisorError::Running(n) => {
+                write!(f, "child `{n}` is running; terminate it first")
+            }
+            SupervisorError::Restarting(n) => write!(f, "child `{n}` is being restarted"),
+            SupervisorError::MaxChildren(max) => {
+                write!(
+                    f,
+                    "the dynamic supervisor already has its maximum of {max} children"
+                )
+            }
+            SupervisorError::StartFailed { child, reason } => match reason {
+                ExitReason::Error(e) => write!(f, "child `{child}` failed to start: {e}"),
+                other => write!(f, "child `{child}` failed to start: {other}"),
+            },
+            SupervisorError::NotRunning(e) => write!(f, "the supervisor is not running: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SupervisorError {}
+
+impl SupervisorHandle {
+    async fn request(&self, request: Request) -> Result<Response, SupervisorError> {
+        self.target
+            .call(request)
+            .await
+            .map_err(SupervisorError::NotRunning)?
+    }
+
+    /// The supervisor's name.
+    pub fn name(&self) -> &str {
+        self.target.name().unwrap_or_default()
+    }
+
+    /// The registry the tree's names live in.
+    pub fn registry(&self) -> &Registry {
+        &self.tree.registry
+    }
+
+    /// Subscribes to the lifecycle events of the whole tree from now on.
+    pub fn subscribe(&self) -> EventStream {
+        self.tree.events.subscribe()
+    }
+
+    /// The children, in start order (OTP's `which_children`).
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
+        match self.request(Request::Which).await? {
+            Response::Which(children) => Ok(children),
+            _ => unreachable!("a supervisor answers Which with Which"),
+        }
+    }
+
+    /// One child's status.
+    pub async fn child_status(&self, name: &str) -> Result<ChildInfo, SupervisorError> {
+        match self.request(Request::Status(name.into())).await? {
+            Response::Status(info) => Ok(info),
+            _ => unreachable!("a supervisor answers Status with Status"),
+        }
+    }
+
+    /// How many times a child has been restarted.
+    pub async fn restart_count(&self, name: &str) -> Result<u32, SupervisorError> {
+        Ok(self.child_status(name).await?.restarts)
+    }
+
+    /// A child's health status (`None` when it is not health-checked).
+    pub async fn health(&self, name: &str) -> Result<Option<HealthStatus>, SupervisorError> {
+        Ok(self.child_status(name).await?.health)
+    }
+
+    /// Counts of the children (OTP's `count_children`).
+    pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
+        match self.request(Request::Count).await? {
+            Response::Count(counts) => Ok(counts),
+            _ => unreachable!("a supervisor answers Count with Count"),
+        }
+    }
+
+    /// Adds and starts a child. Fails with `AlreadyStarted` or `AlreadyPresent` if the name is
+    /// in use, or `StartFailed` (the spec is not kept).
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<(), SupervisorError> {
+        self.request(Request::StartChild(spec)).await.map(|_| ())
+    }
+
+    pub(crate) async fn start_child_any(
+        &self,
+        spec: ChildSpec,
+    ) -> Result<(Arc<str>, Arc<dyn std::any::Any + Send + Sync>), SupervisorError> {
+        match self.request(Request::StartChild(spec)).await? {
+            Response::Started(name, any) => Ok((name, any)),
+            _ => unreachable!("a supervisor answers StartChild with Started"),
+        }
+    }
+
+    pub(crate) async fn resolve_any(
+        &self,
+        name: &str,
+    ) -> Result<Option<Arc<dyn std::any::Any + Send + Sync>>, SupervisorError> {
+        match self.request(Request::Resolve(name.into())).await? {
+            Response::Resolved(any) => Ok(any),
+            _ => unreachable!("a supervisor answers Resolve with Resolved"),
+        }
+    }
+
+    /// Stops a child per its shutdown mode and keeps its spec (a temporary child's spec is
+    /// deleted). Stopping a child that is not running is fine.
+    pub async fn terminate_child(&self, name: &str) -> Result<(), SupervisorError> {
+        self.request(Request::Terminate(name.into()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Starts a child that is not running. Fails with `Running`, `Restarting` or `NotFound`.
+    pub async fn restart_child(&self, name: &str) -> Result<(), SupervisorError> {
+        self.request(Request::Restart(name.into()))
+            .await
+            .map(|_| ())
+    }
+
+    /// Deletes the spec of a child that is not running. Fails with `Running`, `Restarting` or
+    /// `NotFound`.
+    pub async fn delete_child(&self, name: &str) -> Result<(), SupervisorError> {
+        self.request(Request::Delete(name.into())).await.map(|_| ())
+    }
+
+    /// A snapshot of the supervisor and everything under it.
+    pub async fn snapshot(&self) -> Result<Snapshot, SupervisorError> {
+        snapshot::take(self).await
+    }
+
+    pub(crate) async fn snapshot_children(
+        &self,
+    ) -> Result<Vec<(ChildInfo, Option<SupervisorHandle>)>, SupervisorError> {
+        match self.request(Request::Snapshot).await? {
+            Response::Snapshot(children) => Ok(children),
+            _ => unreachable!("a supervisor answers Snapshot with Snapshot"),
+        }
+    }
+
+    /// The supervisor's incarnation: always the one started for a direct handle (alive or
+    /// not), the current holder of the name for a name-bound one.
+    pub(crate) fn server(&self) -> Option<ServerRef<SupervisorServer>> {
+        self.target
+            .direct()
+            .cloned()
+            .or_else(|| self.target.resolve())
+    }
+
+    /// `true` once the supervisor has been asked to stop, gave up (intensity), or has exited.
+    pub fn is_shutting_down(&self) -> bool {
+        self.server()
+            .is_none_or(|s| !s.is_alive() || s.process.stop_request().is_some())
+    }
+
+    /// Stops the children in reverse order, then the supervisor, and waits for it. Idempotent:
+    /// returns how the supervisor ended, whoever ended it.
+    pub async fn shutdown(&self) -> ExitReason {
+        match self.server() {
+            Some(server) => match server.stop(ExitReason::Shutdown).await {
+                Ok(reason) => reason,
+                Err(_) => server.wait_exit().await,
+            },
+            None => ExitReason::Shutdown,
+        }
+    }
+
+    /// Waits until the supervisor exits and returns why: `Shutdown` after [`shutdown`]
+    /// (Self::shutdown), [`ExitReason::Escalated`] when it gave up.
+    pub async fn wait_exit(&self) -> ExitReason {
+        match self.server() {
+            Some(server) => server.wait_exit().await,
+            None => ExitReason::Shutdown,
+        }
+    }
+
+    /// The supervisor's exit reason, once it has exited.
+    pub fn exit_reason(&self) -> Option<ExitReason> {
+        match self.server() {
+            Some(server) => server.exit_reason(),
+            None => Some(ExitReason::Shutdown),
+        }
+    }
+}
+
+impl fmt::Debug for SupervisorHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupervisorHandle")
+            .field("name", &self.name())
+            .finish()
+    }
+}

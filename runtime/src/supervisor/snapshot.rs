@@ -1,0 +1,111 @@
+//! A snapshot of a supervision tree that renders as an indented text tree.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::supervisor::{ChildInfo, ChildKind, ChildState, SupervisorError, SupervisorHandle};
+
+/// A supervisor and everything under it, at one moment. `Display` renders it as a tree:
+///
+/// ```text
+/// app (supervisor)
+/// ├── cache (gen_server) running #12, restarts 1, health ok
+/// ├── metrics (task) running #13, restarts 0
+/// └── db (supervisor) running #14, restarts 0
+///     ├── pool (gen_server) running #15, restarts 0, health 1 missed
+///     └── writer (gen_server) restarting, restarts 4, health ok
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The supervisor's name.
+    pub name: Arc<str>,
+    /// Its children, in start order.
+    pub children: Vec<SnapshotNode>,
+}
+
+/// One child in a [`Snapshot`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SnapshotNode {
+    /// The child as its supervisor sees it.
+    pub info: ChildInfo,
+    /// For a running nested supervisor, its own snapshot.
+    pub nested: Option<Snapshot>,
+}
+
+impl Snapshot {
+    /// Finds a node by child name anywhere in the tree.
+    pub fn find(&self, name: &str) -> Option<&SnapshotNode> {
+        self.children.iter().find_map(|node| {
+            if &*node.info.name == name {
+                Some(node)
+            } else {
+                node.nested.as_ref().and_then(|n| n.find(name))
+            }
+        })
+    }
+}
+
+pub(crate) fn take(
+    handle: &SupervisorHandle,
+) -> Pin<Box<dyn Future<Output = Result<Snapshot, SupervisorError>> + Send + '_>> {
+    Box::pin(async move {
+        let mut children = Vec::new();
+        for (info, nested) in handle.snapshot_children().await? {
+            // A nested supervisor that stops meanwhile shows without its children.
+            let nested = match nested {
+                Some(h) => take(&h).await.ok(),
+                None => None,
+            };
+            children.push(SnapshotNode { info, nested });
+        }
+        Ok(Snapshot {
+            name: handle.name().into(),
+            children,
+        })
+    })
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} (supervisor)", self.name)?;
+        render_children(f, &self.children, "")
+    }
+}
+
+fn render_children(
+    f: &mut fmt::Formatter<'_>,
+    nodes: &[SnapshotNode],
+    indent: &str,
+) -> fmt::Result {
+    for (i, node) in nodes.iter().enumerate() {
+        let last = i + 1 == nodes.len();
+        let (branch, next_indent) = if last {
+            ("└── ", "    ")
+        } else {
+            ("├── ", "│   ")
+        };
+        let info = &node.info;
+        write!(
+            f,
+            "{indent}{branch}{} ({}) {}, restarts {}",
+            info.name, info.kind, info.state, info.restarts
+        )?;
+        if let Some(h) = &info.health {
+            match (info.state, h.consecutive_failures) {
+                (ChildState::Running(_), 0) => write!(f, ", health ok")?,
+                (ChildState::Running(_), n) => write!(f, ", health {n} missed")?,
+                _ => {}
+            }
+        }
+        writeln!(f)?;
+        if let Some(nested) = &node.nested {
+            render_children(f, &nested.children, &format!("{indent}{next_indent}"))?;
+        } else if info.kind == ChildKind::Supervisor && matches!(info.state, ChildState::Running(_))
+        {
+            writeln!(f, "{indent}{next_indent}(not reachable)")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,85 @@
+//! Task children: plain async functions run as supervised processes.
+//!
+//! A task's future is its whole life: when it completes, its output becomes the exit reason
+//! ([`IntoExitReason`]); a panic becomes [`ExitReason::Panic`]. A task has no mailbox, so an
+//! orderly stop cannot be *asked* of it: stopping a task aborts it at its next await point
+//! with reason `Shutdown` (OTP's untrapped exit signal), and `brutal_kill` with `Killed`.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::sync::Arc;
+
+use crate::ExitReason;
+use crate::process::{Link, Process, catch_unwind};
+
+/// What a task child's future may return; it becomes the task's exit reason.
+///
+/// `()` and `Ok(())` are [`ExitReason::Normal`], `Err(e)` is [`ExitReason::Error`], and an
+/// [`ExitReason`] is taken as it is.
+#[diagnostic::on_unimplemented(
+    message = "a task child's future must return `()`, `Result<(), E>` or `ExitReason`, not `{Self}`",
+    label = "this is what the task returns",
+    note = "the value becomes the task's exit reason: `()` and `Ok(())` are a normal exit, `Err(e)` an error"
+)]
+pub trait IntoExitReason {
+    /// The exit reason this output stands for.
+    fn into_exit_reason(self) -> ExitReason;
+}
+
+impl IntoExitReason for () {
+    fn into_exit_reason(self) -> ExitReason {
+        ExitReason::Normal
+    }
+}
+
+impl IntoExitReason for ExitReason {
+    fn into_exit_reason(self) -> ExitReason {
+        self
+    }
+}
+
+impl<E: Into<Box<dyn StdError + Send + Sync>>> IntoExitReason for Result<(), E> {
+    fn into_exit_reason(self) -> ExitReason {
+        match self {
+            Ok(()) => ExitReason::Normal,
+            Err(e) => ExitReason::error(e),
+        }
+    }
+}
+
+/// Records the task's exit however it ends: returning, panicking, or being dropped by an abort.
+struct TaskGuard {
+    process: Arc<Process>,
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        // A no-op when the task already recorded its exit.
+        self.process.set_exit(self.process.abort_reason());
+    }
+}
+
+/// Spawns `fut` as a process named `name`, linked to `link`.
+pub(crate) fn spawn<F>(name: Arc<str>, link: Option<Link>, fut: F) -> Arc<Process>
+where
+    F: Future + Send + 'static,
+    F::Output: IntoExitReason,
+{
+    let process = Arc::new(Process::new(Some(name), link));
+    let guard = TaskGuard {
+        process: process.clone(),
+    };
+    let task = tokio::spawn(async move {
+        guard.process.set_task(tokio::task::id());
+        let reason = match catch_unwind(fut).await {
+            Ok(output) => output.into_exit_reason(),
+            Err(panic) => ExitReason::Panic(panic),
+        };
+        if reason.is_abnormal() {
+            tracing::error!(task = guard.process.name().map(|n| &**n), %reason, "task exited");
+        }
+        guard.process.set_exit(reason);
+    });
+    process.set_abort(task.abort_handle());
+    process
+}
