@@ -10,6 +10,7 @@
 use proc_macro::TokenStream;
 
 mod gen_server;
+mod suggest;
 mod tree;
 
 /// Turns an `impl` block of a server's state into a gen_server: message types, dispatch, a typed

@@ -1,0 +1,262 @@
+//! The typed AST of `supervision_tree!`.
+//!
+//! It keeps the user's tokens wherever a later stage may need to point at them: every name is
+//! the user's `Ident`, child types and task functions are the user's `Path`/`Expr`, init
+//! arguments are the user's expressions, and every option is a [`Setting`] holding its key and
+//! the span of its value. An option left out is `None`; its default is the runtime's (see the
+//! option table in `mod.rs`), except where a check needs it ([`ChildOptions::restart_or_default`]).
+
+use proc_macro2::Span;
+use syn::{Expr, Ident, Path, Type};
+
+pub(crate) use super::duration::Duration;
+
+/// The whole tree: one root supervisor.
+#[derive(Debug, Clone)]
+pub(crate) struct Tree {
+    pub name: Ident,
+    pub root: Supervisor,
+}
+
+/// A named child of a supervisor: `name: kind`.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    pub name: Ident,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "built once per macro call; boxing would only add noise"
+)]
+pub(crate) enum NodeKind {
+    /// `cache: Cache(1024) { .. }`
+    Server(Server),
+    /// `metrics: task(metrics_loop, port) { .. }`
+    Task(Task),
+    /// `db: supervisor(..) { children }`
+    Supervisor(Supervisor),
+    /// `jobs: dynamic_supervisor<Job>(..) { .. }`
+    Dynamic(DynamicSupervisor),
+}
+
+/// A gen_server child: `Type(init args) { options }`.
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    /// The server's type as written, e.g. `Cache` or `caches::Lru<String>`.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub ty: Path,
+    pub args: Vec<InitArg>,
+    /// The span of the `( .. )` around the arguments, or of the type when they are left out.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub args_span: Span,
+    pub child: ChildOptions,
+    pub health: Option<Setting<Health>>,
+}
+
+/// A task child: `task(function, args) { options }`. The function is an expression (a path to
+/// an `async fn`, or a closure) called with the arguments at each (re)start.
+#[derive(Debug, Clone)]
+pub(crate) struct Task {
+    /// The `task` keyword.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub keyword: Span,
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub function: Expr,
+    pub args: Vec<InitArg>,
+    pub child: ChildOptions,
+}
+
+/// A static supervisor: `supervisor(options) { children }`.
+#[derive(Debug, Clone)]
+pub(crate) struct Supervisor {
+    /// The `supervisor` keyword.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub keyword: Span,
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub strategy: Option<Setting<Strategy>>,
+    pub limits: RestartLimits,
+    /// How its own parent treats it; always empty on the root (checked by validation).
+    pub child: ChildOptions,
+    /// In declaration order, which is start order.
+    pub children: Vec<Node>,
+}
+
+/// A dynamic supervisor: `dynamic_supervisor<Child>(options) { options of its children }`.
+#[derive(Debug, Clone)]
+pub(crate) struct DynamicSupervisor {
+    /// The `dynamic_supervisor` keyword.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub keyword: Span,
+    /// The gen_server type of the children it starts at run time.
+    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
+    pub child_ty: Type,
+    pub max_children: Option<Setting<u64>>,
+    pub limits: RestartLimits,
+    /// How its own parent treats it.
+    pub child: ChildOptions,
+    /// How it treats the children it starts.
+    pub children: ChildOptions,
+    pub children_health: Option<Setting<Health>>,
+}
+
+/// An option as written: its key (for "given twice" and for messages), its value, and the span
+/// of the value (for messages and `quote_spanned!`).
+#[derive(Debug, Clone)]
+pub(crate) struct Setting<T> {
+    pub key: Ident,
+    pub value: T,
+    pub span: Span,
+}
+
+/// Restart intensity of a supervisor: at most `max_restarts` in any window of `within`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RestartLimits {
+    pub max_restarts: Option<Setting<u64>>,
+    pub within: Option<Setting<Duration>>,
+}
+
+/// How a supervisor treats one child.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ChildOptions {
+    pub restart: Option<Setting<Restart>>,
+    pub shutdown: Option<Setting<Shutdown>>,
+    pub backoff: Option<Setting<Backoff>>,
+}
+
+impl ChildOptions {
+    /// The restart type, `permanent` when not given (OTP's default, for every kind of child).
+    pub(crate) fn restart_or_default(&self) -> Restart {
+        self.restart
+            .as_ref()
+            .map_or(Restart::Permanent, |setting| setting.value)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strategy {
+    OneForOne,
+    OneForAll,
+    RestForOne,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Restart {
+    Permanent,
+    Transient,
+    Temporary,
+}
+
+impl Restart {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Restart::Permanent => "permanent",
+            Restart::Transient => "transient",
+            Restart::Temporary => "temporary",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shutdown {
+    BrutalKill,
+    Infinity,
+    Timeout(Duration),
+}
+
+/// `health = off | on | { interval, timeout, failures }`.
+#[derive(Debug, Clone)]
+pub(crate) enum Health {
+    Off,
+    On(HealthCheck),
+}
+
+/// Health check settings; `None` fields take the runtime's defaults.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HealthCheck {
+    pub interval: Option<Setting<Duration>>,
+    pub timeout: Option<Setting<Duration>>,
+    pub failures: Option<Setting<u64>>,
+}
+
+/// `backoff = off | on | { initial, factor, max }`.
+#[derive(Debug, Clone)]
+pub(crate) enum Backoff {
+    Off,
+    On(BackoffPolicy),
+}
+
+/// Delay between restart attempts: `initial`, multiplied by `factor` each time, up to `max`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BackoffPolicy {
+    pub initial: Option<Setting<Duration>>,
+    pub factor: Option<Setting<f64>>,
+    pub max: Option<Setting<Duration>>,
+}
+
+/// An init argument of a gen_server or a task.
+#[derive(Debug, Clone)]
+pub(crate) enum InitArg {
+    /// An ordinary expression, evaluated where the macro is called (it may use local variables).
+    Expr(Expr),
+    /// A bare identifier naming an earlier sibling: that sibling's typed client.
+    Sibling(SiblingRef),
+}
+
+/// A reference to an earlier sibling.
+#[derive(Debug, Clone)]
+pub(crate) struct SiblingRef {
+    /// The argument as written (its span is the argument's).
+    pub name: Ident,
+    /// The sibling's position among its parent's children.
+    pub index: usize,
+}
+
+impl NodeKind {
+    /// "a gen_server child", "a task child", ... for messages.
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            NodeKind::Server(_) => "a gen_server child",
+            NodeKind::Task(_) => "a task child",
+            NodeKind::Supervisor(_) => "a supervisor",
+            NodeKind::Dynamic(_) => "a dynamic_supervisor",
+        }
+    }
+
+    /// How its parent treats it.
+    pub(crate) fn child_options(&self) -> &ChildOptions {
+        match self {
+            NodeKind::Server(server) => &server.child,
+            NodeKind::Task(task) => &task.child,
+            NodeKind::Supervisor(supervisor) => &supervisor.child,
+            NodeKind::Dynamic(dynamic) => &dynamic.child,
+        }
+    }
+
+    /// Its init arguments (none for supervisors).
+    pub(crate) fn args(&self) -> &[InitArg] {
+        match self {
+            NodeKind::Server(server) => &server.args,
+            NodeKind::Task(task) => &task.args,
+            NodeKind::Supervisor(_) | NodeKind::Dynamic(_) => &[],
+        }
+    }
+
+    pub(crate) fn args_mut(&mut self) -> &mut [InitArg] {
+        match self {
+            NodeKind::Server(server) => &mut server.args,
+            NodeKind::Task(task) => &mut task.args,
+            NodeKind::Supervisor(_) | NodeKind::Dynamic(_) => &mut [],
+        }
+    }
+}
+
+/// The identifier of an expression that is nothing but one identifier (`pool`, not `pool.clone()`,
+/// `(pool)`, `self::pool` or `{ pool }`): the only form that names a sibling.
+pub(crate) fn bare_ident(expr: &Expr) -> Option<&Ident> {
+    match expr {
+        Expr::Path(path) if path.attrs.is_empty() && path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
+}

@@ -1,0 +1,216 @@
+//! Duration literals: `500ms`, `5s`, `1m`, `2h`.
+//!
+//! Rust lexes `5s` as the integer literal `5` with the suffix `s`, so a duration is an integer
+//! literal whose suffix is its unit. Units: `ms`, `s`, `m` (minutes), `h`. A duration is a whole
+//! number of its unit (`1500ms`, not `1.5s`) and has a unit (`5` alone is refused: seconds or
+//! milliseconds?). Zero is parsed here and refused by validation, where the option is known.
+
+use proc_macro2::TokenTree;
+use syn::Lit;
+
+use super::options::Value;
+use crate::suggest::did_you_mean;
+
+/// A duration, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Duration {
+    pub millis: u64,
+}
+
+/// The units, with their length in milliseconds.
+const UNITS: &[(&str, u64)] = &[("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000)];
+const UNIT_NAMES: &[&str] = &["ms", "s", "m", "h"];
+
+/// Spellings people reach for, and the unit they mean.
+const ALIASES: &[(&str, &str)] = &[
+    ("msec", "ms"),
+    ("msecs", "ms"),
+    ("millis", "ms"),
+    ("sec", "s"),
+    ("secs", "s"),
+    ("second", "s"),
+    ("seconds", "s"),
+    ("min", "m"),
+    ("mins", "m"),
+    ("minute", "m"),
+    ("minutes", "m"),
+    ("hr", "h"),
+    ("hrs", "h"),
+    ("hour", "h"),
+    ("hours", "h"),
+];
+
+const EXAMPLES: &str = "such as `500ms`, `5s`, `1m` or `2h`";
+
+/// Reads the value of the option `key` as a duration.
+pub(crate) fn duration(key: &str, value: &Value) -> syn::Result<Duration> {
+    match value {
+        Value::Lit(Lit::Int(lit)) => {
+            let digits = lit.base10_digits();
+            let unit = lit.suffix();
+            if unit.is_empty() {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "`{digits}` has no unit: write `{digits}s` or `{digits}ms` (units: `ms`, `s`, `m`, `h`)"
+                    ),
+                ));
+            }
+            let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+                return Err(syn::Error::new(lit.span(), unknown_unit(digits, unit)));
+            };
+            digits
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| n.checked_mul(scale))
+                .map(|millis| Duration { millis })
+                .ok_or_else(|| syn::Error::new(lit.span(), format!("duration `{lit}` is too long")))
+        }
+        Value::Lit(Lit::Float(lit)) => {
+            let scale = UNITS.iter().find(|(name, _)| *name == lit.suffix());
+            let hint = match (scale, lit.base10_digits().parse::<f64>()) {
+                (Some(&(_, scale)), Ok(n)) if (n * scale as f64).fract() == 0.0 => {
+                    format!(": write `{}ms`", n * scale as f64)
+                }
+                _ => String::new(),
+            };
+            Err(syn::Error::new(
+                lit.span(),
+                format!("a duration is a whole number of `ms`, `s`, `m` or `h`{hint}"),
+            ))
+        }
+        Value::Negative(minus, _) => Err(syn::Error::new(
+            minus.span(),
+            format!("`{key}` can't be negative: expected a duration {EXAMPLES}"),
+        )),
+        Value::Missing(eq) => Err(syn::Error::new(
+            eq.span(),
+            format!("`{key}` needs a value: a duration {EXAMPLES}"),
+        )),
+        Value::Malformed(tokens) => match tokens.as_slice() {
+            [TokenTree::Literal(number), TokenTree::Ident(unit)] => Err(syn::Error::new_spanned(
+                quote::quote!(#number #unit),
+                format!("write the unit right after the number, without a space: `{number}{unit}`"),
+            )),
+            _ => Err(expected(key, value)),
+        },
+        Value::Lit(_) | Value::Word(_) | Value::Block(_) => Err(expected(key, value)),
+    }
+}
+
+fn expected(key: &str, value: &Value) -> syn::Error {
+    syn::Error::new_spanned(
+        value,
+        format!("expected a duration for `{key}`, {EXAMPLES}; found `{value}`"),
+    )
+}
+
+fn unknown_unit(digits: &str, unit: &str) -> String {
+    let nearest = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(unit))
+        .map(|(_, unit)| *unit)
+        .or_else(|| did_you_mean(unit, UNIT_NAMES));
+    let mut message = format!(
+        "unknown duration unit `{unit}` in `{digits}{unit}`; expected one of `ms`, `s`, `m`, `h`"
+    );
+    if unit.starts_with(['u', 'n']) && unit.ends_with('s') && unit.len() == 2 {
+        message.push_str("; the smallest unit is `ms`");
+    } else if let Some(nearest) = nearest {
+        message.push_str(&format!("; did you mean `{digits}{nearest}`?"));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    fn parse(tokens: TokenStream) -> syn::Result<Duration> {
+        let eq = proc_macro2::Punct::new('=', proc_macro2::Spacing::Alone);
+        duration("within", &Value::classify(tokens.into_iter().collect(), eq))
+    }
+
+    fn millis(tokens: TokenStream) -> u64 {
+        parse(tokens).unwrap().millis
+    }
+
+    fn message(tokens: TokenStream) -> String {
+        parse(tokens).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn every_unit() {
+        assert_eq!(millis(quote!(500ms)), 500);
+        assert_eq!(millis(quote!(5s)), 5_000);
+        assert_eq!(millis(quote!(1m)), 60_000);
+        assert_eq!(millis(quote!(2h)), 7_200_000);
+        assert_eq!(millis(quote!(1_000ms)), 1_000);
+        assert_eq!(
+            millis(quote!(0s)),
+            0,
+            "zero is refused by validation, not here"
+        );
+    }
+
+    #[test]
+    fn unitless() {
+        assert_eq!(
+            message(quote!(5)),
+            "`5` has no unit: write `5s` or `5ms` (units: `ms`, `s`, `m`, `h`)"
+        );
+    }
+
+    #[test]
+    fn unknown_units_suggest_the_right_spelling() {
+        assert_eq!(
+            message(quote!(5sec)),
+            "unknown duration unit `sec` in `5sec`; expected one of `ms`, `s`, `m`, `h`; did you mean `5s`?"
+        );
+        assert!(message(quote!(3mins)).ends_with("did you mean `3m`?"));
+        assert!(message(quote!(3u32)).ends_with("expected one of `ms`, `s`, `m`, `h`"));
+        assert!(message(quote!(3us)).ends_with("the smallest unit is `ms`"));
+    }
+
+    #[test]
+    fn fractions_are_refused_with_a_whole_spelling() {
+        assert_eq!(
+            message(quote!(1.5s)),
+            "a duration is a whole number of `ms`, `s`, `m` or `h`: write `1500ms`"
+        );
+        assert_eq!(
+            message(quote!(0.0001s)),
+            "a duration is a whole number of `ms`, `s`, `m` or `h`"
+        );
+    }
+
+    #[test]
+    fn malformed() {
+        assert_eq!(
+            message(quote!(-5s)),
+            "`within` can't be negative: expected a duration such as `500ms`, `5s`, `1m` or `2h`"
+        );
+        assert_eq!(
+            message(quote!(5 s)),
+            "write the unit right after the number, without a space: `5s`"
+        );
+        assert_eq!(
+            message(quote!(forever)),
+            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `forever`"
+        );
+        assert_eq!(
+            message(quote!("5s")),
+            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `\"5s\"`"
+        );
+        assert_eq!(
+            message(quote!(99999999999999999999h)),
+            "duration `99999999999999999999h` is too long"
+        );
+        assert_eq!(
+            message(quote!(9999999999999999h)),
+            "duration `9999999999999999h` is too long"
+        );
+    }
+}

@@ -1,0 +1,651 @@
+//! Option lists: `(strategy = one_for_one, within = 5s)` after a supervisor,
+//! `{ restart = transient, health = { interval = 30s } }` after a worker.
+//!
+//! An option list is split on its top-level commas, so a malformed option never hides the ones
+//! after it. Each option is `key = value`; the value is one token tree (a word, a literal, a
+//! `{ ... }` block) or `-` and a literal. Which keys a list accepts depends on its [`Place`]; a
+//! key known elsewhere gets a message saying where it belongs.
+
+use std::fmt;
+
+use proc_macro2::{Delimiter, Group, Punct, Span, TokenStream, TokenTree};
+use quote::{ToTokens, TokenStreamExt};
+use syn::{Ident, Lit};
+
+use super::ast::{
+    Backoff, BackoffPolicy, ChildOptions, Health, HealthCheck, Restart, RestartLimits, Setting,
+    Shutdown, Strategy,
+};
+use super::duration::duration;
+use super::errors::Errors;
+use crate::suggest::did_you_mean;
+
+/// Where an option list is written; decides which keys it accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// `supervisor( .. )`
+    Supervisor,
+    /// `dynamic_supervisor<T>( .. )`
+    Dynamic,
+    /// `dynamic_supervisor<T>(..) { .. }`: options of the children it will start.
+    DynamicChildren,
+    /// `Type(args) { .. }`
+    Server,
+    /// `task(f, args) { .. }`
+    Task,
+    /// `health = { .. }`
+    Health,
+    /// `backoff = { .. }`
+    Backoff,
+}
+
+impl Place {
+    pub(crate) fn allowed(self) -> &'static [&'static str] {
+        match self {
+            Place::Supervisor => &[
+                "strategy",
+                "max_restarts",
+                "within",
+                "restart",
+                "shutdown",
+                "backoff",
+            ],
+            Place::Dynamic => &[
+                "max_children",
+                "max_restarts",
+                "within",
+                "restart",
+                "shutdown",
+                "backoff",
+            ],
+            Place::DynamicChildren | Place::Server => &["restart", "shutdown", "health", "backoff"],
+            Place::Task => &["restart", "shutdown", "backoff"],
+            Place::Health => &["interval", "timeout", "failures"],
+            Place::Backoff => &["initial", "factor", "max"],
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Place::Supervisor => "a supervisor",
+            Place::Dynamic => "a dynamic_supervisor",
+            Place::DynamicChildren => "the children of a dynamic_supervisor",
+            Place::Server => "a gen_server child",
+            Place::Task => "a task child",
+            Place::Health => "`health`",
+            Place::Backoff => "`backoff`",
+        }
+    }
+
+    /// Why a key that is valid somewhere else is not valid here.
+    fn misplaced(self, key: &str) -> Option<String> {
+        let allowed = list(self.allowed());
+        let reason = match (key, self) {
+            ("health", Place::Task) => {
+                "health checks ping a gen_server; a task child has no mailbox to answer them"
+            }
+            ("health", Place::Supervisor) => {
+                "health checks ping gen_server children; a supervisor is not pinged"
+            }
+            ("health", Place::Dynamic) => {
+                "health checks ping gen_server children; a dynamic_supervisor is not pinged (to check the children it starts, write `health` in the `{ .. }` after it)"
+            }
+            ("strategy", Place::Dynamic) => {
+                "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`"
+            }
+            ("strategy" | "max_restarts" | "within", _) => {
+                return Some(format!(
+                    "`{key}` is an option of a supervisor, not of {}; allowed here: {allowed}",
+                    self.describe()
+                ));
+            }
+            ("max_children", Place::Supervisor) => {
+                "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`"
+            }
+            ("max_children", _) => {
+                return Some(format!(
+                    "`max_children` is an option of a dynamic_supervisor, not of {}; allowed here: {allowed}",
+                    self.describe()
+                ));
+            }
+            ("restart" | "shutdown" | "backoff" | "health", Place::Health | Place::Backoff) => {
+                return Some(format!(
+                    "`{key}` is an option of a child, not of {}; allowed here: {allowed}",
+                    self.describe()
+                ));
+            }
+            _ => return None,
+        };
+        Some(format!("{reason}; allowed here: {allowed}"))
+    }
+}
+
+/// Every key of every place, for "known, but not here" messages.
+const ALL_KEYS: &[&str] = &[
+    "strategy",
+    "max_restarts",
+    "within",
+    "max_children",
+    "restart",
+    "shutdown",
+    "health",
+    "backoff",
+];
+
+/// Words that are values of a key: `{ permanent }` means `{ restart = permanent }`.
+const VALUE_WORDS: &[(&str, &str)] = &[
+    ("one_for_one", "strategy"),
+    ("one_for_all", "strategy"),
+    ("rest_for_one", "strategy"),
+    ("permanent", "restart"),
+    ("transient", "restart"),
+    ("temporary", "restart"),
+    ("brutal_kill", "shutdown"),
+    ("infinity", "shutdown"),
+];
+
+/// `` `a`, `b`, `c` `` for messages.
+pub(crate) fn list(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An option's value, as written: the tokens after `=`, sorted by shape.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    /// `one_for_one`, `off`
+    Word(Ident),
+    /// `5s`, `3`, `1.5`
+    Lit(Lit),
+    /// `-3`
+    Negative(Punct, Lit),
+    /// `{ interval = 30s }`
+    Block(Group),
+    /// `key =` and nothing after it; holds the `=`.
+    Missing(Punct),
+    /// Anything else.
+    Malformed(Vec<TokenTree>),
+}
+
+impl Value {
+    /// Sorts the tokens after the `=` of an option.
+    pub(crate) fn classify(mut tokens: Vec<TokenTree>, eq: Punct) -> Value {
+        // A value passed through a `macro_rules!` fragment arrives in an invisible group.
+        while let [TokenTree::Group(group)] = tokens.as_slice() {
+            if group.delimiter() != Delimiter::None {
+                break;
+            }
+            tokens = group.stream().into_iter().collect();
+        }
+        match tokens.as_slice() {
+            [] => Value::Missing(eq),
+            [TokenTree::Ident(word)] => Value::Word(word.clone()),
+            [TokenTree::Literal(lit)] => Value::Lit(Lit::new(lit.clone())),
+            [TokenTree::Punct(minus), TokenTree::Literal(lit)] if minus.as_char() == '-' => {
+                Value::Negative(minus.clone(), Lit::new(lit.clone()))
+            }
+            [TokenTree::Group(group)] if group.delimiter() == Delimiter::Brace => {
+                Value::Block(group.clone())
+            }
+            _ => Value::Malformed(tokens),
+        }
+    }
+
+    /// The span of the whole value (of the `=` when it is missing).
+    pub(crate) fn span(&self) -> Span {
+        match self {
+            Value::Word(word) => word.span(),
+            Value::Lit(lit) => lit.span(),
+            Value::Negative(minus, _) => minus.span(),
+            Value::Block(group) => group.span(),
+            Value::Missing(eq) => eq.span(),
+            Value::Malformed(tokens) => tokens.first().map_or_else(Span::call_site, |t| t.span()),
+        }
+    }
+}
+
+impl ToTokens for Value {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        match self {
+            Value::Word(word) => word.to_tokens(tokens),
+            Value::Lit(lit) => lit.to_tokens(tokens),
+            Value::Negative(minus, lit) => {
+                tokens.append(minus.clone());
+                lit.to_tokens(tokens);
+            }
+            Value::Block(group) => tokens.append(group.clone()),
+            Value::Missing(eq) => tokens.append(eq.clone()),
+            Value::Malformed(trees) => tokens.extend(trees.iter().cloned()),
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Value::Block(_) => f.write_str("{ .. }"),
+            Value::Missing(_) => f.write_str(""),
+            _ => write!(f, "{}", self.to_token_stream()),
+        }
+    }
+}
+
+/// One `key = value` of a list.
+#[derive(Debug, Clone)]
+pub(crate) struct RawOption {
+    pub key: Ident,
+    pub value: Value,
+}
+
+/// Splits the contents of an option list into options; malformed ones are reported and skipped.
+pub(crate) fn split(stream: TokenStream, place: Place, errors: &mut Errors) -> Vec<RawOption> {
+    let mut options = Vec::new();
+    let mut segment = Vec::new();
+    let mut trees = stream.into_iter().peekable();
+    loop {
+        match trees.next() {
+            Some(TokenTree::Punct(comma)) if comma.as_char() == ',' => {
+                if segment.is_empty() {
+                    errors.spanned(&comma, "expected an option before this `,`");
+                } else if let Some(option) = one(std::mem::take(&mut segment), place, errors) {
+                    options.push(option);
+                }
+            }
+            Some(tree) => segment.push(tree),
+            None => {
+                if !segment.is_empty()
+                    && let Some(option) = one(segment, place, errors)
+                {
+                    options.push(option);
+                }
+                return options;
+            }
+        }
+    }
+}
+
+/// Reads `key = value` from the tokens between two commas.
+fn one(segment: Vec<TokenTree>, place: Place, errors: &mut Errors) -> Option<RawOption> {
+    let mut trees = segment.into_iter();
+    let key = match trees.next() {
+        Some(TokenTree::Ident(key)) => key,
+        Some(other) => {
+            errors.spanned(
+                &other,
+                format!(
+                    "expected an option of {} ({}), found `{other}`",
+                    place.describe(),
+                    list(place.allowed())
+                ),
+            );
+            return None;
+        }
+        None => return None,
+    };
+    let eq = match trees.next() {
+        Some(TokenTree::Punct(eq)) if eq.as_char() == '=' => eq,
+        Some(TokenTree::Punct(colon))
+            if colon.as_char() == ':' && place == Place::DynamicChildren =>
+        {
+            errors.spanned(
+                &colon,
+                "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; the `{ .. }` after it holds options of those children, such as `restart = temporary`",
+            );
+            return None;
+        }
+        Some(other) => {
+            errors.spanned(
+                &other,
+                format!(
+                    "expected `=` after `{key}`, found `{other}`: options are written `key = value`"
+                ),
+            );
+            return None;
+        }
+        None => {
+            let word = key.to_string();
+            let message = match VALUE_WORDS.iter().find(|(value, _)| *value == word) {
+                Some((value, of)) => format!("`{value}` needs its key: write `{of} = {value}`"),
+                None => format!("`{word}` needs a value: write `{word} = ..`"),
+            };
+            errors.spanned(&key, message);
+            return None;
+        }
+    };
+    Some(RawOption {
+        value: Value::classify(trees.collect(), eq),
+        key,
+    })
+}
+
+/// Checks a key against its place: `None` (reported) when it is unknown or misplaced.
+fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
+    let name = key.to_string();
+    if place.allowed().contains(&name.as_str()) {
+        return Some(name);
+    }
+    if let Some(message) = place.misplaced(&name) {
+        errors.spanned(key, message);
+        return None;
+    }
+    let mut message = format!(
+        "unknown option `{name}` for {}; expected one of {}",
+        place.describe(),
+        list(place.allowed())
+    );
+    if let Some(nearest) = did_you_mean(&name, place.allowed()) {
+        message.push_str(&format!("; did you mean `{nearest}`?"));
+    } else if !ALL_KEYS.contains(&name.as_str())
+        && let Some(elsewhere) = did_you_mean(&name, ALL_KEYS)
+        && let Some(why) = place.misplaced(elsewhere)
+    {
+        message = format!("unknown option `{name}`; did you mean `{elsewhere}`? ({why})");
+    }
+    errors.spanned(key, message);
+    None
+}
+
+/// Stores a setting, reporting a second occurrence of its key at both places.
+fn store<T>(
+    slot: &mut Option<Setting<T>>,
+    key: Ident,
+    value: &Value,
+    parsed: syn::Result<T>,
+    errors: &mut Errors,
+) {
+    if let Some(first) = slot {
+        errors.spanned(&key, format!("`{key}` is given twice"));
+        errors.spanned(&first.key, format!("`{key}` is first given here"));
+        return;
+    }
+    if let Some(parsed) = errors.ok(parsed) {
+        *slot = Some(Setting {
+            key,
+            value: parsed,
+            span: value.span(),
+        });
+    }
+}
+
+/// Every option a place may hold, each read into its type.
+#[derive(Debug, Default)]
+pub(crate) struct Options {
+    pub strategy: Option<Setting<Strategy>>,
+    pub max_children: Option<Setting<u64>>,
+    pub limits: RestartLimits,
+    pub child: ChildOptions,
+    pub health: Option<Setting<Health>>,
+}
+
+impl Options {
+    /// Reads the options of a `( .. )` or `{ .. }` group written at `place`.
+    pub(crate) fn read(group: &Group, place: Place, errors: &mut Errors) -> Options {
+        let mut options = Options::default();
+        for RawOption { key, value } in split(group.stream(), place, errors) {
+            let Some(name) = accept(&key, place, errors) else {
+                continue;
+            };
+            match name.as_str() {
+                "strategy" => {
+                    let parsed = strategy(&value);
+                    store(&mut options.strategy, key, &value, parsed, errors);
+                }
+                "max_restarts" => {
+                    let parsed = count(&name, &value);
+                    store(
+                        &mut options.limits.max_restarts,
+                        key,
+                        &value,
+                        parsed,
+                        errors,
+                    );
+                }
+                "within" => {
+                    let parsed = duration(&name, &value);
+                    store(&mut options.limits.within, key, &value, parsed, errors);
+                }
+                "max_children" => {
+                    let parsed = count(&name, &value);
+                    store(&mut options.max_children, key, &value, parsed, errors);
+                }
+                "restart" => {
+                    let parsed = restart(&value);
+                    store(&mut options.child.restart, key, &value, parsed, errors);
+                }
+                "shutdown" => {
+                    let parsed = shutdown(&value);
+                    store(&mut options.child.shutdown, key, &value, parsed, errors);
+                }
+                "health" => {
+                    let parsed = health(&value, errors);
+                    store(&mut options.health, key, &value, parsed, errors);
+                }
+                "backoff" => {
+                    let parsed = backoff(&value, errors);
+                    store(&mut options.child.backoff, key, &value, parsed, errors);
+                }
+                _ => {}
+            }
+        }
+        options
+    }
+}
+
+/// Reads a word among `choices`, or says which words are allowed.
+fn word<T: Copy>(what: &str, value: &Value, choices: &[(&str, T)]) -> syn::Result<T> {
+    let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+    let Value::Word(word) = value else {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!(
+                "expected a {what}, one of {}; found `{value}`",
+                list(&names)
+            ),
+        ));
+    };
+    let given = word.to_string();
+    if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == given) {
+        return Ok(*choice);
+    }
+    let mut message = format!("unknown {what} `{given}`; expected one of {}", list(&names));
+    if let Some(nearest) = did_you_mean(&given, &names) {
+        message.push_str(&format!("; did you mean `{nearest}`?"));
+    }
+    Err(syn::Error::new(word.span(), message))
+}
+
+fn strategy(value: &Value) -> syn::Result<Strategy> {
+    if let Value::Word(word) = value
+        && word == "simple_one_for_one"
+    {
+        return Err(syn::Error::new(
+            word.span(),
+            "`simple_one_for_one` is written as a child of its own: `name: dynamic_supervisor<ChildType>(max_children = ..)`",
+        ));
+    }
+    word(
+        "strategy",
+        value,
+        &[
+            ("one_for_one", Strategy::OneForOne),
+            ("one_for_all", Strategy::OneForAll),
+            ("rest_for_one", Strategy::RestForOne),
+        ],
+    )
+}
+
+fn restart(value: &Value) -> syn::Result<Restart> {
+    word(
+        "restart type",
+        value,
+        &[
+            ("permanent", Restart::Permanent),
+            ("transient", Restart::Transient),
+            ("temporary", Restart::Temporary),
+        ],
+    )
+}
+
+fn shutdown(value: &Value) -> syn::Result<Shutdown> {
+    const WORDS: &[&str] = &["brutal_kill", "infinity"];
+    match value {
+        Value::Word(word) if word == "brutal_kill" => Ok(Shutdown::BrutalKill),
+        Value::Word(word) if word == "infinity" => Ok(Shutdown::Infinity),
+        Value::Word(word) => {
+            let given = word.to_string();
+            let mut message = format!(
+                "unknown shutdown `{given}`; expected `brutal_kill`, `infinity` or a duration such as `5s`"
+            );
+            if let Some(nearest) = did_you_mean(&given, WORDS) {
+                message.push_str(&format!("; did you mean `{nearest}`?"));
+            }
+            Err(syn::Error::new(word.span(), message))
+        }
+        Value::Block(_) => Err(syn::Error::new_spanned(
+            value,
+            "expected `brutal_kill`, `infinity` or a duration such as `5s` for `shutdown`",
+        )),
+        _ => duration("shutdown", value).map(Shutdown::Timeout),
+    }
+}
+
+/// A whole number without a suffix.
+fn count(key: &str, value: &Value) -> syn::Result<u64> {
+    match value {
+        Value::Lit(Lit::Int(lit)) if lit.suffix().is_empty() => lit
+            .base10_parse::<u64>()
+            .map_err(|_| syn::Error::new(lit.span(), format!("`{key}` = `{lit}` is too large"))),
+        Value::Lit(Lit::Int(lit)) if ["ms", "s", "m", "h"].contains(&lit.suffix()) => {
+            Err(syn::Error::new(
+                lit.span(),
+                format!(
+                    "`{key}` is a count, not a duration: write `{}`",
+                    lit.base10_digits()
+                ),
+            ))
+        }
+        Value::Lit(Lit::Int(lit)) => Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "write `{key}` without a type suffix: `{}`",
+                lit.base10_digits()
+            ),
+        )),
+        Value::Negative(minus, _) => Err(syn::Error::new(
+            minus.span(),
+            format!("`{key}` can't be negative"),
+        )),
+        Value::Missing(eq) => Err(syn::Error::new(
+            eq.span(),
+            format!("`{key}` needs a value: a whole number"),
+        )),
+        _ => Err(syn::Error::new_spanned(
+            value,
+            format!("expected a whole number for `{key}`, found `{value}`"),
+        )),
+    }
+}
+
+/// A number, whole or not, without a suffix: the growth factor of a backoff.
+fn factor(value: &Value) -> syn::Result<f64> {
+    let digits = match value {
+        Value::Lit(Lit::Int(lit)) if lit.suffix().is_empty() => lit.base10_digits(),
+        Value::Lit(Lit::Float(lit)) if lit.suffix().is_empty() => lit.base10_digits(),
+        Value::Negative(minus, _) => {
+            return Err(syn::Error::new(
+                minus.span(),
+                "`factor` can't be negative: it multiplies the delay after each attempt",
+            ));
+        }
+        _ => {
+            return Err(syn::Error::new_spanned(
+                value,
+                format!("expected a number such as `2` or `1.5` for `factor`, found `{value}`"),
+            ));
+        }
+    };
+    digits
+        .parse::<f64>()
+        .map_err(|_| syn::Error::new_spanned(value, format!("`{digits}` is not a number")))
+}
+
+/// `off`, `on`, or the block at `place` read by `read_block`.
+fn toggle<T>(
+    value: &Value,
+    place: Place,
+    example: &str,
+    errors: &mut Errors,
+    read_block: impl FnOnce(Vec<RawOption>, &mut Errors) -> T,
+) -> syn::Result<Option<T>> {
+    match value {
+        Value::Word(word) if word == "off" => Ok(None),
+        Value::Word(word) if word == "on" => Ok(Some(read_block(Vec::new(), errors))),
+        Value::Block(group) => Ok(Some(read_block(
+            split(group.stream(), place, errors),
+            errors,
+        ))),
+        _ => Err(syn::Error::new_spanned(
+            value,
+            format!(
+                "expected `off`, `on` or a block of {} for {}, found `{value}`; e.g. `{example}`",
+                list(place.allowed()),
+                place.describe(),
+            ),
+        )),
+    }
+}
+
+fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
+    let example = "health = { interval = 30s, timeout = 5s, failures = 3 }";
+    let check = toggle(value, Place::Health, example, errors, |options, errors| {
+        let mut check = HealthCheck::default();
+        for RawOption { key, value } in options {
+            match accept(&key, Place::Health, errors).as_deref() {
+                Some("interval") => {
+                    let parsed = duration("interval", &value);
+                    store(&mut check.interval, key, &value, parsed, errors);
+                }
+                Some("timeout") => {
+                    let parsed = duration("timeout", &value);
+                    store(&mut check.timeout, key, &value, parsed, errors);
+                }
+                Some("failures") => {
+                    let parsed = count("failures", &value);
+                    store(&mut check.failures, key, &value, parsed, errors);
+                }
+                _ => {}
+            }
+        }
+        check
+    })?;
+    Ok(check.map_or(Health::Off, Health::On))
+}
+
+fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
+    let example = "backoff = { initial = 100ms, factor = 2, max = 5s }";
+    let policy = toggle(value, Place::Backoff, example, errors, |options, errors| {
+        let mut policy = BackoffPolicy::default();
+        for RawOption { key, value } in options {
+            match accept(&key, Place::Backoff, errors).as_deref() {
+                Some("initial") => {
+                    let parsed = duration("initial", &value);
+                    store(&mut policy.initial, key, &value, parsed, errors);
+                }
+                Some("factor") => {
+                    let parsed = factor(&value);
+                    store(&mut policy.factor, key, &value, parsed, errors);
+                }
+                Some("max") => {
+                    let parsed = duration("max", &value);
+                    store(&mut policy.max, key, &value, parsed, errors);
+                }
+                _ => {}
+            }
+        }
+        policy
+    })?;
+    Ok(policy.map_or(Backoff::Off, Backoff::On))
+}

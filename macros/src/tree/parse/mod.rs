@@ -1,0 +1,269 @@
+//! Tokens to the typed AST, one module per node kind.
+//!
+//! Every parser takes the error accumulator and recovers where it can: a bad option is reported
+//! and left out, a child that can't be read is reported and skipped up to the next `,`, so one
+//! build shows every independent mistake. Each node kind also implements [`Parse`] strictly
+//! (any mistake is an error), which is what the unit tests use.
+
+mod dynamic;
+mod server;
+mod supervisor;
+mod task;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::ext::IdentExt;
+use syn::parse::{ParseStream, Parser};
+use syn::{Ident, Token};
+
+use super::ast::{InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
+use super::errors::Errors;
+use crate::suggest::did_you_mean;
+
+/// The words that start a node kind other than a gen_server type.
+mod kw {
+    syn::custom_keyword!(supervisor);
+    syn::custom_keyword!(dynamic_supervisor);
+    syn::custom_keyword!(task);
+}
+
+const KINDS: &[&str] = &["supervisor", "dynamic_supervisor", "task"];
+
+/// Parsing with recovery: recoverable mistakes go to `errors` and parsing goes on; an `Err`
+/// means the node could not be read at all.
+pub(crate) trait ParseWith: Sized {
+    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Self>;
+}
+
+/// A strict [`syn::parse::Parse`] for each recovering parser: any recorded mistake fails it.
+macro_rules! strict_parse {
+    ($($ty:ty),* $(,)?) => {$(
+        impl syn::parse::Parse for $ty {
+            fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+                let mut errors = $crate::tree::errors::Errors::default();
+                let parsed = <$ty as $crate::tree::parse::ParseWith>::parse_with(input, &mut errors);
+                match (parsed, errors.finish()) {
+                    (Ok(parsed), Ok(())) => Ok(parsed),
+                    (Ok(_), Err(error)) => Err(error),
+                    (Err(error), Ok(())) => Err(error),
+                    (Err(error), Err(mut first)) => {
+                        first.combine(error);
+                        Err(first)
+                    }
+                }
+            }
+        }
+    )*};
+}
+pub(crate) use strict_parse;
+
+strict_parse!(Tree, Node, NodeKind);
+
+/// Parses the macro's input, recording every mistake; `None` when there is no tree to validate.
+pub(crate) fn parse_tree(input: TokenStream, errors: &mut Errors) -> Option<Tree> {
+    let parser = |input: ParseStream| Tree::parse_with(input, errors);
+    match parser.parse2(input) {
+        Ok(tree) => Some(tree),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+impl ParseWith for Tree {
+    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
+        if input.is_empty() {
+            return Err(syn::Error::new(
+                Span::call_site(),
+                "empty supervision tree: write one root supervisor, as in `app: supervisor(strategy = one_for_one) { cache: Cache(1024) }`",
+            ));
+        }
+        let mut nodes = nodes(input, errors).into_iter();
+        let root = nodes.next();
+        for extra in nodes {
+            let root = root
+                .as_ref()
+                .map_or(String::new(), |root| format!(" `{}`", root.name));
+            errors.spanned(
+                &extra.name,
+                format!(
+                    "a tree has one root; declare `{}` inside the root supervisor{root}",
+                    extra.name
+                ),
+            );
+        }
+        match root {
+            Some(Node {
+                name,
+                kind: NodeKind::Supervisor(root),
+            }) => Ok(Tree { name, root }),
+            Some(Node { name, kind }) => Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "the root of a tree is a supervisor, and `{name}` is {}; put it inside one: `app: supervisor {{ {name}: .. }}`",
+                    kind.describe()
+                ),
+            )),
+            // Every node failed to parse, and each failure is recorded: hand them back.
+            None => Err(errors.take().unwrap_or_else(|| {
+                syn::Error::new(
+                    Span::call_site(),
+                    "supervision_tree! has no root supervisor",
+                )
+            })),
+        }
+    }
+}
+
+impl ParseWith for Node {
+    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Node> {
+        let name = if input.peek(Ident::peek_any) {
+            Ident::parse_any(input)?
+        } else {
+            return Err(input.error("expected the name of a child, as in `cache: Cache(1024)`"));
+        };
+        if !input.peek(Token![:]) || input.peek(Token![::]) {
+            return Err(input.error(format!(
+                "expected `:` after `{name}`; a child is written `name: kind`, as in `cache: Cache(1024)`"
+            )));
+        }
+        input.parse::<Token![:]>()?;
+        let kind = NodeKind::parse_with(input, errors)?;
+        Ok(Node { name, kind })
+    }
+}
+
+impl ParseWith for NodeKind {
+    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<NodeKind> {
+        let is = |keyword: bool| keyword && !input.peek2(Token![::]);
+        if is(input.peek(kw::supervisor)) {
+            ParseWith::parse_with(input, errors).map(NodeKind::Supervisor)
+        } else if is(input.peek(kw::dynamic_supervisor)) {
+            ParseWith::parse_with(input, errors).map(NodeKind::Dynamic)
+        } else if is(input.peek(kw::task)) {
+            ParseWith::parse_with(input, errors).map(NodeKind::Task)
+        } else if input.peek(Ident::peek_any) || input.peek(Token![::]) {
+            unknown_kind(input)?;
+            ParseWith::parse_with(input, errors).map(NodeKind::Server)
+        } else {
+            Err(input.error(EXPECTED_KIND))
+        }
+    }
+}
+
+const EXPECTED_KIND: &str = "expected a child: a gen_server `Type(args)`, `task(function, args)`, `supervisor(options) { children }` or `dynamic_supervisor<Type>(options)`";
+
+/// A lone lowercase word where a kind goes is a misspelt kind, not a gen_server type.
+fn unknown_kind(input: ParseStream) -> syn::Result<()> {
+    let fork = input.fork();
+    let Ok(word) = Ident::parse_any(&fork) else {
+        return Ok(());
+    };
+    let text = word.to_string();
+    let lowercase = text.starts_with(|c: char| c.is_ascii_lowercase());
+    if !lowercase || fork.peek(Token![::]) || fork.peek(Token![<]) {
+        return Ok(());
+    }
+    let mut message = format!(
+        "unknown kind of child `{text}`; expected a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) {{ .. }}` or `dynamic_supervisor<Type>(..)`"
+    );
+    if let Some(nearest) = did_you_mean(&text, KINDS) {
+        message.push_str(&format!("; did you mean `{nearest}`?"));
+    }
+    Err(syn::Error::new(word.span(), message))
+}
+
+/// A comma-separated list of nodes (the root level, or the children of a supervisor). A node
+/// that can't be read is reported and skipped up to the next `,`; a missing `,` between two
+/// nodes is reported and parsing goes on.
+pub(crate) fn nodes(input: ParseStream, errors: &mut Errors) -> Vec<Node> {
+    let mut nodes: Vec<Node> = Vec::new();
+    while !input.is_empty() {
+        let parsed = Node::parse_with(input, errors);
+        let ok = match parsed {
+            Ok(node) => {
+                nodes.push(node);
+                true
+            }
+            Err(error) => {
+                errors.push(error);
+                skip_to_comma(input);
+                false
+            }
+        };
+        if input.is_empty() {
+            break;
+        }
+        if !input.peek(Token![,]) {
+            if ok && let Some(last) = nodes.last() {
+                if starts_node(input) {
+                    errors
+                        .push(input.error(format!("expected `,` after the child `{}`", last.name)));
+                    continue;
+                }
+                errors.push(input.error(format!(
+                    "expected `,` after the child `{}`, or the end of the list",
+                    last.name
+                )));
+            }
+            skip_to_comma(input);
+        }
+        // Only a comma (or nothing) can be next, so this never fails.
+        let _ = input.parse::<Option<Token![,]>>();
+    }
+    nodes
+}
+
+/// `name :` (and not `name ::`) is next.
+fn starts_node(input: ParseStream) -> bool {
+    input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
+}
+
+fn skip_to_comma(input: ParseStream) {
+    while !input.is_empty() && !input.peek(Token![,]) {
+        if input.parse::<TokenTree>().is_err() {
+            break;
+        }
+    }
+}
+
+/// Marks each init argument that is a bare identifier naming an earlier sibling (the nearest,
+/// if a name repeats) as that sibling's client. Other names of the tree are checked by
+/// validation.
+pub(crate) fn resolve_siblings(children: &mut [Node]) {
+    let names: Vec<Ident> = children.iter().map(|child| child.name.clone()).collect();
+    for (position, child) in children.iter_mut().enumerate() {
+        for arg in child.kind.args_mut() {
+            let InitArg::Expr(expr) = arg else { continue };
+            let Some(ident) = bare_ident(expr) else {
+                continue;
+            };
+            if let Some(index) = names[..position].iter().rposition(|name| name == ident) {
+                *arg = InitArg::Sibling(SiblingRef {
+                    name: ident.clone(),
+                    index,
+                });
+            }
+        }
+    }
+}
+
+/// Reads comma-separated expressions; on a malformed one, the rest of `content` is consumed
+/// so that the enclosing parser goes on.
+pub(crate) fn exprs(content: ParseStream) -> syn::Result<Vec<syn::Expr>> {
+    let parsed = content.parse_terminated(<syn::Expr as syn::parse::Parse>::parse, Token![,]);
+    match parsed {
+        Ok(exprs) => Ok(exprs.into_iter().collect()),
+        Err(error) => {
+            while !content.is_empty() {
+                if content.parse::<TokenTree>().is_err() {
+                    break;
+                }
+            }
+            Err(error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

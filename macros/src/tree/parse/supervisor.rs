@@ -1,0 +1,46 @@
+//! `name: supervisor(options) { children }`.
+
+use proc_macro2::Group;
+use syn::parse::ParseStream;
+use syn::{braced, token};
+
+use super::{ParseWith, kw, nodes, resolve_siblings};
+use crate::tree::ast::Supervisor;
+use crate::tree::errors::Errors;
+use crate::tree::options::{Options, Place};
+
+impl ParseWith for Supervisor {
+    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Supervisor> {
+        let keyword: kw::supervisor = input.parse()?;
+        let options = if input.peek(token::Paren) {
+            Options::read(&input.parse::<Group>()?, Place::Supervisor, errors)
+        } else {
+            Options::default()
+        };
+        if !input.peek(token::Brace) {
+            return Err(syn::Error::new(
+                keyword.span,
+                "a supervisor needs its children in `{ .. }` after it, as in `supervisor(strategy = one_for_one) { cache: Cache(1024) }`",
+            ));
+        }
+        let content;
+        let brace = braced!(content in input);
+        if content.is_empty() {
+            errors.at(
+                brace.span.join(),
+                "a supervisor needs at least one child, as in `{ cache: Cache(1024) }`",
+            );
+        }
+        let mut children = nodes(&content, errors);
+        resolve_siblings(&mut children);
+        Ok(Supervisor {
+            keyword: keyword.span,
+            strategy: options.strategy,
+            limits: options.limits,
+            child: options.child,
+            children,
+        })
+    }
+}
+
+super::strict_parse!(Supervisor);

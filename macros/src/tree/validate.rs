@@ -1,0 +1,452 @@
+//! Checks of a parsed tree that need more than one token: names across the whole tree,
+//! references to siblings, restart limits against the children's restart types, and the ranges
+//! and relations of option values. Every mistake is recorded; nothing stops at the first.
+
+use std::collections::HashMap;
+
+use syn::Ident;
+
+use super::ast::{
+    Backoff, ChildOptions, Duration, Health, InitArg, Node, NodeKind, Restart, RestartLimits,
+    Setting, Shutdown, Tree, bare_ident,
+};
+use super::errors::Errors;
+
+/// Names a node can't take: the tree value the expansion returns has methods of these names,
+/// and each node's name is a field of it.
+pub(crate) const RESERVED: &[&str] = &[
+    "shutdown",
+    "registry",
+    "supervisor",
+    "start",
+    "events",
+    "snapshot",
+    "join",
+    "catch_signals",
+];
+
+/// Strict, reserved and edition-reserved keywords of Rust (weak ones such as `union` are fine).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+pub(crate) const MAX_RESTARTS: u64 = 10_000;
+const MAX_FAILURES: u64 = 1_000;
+const MAX_FACTOR: f64 = 100.0;
+
+/// Records every mistake of `tree` in `errors`.
+pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
+    let mut names = Vec::new();
+    collect_names(&tree.name, &tree.root.children, &mut names);
+    let mut checker = Checker {
+        first: HashMap::new(),
+        declared: names.iter().fold(HashMap::new(), |mut map, ident| {
+            map.entry(ident.to_string()).or_insert(*ident);
+            map
+        }),
+        errors,
+    };
+    checker.name(&tree.name);
+    for (key, what) in [
+        (
+            tree.root.child.restart.as_ref().map(|s| &s.key),
+            "restart it",
+        ),
+        (
+            tree.root.child.shutdown.as_ref().map(|s| &s.key),
+            "stop it (`shutdown()` on the tree does)",
+        ),
+        (
+            tree.root.child.backoff.as_ref().map(|s| &s.key),
+            "delay its restarts",
+        ),
+    ] {
+        if let Some(key) = key {
+            checker.errors.spanned(
+                key,
+                format!(
+                    "`{key}` has no effect on the root supervisor `{}`: it has no parent to {what}",
+                    tree.name
+                ),
+            );
+        }
+    }
+    checker.limits(&tree.root.limits, &tree.name, &tree.root.children);
+    checker.children(&tree.root.children, &[&tree.name]);
+}
+
+fn collect_names<'a>(name: &'a Ident, children: &'a [Node], into: &mut Vec<&'a Ident>) {
+    into.push(name);
+    for child in children {
+        match &child.kind {
+            NodeKind::Supervisor(supervisor) => {
+                collect_names(&child.name, &supervisor.children, into);
+            }
+            _ => into.push(&child.name),
+        }
+    }
+}
+
+struct Checker<'a, 'e> {
+    /// Names seen so far in the walk, for duplicates.
+    first: HashMap<String, &'a Ident>,
+    /// The first declaration of every name of the tree.
+    declared: HashMap<String, &'a Ident>,
+    errors: &'e mut Errors,
+}
+
+impl<'a> Checker<'a, '_> {
+    fn children(&mut self, children: &'a [Node], ancestors: &[&'a Ident]) {
+        for (position, child) in children.iter().enumerate() {
+            self.name(&child.name);
+            self.child_options(child.kind.child_options());
+            for arg in child.kind.args() {
+                self.arg(arg, children, position, ancestors);
+            }
+            match &child.kind {
+                NodeKind::Server(server) => self.health(&server.health),
+                NodeKind::Task(_) => {}
+                NodeKind::Supervisor(supervisor) => {
+                    self.limits(&supervisor.limits, &child.name, &supervisor.children);
+                    let mut inner = ancestors.to_vec();
+                    inner.push(&child.name);
+                    self.children(&supervisor.children, &inner);
+                }
+                NodeKind::Dynamic(dynamic) => {
+                    self.dynamic_limits(&dynamic.limits, &child.name, &dynamic.children);
+                    if let Some(max) = &dynamic.max_children
+                        && !(1..=u64::from(u32::MAX)).contains(&max.value)
+                    {
+                        self.errors.at(
+                            max.span,
+                            format!(
+                                "`max_children` must be between 1 and {}, found {}; leave it out for no limit",
+                                u32::MAX,
+                                max.value
+                            ),
+                        );
+                    }
+                    self.child_options(&dynamic.children);
+                    self.health(&dynamic.children_health);
+                }
+            }
+        }
+    }
+
+    /// A valid name, seen once in the whole tree.
+    fn name(&mut self, name: &'a Ident) {
+        let text = name.to_string();
+        if let Some(message) = invalid_name(&text) {
+            self.errors.spanned(name, message);
+        }
+        match self.first.get(&text) {
+            Some(first) => {
+                self.errors.spanned(
+                    name,
+                    format!("the name `{text}` is used twice; names are unique in the whole tree (they are registry names)"),
+                );
+                self.errors
+                    .spanned(first, format!("`{text}` is first declared here"));
+            }
+            None => {
+                self.first.insert(text, name);
+            }
+        }
+    }
+
+    /// An init argument that names a node of the tree must be an earlier sibling with a client.
+    fn arg(&mut self, arg: &InitArg, siblings: &'a [Node], position: usize, ancestors: &[&Ident]) {
+        let me = &siblings[position];
+        let ident = match arg {
+            InitArg::Sibling(sibling) => {
+                if let Some(target) = siblings.get(sibling.index)
+                    && matches!(target.kind, NodeKind::Task(_))
+                {
+                    self.errors.spanned(
+                        &sibling.name,
+                        format!(
+                            "`{}` is a task child, which has no client to pass to `{}`",
+                            sibling.name, me.name
+                        ),
+                    );
+                }
+                return;
+            }
+            InitArg::Expr(expr) => match bare_ident(expr) {
+                Some(ident) => ident,
+                None => return,
+            },
+        };
+        let local = format!("(to pass a local variable of that name, write `({ident})`)");
+        if ident == &me.name {
+            self.errors.spanned(
+                ident,
+                format!("`{ident}` can't take its own client as an init argument {local}"),
+            );
+        } else if let Some(later) = siblings[position + 1..]
+            .iter()
+            .find(|sibling| &sibling.name == ident)
+        {
+            self.errors.spanned(
+                ident,
+                format!(
+                    "`{ident}` is declared after `{}`; a child can only be passed the clients of siblings declared before it (children start in order) {local}",
+                    me.name
+                ),
+            );
+            self.errors
+                .spanned(&later.name, format!("`{ident}` is declared here"));
+        } else if ancestors.contains(&ident) {
+            self.errors.spanned(
+                ident,
+                format!(
+                    "`{ident}` is a supervisor above `{}`, not a sibling; only earlier siblings can be passed as clients {local}",
+                    me.name
+                ),
+            );
+        } else if let Some(other) = self.declared.get(&ident.to_string()) {
+            self.errors.spanned(
+                ident,
+                format!(
+                    "`{ident}` is not a sibling of `{}`; only earlier siblings can be passed as clients {local}",
+                    me.name
+                ),
+            );
+            self.errors
+                .spanned(*other, format!("`{ident}` is declared here"));
+        }
+    }
+
+    /// Restart limits of a static supervisor over its listed children.
+    fn limits(&mut self, limits: &RestartLimits, name: &Ident, children: &[Node]) {
+        self.window(limits);
+        let Some(max) = self.max_restarts(limits) else {
+            return;
+        };
+        if max.value != 0 {
+            return;
+        }
+        let restarted: Vec<String> = children
+            .iter()
+            .filter_map(|child| {
+                let restart = child.kind.child_options().restart_or_default();
+                (restart != Restart::Temporary)
+                    .then(|| format!("`{}` ({})", child.name, restart.name()))
+            })
+            .collect();
+        if !restarted.is_empty() {
+            self.errors.at(
+                max.span,
+                format!(
+                    "`max_restarts = 0` lets `{name}` restart no child, yet {} would be restarted; allow at least 1 restart, or make them `restart = temporary`",
+                    restarted.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// Restart limits of a dynamic supervisor over the children it will start.
+    fn dynamic_limits(&mut self, limits: &RestartLimits, name: &Ident, children: &ChildOptions) {
+        self.window(limits);
+        if let Some(max) = self.max_restarts(limits)
+            && max.value == 0
+            && children.restart_or_default() != Restart::Temporary
+        {
+            self.errors.at(
+                max.span,
+                format!(
+                    "`max_restarts = 0` lets `{name}` restart no child, yet its children are {}; allow at least 1 restart, or write `{{ restart = temporary }}` after it",
+                    children.restart_or_default().name()
+                ),
+            );
+        }
+    }
+
+    fn window(&mut self, limits: &RestartLimits) {
+        if let Some(within) = &limits.within
+            && within.value.millis == 0
+        {
+            self.errors.at(
+                within.span,
+                "`within` can't be zero: it is the window in which restarts are counted, as in `within = 5s`",
+            );
+        }
+    }
+
+    /// `max_restarts` when it is in range (an out-of-range one is reported).
+    fn max_restarts<'s>(&mut self, limits: &'s RestartLimits) -> Option<&'s Setting<u64>> {
+        let max = limits.max_restarts.as_ref()?;
+        if max.value > MAX_RESTARTS {
+            self.errors.at(
+                max.span,
+                format!(
+                    "`max_restarts` must be between 0 and {MAX_RESTARTS}, found {}",
+                    max.value
+                ),
+            );
+            return None;
+        }
+        Some(max)
+    }
+
+    fn child_options(&mut self, child: &ChildOptions) {
+        if let Some(shutdown) = &child.shutdown
+            && shutdown.value == Shutdown::Timeout(Duration { millis: 0 })
+        {
+            self.errors.at(
+                shutdown.span,
+                "`shutdown` can't be zero; to stop the child without waiting, write `shutdown = brutal_kill`",
+            );
+        }
+        let Some(Setting {
+            value: Backoff::On(policy),
+            ..
+        }) = &child.backoff
+        else {
+            return;
+        };
+        self.nonzero(&policy.initial, "the first delay before a restart");
+        self.nonzero(&policy.max, "the longest delay before a restart");
+        if let Some(factor) = &policy.factor
+            && !(1.0..=MAX_FACTOR).contains(&factor.value)
+        {
+            self.errors.at(
+                factor.span,
+                format!(
+                    "`factor` must be between 1 and {MAX_FACTOR}, found {}: it multiplies the delay after each attempt (1 keeps it constant)",
+                    factor.value
+                ),
+            );
+        }
+        if let (Some(initial), Some(max)) = (&policy.initial, &policy.max)
+            && max.value.millis < initial.value.millis
+        {
+            self.errors.at(
+                max.span,
+                format!(
+                    "`max` ({} ms) is shorter than `initial` ({} ms); the delay grows from `initial` up to `max`",
+                    max.value.millis, initial.value.millis
+                ),
+            );
+        }
+    }
+
+    fn health(&mut self, health: &Option<Setting<Health>>) {
+        let Some(Setting {
+            value: Health::On(check),
+            ..
+        }) = health
+        else {
+            return;
+        };
+        self.nonzero(&check.interval, "the time between two pings");
+        self.nonzero(&check.timeout, "how long a ping may take");
+        if let Some(failures) = &check.failures
+            && !(1..=MAX_FAILURES).contains(&failures.value)
+        {
+            self.errors.at(
+                failures.span,
+                format!(
+                    "`failures` must be between 1 and {MAX_FAILURES}, found {}: it is how many failed pings in a row restart the child",
+                    failures.value
+                ),
+            );
+        }
+        if let (Some(interval), Some(timeout)) = (&check.interval, &check.timeout)
+            && timeout.value.millis > interval.value.millis
+        {
+            self.errors.at(
+                timeout.span,
+                format!(
+                    "`timeout` ({} ms) is longer than `interval` ({} ms): a ping would still be pending when the next is sent",
+                    timeout.value.millis, interval.value.millis
+                ),
+            );
+        }
+    }
+
+    fn nonzero(&mut self, setting: &Option<Setting<Duration>>, meaning: &str) {
+        if let Some(setting) = setting
+            && setting.value.millis == 0
+        {
+            self.errors.at(
+                setting.span,
+                format!("`{}` can't be zero: it is {meaning}", setting.key),
+            );
+        }
+    }
+}
+
+/// Why `name` can't name a node, if it can't.
+pub(crate) fn invalid_name(name: &str) -> Option<String> {
+    if let Some(raw) = name.strip_prefix("r#") {
+        return Some(format!(
+            "`{name}` is a raw identifier; a name is a plain snake_case identifier, such as `{raw}_server`"
+        ));
+    }
+    if KEYWORDS.contains(&name) {
+        return Some(format!(
+            "`{name}` is a Rust keyword and can't be a name (names become fields of the tree)"
+        ));
+    }
+    if RESERVED.contains(&name) {
+        return Some(format!(
+            "the name `{name}` is reserved: the tree has a method of that name; reserved names are {}",
+            super::options::list(RESERVED)
+        ));
+    }
+    if is_snake_case(name) {
+        return None;
+    }
+    let mut message = format!(
+        "`{name}` is not a valid name: names are snake_case (lowercase ASCII letters and digits, words joined by single `_`, starting with a letter)"
+    );
+    let snake = to_snake_case(name);
+    if is_snake_case(&snake)
+        && !KEYWORDS.contains(&snake.as_str())
+        && !RESERVED.contains(&snake.as_str())
+    {
+        message.push_str(&format!("; did you mean `{snake}`?"));
+    }
+    Some(message)
+}
+
+/// `[a-z][a-z0-9]*(_[a-z0-9]+)*`
+fn is_snake_case(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name.split('_').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+fn to_snake_case(name: &str) -> String {
+    let mut snake = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_uppercase() {
+            if previous_lower {
+                snake.push('_');
+            }
+            snake.extend(c.to_lowercase());
+            previous_lower = false;
+        } else {
+            snake.push(if c == '-' { '_' } else { c });
+            previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    snake
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+#[cfg(test)]
+mod tests;
