@@ -456,6 +456,18 @@ impl SupervisorHandle {
         &self.tree.registry
     }
 
+    /// A handle to the supervisor named `name` in this tree, bound to the name: it follows that
+    /// supervisor across restarts (requests made while it is down wait for it, like calls
+    /// through a [`NamedRef`](crate::NamedRef)). Wrap it with
+    /// [`DynamicSpec::attach`] for a typed handle to a nested dynamic supervisor.
+    pub fn nested(&self, name: &str) -> SupervisorHandle {
+        SupervisorHandle {
+            target: Client::from(self.tree.registry.named::<SupervisorServer>(name))
+                .with_timeout(Duration::MAX),
+            tree: self.tree.clone(),
+        }
+    }
+
     /// Subscribes to the lifecycle events of the whole tree from now on.
     pub fn subscribe(&self) -> EventStream {
         self.tree.events.subscribe()
