@@ -123,7 +123,7 @@ async fn gen_servers_are_health_checked_by_default_and_tasks_are_not() {
     let log = Log::default();
     let sup = SupervisorSpec::new("sup")
         .child(ChildSpec::server::<Worker>("w", WorkerArgs::new("w", &log)))
-        .child(ChildSpec::task("t", || std::future::pending::<()>()))
+        .child(ChildSpec::task("t", std::future::pending::<()>))
         .start()
         .await
         .unwrap();

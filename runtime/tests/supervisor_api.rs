@@ -248,7 +248,7 @@ async fn a_snapshot_renders_the_whole_tree() {
         .child(worker(&WorkerArgs::new("writer", &log)));
     let root = SupervisorSpec::new("app")
         .child(worker(&WorkerArgs::new("cache", &log)).health(Some(Default::default())))
-        .child(ChildSpec::task("metrics", || std::future::pending::<()>()))
+        .child(ChildSpec::task("metrics", std::future::pending::<()>))
         .child(ChildSpec::supervisor(inner))
         .start()
         .await
