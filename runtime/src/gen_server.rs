@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use crate::mailbox::{self, Envelope, ReplyTx, Rx};
 use crate::process::{Link, Process, catch_unwind};
@@ -227,6 +228,7 @@ pub struct ServerBuilder<S: GenServer> {
     capacity: Option<NonZeroUsize>,
     init_timeout: Option<Duration>,
     link: Option<Link>,
+    span: Option<tracing::Span>,
     _server: PhantomData<fn() -> S>,
 }
 
@@ -245,8 +247,15 @@ impl<S: GenServer> ServerBuilder<S> {
             capacity: None,
             init_timeout: None,
             link: None,
+            span: None,
             _server: PhantomData,
         }
+    }
+
+    /// Runs the server's task inside `span` (supervisors give each child one).
+    pub(crate) fn span(mut self, span: tracing::Span) -> Self {
+        self.span = Some(span);
+        self
     }
 
     /// Links the server to a watcher that learns of its exit (used by supervisors).
@@ -306,7 +315,11 @@ impl<S: GenServer> ServerBuilder<S> {
             finished: false,
         };
         let (started_tx, started_rx) = oneshot::channel();
-        let task = tokio::spawn(run(guard, server.clone(), args, started_tx));
+        let running = run(guard, server.clone(), args, started_tx);
+        let task = match self.span {
+            Some(span) => tokio::spawn(running.instrument(span)),
+            None => tokio::spawn(running),
+        };
         process.set_abort(task.abort_handle());
 
         let started = match self.init_timeout {

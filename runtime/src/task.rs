@@ -9,6 +9,8 @@ use std::error::Error as StdError;
 use std::future::Future;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::ExitReason;
 use crate::process::{Link, Process, catch_unwind};
 
@@ -60,7 +62,12 @@ impl Drop for TaskGuard {
 }
 
 /// Spawns `fut` as a process named `name`, linked to `link`.
-pub(crate) fn spawn<F>(name: Arc<str>, link: Option<Link>, fut: F) -> Arc<Process>
+pub(crate) fn spawn<F>(
+    name: Arc<str>,
+    link: Option<Link>,
+    span: tracing::Span,
+    fut: F,
+) -> Arc<Process>
 where
     F: Future + Send + 'static,
     F::Output: IntoExitReason,
@@ -69,17 +76,20 @@ where
     let guard = TaskGuard {
         process: process.clone(),
     };
-    let task = tokio::spawn(async move {
-        guard.process.set_task(tokio::task::id());
-        let reason = match catch_unwind(fut).await {
-            Ok(output) => output.into_exit_reason(),
-            Err(panic) => ExitReason::Panic(panic),
-        };
-        if reason.is_abnormal() {
-            tracing::error!(task = guard.process.name().map(|n| &**n), %reason, "task exited");
+    let task = tokio::spawn(
+        async move {
+            guard.process.set_task(tokio::task::id());
+            let reason = match catch_unwind(fut).await {
+                Ok(output) => output.into_exit_reason(),
+                Err(panic) => ExitReason::Panic(panic),
+            };
+            if reason.is_abnormal() {
+                tracing::error!(task = guard.process.name().map(|n| &**n), %reason, "task exited");
+            }
+            guard.process.set_exit(reason);
         }
-        guard.process.set_exit(reason);
-    });
+        .instrument(span),
+    );
     process.set_abort(task.abort_handle());
     process
 }

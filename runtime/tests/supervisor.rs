@@ -656,3 +656,40 @@ async fn a_brutally_killed_supervisor_takes_its_children_with_it() {
     assert!(log.take().is_empty());
     assert!(root.registry().names().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_init_that_never_returns_cannot_hang_its_supervisor() {
+    let started = tokio::time::Instant::now();
+    let err = SupervisorSpec::new("sup")
+        .child(ChildSpec::server_with::<Hangs>("slow", || ()).health(None))
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "supervisor `sup`: child `slow` failed to start: init did not finish within 60s"
+    );
+    assert_eq!(started.elapsed(), Duration::from_secs(60));
+}
+
+/// A server whose init never returns.
+struct Hangs;
+
+impl perennial_runtime::GenServer for Hangs {
+    type Args = ();
+    type Call = ();
+    type Reply = ();
+    type Cast = ();
+    type Info = std::convert::Infallible;
+    type Continue = std::convert::Infallible;
+    type Error = std::convert::Infallible;
+
+    async fn init(
+        _: (),
+        _: &mut perennial_runtime::Context<Self>,
+    ) -> Result<Self, std::convert::Infallible> {
+        std::future::pending().await
+    }
+
+    async fn handle_call(&mut self, _: (), _: &mut perennial_runtime::Context<Self>) {}
+}

@@ -299,6 +299,8 @@ pub(crate) struct StartCtx {
     pub(crate) registry: Registry,
     pub(crate) events: EventHub,
     pub(crate) link: Link,
+    /// The child's span, inside its supervisor's: the child's task runs in it.
+    pub(crate) span: tracing::Span,
 }
 
 /// A child that started: its process, how to talk to it, and its typed reference.
@@ -336,7 +338,7 @@ impl<S: GenServer> Starter for ServerStarter<S> {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
         let args = (self.args)();
         Box::pin(async move {
-            let builder = S::builder().link(ctx.link);
+            let builder = S::builder().link(ctx.link).span(ctx.span);
             let builder = if ctx.register {
                 builder.register(&ctx.registry, ctx.name)
             } else {
@@ -379,7 +381,7 @@ where
     Fut::Output: IntoExitReason,
 {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
-        let process = task::spawn(ctx.name, Some(ctx.link), (self.f)());
+        let process = task::spawn(ctx.name, Some(ctx.link), ctx.span, (self.f)());
         Box::pin(async move {
             Ok(Started {
                 control: Arc::new(TaskControl(process.clone())),

@@ -354,7 +354,9 @@ impl SupervisorServer {
             }),
         };
         let spec = &self.children[idx].spec;
+        let span = tracing::info_span!(parent: &self.span, "child", name = %spec.name);
         let ctx = StartCtx {
+            span,
             name: spec.name.clone(),
             register: spec.register,
             registry: self.registry.clone(),
