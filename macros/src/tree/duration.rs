@@ -5,6 +5,8 @@
 //! number of its unit (`1500ms`, not `1.5s`) and has a unit (`5` alone is refused: seconds or
 //! milliseconds?). Zero is parsed here and refused by validation, where the option is known.
 
+use std::fmt;
+
 use proc_macro2::TokenTree;
 use syn::Lit;
 
@@ -15,6 +17,22 @@ use crate::suggest::did_you_mean;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Duration {
     pub millis: u64,
+}
+
+impl fmt::Display for Duration {
+    /// In the largest unit that divides it: `90s`, `2m`, `1500ms`.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.millis == 0 {
+            return f.write_str("0s");
+        }
+        let (unit, scale) = UNITS
+            .iter()
+            .rev()
+            .find(|(_, scale)| self.millis.is_multiple_of(*scale))
+            .copied()
+            .unwrap_or(("ms", 1));
+        write!(f, "{}{unit}", self.millis / scale)
+    }
 }
 
 /// The units, with their length in milliseconds.
@@ -79,8 +97,8 @@ pub(crate) fn duration(key: &str, value: &Value) -> syn::Result<Duration> {
                 format!("a duration is a whole number of `ms`, `s`, `m` or `h`{hint}"),
             ))
         }
-        Value::Negative(minus, _) => Err(syn::Error::new(
-            minus.span(),
+        Value::Negative(..) => Err(syn::Error::new_spanned(
+            value,
             format!("`{key}` can't be negative: expected a duration {EXAMPLES}"),
         )),
         Value::Missing(eq) => Err(syn::Error::new(
@@ -153,6 +171,16 @@ mod tests {
             0,
             "zero is refused by validation, not here"
         );
+    }
+
+    #[test]
+    fn display_in_the_largest_whole_unit() {
+        let show = |millis| Duration { millis }.to_string();
+        assert_eq!(show(0), "0s");
+        assert_eq!(show(1_500), "1500ms");
+        assert_eq!(show(90_000), "90s");
+        assert_eq!(show(120_000), "2m");
+        assert_eq!(show(7_200_000), "2h");
     }
 
     #[test]

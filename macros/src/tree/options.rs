@@ -108,6 +108,26 @@ impl Place {
                     self.describe()
                 ));
             }
+            ("interval" | "timeout" | "failures", Place::Server | Place::DynamicChildren) => {
+                return Some(format!(
+                    "`{key}` is a setting of the health check: write `health = {{ {key} = .. }}`"
+                ));
+            }
+            ("initial" | "factor" | "max", Place::Health) => {
+                return Some(format!(
+                    "`{key}` is a setting of `backoff`, not of `health`; allowed here: {allowed}"
+                ));
+            }
+            ("interval" | "timeout" | "failures", Place::Backoff) => {
+                return Some(format!(
+                    "`{key}` is a setting of `health`, not of `backoff`; allowed here: {allowed}"
+                ));
+            }
+            ("initial" | "factor" | "max", _) => {
+                return Some(format!(
+                    "`{key}` is a setting of the restart delay: write `backoff = {{ {key} = .. }}`"
+                ));
+            }
             ("restart" | "shutdown" | "backoff" | "health", Place::Health | Place::Backoff) => {
                 return Some(format!(
                     "`{key}` is an option of a child, not of {}; allowed here: {allowed}",
@@ -130,6 +150,12 @@ const ALL_KEYS: &[&str] = &[
     "shutdown",
     "health",
     "backoff",
+    "interval",
+    "timeout",
+    "failures",
+    "initial",
+    "factor",
+    "max",
 ];
 
 /// Words that are values of a key: `{ permanent }` means `{ restart = permanent }`.
@@ -517,7 +543,7 @@ fn count(key: &str, value: &Value) -> syn::Result<u64> {
     match value {
         Value::Lit(Lit::Int(lit)) if lit.suffix().is_empty() => lit
             .base10_parse::<u64>()
-            .map_err(|_| syn::Error::new(lit.span(), format!("`{key}` = `{lit}` is too large"))),
+            .map_err(|_| syn::Error::new(lit.span(), format!("`{lit}` is too large for `{key}`"))),
         Value::Lit(Lit::Int(lit)) if ["ms", "s", "m", "h"].contains(&lit.suffix()) => {
             Err(syn::Error::new(
                 lit.span(),
@@ -534,9 +560,9 @@ fn count(key: &str, value: &Value) -> syn::Result<u64> {
                 lit.base10_digits()
             ),
         )),
-        Value::Negative(minus, _) => Err(syn::Error::new(
-            minus.span(),
-            format!("`{key}` can't be negative"),
+        Value::Negative(..) => Err(syn::Error::new_spanned(
+            value,
+            format!("`{key}` can't be negative: expected a whole number"),
         )),
         Value::Missing(eq) => Err(syn::Error::new(
             eq.span(),
@@ -554,9 +580,9 @@ fn factor(value: &Value) -> syn::Result<f64> {
     let digits = match value {
         Value::Lit(Lit::Int(lit)) if lit.suffix().is_empty() => lit.base10_digits(),
         Value::Lit(Lit::Float(lit)) if lit.suffix().is_empty() => lit.base10_digits(),
-        Value::Negative(minus, _) => {
-            return Err(syn::Error::new(
-                minus.span(),
+        Value::Negative(..) => {
+            return Err(syn::Error::new_spanned(
+                value,
                 "`factor` can't be negative: it multiplies the delay after each attempt",
             ));
         }

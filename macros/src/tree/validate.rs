@@ -181,11 +181,11 @@ impl<'a> Checker<'a, '_> {
                 None => return,
             },
         };
-        let local = format!("(to pass a local variable of that name, write `({ident})`)");
+        let local = format!("to pass a local variable named `{ident}`, write `({ident})`");
         if ident == &me.name {
             self.errors.spanned(
                 ident,
-                format!("`{ident}` can't take its own client as an init argument {local}"),
+                format!("`{ident}` names the child itself, and a child can't be passed its own client; {local}"),
             );
         } else if let Some(later) = siblings[position + 1..]
             .iter()
@@ -194,7 +194,7 @@ impl<'a> Checker<'a, '_> {
             self.errors.spanned(
                 ident,
                 format!(
-                    "`{ident}` is declared after `{}`; a child can only be passed the clients of siblings declared before it (children start in order) {local}",
+                    "`{ident}` is declared after `{}`: a child can only be passed the clients of siblings declared before it, as children start in order; {local}",
                     me.name
                 ),
             );
@@ -204,7 +204,7 @@ impl<'a> Checker<'a, '_> {
             self.errors.spanned(
                 ident,
                 format!(
-                    "`{ident}` is a supervisor above `{}`, not a sibling; only earlier siblings can be passed as clients {local}",
+                    "`{ident}` is a supervisor above `{}`, not a sibling: only earlier siblings can be passed as clients; {local}",
                     me.name
                 ),
             );
@@ -212,7 +212,7 @@ impl<'a> Checker<'a, '_> {
             self.errors.spanned(
                 ident,
                 format!(
-                    "`{ident}` is not a sibling of `{}`; only earlier siblings can be passed as clients {local}",
+                    "`{ident}` is not a sibling of `{}`: only earlier siblings can be passed as clients; {local}",
                     me.name
                 ),
             );
@@ -328,8 +328,8 @@ impl<'a> Checker<'a, '_> {
             self.errors.at(
                 max.span,
                 format!(
-                    "`max` ({} ms) is shorter than `initial` ({} ms); the delay grows from `initial` up to `max`",
-                    max.value.millis, initial.value.millis
+                    "`max = {}` is shorter than `initial = {}`: the delay grows from `initial` up to `max`",
+                    max.value, initial.value
                 ),
             );
         }
@@ -362,8 +362,8 @@ impl<'a> Checker<'a, '_> {
             self.errors.at(
                 timeout.span,
                 format!(
-                    "`timeout` ({} ms) is longer than `interval` ({} ms): a ping would still be pending when the next is sent",
-                    timeout.value.millis, interval.value.millis
+                    "`timeout = {}` is longer than `interval = {}`: a ping would still be pending when the next is sent",
+                    timeout.value, interval.value
                 ),
             );
         }
@@ -426,7 +426,7 @@ fn is_snake_case(name: &str) -> bool {
         })
 }
 
-fn to_snake_case(name: &str) -> String {
+pub(crate) fn to_snake_case(name: &str) -> String {
     let mut snake = String::new();
     let mut previous_lower = false;
     for c in name.chars() {

@@ -13,10 +13,11 @@ mod task;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
-use syn::{Ident, Token};
+use syn::{Ident, Token, token};
 
 use super::ast::{InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
 use super::errors::Errors;
+use super::validate::to_snake_case;
 use crate::suggest::did_you_mean;
 
 /// The words that start a node kind other than a gen_server type.
@@ -123,6 +124,32 @@ impl ParseWith for Node {
             return Err(input.error("expected the name of a child, as in `cache: Cache(1024)`"));
         };
         if !input.peek(Token![:]) || input.peek(Token![::]) {
+            if input.peek(token::Paren)
+                || input.peek(token::Brace)
+                || input.peek(Token![<])
+                || input.peek(Token![::])
+            {
+                let text = name.to_string();
+                let example = match text.as_str() {
+                    "supervisor" | "dynamic_supervisor" | "task" => "app".to_owned(),
+                    _ => to_snake_case(&text),
+                };
+                let rest = if input.peek(token::Paren) {
+                    "(..)"
+                } else if input.peek(token::Brace) {
+                    " { .. }"
+                } else if input.peek(Token![<]) {
+                    "<..>"
+                } else {
+                    "::.."
+                };
+                return Err(syn::Error::new(
+                    name.span(),
+                    format!(
+                        "this child has no name; a child is written `name: kind`, as in `{example}: {text}{rest}`"
+                    ),
+                ));
+            }
             return Err(input.error(format!(
                 "expected `:` after `{name}`; a child is written `name: kind`, as in `cache: Cache(1024)`"
             )));
@@ -161,7 +188,7 @@ fn unknown_kind(input: ParseStream) -> syn::Result<()> {
     };
     let text = word.to_string();
     let lowercase = text.starts_with(|c: char| c.is_ascii_lowercase());
-    if !lowercase || fork.peek(Token![::]) || fork.peek(Token![<]) {
+    if !lowercase || fork.peek(Token![::]) {
         return Ok(());
     }
     let mut message = format!(

@@ -364,6 +364,22 @@ fn unknown_and_misplaced_options() {
         "`restart` is an option of a child, not of `health`; allowed here: `interval`, `timeout`, `failures`"
     );
     assert_eq!(
+        one_message(quote!(app: supervisor { a: A { timeout = 1s } })),
+        "`timeout` is a setting of the health check: write `health = { timeout = .. }`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { intervl = 1s } })),
+        "unknown option `intervl`; did you mean `interval`? (`interval` is a setting of the health check: write `health = { interval = .. }`)"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: task(f) { initial = 1s } })),
+        "`initial` is a setting of the restart delay: write `backoff = { initial = .. }`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { health = { max = 1s } } })),
+        "`max` is a setting of `backoff`, not of `health`; allowed here: `interval`, `timeout`, `failures`"
+    );
+    assert_eq!(
         one_message(quote!(app: supervisor { a: A { backoff = { initial = 1s, growth = 2 } } })),
         "unknown option `growth` for `backoff`; expected one of `initial`, `factor`, `max`"
     );
@@ -416,7 +432,11 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor(max_restarts = -1) { a: A })),
-        "`max_restarts` can't be negative"
+        "`max_restarts` can't be negative: expected a whole number"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor(max_restarts = 99999999999999999999) { a: A })),
+        "`99999999999999999999` is too large for `max_restarts`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor(max_restarts = 3u8) { a: A })),
@@ -471,8 +491,20 @@ fn structural_mistakes() {
         "unknown kind of child `supervisr`; expected a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) { .. }` or `dynamic_supervisor<Type>(..)`; did you mean `supervisor`?"
     );
     assert_eq!(
-        one_message(quote!(app: supervisor { Cache(1) })),
-        "expected `:` after `Cache`; a child is written `name: kind`, as in `cache: Cache(1024)`"
+        one_message(quote!(app: supervisor { DbPool(1) })),
+        "this child has no name; a child is written `name: kind`, as in `db_pool: DbPool(..)`"
+    );
+    assert_eq!(
+        one_message(quote!(supervisor { a: A })),
+        "this child has no name; a child is written `name: kind`, as in `app: supervisor { .. }`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a A })),
+        "expected `:` after `a`; a child is written `name: kind`, as in `cache: Cache(1024)`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { j: dynamic_supervisr<J> })),
+        "unknown kind of child `dynamic_supervisr`; expected a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) { .. }` or `dynamic_supervisor<Type>(..)`; did you mean `dynamic_supervisor`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: 5 })),

@@ -107,13 +107,13 @@ fn a_later_sibling_or_itself_is_not_a_client() {
     assert_eq!(
         messages(quote!(app: supervisor { writer: Writer(pool), pool: DbPool() })),
         [
-            "`pool` is declared after `writer`; a child can only be passed the clients of siblings declared before it (children start in order) (to pass a local variable of that name, write `(pool)`)",
+            "`pool` is declared after `writer`: a child can only be passed the clients of siblings declared before it, as children start in order; to pass a local variable named `pool`, write `(pool)`",
             "`pool` is declared here",
         ]
     );
     assert_eq!(
         one_message(quote!(app: supervisor { writer: task(run, writer) })),
-        "`writer` can't take its own client as an init argument (to pass a local variable of that name, write `(writer)`)"
+        "`writer` names the child itself, and a child can't be passed its own client; to pass a local variable named `writer`, write `(writer)`"
     );
 }
 
@@ -121,12 +121,12 @@ fn a_later_sibling_or_itself_is_not_a_client() {
 fn other_nodes_of_the_tree_are_not_clients() {
     assert_eq!(
         one_message(quote!(app: supervisor { db: supervisor { w: W(db) } })),
-        "`db` is a supervisor above `w`, not a sibling; only earlier siblings can be passed as clients (to pass a local variable of that name, write `(db)`)"
+        "`db` is a supervisor above `w`, not a sibling: only earlier siblings can be passed as clients; to pass a local variable named `db`, write `(db)`"
     );
     assert_eq!(
         messages(quote!(app: supervisor { cache: C, db: supervisor { w: W(cache) } })),
         [
-            "`cache` is not a sibling of `w`; only earlier siblings can be passed as clients (to pass a local variable of that name, write `(cache)`)",
+            "`cache` is not a sibling of `w`: only earlier siblings can be passed as clients; to pass a local variable named `cache`, write `(cache)`",
             "`cache` is declared here",
         ]
     );
@@ -194,7 +194,7 @@ fn durations_and_numbers_in_range() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = { interval = 1s, timeout = 2s } } })),
-        "`timeout` (2000 ms) is longer than `interval` (1000 ms): a ping would still be pending when the next is sent"
+        "`timeout = 2s` is longer than `interval = 1s`: a ping would still be pending when the next is sent"
     );
     assert_eq!(
         messages(
@@ -202,7 +202,7 @@ fn durations_and_numbers_in_range() {
         ),
         [
             "`factor` must be between 1 and 100, found 0.5: it multiplies the delay after each attempt (1 keeps it constant)",
-            "`max` (1000 ms) is shorter than `initial` (2000 ms); the delay grows from `initial` up to `max`",
+            "`max = 1s` is shorter than `initial = 2s`: the delay grows from `initial` up to `max`",
         ]
     );
     assert_eq!(

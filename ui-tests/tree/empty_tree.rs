@@ -1,0 +1,5 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {};
+}

@@ -1,0 +1,10 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor {
+            jobs: dynamic_supervisor<Job>(max_children = 0),
+            more: dynamic_supervisor<Job>(max_children = 5000000000),
+        }
+    };
+}

@@ -1,0 +1,11 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor {
+            shutdown: Cache(1),
+            registry: Cache(2),
+            supervisor: supervisor { events: Cache(3) },
+        }
+    };
+}

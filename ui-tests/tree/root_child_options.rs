@@ -1,0 +1,9 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor(restart = transient, shutdown = 10s) {
+            cache: Cache(1024),
+        }
+    };
+}

@@ -1,0 +1,10 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor(strategy = rest_for_one) {
+            writer: Writer(pool, 10),
+            pool: DbPool(),
+        }
+    };
+}

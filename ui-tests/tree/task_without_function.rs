@@ -1,0 +1,10 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor {
+            metrics: task(),
+            ticker: task { restart = transient },
+        }
+    };
+}

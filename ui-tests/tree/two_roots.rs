@@ -1,0 +1,8 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor { cache: Cache(1024) },
+        db: supervisor { pool: DbPool() },
+    };
+}

@@ -1,0 +1,11 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor {
+            cache: Cache(1024) { shutdown = brutal },
+            db: supervisor(shutdown = infinite) { pool: DbPool() },
+            metrics: task(metrics_loop) { shutdown = never },
+        }
+    };
+}

@@ -1,0 +1,10 @@
+use perennial::supervision_tree;
+
+fn main() {
+    let _tree = supervision_tree! {
+        app: supervisor(strategy = one_for_al) {
+            db: supervisor(strategy = simple_one_for_one) { pool: DbPool() },
+            web: supervisor(strategy = round_robin) { server: Http() },
+        }
+    };
+}
