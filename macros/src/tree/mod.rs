@@ -20,8 +20,9 @@
 //! after a gen_server, a task or a dynamic supervisor holds options of that child (for a dynamic
 //! supervisor: of the children it starts at run time). The first expression of `task( .. )` is
 //! the function (a path to an `async fn`, or a closure), the rest are its arguments. A single
-//! lowercase word in kind position is read as a misspelt kind, so a gen_server type is written
-//! with its usual `CamelCase` name (or as a path).
+//! lowercase identifier in kind position (with or without `<..>`) is read as a misspelt kind, so
+//! a gen_server type is written with its usual `CamelCase` name (or as a path). The root has no
+//! parent, so `restart`, `shutdown` and `backoff` are refused on it.
 //!
 //! # Names
 //!
@@ -54,17 +55,31 @@
 //!
 //! Inside `backoff`: `initial` and `max` are durations > 0 with `max >= initial`; `factor` is a
 //! number in `1..=100`. Inside `health`: `interval` and `timeout` are durations > 0 with
-//! `timeout <= interval`; `failures` is in `1..=1000`. Options left out take the runtime's
-//! defaults; the AST keeps them as `None`.
+//! `timeout <= interval`; `failures` is in `1..=1000`. `on` means "with the default settings".
+//! Options left out take the runtime's defaults; the AST keeps them as `None`. (The runtime's
+//! `Backoff` has no defaults: the expansion picks them for `backoff = on` and for left-out
+//! fields.)
 //!
 //! `max_restarts = 0` is refused unless every child of that supervisor is `temporary`: with it,
-//! the first restart stops the supervisor, so the restart types of the others would be a lie.
+//! the first restart of any child stops the supervisor, so a `permanent` or `transient` child
+//! would in fact never be restarted. For a dynamic supervisor the children's restart type is
+//! the one in its `{ .. }`.
+//!
+//! # Errors
+//!
+//! Parsing recovers (a bad option is left out, an unreadable child is skipped to the next `,`),
+//! then validation runs on what was read, so one build reports every independent mistake, each
+//! at the user's token (both places for a duplicate). All of them are emitted as
+//! `compile_error!`s in one block, which also keeps code around the call (`.start().await?`)
+//! from adding errors of its own.
 
 mod ast;
 mod duration;
 mod errors;
 mod options;
 mod parse;
+#[cfg(test)]
+mod tests;
 mod validate;
 
 use proc_macro2::{Span, TokenStream};

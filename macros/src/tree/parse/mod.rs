@@ -2,8 +2,8 @@
 //!
 //! Every parser takes the error accumulator and recovers where it can: a bad option is reported
 //! and left out, a child that can't be read is reported and skipped up to the next `,`, so one
-//! build shows every independent mistake. Each node kind also implements [`Parse`] strictly
-//! (any mistake is an error), which is what the unit tests use.
+//! build shows every independent mistake. Each node kind also implements
+//! [`syn::parse::Parse`] strictly (any mistake is an error), which is what the unit tests use.
 
 mod dynamic;
 mod server;
@@ -79,7 +79,7 @@ impl ParseWith for Tree {
                 "empty supervision tree: write one root supervisor, as in `app: supervisor(strategy = one_for_one) { cache: Cache(1024) }`",
             ));
         }
-        let mut nodes = nodes(input, errors).into_iter();
+        let mut nodes = nodes(input, true, errors).into_iter();
         let root = nodes.next();
         for extra in nodes {
             let root = root
@@ -202,8 +202,8 @@ fn unknown_kind(input: ParseStream) -> syn::Result<()> {
 
 /// A comma-separated list of nodes (the root level, or the children of a supervisor). A node
 /// that can't be read is reported and skipped up to the next `,`; a missing `,` between two
-/// nodes is reported and parsing goes on.
-pub(crate) fn nodes(input: ParseStream, errors: &mut Errors) -> Vec<Node> {
+/// nodes is reported and parsing goes on. `root`: this is the list of roots.
+pub(crate) fn nodes(input: ParseStream, root: bool, errors: &mut Errors) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     while !input.is_empty() {
         let parsed = Node::parse_with(input, errors);
@@ -228,10 +228,17 @@ pub(crate) fn nodes(input: ParseStream, errors: &mut Errors) -> Vec<Node> {
                         .push(input.error(format!("expected `,` after the child `{}`", last.name)));
                     continue;
                 }
-                errors.push(input.error(format!(
-                    "expected `,` after the child `{}`, or the end of the list",
-                    last.name
-                )));
+                errors.push(input.error(if root {
+                    format!(
+                        "expected the end of the tree after the root supervisor `{}`",
+                        last.name
+                    )
+                } else {
+                    format!(
+                        "expected `,` after the child `{}`, or the end of the list",
+                        last.name
+                    )
+                }));
             }
             skip_to_comma(input);
         }

@@ -31,7 +31,7 @@ impl ParseWith for Supervisor {
                 "a supervisor needs at least one child, as in `{ cache: Cache(1024) }`",
             );
         }
-        let mut children = nodes(&content, errors);
+        let mut children = nodes(&content, false, errors);
         resolve_siblings(&mut children);
         Ok(Supervisor {
             keyword: keyword.span,

@@ -1,0 +1,151 @@
+//! `entry` end to end: what it emits, and that no input makes it panic.
+
+use std::str::FromStr;
+
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use quote::quote;
+
+use super::entry;
+
+const EXAMPLE: &str = r#"
+    app: supervisor(strategy = one_for_one, max_restarts = 3, within = 5s) {
+        cache: Cache(1024) { restart = permanent, shutdown = 5s,
+                             health = { interval = 30s, timeout = 5s, failures = 3 } },
+        metrics: task(metrics_loop, port) { restart = transient, backoff = { factor = 1.5 } },
+        jobs: dynamic_supervisor<Job>(max_children = 100) { restart = temporary },
+        db: supervisor(strategy = rest_for_one) {
+            pool: DbPool(url.clone()),
+            writer: Writer(pool),
+        },
+    }
+"#;
+
+/// The messages of the `compile_error!`s in an expansion.
+fn messages(expansion: &TokenStream) -> Vec<String> {
+    fn walk(stream: &TokenStream, out: &mut Vec<String>) {
+        let mut after_compile_error = false;
+        for tree in stream.clone() {
+            match &tree {
+                TokenTree::Ident(ident) => after_compile_error = ident == "compile_error",
+                TokenTree::Group(group) if after_compile_error => {
+                    out.push(group.stream().to_string());
+                    after_compile_error = false;
+                }
+                TokenTree::Group(group) => walk(&group.stream(), out),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(expansion, &mut out);
+    out
+}
+
+#[test]
+fn a_valid_tree_says_the_expansion_is_not_written_yet() {
+    let expansion = entry(TokenStream::from_str(EXAMPLE).unwrap());
+    assert_eq!(
+        messages(&expansion),
+        ["\"supervision_tree! expansion is not implemented yet\""]
+    );
+}
+
+#[test]
+fn every_mistake_becomes_one_compile_error_in_a_block() {
+    let expansion = entry(quote! {
+        app: supervisor(strategy = one_for_al) { a: A { restart = sometimes }, a: B }
+    });
+    assert_eq!(messages(&expansion).len(), 4);
+    let mut trees = expansion.into_iter();
+    assert!(
+        matches!(trees.next(), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Brace),
+        "one block, usable in expression position"
+    );
+    assert!(trees.next().is_none());
+}
+
+#[test]
+fn values_from_macro_rules_fragments_are_read_through_their_invisible_group() {
+    let five_seconds = TokenTree::Group(Group::new(Delimiter::None, quote!(5s)));
+    let expansion = entry(quote! {
+        app: supervisor(within = #five_seconds) { a: A }
+    });
+    assert_eq!(
+        messages(&expansion),
+        ["\"supervision_tree! expansion is not implemented yet\""]
+    );
+}
+
+/// Every prefix of the example, and the example with any one character removed: whatever
+/// lexes must expand to errors, never panic.
+#[test]
+fn no_mangled_input_panics() {
+    let chars: Vec<char> = EXAMPLE.chars().collect();
+    let mut variants = Vec::new();
+    for cut in 0..chars.len() {
+        variants.push(chars[..cut].iter().collect::<String>());
+        variants.push(
+            chars[..cut]
+                .iter()
+                .chain(&chars[cut + 1..])
+                .collect::<String>(),
+        );
+    }
+    let mut expanded = 0;
+    for source in variants {
+        if let Ok(tokens) = TokenStream::from_str(&source) {
+            let expansion = entry(tokens);
+            assert!(!messages(&expansion).is_empty(), "{source}");
+            expanded += 1;
+        }
+    }
+    assert!(expanded > 500, "only {expanded} variants lexed");
+}
+
+#[test]
+fn tokens_after_the_root() {
+    let expansion = entry(quote!(app: supervisor { a: A } extra));
+    assert_eq!(
+        messages(&expansion),
+        ["\"expected the end of the tree after the root supervisor `app`\""]
+    );
+}
+
+#[test]
+fn odd_inputs_do_not_panic() {
+    for source in [
+        "",
+        ",",
+        "app",
+        "app:",
+        "app: supervisor",
+        "app: supervisor(",
+        "app: supervisor { a: }",
+        "app: supervisor { a: A, , b: B }",
+        "app: supervisor { a: A(,) }",
+        "app: supervisor { a: task(,) }",
+        "app: supervisor { a: dynamic_supervisor<> }",
+        "app: supervisor { a: dynamic_supervisor<J }",
+        "app: supervisor { a: A { restart = } }",
+        "app: supervisor { a: A { = } }",
+        "app: supervisor { a: A { health = { = } } }",
+        "app: supervisor { a: ::<u8>() }",
+        "app: supervisor { a: A::() }",
+        "app: supervisor { a: A<>() }",
+        "app: supervisor { 'a: A }",
+        "app: supervisor { a: A } extra",
+        "app: supervisor(max_restarts = 0) { a: A, a: A, a: A }",
+        "app: supervisor { a: A(a, a, a), b: B(a, b, c), c: C(c) }",
+        "app: supervisor { a: A { backoff = { factor = 1e400 } } }",
+        "app: supervisor { a: A { backoff = { factor = 0x10 } } }",
+        "app: supervisor { a: A { shutdown = 0x10s } }",
+        "app: supervisor { a: A { shutdown = 1e3ms } }",
+        "app: supervisor { a: A { shutdown = 'x' } }",
+    ] {
+        let Ok(tokens) = TokenStream::from_str(source) else {
+            continue;
+        };
+        let expansion = entry(tokens);
+        assert!(!messages(&expansion).is_empty(), "{source}");
+    }
+}
