@@ -595,8 +595,8 @@ impl SupervisorHandle {
         }
     }
 
-    /// Waits until the supervisor exits and returns why: `Shutdown` after [`shutdown`]
-    /// (Self::shutdown), [`ExitReason::Escalated`] when it gave up.
+    /// Waits until the supervisor exits and returns why: `Shutdown` after
+    /// [`shutdown`](Self::shutdown), [`ExitReason::Escalated`] when it gave up.
     pub async fn wait_exit(&self) -> ExitReason {
         match self.server() {
             Some(server) => server.wait_exit().await,
