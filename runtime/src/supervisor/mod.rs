@@ -63,6 +63,7 @@ mod dynamic;
 mod events;
 mod intensity;
 mod server;
+mod signals;
 mod snapshot;
 
 pub use child::{Backoff, ChildKind, ChildSpec, HealthCheck, Restart, Shutdown};
