@@ -33,6 +33,6 @@ pub use error::{CallError, CastError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};
 pub use process::ProcessId;
-pub use registry::{NamedRef, Registry};
+pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use task::IntoExitReason;

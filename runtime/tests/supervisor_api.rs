@@ -291,3 +291,29 @@ async fn a_snapshot_renders_the_whole_tree() {
              └── writer (gen_server) running #N, restarts 1\n"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_child_handle_reaches_a_child_by_name() {
+    use perennial_runtime::supervisor::ChildHandle;
+    let sup = SupervisorSpec::new("sup")
+        .child(ChildSpec::task("t", std::future::pending::<()>))
+        .start()
+        .await
+        .unwrap();
+    let t = ChildHandle::new(sup.clone(), "t");
+    assert_eq!(t.name(), "t");
+    assert_eq!(t.supervisor().name(), "sup");
+    assert!(matches!(
+        t.status().await.unwrap().state,
+        ChildState::Running(_)
+    ));
+    t.terminate().await.unwrap();
+    assert_eq!(t.status().await.unwrap().state, ChildState::NotRunning);
+    t.restart().await.unwrap();
+    assert_eq!(t.restart_count().await, Ok(0));
+    let missing = ChildHandle::new(sup, "nope");
+    assert_eq!(
+        missing.status().await,
+        Err(SupervisorError::NotFound("nope".into()))
+    );
+}

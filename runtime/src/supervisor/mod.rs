@@ -614,6 +614,54 @@ impl SupervisorHandle {
     }
 }
 
+/// A child of a supervisor, by name: what a tree gives out for a child that has no client of
+/// its own (a task).
+#[derive(Clone, Debug)]
+pub struct ChildHandle {
+    supervisor: SupervisorHandle,
+    name: Arc<str>,
+}
+
+impl ChildHandle {
+    /// The child `name` of `supervisor`.
+    pub fn new(supervisor: SupervisorHandle, name: impl Into<Arc<str>>) -> Self {
+        ChildHandle {
+            supervisor,
+            name: name.into(),
+        }
+    }
+
+    /// The child's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its supervisor.
+    pub fn supervisor(&self) -> &SupervisorHandle {
+        &self.supervisor
+    }
+
+    /// Its status ([`SupervisorHandle::child_status`]).
+    pub async fn status(&self) -> Result<ChildInfo, SupervisorError> {
+        self.supervisor.child_status(&self.name).await
+    }
+
+    /// How many times it was restarted.
+    pub async fn restart_count(&self) -> Result<u32, SupervisorError> {
+        self.supervisor.restart_count(&self.name).await
+    }
+
+    /// Stops it ([`SupervisorHandle::terminate_child`]).
+    pub async fn terminate(&self) -> Result<(), SupervisorError> {
+        self.supervisor.terminate_child(&self.name).await
+    }
+
+    /// Starts it again after a terminate ([`SupervisorHandle::restart_child`]).
+    pub async fn restart(&self) -> Result<(), SupervisorError> {
+        self.supervisor.restart_child(&self.name).await
+    }
+}
+
 impl fmt::Debug for SupervisorHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SupervisorHandle")
