@@ -1,0 +1,322 @@
+//! The AST to Rust.
+//!
+//! A valid server expands to the user's impl block as written, the typed client struct, and,
+//! inside an anonymous `const _: () = { ... };` (so nothing else lands in the user's
+//! namespace): the message enums, the `GenServer` and `HasClient` impls ([`server`]), the
+//! client's methods and `start_client` ([`client`]), and the `Send` checks ([`checks`]).
+//!
+//! An invalid one expands to the user's impl block and stand-ins for the rest ([`fallback`]),
+//! so that code using the server or its client reports no errors of its own.
+//!
+//! Everything the runtime provides is named through `::perennial::__private` (or the path given
+//! with `crate = ...`), std items through `::core`. Generated locals have mixed-site spans, so
+//! they never clash with the user's argument names.
+
+mod checks;
+mod client;
+mod server;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::spanned::Spanned as _;
+use syn::visit_mut::VisitMut;
+use syn::{Ident, Path, Type, Visibility};
+
+use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
+use super::validate::find_borrow;
+
+/// The full expansion of a valid server.
+pub(crate) fn expand(server: &Server) -> TokenStream {
+    let n = Names::new(server, Mode::Full);
+    let item = &server.item;
+    let client_struct = client::client_struct(&n);
+    let enums = server::message_enums(&n);
+    let gen_server = server::gen_server_impl(&n);
+    let client_impl = client::client_impl(&n);
+    let start = client::start_client(&n);
+    let checks = checks::send_checks(&n);
+    quote! {
+        #item
+        #client_struct
+        const _: () = {
+            #enums
+            #gen_server
+            #client_impl
+            #start
+            #checks
+        };
+    }
+}
+
+/// What is emitted when the input has errors: the user's impl block, helper attributes
+/// stripped, and stand-ins for what a valid server would have generated (a `GenServer` impl
+/// whose callbacks are never run, the client with a method per call and cast handler), so that
+/// the rest of the crate compiles against them and only the real mistakes are reported.
+///
+/// A server the stand-ins cannot describe (generic, or not a named type) gets its impl block
+/// only.
+pub(crate) fn fallback(server: &Server) -> TokenStream {
+    let item = &server.item;
+    let describable = item.generics.params.is_empty()
+        && item.generics.where_clause.is_none()
+        && item.unsafety.is_none()
+        && matches!(&*item.self_ty, Type::Path(p) if p.qself.is_none());
+    if !describable {
+        return item.to_token_stream();
+    }
+    let n = Names::new(server, Mode::Stub);
+    let client_struct = client::client_struct(&n);
+    let gen_server = server::gen_server_impl(&n);
+    let client_impl = client::client_impl(&n);
+    let start = client::start_client(&n);
+    quote! {
+        #item
+        #client_struct
+        const _: () = {
+            #gen_server
+            #client_impl
+            #start
+        };
+    }
+}
+
+/// A full expansion, or stand-ins next to errors.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Full,
+    Stub,
+}
+
+/// What the expansion needs besides the AST, computed once.
+struct Names<'a> {
+    server: &'a Server,
+    mode: Mode,
+    /// `::perennial::__private::runtime`
+    rt: TokenStream,
+    /// `::perennial::__private::gen_server`
+    checks: TokenStream,
+    self_ty: &'a Type,
+    vis: Visibility,
+    client: Ident,
+    call_enum: Ident,
+    reply_enum: Ident,
+    cast_enum: Ident,
+    /// `where` clause of everything that needs `Server: GenServer`; see [`deferred_bounds`].
+    bounds: TokenStream,
+}
+
+impl<'a> Names<'a> {
+    fn new(server: &'a Server, mode: Mode) -> Self {
+        let krate: Path = server
+            .options
+            .krate
+            .clone()
+            .unwrap_or_else(|| syn::parse_quote!(::perennial));
+        let self_ty = &*server.item.self_ty;
+        let base = match self_ty {
+            Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+            _ => None,
+        }
+        .unwrap_or_else(|| Ident::new("Server", self_ty.span()));
+        let base_name = base.to_string();
+        let base_name = base_name.trim_start_matches("r#");
+        let client = server
+            .options
+            .client
+            .clone()
+            .unwrap_or_else(|| format_ident!("{}Client", base_name, span = base.span()));
+        let mut names = Names {
+            server,
+            mode,
+            rt: quote!(#krate::__private::runtime),
+            checks: quote!(#krate::__private::gen_server),
+            self_ty,
+            vis: server
+                .options
+                .vis
+                .clone()
+                .unwrap_or_else(|| syn::parse_quote!(pub)),
+            client,
+            call_enum: format_ident!("__{}Call", base_name),
+            reply_enum: format_ident!("__{}Reply", base_name),
+            cast_enum: format_ident!("__{}Cast", base_name),
+            bounds: TokenStream::new(),
+        };
+        names.bounds = deferred_bounds(&names);
+        names
+    }
+
+    fn stub(&self) -> bool {
+        self.mode == Mode::Stub
+    }
+
+    fn handlers(&self, kind: Kind) -> impl Iterator<Item = &'a Handler> {
+        self.server.handlers.iter().filter(move |h| h.kind == kind)
+    }
+
+    fn has(&self, kind: Kind) -> bool {
+        self.handlers(kind).next().is_some()
+    }
+
+    /// A type from the user's impl, with `Self` replaced by the server's type, so that it means
+    /// the same outside the impl block.
+    fn resolve(&self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        ReplaceSelf(self.self_ty).visit_type_mut(&mut ty);
+        ty
+    }
+
+    /// A callback's message parameters: name (`argN` for a pattern, which only a stand-in
+    /// meets) and resolved type.
+    fn fields(&self, func: &Callback) -> Vec<(Ident, Type)> {
+        func.message_params()
+            .enumerate()
+            .map(|(i, pt)| (field_ident(pt, i), self.resolve(&pt.ty)))
+            .collect()
+    }
+
+    /// The arguments to call `func` with, after `self`: the message fields by name and the
+    /// context where the user asked for it.
+    fn call_args(&self, func: &Callback, ctx: &Ident) -> Vec<TokenStream> {
+        let mut i = 0usize;
+        func.params()
+            .map(|p| match p {
+                Param::Context(_) => ctx.to_token_stream(),
+                Param::Message(pt) => {
+                    let ident = field_ident(pt, i);
+                    i += 1;
+                    ident.to_token_stream()
+                }
+            })
+            .collect()
+    }
+
+    /// What a call handler replies with.
+    fn reply_ty(&self, func: &Callback) -> Type {
+        match func.output() {
+            Some(ty) => self.resolve(ty),
+            None => syn::parse_quote!(()),
+        }
+    }
+
+    /// The message type of the one `#[info]` or `#[handle_continue]` handler: its argument's
+    /// type, `()` without one, `Infallible` without a handler (or, for a stand-in, when the
+    /// type could not be a message).
+    fn single_message_ty(&self, kind: Kind) -> TokenStream {
+        let Some(h) = self.handlers(kind).next() else {
+            return never();
+        };
+        match self.fields(&h.func).into_iter().next() {
+            Some((_, ty)) if self.stub() && find_borrow(&ty).is_some() => never(),
+            Some((_, ty)) => ty.into_token_stream(),
+            None => quote!(()),
+        }
+    }
+}
+
+/// The name a message parameter binds: its own, or `argN` for a pattern.
+fn field_ident(pt: &syn::PatType, i: usize) -> Ident {
+    param_ident(pt)
+        .cloned()
+        .unwrap_or_else(|| format_ident!("arg{}", i, span = pt.span()))
+}
+
+/// `Self` -> the server's type, `Self::X` -> `<Server>::X`.
+struct ReplaceSelf<'a>(&'a Type);
+
+impl VisitMut for ReplaceSelf<'_> {
+    fn visit_type_mut(&mut self, ty: &mut Type) {
+        if let Type::Path(p) = ty
+            && p.qself.is_none()
+            && p.path.leading_colon.is_none()
+            && p.path.segments.first().is_some_and(|s| s.ident == "Self")
+        {
+            if p.path.segments.len() == 1 {
+                *ty = self.0.clone();
+                return;
+            }
+            let server = self.0;
+            let rest = p.path.segments.iter().skip(1);
+            *ty = syn::parse_quote!(<#server> :: #(#rest)::*);
+        }
+        syn::visit_mut::visit_type_mut(self, ty);
+    }
+}
+
+/// The `Send` bounds the runtime puts on a server and its messages, as a `where` clause that is
+/// only checked where the items are used: `for<'a>` keeps the compiler from checking a bound
+/// without generic parameters at its definition.
+///
+/// When the state or a message is not `Send`, the one error is then the `send_checks` one, at
+/// the user's type with the `#[diagnostic::on_unimplemented]` message, instead of a cascade from
+/// every generated item that needs `Server: GenServer`. When everything is `Send`, as it must
+/// be for the code to compile, the bounds hold and change nothing.
+fn deferred_bounds(n: &Names) -> TokenStream {
+    let mut tys: Vec<TokenStream> = vec![n.self_ty.to_token_stream()];
+    match n.mode {
+        Mode::Full => {
+            let funcs = n.server.init.iter();
+            for func in funcs.chain(n.server.handlers.iter().map(|h| &h.func)) {
+                tys.extend(
+                    n.fields(func)
+                        .into_iter()
+                        .map(|(_, t)| t.into_token_stream()),
+                );
+            }
+            let replies = n.handlers(Kind::Call).filter_map(|h| h.func.output());
+            tys.extend(replies.map(|t| n.resolve(t).into_token_stream()));
+        }
+        // A stand-in's only messages are its info and continue types.
+        Mode::Stub => {
+            for kind in [Kind::Info, Kind::Continue] {
+                if n.has(kind) {
+                    tys.push(n.single_message_ty(kind));
+                }
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    tys.retain(|t| {
+        let key = t.to_string();
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
+    quote!(where #(for<'__send> #tys: ::core::marker::Send),*)
+}
+
+fn mixed(name: &str) -> Ident {
+    Ident::new(name, Span::mixed_site())
+}
+
+fn await_if(func: &Callback) -> TokenStream {
+    if func.is_async() {
+        quote!(.await)
+    } else {
+        TokenStream::new()
+    }
+}
+
+fn never() -> TokenStream {
+    quote!(::core::convert::Infallible)
+}
+
+/// The body of a stand-in: never run, since the crate does not compile.
+fn unreachable_body(n: &Names, used: &[Ident]) -> TokenStream {
+    let message = format!(
+        "#[gen_server] could not expand `{}`; see the errors it reported",
+        super::text::type_name(n.self_ty)
+    );
+    quote! {
+        let _ = (#(#used,)*);
+        ::core::unreachable!(#message)
+    }
+}
+
+/// `()`, `T` or `(A, B, ..)`.
+fn tuple_or_single(mut items: Vec<TokenStream>) -> TokenStream {
+    match items.len() {
+        1 => items.remove(0),
+        _ => quote!((#(#items),*)),
+    }
+}

@@ -1,0 +1,273 @@
+//! The message enums and the `GenServer` and `HasClient` impls.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned as _;
+
+use super::{Names, await_if, mixed, never, tuple_or_single, unreachable_body};
+use crate::gen_server::ast::{Handler, Kind};
+use crate::gen_server::validate::{InitOutput, init_output};
+
+/// One enum of calls, one of replies (a variant per call, named after its handler), one of
+/// casts. Hidden: only the generated code names them.
+pub(super) fn message_enums(n: &Names) -> TokenStream {
+    let Names {
+        call_enum,
+        reply_enum,
+        cast_enum,
+        ..
+    } = n;
+    let attrs = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
+    };
+    let variants = |kind: Kind| -> Vec<TokenStream> {
+        n.handlers(kind)
+            .map(|h| {
+                let name = h.func.ident();
+                let cfgs = &h.func.cfgs;
+                let fields = n.fields(&h.func).into_iter().map(|(i, t)| quote!(#i: #t));
+                quote!(#(#cfgs)* #name { #(#fields),* })
+            })
+            .collect()
+    };
+    let mut out = TokenStream::new();
+    if n.has(Kind::Call) {
+        let calls = variants(Kind::Call);
+        let replies = n.handlers(Kind::Call).map(|h| {
+            let name = h.func.ident();
+            let cfgs = &h.func.cfgs;
+            let ty = n.reply_ty(&h.func);
+            quote!(#(#cfgs)* #name(#ty))
+        });
+        out.extend(quote! {
+            #attrs
+            pub enum #call_enum { #(#calls,)* }
+            #attrs
+            pub enum #reply_enum { #(#replies,)* }
+        });
+    }
+    if n.has(Kind::Cast) {
+        let casts = variants(Kind::Cast);
+        out.extend(quote! {
+            #attrs
+            pub enum #cast_enum { #(#casts,)* }
+        });
+    }
+    out
+}
+
+/// `impl GenServer` (dispatching each message to its handler) and `impl HasClient`.
+pub(super) fn gen_server_impl(n: &Names) -> TokenStream {
+    let Names {
+        rt,
+        self_ty,
+        client,
+        bounds,
+        ..
+    } = n;
+    let info_ty = n.single_message_ty(Kind::Info);
+    let continue_ty = n.single_message_ty(Kind::Continue);
+    let body = if n.stub() { stub_body(n) } else { full_body(n) };
+    quote! {
+        #[automatically_derived]
+        impl #rt::GenServer for #self_ty #bounds {
+            type Info = #info_ty;
+            type Continue = #continue_ty;
+            #body
+        }
+
+        #[automatically_derived]
+        impl #rt::HasClient for #self_ty #bounds {
+            type Client = #client;
+        }
+    }
+}
+
+/// Stand-ins: message types nobody can send, callbacks that never run.
+fn stub_body(n: &Names) -> TokenStream {
+    let rt = &n.rt;
+    let never = never();
+    let call = mixed("__call");
+    let unreachable = unreachable_body(n, &[]);
+    quote! {
+        type Args = ();
+        type Call = #never;
+        type Reply = #never;
+        type Cast = #never;
+        type Error = #never;
+
+        async fn init(_: (), _: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #never> {
+            #unreachable
+        }
+
+        async fn handle_call(&mut self, #call: #never, _: &mut #rt::Context<Self>) -> #never {
+            match #call {}
+        }
+    }
+}
+
+fn full_body(n: &Names) -> TokenStream {
+    let Names {
+        rt,
+        call_enum,
+        reply_enum,
+        cast_enum,
+        ..
+    } = n;
+    let (call_ty, reply_ty) = if n.has(Kind::Call) {
+        (quote!(#call_enum), quote!(#reply_enum))
+    } else {
+        (never(), never())
+    };
+    let cast_ty = if n.has(Kind::Cast) {
+        quote!(#cast_enum)
+    } else {
+        never()
+    };
+    let ctx = mixed("__ctx");
+    let (args_ty, error_ty, init) = init_fn(n, &ctx);
+
+    let arms = |kind: Kind, reply: bool| -> Vec<TokenStream> {
+        n.handlers(kind)
+            .map(|h: &Handler| {
+                let name = h.func.ident();
+                let cfgs = &h.func.cfgs;
+                let fields = n.fields(&h.func).into_iter().map(|(i, _)| i);
+                let args = n.call_args(&h.func, &ctx);
+                let await_ = await_if(&h.func);
+                let enum_ = if reply { call_enum } else { cast_enum };
+                let run = quote!(Self::#name(self, #(#args),*) #await_);
+                let run = if reply {
+                    quote!(#reply_enum::#name(#run))
+                } else {
+                    run
+                };
+                quote!(#(#cfgs)* #enum_::#name { #(#fields),* } => #run,)
+            })
+            .collect()
+    };
+
+    let call = mixed("__call");
+    let call_arms = arms(Kind::Call, true);
+    let handle_call = quote! {
+        async fn handle_call(&mut self, #call: Self::Call, #ctx: &mut #rt::Context<Self>) -> Self::Reply {
+            match #call { #(#call_arms)* }
+        }
+    };
+
+    let cast = mixed("__cast");
+    let handle_cast = n.has(Kind::Cast).then(|| {
+        let cast_arms = arms(Kind::Cast, false);
+        quote! {
+            async fn handle_cast(&mut self, #cast: Self::Cast, #ctx: &mut #rt::Context<Self>) {
+                match #cast { #(#cast_arms)* }
+            }
+        }
+    });
+
+    let handle_info = single_handler(n, Kind::Info, &ctx);
+    let handle_continue = single_handler(n, Kind::Continue, &ctx);
+    let terminate = n.server.terminate.as_ref().map(|t| {
+        let reason = mixed("__reason");
+        let pass = t.message_params().next().map(|_| quote!(, #reason));
+        let await_ = await_if(t);
+        quote! {
+            async fn terminate(&mut self, #reason: &#rt::ExitReason) {
+                Self::terminate(self #pass) #await_
+            }
+        }
+    });
+
+    quote! {
+        type Args = #args_ty;
+        type Call = #call_ty;
+        type Reply = #reply_ty;
+        type Cast = #cast_ty;
+        type Error = #error_ty;
+
+        #init
+        #handle_call
+        #handle_cast
+        #handle_info
+        #handle_continue
+        #terminate
+    }
+}
+
+/// `type Args`, `type Error` and `fn init`, calling the user's `init` with the arguments
+/// unpacked from `Args` (one: itself; several: a tuple).
+fn init_fn(n: &Names, ctx: &Ident) -> (TokenStream, TokenStream, TokenStream) {
+    let Names {
+        rt,
+        self_ty,
+        checks,
+        ..
+    } = n;
+    let Some(init) = &n.server.init else {
+        // Not reached: validation requires an init.
+        return (quote!(()), never(), TokenStream::new());
+    };
+    let fields = n.fields(init);
+    let args_ty = tuple_or_single(fields.iter().map(|(_, t)| t.to_token_stream()).collect());
+    let args = mixed("__args");
+    let idents: Vec<&Ident> = fields.iter().map(|(i, _)| i).collect();
+    let bind = match idents.len() {
+        0 => TokenStream::new(),
+        1 => quote!(let #(#idents)* = #args;),
+        _ => quote!(let (#(#idents),*) = #args;),
+    };
+    let call_args = n.call_args(init, ctx);
+    let await_ = await_if(init);
+    let state = mixed("__state");
+    let (error_ty, wrap) = match init.output().map(|ty| init_output(ty, self_ty)) {
+        Some(Ok(InitOutput::Result(error))) => {
+            (n.resolve(error).into_token_stream(), quote!(#state))
+        }
+        Some(Ok(InitOutput::ResultAlias(ty))) => {
+            let ty = n.resolve(ty);
+            (
+                quote_spanned!(ty.span()=> <#ty as #checks::InitResult>::Error),
+                quote!(#state),
+            )
+        }
+        _ => (never(), quote!(::core::result::Result::Ok(#state))),
+    };
+    let init = quote! {
+        async fn init(#args: Self::Args, #ctx: &mut #rt::Context<Self>) -> ::core::result::Result<Self, Self::Error> {
+            #bind
+            let #state = Self::init(#(#call_args),*) #await_;
+            #wrap
+        }
+    };
+    (args_ty, error_ty, init)
+}
+
+/// `handle_info` / `handle_continue`, calling the one handler of that kind.
+fn single_handler(n: &Names, kind: Kind, ctx: &Ident) -> TokenStream {
+    let Some(h) = n.handlers(kind).next() else {
+        return TokenStream::new();
+    };
+    let rt = &n.rt;
+    let (method, ty, var) = match kind {
+        Kind::Info => ("handle_info", "Info", "__info"),
+        _ => ("handle_continue", "Continue", "__cont"),
+    };
+    let method = Ident::new(method, Span::call_site());
+    let ty = Ident::new(ty, Span::call_site());
+    let msg = mixed(var);
+    let name = h.func.ident();
+    let bind = match n.fields(&h.func).into_iter().next() {
+        Some((ident, _)) => quote!(let #ident = #msg;),
+        None => quote!(let () = #msg;),
+    };
+    let args = n.call_args(&h.func, ctx);
+    let await_ = await_if(&h.func);
+    quote! {
+        async fn #method(&mut self, #msg: Self::#ty, #ctx: &mut #rt::Context<Self>) {
+            #bind
+            Self::#name(self, #(#args),*) #await_
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Writing the user's code back into messages: types as they would write them, lists of
+//! allowed words.
+
+use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
+use quote::ToTokens;
+
+/// `` `a`, `b`, `c` `` for messages.
+pub(crate) fn list(words: &[&str]) -> String {
+    words
+        .iter()
+        .map(|w| format!("`{w}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A type (or any tokens) as a person writes it: `Vec<u8>`, `&'a mut str`, `impl Fn() + Send`.
+pub(crate) fn type_name(tokens: &impl ToTokens) -> String {
+    let mut out = String::new();
+    write_tokens(tokens.to_token_stream(), &mut out);
+    out
+}
+
+fn write_tokens(tokens: TokenStream, out: &mut String) {
+    // Whether the last thing written was a word (an identifier, a literal, a closing group),
+    // which the next word must be separated from by a space.
+    let mut after_word = false;
+    for token in tokens {
+        match token {
+            TokenTree::Ident(ident) => {
+                if after_word {
+                    out.push(' ');
+                }
+                out.push_str(&ident.to_string());
+                after_word = true;
+            }
+            TokenTree::Literal(lit) => {
+                if after_word {
+                    out.push(' ');
+                }
+                out.push_str(&lit.to_string());
+                after_word = true;
+            }
+            TokenTree::Punct(p) => {
+                let c = p.as_char();
+                match c {
+                    ',' | ';' => out.push_str(&format!("{c} ")),
+                    '+' | '=' => out.push_str(&format!(" {c} ")),
+                    '-' if p.spacing() == Spacing::Joint => out.push_str(" -"),
+                    '\'' if after_word => out.push_str(" '"),
+                    _ => out.push(c),
+                }
+                after_word = false;
+                if c == '>' && out.ends_with(" ->") {
+                    out.push(' ');
+                }
+            }
+            TokenTree::Group(g) => {
+                let (open, close) = match g.delimiter() {
+                    Delimiter::Parenthesis => ("(", ")"),
+                    Delimiter::Bracket => ("[", "]"),
+                    Delimiter::Brace => ("{ ", " }"),
+                    Delimiter::None => ("", ""),
+                };
+                if after_word && g.delimiter() == Delimiter::Brace {
+                    out.push(' ');
+                }
+                out.push_str(open);
+                write_tokens(g.stream(), out);
+                out.push_str(close);
+                after_word = g.delimiter() == Delimiter::None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::{Type, parse_quote};
+
+    fn name(ty: Type) -> String {
+        type_name(&ty)
+    }
+
+    #[test]
+    fn types_read_as_written() {
+        assert_eq!(name(parse_quote!(Vec<u8>)), "Vec<u8>");
+        assert_eq!(name(parse_quote!(&str)), "&str");
+        assert_eq!(name(parse_quote!(&'a mut str)), "&'a mut str");
+        assert_eq!(name(parse_quote!(&mut Vec<u8>)), "&mut Vec<u8>");
+        assert_eq!(
+            name(parse_quote!(Option<&'static str>)),
+            "Option<&'static str>"
+        );
+        assert_eq!(
+            name(parse_quote!(std::io::Result<Self>)),
+            "std::io::Result<Self>"
+        );
+        assert_eq!(name(parse_quote!(Result<Self, E>)), "Result<Self, E>");
+        assert_eq!(name(parse_quote!([u8; 4])), "[u8; 4]");
+        assert_eq!(name(parse_quote!((i64, String))), "(i64, String)");
+        assert_eq!(
+            name(parse_quote!(impl FnOnce() + Send + 'static)),
+            "impl FnOnce() + Send + 'static"
+        );
+        assert_eq!(
+            name(parse_quote!(Box<dyn Fn(u8) -> u8 + Send>)),
+            "Box<dyn Fn(u8) -> u8 + Send>"
+        );
+        assert_eq!(name(parse_quote!(<Self as Tr>::Out)), "<Self as Tr>::Out");
+        assert_eq!(name(parse_quote!(Cow<'a, str>)), "Cow<'a, str>");
+    }
+
+    #[test]
+    fn lists_quote_each_word() {
+        assert_eq!(list(&["a", "b"]), "`a`, `b`");
+        assert_eq!(list(&[]), "");
+    }
+}

@@ -1,0 +1,643 @@
+//! Every rule the parsed AST must follow before it can be expanded, each broken rule reported
+//! at the user's offending token with what is wrong and what to write instead.
+//!
+//! What the macro cannot see (whether a type is `Send`, whether `init`'s error type is an
+//! `Error`) is left to the type checker; `expand` arranges for those errors to land on the
+//! user's types too.
+
+use quote::ToTokens;
+use syn::{
+    GenericArgument, GenericParam, Ident, Pat, PathArguments, Receiver, ReceiverKind, Type,
+    TypeReference,
+};
+
+use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
+use super::errors::Errors;
+use super::text::type_name;
+
+/// The client's own methods: a call or cast handler cannot take these names.
+pub(crate) const CLIENT_BUILTINS: &[(&str, &str)] = &[
+    ("ping", "its health check"),
+    ("with_timeout", "the way to set its call timeout"),
+    ("info", "the way to send an info message"),
+];
+
+/// The associated function generated on the server type.
+pub(crate) const START_CLIENT: &str = "start_client";
+
+/// What `init` returns, read from its signature.
+pub(crate) enum InitOutput<'a> {
+    /// `-> Self`: `init` cannot fail.
+    State,
+    /// `-> Result<Self, E>`: `E` is the server's error type.
+    Result(&'a Type),
+    /// `-> io::Result<Self>` and other one-argument aliases of `Result`: the error type is
+    /// found by the type checker.
+    ResultAlias(&'a Type),
+}
+
+/// Checks the whole server, reporting every broken rule, in the order of the source.
+pub(crate) fn validate(server: &Server, errors: &mut Errors) {
+    let ctx = Ctx {
+        server_name: type_name(&server.item.self_ty),
+        client_name: client_name(server),
+    };
+    check_impl(server, errors);
+    if server.init.is_none() {
+        errors.spanned(
+            &server.item.self_ty,
+            format_args!(
+                "gen_server `{name}` has no `init`: add `async fn init(args) -> Result<Self, E>` \
+                 (or `-> Self` when it cannot fail) to this impl block; it builds the state when \
+                 the server starts",
+                name = ctx.server_name
+            ),
+        );
+    }
+
+    enum Item<'a> {
+        Init(&'a Callback),
+        Terminate(&'a Callback),
+        Handler(&'a Handler),
+        Name(&'a Ident),
+    }
+    let mut items: Vec<(usize, Item)> = Vec::new();
+    items.extend(server.init.iter().map(|f| (f.position, Item::Init(f))));
+    items.extend(
+        server
+            .terminate
+            .iter()
+            .map(|f| (f.position, Item::Terminate(f))),
+    );
+    items.extend(
+        server
+            .handlers
+            .iter()
+            .map(|h| (h.func.position, Item::Handler(h))),
+    );
+    items.extend(
+        server
+            .fn_names
+            .iter()
+            .map(|(p, name)| (*p, Item::Name(name))),
+    );
+    items.sort_by_key(|(position, _)| *position);
+
+    let mut first_of_kind: Vec<&Handler> = Vec::new();
+    for (_, item) in items {
+        match item {
+            Item::Init(init) => check_init(init, &server.item.self_ty, &ctx, errors),
+            Item::Terminate(terminate) => check_terminate(terminate, errors),
+            Item::Handler(handler) => {
+                check_handler(handler.kind, &handler.func, &ctx, errors);
+                if let Some(first) = first_of_kind.iter().find(|h| h.kind == handler.kind)
+                    && !handler.kind.on_client()
+                {
+                    second_single(first, handler, errors);
+                } else {
+                    first_of_kind.push(handler);
+                }
+            }
+            Item::Name(name) if name == START_CLIENT => errors.spanned(
+                name,
+                format_args!(
+                    "`{START_CLIENT}` is generated on `{server}` (it starts a server and returns \
+                     its `{client}`); rename this method",
+                    server = ctx.server_name,
+                    client = ctx.client_name,
+                ),
+            ),
+            Item::Name(_) => {}
+        }
+    }
+}
+
+/// A second `#[info]` or `#[handle_continue]` handler.
+fn second_single(first: &Handler, extra: &Handler, errors: &mut Errors) {
+    let kind = extra.kind;
+    errors.spanned(
+        &extra.marker,
+        format_args!(
+            "`{extra}` is a second #[{attr}] handler, after `{first}`; a server has one {what} \
+             type, so one #[{attr}] handler: take an enum and match on it there",
+            extra = extra.func.ident(),
+            first = first.func.ident(),
+            attr = kind.attr_name(),
+            what = if kind == Kind::Info {
+                "info"
+            } else {
+                "continue"
+            },
+        ),
+    );
+}
+
+/// Names used in messages.
+struct Ctx {
+    server_name: String,
+    client_name: String,
+}
+
+/// The generated client's name: the option, or `<Type>Client`.
+pub(crate) fn client_name(server: &Server) -> String {
+    match &server.options.client {
+        Some(ident) => ident.to_string(),
+        None => format!("{}Client", last_ident_name(&server.item.self_ty)),
+    }
+}
+
+fn last_ident_name(ty: &Type) -> String {
+    match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
+}
+
+fn check_impl(server: &Server, errors: &mut Errors) {
+    let item = &server.item;
+    if let Some(unsafety) = &item.unsafety {
+        errors.spanned(
+            unsafety,
+            "a gen_server impl cannot be `unsafe`: remove `unsafe`",
+        );
+    }
+    let mut lifetimes = Vec::new();
+    let mut others = Vec::new();
+    for param in &item.generics.params {
+        match param {
+            GenericParam::Lifetime(l) => lifetimes.push(l),
+            other => others.push(other),
+        }
+    }
+    for l in lifetimes {
+        errors.spanned(
+            l,
+            format_args!(
+                "a gen_server's state moves into its own task and must be `'static`, so it \
+                 cannot borrow for `{}`: own the data (`String`, `Vec<T>`, `Arc<T>`) instead",
+                l.lifetime
+            ),
+        );
+    }
+    if !others.is_empty() || item.generics.where_clause.is_some() {
+        let tokens = if others.is_empty() {
+            item.generics.where_clause.to_token_stream()
+        } else {
+            item.generics.to_token_stream()
+        };
+        errors.spanned(
+            tokens,
+            format_args!(
+                "#[gen_server] does not support generic servers: the message types it generates \
+                 need concrete types. Put it on an impl of a concrete type (a wrapper such as \
+                 `struct IntStore(Store<i64>);`), or implement `GenServer` for `{}` by hand",
+                type_name(&item.self_ty)
+            ),
+        );
+    }
+    let named = matches!(&*item.self_ty, Type::Path(p) if p.qself.is_none());
+    if !named {
+        errors.spanned(
+            &item.self_ty,
+            "#[gen_server] needs a named type for the server's state (a struct or an enum of \
+             this crate), such as `impl Counter { ... }`",
+        );
+    }
+}
+
+/// Where a callback's parameters end up, for messages.
+#[derive(Clone, Copy)]
+enum Role {
+    Init,
+    Handler(Kind),
+}
+
+fn check_init(init: &Callback, self_ty: &Type, ctx: &Ctx, errors: &mut Errors) {
+    if let Some(receiver) = init.receiver() {
+        errors.spanned(
+            receiver,
+            "`init` builds the state, so it takes no `self`: write \
+             `async fn init(args) -> Result<Self, E>`",
+        );
+    }
+    check_modifiers(init, "init", errors);
+    check_params(init, Role::Init, ctx, errors);
+    match init.output() {
+        None => errors.spanned(
+            &init.sig,
+            "`init` must return the new state: `-> Self`, or `-> Result<Self, E>` when it can \
+             fail",
+        ),
+        Some(ty) => {
+            if let Err(e) = init_output(ty, self_ty) {
+                errors.push(e);
+            }
+        }
+    }
+}
+
+/// Reads `init`'s return type: `Self`, `Result<Self, E>` or `SomeAlias::Result<Self>`.
+pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitOutput<'a>> {
+    if is_self(ty, self_ty) {
+        return Ok(InitOutput::State);
+    }
+    let wrong = || {
+        syn::Error::new_spanned(
+            ty,
+            format_args!(
+                "`init` must return the new state: `-> Self`, or `-> Result<Self, E>` when it can \
+                 fail, not `{}`",
+                type_name(ty)
+            ),
+        )
+    };
+    let Type::Path(p) = ty else {
+        return Err(wrong());
+    };
+    let Some(last) = p.path.segments.last() else {
+        return Err(wrong());
+    };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return Err(wrong());
+    };
+    if last.ident != "Result" || p.qself.is_some() {
+        return Err(wrong());
+    }
+    let types: Vec<&Type> = args
+        .args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    let Some(ok) = types.first() else {
+        return Err(wrong());
+    };
+    if !is_self(ok, self_ty) {
+        return Err(syn::Error::new_spanned(
+            ok,
+            format_args!(
+                "`init` must build the server's state: `Result<Self, E>`, not `Result<{}, ..>`",
+                type_name(ok)
+            ),
+        ));
+    }
+    match types.get(1) {
+        Some(error) if types.len() == 2 => Ok(InitOutput::Result(error)),
+        None => Ok(InitOutput::ResultAlias(ty)),
+        Some(_) => Err(wrong()),
+    }
+}
+
+/// `Self`, or the server's type written out.
+fn is_self(ty: &Type, self_ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self") => true,
+        Type::Group(g) => is_self(&g.elem, self_ty),
+        Type::Paren(p) => is_self(&p.elem, self_ty),
+        _ => ty.to_token_stream().to_string() == self_ty.to_token_stream().to_string(),
+    }
+}
+
+fn check_terminate(terminate: &Callback, errors: &mut Errors) {
+    const SHAPE: &str = "`async fn terminate(&mut self, reason: &ExitReason)`";
+    match terminate.receiver() {
+        None => errors.spanned(
+            &terminate.sig.ident,
+            format_args!("`terminate` runs on the state as the server stops: write {SHAPE}"),
+        ),
+        Some(receiver) => check_receiver(receiver, "`terminate`", errors),
+    }
+    check_modifiers(terminate, "terminate", errors);
+    for (i, param) in terminate.params().enumerate() {
+        match param {
+            Param::Context(pt) => errors.spanned(
+                pt,
+                format_args!(
+                    "`terminate` has no context to take: the server is stopping; write {SHAPE}"
+                ),
+            ),
+            Param::Message(pt) if i > 0 => errors.spanned(
+                pt,
+                format_args!("`terminate` takes at most the exit reason: write {SHAPE}"),
+            ),
+            Param::Message(_) => {}
+        }
+    }
+    if let Some(ty) = terminate.output().filter(|t| !is_unit(t)) {
+        errors.spanned(
+            ty,
+            format_args!("`terminate` returns nothing: write {SHAPE}"),
+        );
+    }
+}
+
+fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
+    let name = func.ident();
+    let attr = kind.attr_name();
+    match func.receiver() {
+        None => errors.spanned(
+            &func.sig.ident,
+            format_args!(
+                "the #[{attr}] handler `{name}` needs `&mut self` (or `&self`) as its first \
+                 argument: handlers run on the server's state"
+            ),
+        ),
+        Some(receiver) => {
+            check_receiver(receiver, &format!("the #[{attr}] handler `{name}`"), errors)
+        }
+    }
+    check_modifiers(func, &format!("the #[{attr}] handler `{name}`"), errors);
+    check_params(func, Role::Handler(kind), ctx, errors);
+    if kind.on_client() {
+        let given = name.to_string();
+        if let Some((_, what)) = CLIENT_BUILTINS.iter().find(|(b, _)| *b == given) {
+            errors.spanned(
+                name,
+                format_args!(
+                    "`{given}` is a built-in method of the generated `{client}` ({what}); rename \
+                     this #[{attr}] handler, whose name the client's method takes",
+                    client = ctx.client_name
+                ),
+            );
+        }
+    }
+    match (kind, func.output()) {
+        (Kind::Call, Some(ty)) => check_owned(ty, Use::Reply, errors),
+        (_, Some(ty)) if !is_unit(ty) => errors.spanned(
+            ty,
+            match kind {
+                Kind::Cast => format!(
+                    "a #[cast] sends no reply, so `{name}` cannot return `{}`: remove the return \
+                     type, or make it a #[call] to send the value back",
+                    type_name(ty)
+                ),
+                _ => format!(
+                    "nobody waits for the result of the #[{attr}] handler `{name}`, so it cannot \
+                     return `{}`: remove the return type",
+                    type_name(ty)
+                ),
+            },
+        ),
+        _ => {}
+    }
+    if matches!(kind, Kind::Info | Kind::Continue) {
+        for extra in func.message_params().skip(1) {
+            errors.spanned(
+                extra,
+                format_args!(
+                    "the #[{attr}] handler `{name}` takes its message as one argument: bundle \
+                     the arguments into one type (a struct, an enum or a tuple)"
+                ),
+            );
+        }
+    }
+}
+
+fn check_receiver(receiver: &Receiver, who: &str, errors: &mut Errors) {
+    match &receiver.kind {
+        ReceiverKind::Reference(..) => {}
+        ReceiverKind::Typed(_, ty) if is_ref_to_self(ty) => {}
+        ReceiverKind::Typed(_, ty) => errors.spanned(
+            ty,
+            format_args!(
+                "{who} takes `self: {}`, but the state stays in the server: take `&mut self` or \
+                 `&self`",
+                type_name(ty)
+            ),
+        ),
+        _ => errors.spanned(
+            receiver,
+            format_args!(
+                "{who} takes `self` by value, which would consume the server's state: take \
+                 `&mut self` (or `&self`)"
+            ),
+        ),
+    }
+}
+
+fn is_ref_to_self(ty: &Type) -> bool {
+    matches!(ty, Type::Reference(r) if matches!(&*r.elem, Type::Path(p) if p.path.is_ident("Self")))
+}
+
+/// `unsafe`, `extern` and generic parameters.
+fn check_modifiers(func: &Callback, who: &str, errors: &mut Errors) {
+    let sig = &func.sig;
+    if let syn::Safety::Unsafe(token) = &sig.safety {
+        errors.spanned(
+            token,
+            format_args!("{who} cannot be `unsafe`: remove `unsafe`"),
+        );
+    }
+    if let Some(abi) = &sig.abi {
+        errors.spanned(
+            abi,
+            format_args!("{who} cannot be `extern`: remove the ABI"),
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        let tokens = if sig.generics.params.is_empty() {
+            sig.generics.where_clause.to_token_stream()
+        } else {
+            sig.generics.to_token_stream()
+        };
+        errors.spanned(
+            tokens,
+            format_args!(
+                "{who} cannot be generic: its arguments travel in a message type, which needs \
+                 concrete types"
+            ),
+        );
+    }
+}
+
+fn check_params(func: &Callback, role: Role, ctx: &Ctx, errors: &mut Errors) {
+    let name = func.ident();
+    let mut seen_context = false;
+    for param in func.params() {
+        match param {
+            Param::Context(pt) => {
+                if std::mem::replace(&mut seen_context, true) {
+                    errors.spanned(
+                        pt,
+                        format_args!("`{name}` takes the context twice; keep one"),
+                    );
+                }
+            }
+            Param::Message(pt) => {
+                if param_ident(pt).is_none() {
+                    errors.spanned(&pt.pat, pattern_message(&pt.pat, func, role, ctx));
+                }
+                check_owned(&pt.ty, Use::Message, errors);
+            }
+        }
+    }
+}
+
+fn pattern_message(pat: &Pat, func: &Callback, role: Role, ctx: &Ctx) -> String {
+    let name = func.ident();
+    let becomes = match role {
+        Role::Init => format!(
+            "it becomes a parameter of the generated `{}::{START_CLIENT}`",
+            ctx.server_name
+        ),
+        Role::Handler(kind) if kind.on_client() => format!(
+            "it becomes a parameter of the generated `{}::{name}`",
+            ctx.client_name
+        ),
+        Role::Handler(_) => "it becomes a field of the message".to_owned(),
+    };
+    match pat {
+        Pat::Wild(_) => format!(
+            "give this argument of `{name}` a name ({becomes}); prefix it with `_` if the \
+             handler does not use it"
+        ),
+        _ => format!(
+            "an argument of `{name}` must be a plain name such as `point: Point`, because \
+             {becomes}; take it whole and destructure it in the body"
+        ),
+    }
+}
+
+/// Where a type travels, for messages.
+#[derive(Clone, Copy)]
+enum Use {
+    Message,
+    Reply,
+}
+
+/// A type that travels between tasks must own its data: no borrows (other than `'static`),
+/// no `impl Trait`.
+fn check_owned(ty: &Type, use_: Use, errors: &mut Errors) {
+    let Some(found) = find_borrow(ty) else {
+        return;
+    };
+    let (travels, whose) = match use_ {
+        Use::Message => (
+            "a message must own its data: it travels to the server's task and may outlive the \
+             caller's borrow",
+            "take",
+        ),
+        Use::Reply => (
+            "a reply must own its data: it travels back to the caller's task, while the state \
+             it could borrow from stays in the server",
+            "return",
+        ),
+    };
+    match found {
+        Borrow::Reference(r) if r.mutability.is_some() => errors.spanned(
+            r,
+            format_args!(
+                "`{}` is a mutable borrow, which cannot travel between tasks; {whose} the value \
+                 itself (`{}`) and send the result back in the reply",
+                type_name(r),
+                type_name(&r.elem)
+            ),
+        ),
+        Borrow::Reference(r) => errors.spanned(
+            r,
+            format_args!(
+                "`{}` borrows, but {travels}; {whose} {} instead",
+                type_name(r),
+                owned_alternative(&r.elem)
+            ),
+        ),
+        Borrow::Lifetime(l) => errors.spanned(
+            l,
+            format_args!(
+                "`{}` borrows for `{l}`, but {travels}; use an owned type (or `'static` data)",
+                type_name(ty)
+            ),
+        ),
+        Borrow::ImplTrait(t) => errors.spanned(
+            t,
+            format_args!(
+                "`{}` cannot be stored in a message type; {whose} a concrete type, or a boxed \
+                 trait object such as `Box<dyn Trait + Send>`",
+                type_name(t)
+            ),
+        ),
+    }
+}
+
+/// The owned type to use instead of borrowing an `elem`.
+fn owned_alternative(elem: &Type) -> String {
+    match elem {
+        Type::Path(p) if p.qself.is_none() => {
+            let last = p.path.segments.last().map(|s| s.ident.to_string());
+            match last.as_deref() {
+                Some("str") => "`String`".to_owned(),
+                Some("Path") => "`PathBuf`".to_owned(),
+                Some("OsStr") => "`OsString`".to_owned(),
+                Some("CStr") => "`CString`".to_owned(),
+                _ => format!(
+                    "`{t}` (or `Arc<{t}>` to share one value)",
+                    t = type_name(elem)
+                ),
+            }
+        }
+        Type::Slice(s) => format!("`Vec<{}>`", type_name(&s.elem)),
+        Type::TraitObject(t) => {
+            format!("`Box<{} + Send>`", type_name(t))
+        }
+        other => format!("`{}`", type_name(other)),
+    }
+}
+
+/// Something in a type that does not own its data.
+pub(crate) enum Borrow<'a> {
+    Reference(&'a TypeReference),
+    Lifetime(&'a syn::Lifetime),
+    ImplTrait(&'a syn::TypeImplTrait),
+}
+
+/// The first borrow (other than `'static`) or `impl Trait` in `ty`, outermost first.
+pub(crate) fn find_borrow(ty: &Type) -> Option<Borrow<'_>> {
+    match ty {
+        Type::Reference(r) => match &r.lifetime {
+            Some(l) if l.ident == "static" => find_borrow(&r.elem),
+            _ => Some(Borrow::Reference(r)),
+        },
+        Type::ImplTrait(t) => Some(Borrow::ImplTrait(t)),
+        Type::Path(p) => {
+            if let Some(q) = &p.qself
+                && let Some(b) = find_borrow(&q.ty)
+            {
+                return Some(b);
+            }
+            p.path.segments.iter().find_map(|s| match &s.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+                    GenericArgument::Lifetime(l) if l.ident != "static" => {
+                        Some(Borrow::Lifetime(l))
+                    }
+                    GenericArgument::Type(t) => find_borrow(t),
+                    GenericArgument::AssocType(a) => find_borrow(&a.ty),
+                    _ => None,
+                }),
+                // `Fn(&str) -> &str` sugar: its borrows are higher-ranked, not held.
+                PathArguments::Parenthesized(_) => None,
+                PathArguments::None => None,
+            })
+        }
+        Type::TraitObject(t) => t.bounds.iter().find_map(|b| match b {
+            syn::TypeParamBound::Lifetime(l) if l.ident != "static" => Some(Borrow::Lifetime(l)),
+            _ => None,
+        }),
+        Type::Array(a) => find_borrow(&a.elem),
+        Type::Slice(s) => find_borrow(&s.elem),
+        Type::Group(g) => find_borrow(&g.elem),
+        Type::Paren(p) => find_borrow(&p.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(find_borrow),
+        _ => None,
+    }
+}
+
+fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}

@@ -1,0 +1,33 @@
+// The generated client has its own ping, with_timeout and info; handlers cannot take them.
+use perennial::gen_server;
+
+struct Counter {
+    n: i64,
+}
+
+#[gen_server]
+impl Counter {
+    fn init() -> Self {
+        Counter { n: 0 }
+    }
+
+    #[call]
+    fn ping(&self) -> i64 {
+        self.n
+    }
+
+    #[cast]
+    fn with_timeout(&mut self, n: i64) {
+        self.n = n;
+    }
+
+    #[call]
+    fn info(&self) -> String {
+        format!("n = {}", self.n)
+    }
+
+    // Generated on the server type itself.
+    fn start_client(&self) {}
+}
+
+fn main() {}

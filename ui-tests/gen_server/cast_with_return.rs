@@ -1,0 +1,21 @@
+// A cast sends no reply, so it cannot return a value.
+use perennial::gen_server;
+
+struct Counter {
+    n: i64,
+}
+
+#[gen_server]
+impl Counter {
+    fn init() -> Self {
+        Counter { n: 0 }
+    }
+
+    #[cast]
+    async fn add(&mut self, by: i64) -> i64 {
+        self.n += by;
+        self.n
+    }
+}
+
+fn main() {}

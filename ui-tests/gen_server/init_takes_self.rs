@@ -1,0 +1,15 @@
+// init builds the state: it takes no self.
+use perennial::gen_server;
+
+struct Counter {
+    n: i64,
+}
+
+#[gen_server]
+impl Counter {
+    fn init(&self) -> Self {
+        Counter { n: self.n }
+    }
+}
+
+fn main() {}
