@@ -11,7 +11,9 @@ struct Store {
 #[gen_server]
 impl Store {
     fn init(name: &str) -> Self {
-        Store { name: name.to_owned() }
+        Store {
+            name: name.to_owned(),
+        }
     }
 
     #[cast]

@@ -641,3 +641,240 @@ pub(crate) fn find_borrow(ty: &Type) -> Option<Borrow<'_>> {
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::gen_server::parse::{Parsed, parse};
+
+    /// Parses and validates an impl block; the messages of every error, in order.
+    fn errors_of(item: TokenStream) -> Vec<String> {
+        let mut errors = Errors::default();
+        match parse(quote!(), item, &mut errors) {
+            Parsed::Server(server) => validate(&server, &mut errors),
+            Parsed::NotAServer(_) => panic!("not a server"),
+        }
+        errors.messages()
+    }
+
+    #[test]
+    fn a_valid_server_has_no_errors() {
+        let errors = errors_of(quote! {
+            impl Counter {
+                async fn init(start: i64, ctx: &mut Context<Self>) -> Result<Self, E> { todo!() }
+                #[call] async fn add(&mut self, mut by: i64) -> i64 { todo!() }
+                #[call] fn get(&self) -> &'static str { todo!() }
+                #[call] fn typed(self: &mut Self, job: Box<dyn Fn(&str) + Send>) {}
+                #[cast] fn reset(&mut self, ctx: &mut Context<Self>) -> () {}
+                #[info] fn tick(&mut self) {}
+                #[handle_continue] fn resume(&mut self, step: Step) {}
+                async fn terminate(&self) {}
+                fn ping(&self) {} // not a handler: not on the client
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+    }
+
+    #[test]
+    fn init_returns_self_or_a_result_of_self() {
+        let self_ty: Type = parse_quote!(Counter);
+        let ok = |ty: Type| match init_output(&ty, &self_ty) {
+            Ok(InitOutput::State) => "state".to_owned(),
+            Ok(InitOutput::Result(e)) => format!("error {}", type_name(e)),
+            Ok(InitOutput::ResultAlias(r)) => format!("alias {}", type_name(r)),
+            Err(e) => e.to_string(),
+        };
+        assert_eq!(ok(parse_quote!(Self)), "state");
+        assert_eq!(ok(parse_quote!(Counter)), "state");
+        assert_eq!(ok(parse_quote!(Result<Self, E>)), "error E");
+        assert_eq!(
+            ok(parse_quote!(std::result::Result<Counter, io::Error>)),
+            "error io::Error"
+        );
+        assert_eq!(ok(parse_quote!(io::Result<Self>)), "alias io::Result<Self>");
+        assert_eq!(
+            ok(parse_quote!(Result<i64, E>)),
+            "`init` must build the server's state: `Result<Self, E>`, not `Result<i64, ..>`"
+        );
+        assert_eq!(
+            ok(parse_quote!(u64)),
+            "`init` must return the new state: `-> Self`, or `-> Result<Self, E>` when it can \
+             fail, not `u64`"
+        );
+        assert!(ok(parse_quote!(Result<Self, E, F>)).starts_with("`init` must return"));
+    }
+
+    #[test]
+    fn borrows_are_found_wherever_they_hide() {
+        let found = |ty: Type| {
+            find_borrow(&ty).map(|b| match b {
+                Borrow::Reference(r) => type_name(r),
+                Borrow::Lifetime(l) => l.to_string(),
+                Borrow::ImplTrait(t) => type_name(t),
+            })
+        };
+        assert_eq!(found(parse_quote!(&str)).as_deref(), Some("&str"));
+        assert_eq!(found(parse_quote!(Option<&[u8]>)).as_deref(), Some("&[u8]"));
+        assert_eq!(
+            found(parse_quote!((u8, &mut u8))).as_deref(),
+            Some("&mut u8")
+        );
+        assert_eq!(found(parse_quote!(Cow<'a, str>)).as_deref(), Some("'a"));
+        assert_eq!(found(parse_quote!(Box<dyn Tr + 'a>)).as_deref(), Some("'a"));
+        assert_eq!(found(parse_quote!(impl Tr)).as_deref(), Some("impl Tr"));
+        assert_eq!(
+            found(parse_quote!(&'static &'a str)).as_deref(),
+            Some("&'a str")
+        );
+        for owned in [
+            parse_quote!(String),
+            parse_quote!(&'static str),
+            parse_quote!(Cow<'static, str>),
+            parse_quote!(Box<dyn Fn(&str) -> &str + Send>),
+            parse_quote!(fn(&u8) -> &u8),
+            parse_quote!([u8; 4]),
+        ] {
+            assert_eq!(found(owned), None);
+        }
+    }
+
+    #[test]
+    fn the_owned_alternative_is_named() {
+        let alt = |ty: Type| owned_alternative(&ty);
+        assert_eq!(alt(parse_quote!(str)), "`String`");
+        assert_eq!(alt(parse_quote!(std::path::Path)), "`PathBuf`");
+        assert_eq!(alt(parse_quote!([u8])), "`Vec<u8>`");
+        assert_eq!(alt(parse_quote!(dyn Tr)), "`Box<dyn Tr + Send>`");
+        assert_eq!(
+            alt(parse_quote!(Config)),
+            "`Config` (or `Arc<Config>` to share one value)"
+        );
+    }
+
+    #[test]
+    fn handlers_run_on_a_borrowed_state() {
+        let errors = errors_of(quote! {
+            impl S {
+                fn init() -> Self { S }
+                #[call] fn a(self) {}
+                #[cast] fn b(mut self) {}
+                #[call] fn c(self: Box<Self>) {}
+                #[cast] fn d() {}
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "the #[call] handler `a` takes `self` by value, which would consume the \
+                 server's state: take `&mut self` (or `&self`)",
+                "the #[cast] handler `b` takes `self` by value, which would consume the \
+                 server's state: take `&mut self` (or `&self`)",
+                "the #[call] handler `c` takes `self: Box<Self>`, but the state stays in the \
+                 server: take `&mut self` or `&self`",
+                "the #[cast] handler `d` needs `&mut self` (or `&self`) as its first argument: \
+                 handlers run on the server's state",
+            ]
+        );
+    }
+
+    #[test]
+    fn client_and_server_names_are_reserved() {
+        let errors = errors_of(quote! {
+            impl S {
+                fn init() -> Self { S }
+                #[call] fn ping(&self) {}
+                #[cast] fn with_timeout(&self) {}
+                #[cast] fn info(&self) {}
+                #[info] fn info2(&mut self, m: u8) {}
+                fn start_client() {}
+            }
+        });
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(errors[0].starts_with("`ping` is a built-in method of the generated `SClient`"));
+        assert!(errors[1].starts_with("`with_timeout` is a built-in method"));
+        assert!(errors[2].starts_with("`info` is a built-in method"));
+        assert!(errors[3].starts_with("`start_client` is generated on `S`"));
+    }
+
+    #[test]
+    fn one_info_and_one_continue_handler_with_one_message() {
+        let errors = errors_of(quote! {
+            impl S {
+                fn init() -> Self { S }
+                #[info] fn a(&mut self, m: u8) {}
+                #[info] fn b(&mut self, m: u16) {}
+                #[handle_continue] fn c(&mut self, x: u8, y: u8) -> u8 { x }
+            }
+        });
+        assert_eq!(
+            errors,
+            [
+                "`b` is a second #[info] handler, after `a`; a server has one info type, so one \
+                 #[info] handler: take an enum and match on it there",
+                "nobody waits for the result of the #[handle_continue] handler `c`, so it cannot \
+                 return `u8`: remove the return type",
+                "the #[handle_continue] handler `c` takes its message as one argument: bundle \
+                 the arguments into one type (a struct, an enum or a tuple)",
+            ]
+        );
+    }
+
+    #[test]
+    fn generic_servers_and_handlers_are_refused() {
+        let errors = errors_of(quote! {
+            impl<'a, T> S<'a, T> where T: Send {
+                fn init() -> Self { todo!() }
+                #[call] fn a<U>(&self, u: U) {}
+                #[cast] unsafe fn b(&mut self) {}
+            }
+        });
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(
+            errors[0].contains("cannot borrow for `'a`"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[1].starts_with("#[gen_server] does not support generic servers"));
+        assert!(errors[2].starts_with("the #[call] handler `a` cannot be generic"));
+        assert!(errors[3].starts_with("the #[cast] handler `b` cannot be `unsafe`"));
+    }
+
+    #[test]
+    fn errors_come_in_the_order_of_the_source() {
+        let errors = errors_of(quote! {
+            impl S {
+                #[call] fn first(self) {}
+                fn terminate(self) {}
+                fn init(&self) -> Self { S }
+                #[cast] fn last(&mut self, x: &str) {}
+            }
+        });
+        let starts: Vec<&str> = errors.iter().map(|e| &e[..12]).collect();
+        assert_eq!(
+            starts,
+            [
+                "the #[call] ",
+                "`terminate` ",
+                "`init` build",
+                "`&str` borro"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_init_is_reported_at_the_type() {
+        let errors = errors_of(quote!(impl S { #[call] fn get(&self) {} }));
+        assert_eq!(
+            errors,
+            [
+                "gen_server `S` has no `init`: add `async fn init(args) -> Result<Self, E>` (or \
+              `-> Self` when it cannot fail) to this impl block; it builds the state when the \
+              server starts"
+            ]
+        );
+    }
+}

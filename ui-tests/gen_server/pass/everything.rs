@@ -38,7 +38,11 @@ mod app {
                 return Err(std::io::Error::other("negative start"));
             }
             ctx.continue_with(Step::Load);
-            Ok(Counter { n: start, ticks: 0, loaded: false })
+            Ok(Counter {
+                n: start,
+                ticks: 0,
+                loaded: false,
+            })
         }
 
         /// Adds `by` and returns the new total.
@@ -59,14 +63,28 @@ mod app {
             plus
         }
 
+        // Private types in messages and replies.
+        #[call]
+        fn wrap(&self, secret: Secret) -> Secret {
+            Secret(secret.0 + self.n)
+        }
+
         #[call]
         fn checked(&self, limit: i64) -> std::result::Result<i64, String> {
-            if self.n > limit { Err("too big".to_owned()) } else { Ok(self.n) }
+            if self.n > limit {
+                Err("too big".to_owned())
+            } else {
+                Ok(self.n)
+            }
         }
 
         #[call]
         fn snapshot(&self) -> Self {
-            Counter { n: self.n, ticks: self.ticks, loaded: self.loaded }
+            Counter {
+                n: self.n,
+                ticks: self.ticks,
+                loaded: self.loaded,
+            }
         }
 
         #[cast]
@@ -105,12 +123,15 @@ mod app {
         assert_eq!(counter.add(1).await?, 2);
         assert_eq!(counter.get().await?, 2);
         assert_eq!(counter.secret(1).await?, 3);
+        assert_eq!(counter.wrap(Secret(1)).await?.0, 3);
         assert_eq!(counter.checked(10).await?, Ok(2));
         assert!(counter.snapshot().await?.helper());
         counter.reset()?;
         counter.info(Tick)?;
         counter.ping().await?;
-        counter.with_timeout(std::time::Duration::from_secs(1)).stop()?;
+        counter
+            .with_timeout(std::time::Duration::from_secs(1))
+            .stop()?;
         Ok(())
     }
 }

@@ -34,6 +34,7 @@ pub(super) fn client_struct(n: &Names) -> TokenStream {
         #[doc = #doc]
         #[doc = ""]
         #[doc = #doc2]
+        #[allow(private_bounds)]
         #vis struct #client #bounds {
             inner: #rt::Client<#self_ty>,
         }
@@ -158,7 +159,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         bounds,
         ..
     } = n;
-    let timeout = mixed("__timeout");
+    let timeout = quote::format_ident!("timeout");
     let server = type_name(self_ty);
     let handlers = n.server.handlers.iter();
     let handlers = handlers.filter(|h| !n.stub() || stub_can_have(h));
@@ -169,7 +170,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
     });
     let info = n.handlers(Kind::Info).next().map(|h| {
         let handler = h.func.ident();
-        let msg = mixed("__info");
+        let msg = quote::format_ident!("message");
         let doc = format!(
             " Sends an info message, handled by `{server}::{handler}`, and returns at once."
         );
@@ -182,7 +183,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
     });
 
     quote! {
-        #[allow(dead_code, private_interfaces)]
+        #[allow(dead_code, private_interfaces, private_bounds)]
         impl #client #bounds {
             #(#methods)*
             #info
@@ -202,6 +203,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::clone::Clone for #client #bounds {
             fn clone(&self) -> Self {
                 Self { inner: ::core::clone::Clone::clone(&self.inner) }
@@ -209,6 +211,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::fmt::Debug for #client #bounds {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.debug_tuple(::core::stringify!(#client)).field(&self.inner).finish()
@@ -216,6 +219,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::convert::From<#rt::Client<#self_ty>> for #client #bounds {
             fn from(inner: #rt::Client<#self_ty>) -> Self {
                 Self { inner }
@@ -223,6 +227,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::convert::From<#rt::ServerRef<#self_ty>> for #client #bounds {
             fn from(server: #rt::ServerRef<#self_ty>) -> Self {
                 Self { inner: ::core::convert::From::from(server) }
@@ -230,6 +235,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::convert::From<#rt::NamedRef<#self_ty>> for #client #bounds {
             fn from(named: #rt::NamedRef<#self_ty>) -> Self {
                 Self { inner: ::core::convert::From::from(named) }
@@ -237,6 +243,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::convert::From<#client> for #rt::Client<#self_ty> #bounds {
             fn from(client: #client) -> Self {
                 client.inner
@@ -244,6 +251,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl ::core::convert::AsRef<#rt::Client<#self_ty>> for #client #bounds {
             fn as_ref(&self) -> &#rt::Client<#self_ty> {
                 &self.inner
@@ -296,7 +304,7 @@ pub(super) fn start_client(n: &Names) -> TokenStream {
          the `ServerRef` with `{client}::from`."
     );
     quote! {
-        #[allow(dead_code, private_interfaces)]
+        #[allow(dead_code, private_interfaces, private_bounds)]
         impl #self_ty #bounds {
             #[doc = #doc]
             #vis async fn start_client(#(#params),*) -> ::core::result::Result<#client, #rt::StartError<Self>> {

@@ -320,3 +320,6 @@ fn tuple_or_single(mut items: Vec<TokenStream>) -> TokenStream {
         _ => quote!((#(#items),*)),
     }
 }
+
+#[cfg(test)]
+mod tests;

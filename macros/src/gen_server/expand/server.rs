@@ -20,7 +20,7 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
     } = n;
     let attrs = quote! {
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, clippy::large_enum_variant)]
+        #[allow(non_camel_case_types, dead_code, private_interfaces, clippy::large_enum_variant)]
     };
     let variants = |kind: Kind| -> Vec<TokenStream> {
         n.handlers(kind)
@@ -67,18 +67,16 @@ pub(super) fn gen_server_impl(n: &Names) -> TokenStream {
         bounds,
         ..
     } = n;
-    let info_ty = n.single_message_ty(Kind::Info);
-    let continue_ty = n.single_message_ty(Kind::Continue);
     let body = if n.stub() { stub_body(n) } else { full_body(n) };
     quote! {
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl #rt::GenServer for #self_ty #bounds {
-            type Info = #info_ty;
-            type Continue = #continue_ty;
             #body
         }
 
         #[automatically_derived]
+        #[allow(private_bounds)]
         impl #rt::HasClient for #self_ty #bounds {
             type Client = #client;
         }
@@ -91,11 +89,15 @@ fn stub_body(n: &Names) -> TokenStream {
     let never = never();
     let call = mixed("__call");
     let unreachable = unreachable_body(n, &[]);
+    let info_ty = n.single_message_ty(Kind::Info);
+    let continue_ty = n.single_message_ty(Kind::Continue);
     quote! {
         type Args = ();
         type Call = #never;
         type Reply = #never;
         type Cast = #never;
+        type Info = #info_ty;
+        type Continue = #continue_ty;
         type Error = #never;
 
         async fn init(_: (), _: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #never> {
@@ -180,11 +182,15 @@ fn full_body(n: &Names) -> TokenStream {
         }
     });
 
+    let info_ty = n.single_message_ty(Kind::Info);
+    let continue_ty = n.single_message_ty(Kind::Continue);
     quote! {
         type Args = #args_ty;
         type Call = #call_ty;
         type Reply = #reply_ty;
         type Cast = #cast_ty;
+        type Info = #info_ty;
+        type Continue = #continue_ty;
         type Error = #error_ty;
 
         #init

@@ -1,0 +1,97 @@
+//! Snapshots of whole expansions, so that a change in the generated code shows as a readable
+//! diff: tokens -> `syn::File` -> `prettyplease` -> `insta`. Review a change with
+//! `cargo insta review` (or `INSTA_UPDATE=always` and `git diff`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::gen_server::entry;
+
+fn pretty(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => panic!("the expansion is not a file ({e}):\n{tokens}"),
+    }
+}
+
+#[test]
+fn counter() {
+    let expanded = entry(
+        quote!(),
+        quote! {
+            impl Counter {
+                async fn init(start: i64) -> Result<Self, CounterError> {
+                    Ok(Counter { n: start })
+                }
+
+                /// Adds `by`.
+                #[call]
+                async fn add(&mut self, by: i64) -> i64 {
+                    self.n += by;
+                    self.n
+                }
+
+                #[call]
+                fn get(&self) -> i64 {
+                    self.n
+                }
+
+                #[cast]
+                async fn reset(&mut self) {
+                    self.n = 0
+                }
+
+                #[info]
+                fn on_tick(&mut self, tick: Tick, ctx: &mut Context<Self>) {}
+
+                #[handle_continue]
+                async fn resume(&mut self, step: Step) {}
+
+                async fn terminate(&mut self, reason: &ExitReason) {}
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(expanded));
+}
+
+#[test]
+fn options_several_init_arguments_and_no_casts() {
+    let expanded = entry(
+        quote!(vis = pub(crate), client = Handle, crate = ::renamed),
+        quote! {
+            impl Store {
+                fn init(name: String, size: usize, ctx: &mut Context<Self>) -> Self {
+                    Store { name, size }
+                }
+
+                #[call]
+                fn merged(&self, other: Self) -> Option<Self> {
+                    None
+                }
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(expanded));
+}
+
+#[test]
+fn stand_ins_next_to_errors() {
+    let expanded = entry(
+        quote!(),
+        quote! {
+            impl Counter {
+                fn init() -> Self { Counter }
+
+                #[cast]
+                fn add(&mut self, by: i64) -> i64 { by }
+
+                #[call]
+                fn ping(&self) {}
+
+                #[info]
+                fn on_tick(&mut self, tick: Tick) {}
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(expanded));
+}
