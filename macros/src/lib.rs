@@ -13,8 +13,7 @@ mod gen_server;
 mod suggest;
 mod tree;
 
-/// Turns an `impl` block of a server's state into a gen_server: message types, dispatch, a typed
-/// client and the ping/pong answer. See the `perennial` crate's documentation for the grammar.
+#[doc = include_str!("gen_server/README.md")]
 #[proc_macro_attribute]
 pub fn gen_server(attr: TokenStream, item: TokenStream) -> TokenStream {
     gen_server::entry(attr.into(), item.into()).into()
