@@ -119,8 +119,56 @@ pub mod __private {
         pub trait SendReply<P> {}
         impl<T: ?Sized> SendReply<IsSend> for T {}
 
+        /// Autoref probe: `(&ErrorProbe::<T>::NEW).probe_error()` is an [`IsError`] when `T`
+        /// can be `init`'s error type, and a [`NotError`] otherwise.
+        pub struct ErrorProbe<T: ?Sized>(PhantomData<T>);
+
+        impl<T: ?Sized> ErrorProbe<T> {
+            /// A probe for `T`.
+            pub const NEW: Self = ErrorProbe(PhantomData);
+        }
+
+        /// `T` can be `init`'s error.
+        pub struct IsError;
+        /// `T` cannot be `init`'s error.
+        pub struct NotError;
+
+        /// Chosen first, when `T` is an error type.
+        pub trait ViaError {
+            /// See [`ErrorProbe`].
+            fn probe_error(&self) -> IsError {
+                IsError
+            }
+        }
+
+        impl<T: ?Sized + std::error::Error + Send + Sync + 'static> ViaError for ErrorProbe<T> {}
+
+        /// Chosen otherwise, one autoref later.
+        pub trait ViaAnyError {
+            /// See [`ErrorProbe`].
+            fn probe_error(&self) -> NotError {
+                NotError
+            }
+        }
+
+        impl<T: ?Sized> ViaAnyError for &ErrorProbe<T> {}
+
+        /// Implemented by every type whose probe said it is an error type.
+        #[diagnostic::on_unimplemented(
+            message = "`{Self}` cannot be the error of a gen_server's `init`: it is not a \
+                       `std::error::Error + Send + Sync + 'static`",
+            label = "not an error type",
+            note = "a failed `init` becomes `StartError::Init` and the exit reason a supervisor \
+                    reads: return your own error type that implements `std::error::Error` \
+                    (`thiserror` writes the impl), or `std::io::Error::other(message)`"
+        )]
+        pub trait InitError<P> {}
+        impl<T: ?Sized> InitError<IsError> for T {}
+
         /// Turns a probe's answer into a checked bound on the probed type.
         pub trait Require: Sized {
+            /// `T` can be `init`'s error.
+            fn init_error<T: ?Sized + InitError<Self>>(self) {}
             /// `T` is a server state that can move to its task.
             fn state_is_send<T: ?Sized + SendState<Self>>(self) {}
             /// `T` can travel in a message.

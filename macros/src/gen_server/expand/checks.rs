@@ -1,4 +1,5 @@
-//! `Send` checks spanned at the user's types.
+//! Checks spanned at the user's types: `Send` for the state and messages, `Error` for `init`'s
+//! error.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -35,11 +36,16 @@ pub(super) fn send_checks(n: &Names) -> TokenStream {
             check(ty, "reply_is_send");
         }
     }
+    if let Some((error, span)) = n.init_error() {
+        body.extend(quote_spanned! {span=>
+            (&#checks::ErrorProbe::<#error>::NEW).probe_error().init_error::<#error>();
+        });
+    }
     quote! {
         #[allow(dead_code, clippy::all)]
-        fn __gen_server_send_checks() {
+        fn __gen_server_checks() {
             #[allow(unused_imports)]
-            use #checks::{ViaSend as _, ViaAny as _, Require as _};
+            use #checks::{Require as _, ViaAny as _, ViaAnyError as _, ViaError as _, ViaSend as _};
             #body
         }
     }

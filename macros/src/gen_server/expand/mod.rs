@@ -23,7 +23,7 @@ use syn::visit_mut::VisitMut;
 use syn::{Ident, Path, Type, Visibility};
 
 use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
-use super::validate::find_borrow;
+use super::validate::{InitOutput, find_borrow, init_output};
 
 /// The full expansion of a valid server.
 pub(crate) fn expand(server: &Server) -> TokenStream {
@@ -199,6 +199,24 @@ impl<'a> Names<'a> {
         }
     }
 
+    /// `init`'s error type, when it can fail: the `E` of `Result<Self, E>`, or found through
+    /// `InitResult` for an alias such as `io::Result<Self>`; with the user's tokens to point at.
+    fn init_error(&self) -> Option<(Type, Span)> {
+        let output = self.server.init.as_ref()?.output()?;
+        let checks = &self.checks;
+        match init_output(output, self.self_ty).ok()? {
+            InitOutput::State => None,
+            InitOutput::Result(error) => Some((self.resolve(error), error.span())),
+            InitOutput::ResultAlias(ty) => {
+                let ty = self.resolve(ty);
+                Some((
+                    syn::parse_quote_spanned!(output.span()=> <#ty as #checks::InitResult>::Error),
+                    output.span(),
+                ))
+            }
+        }
+    }
+
     /// The message type of the one `#[info]` or `#[handle_continue]` handler: its argument's
     /// type, `()` without one, `Infallible` without a handler (or, for a stand-in, when the
     /// type could not be a message).
@@ -243,16 +261,17 @@ impl VisitMut for ReplaceSelf<'_> {
     }
 }
 
-/// The `Send` bounds the runtime puts on a server and its messages, as a `where` clause that is
-/// only checked where the items are used: `for<'a>` keeps the compiler from checking a bound
-/// without generic parameters at its definition.
+/// The bounds the runtime puts on a server, its messages and its init error (`Send`, `Error`),
+/// as a `where` clause that is only checked where the items are used: `for<'a>` keeps the
+/// compiler from checking a bound without generic parameters at its definition.
 ///
-/// When the state or a message is not `Send`, the one error is then the `send_checks` one, at
+/// When the state or a message is not `Send`, the one error is then the one from `checks`, at
 /// the user's type with the `#[diagnostic::on_unimplemented]` message, instead of a cascade from
 /// every generated item that needs `Server: GenServer`. When everything is `Send`, as it must
 /// be for the code to compile, the bounds hold and change nothing.
 fn deferred_bounds(n: &Names) -> TokenStream {
     let mut tys: Vec<TokenStream> = vec![n.self_ty.to_token_stream()];
+    let mut error = None;
     match n.mode {
         Mode::Full => {
             let funcs = n.server.init.iter();
@@ -265,6 +284,7 @@ fn deferred_bounds(n: &Names) -> TokenStream {
             }
             let replies = n.handlers(Kind::Call).filter_map(|h| h.func.output());
             tys.extend(replies.map(|t| n.resolve(t).into_token_stream()));
+            error = n.init_error().map(|(ty, _)| ty);
         }
         // A stand-in's only messages are its info and continue types.
         Mode::Stub => {
@@ -282,7 +302,10 @@ fn deferred_bounds(n: &Names) -> TokenStream {
         seen.push(key);
         new
     });
-    quote!(where #(for<'__send> #tys: ::core::marker::Send),*)
+    let error = error.map(|e| {
+        quote!(, for<'__send> #e: ::core::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static)
+    });
+    quote!(where #(for<'__send> #tys: ::core::marker::Send),* #error)
 }
 
 fn mixed(name: &str) -> Ident {

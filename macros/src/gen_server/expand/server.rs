@@ -7,7 +7,6 @@ use syn::spanned::Spanned as _;
 
 use super::{Names, await_if, mixed, never, tuple_or_single, unreachable_body};
 use crate::gen_server::ast::{Handler, Kind};
-use crate::gen_server::validate::{InitOutput, init_output};
 
 /// One enum of calls, one of replies (a variant per call, named after its handler), one of
 /// casts. Hidden: only the generated code names them.
@@ -68,6 +67,12 @@ pub(super) fn gen_server_impl(n: &Names) -> TokenStream {
         ..
     } = n;
     let body = if n.stub() { stub_body(n) } else { full_body(n) };
+    // A client less visible than the server cannot be its `HasClient::Client`: point that error
+    // at the `vis` option.
+    let client_ty = match &n.server.options.vis {
+        Some(vis) => quote_spanned!(vis.span()=> type Client = #client;),
+        None => quote!(type Client = #client;),
+    };
     quote! {
         #[automatically_derived]
         #[allow(private_bounds)]
@@ -78,7 +83,7 @@ pub(super) fn gen_server_impl(n: &Names) -> TokenStream {
         #[automatically_derived]
         #[allow(private_bounds)]
         impl #rt::HasClient for #self_ty #bounds {
-            type Client = #client;
+            #client_ty
         }
     }
 }
@@ -205,12 +210,7 @@ fn full_body(n: &Names) -> TokenStream {
 /// `type Args`, `type Error` and `fn init`, calling the user's `init` with the arguments
 /// unpacked from `Args` (one: itself; several: a tuple).
 fn init_fn(n: &Names, ctx: &Ident) -> (TokenStream, TokenStream, TokenStream) {
-    let Names {
-        rt,
-        self_ty,
-        checks,
-        ..
-    } = n;
+    let rt = &n.rt;
     let Some(init) = &n.server.init else {
         // Not reached: validation requires an init.
         return (quote!(()), never(), TokenStream::new());
@@ -227,18 +227,9 @@ fn init_fn(n: &Names, ctx: &Ident) -> (TokenStream, TokenStream, TokenStream) {
     let call_args = n.call_args(init, ctx);
     let await_ = await_if(init);
     let state = mixed("__state");
-    let (error_ty, wrap) = match init.output().map(|ty| init_output(ty, self_ty)) {
-        Some(Ok(InitOutput::Result(error))) => {
-            (n.resolve(error).into_token_stream(), quote!(#state))
-        }
-        Some(Ok(InitOutput::ResultAlias(ty))) => {
-            let ty = n.resolve(ty);
-            (
-                quote_spanned!(ty.span()=> <#ty as #checks::InitResult>::Error),
-                quote!(#state),
-            )
-        }
-        _ => (never(), quote!(::core::result::Result::Ok(#state))),
+    let (error_ty, wrap) = match n.init_error() {
+        Some((error, _)) => (error.into_token_stream(), quote!(#state)),
+        None => (never(), quote!(::core::result::Result::Ok(#state))),
     };
     let init = quote! {
         async fn init(#args: Self::Args, #ctx: &mut #rt::Context<Self>) -> ::core::result::Result<Self, Self::Error> {
