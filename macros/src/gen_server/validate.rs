@@ -295,13 +295,18 @@ pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitO
     }
 }
 
-/// `Self`, or the server's type written out.
+/// `Self`, or the server's type written out (`Counter` for `impl crate::Counter` too).
 fn is_self(ty: &Type, self_ty: &Type) -> bool {
+    let last = |ty: &Type| match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().cloned(),
+        _ => None,
+    };
     match ty {
         Type::Path(p) if p.qself.is_none() && p.path.is_ident("Self") => true,
         Type::Group(g) => is_self(&g.elem, self_ty),
         Type::Paren(p) => is_self(&p.elem, self_ty),
-        _ => ty.to_token_stream().to_string() == self_ty.to_token_stream().to_string(),
+        _ if ty.to_token_stream().to_string() == self_ty.to_token_stream().to_string() => true,
+        _ => last(ty).is_some_and(|a| last(self_ty).is_some_and(|b| a == b)),
     }
 }
 
@@ -690,6 +695,8 @@ mod tests {
         };
         assert_eq!(ok(parse_quote!(Self)), "state");
         assert_eq!(ok(parse_quote!(Counter)), "state");
+        assert_eq!(ok(parse_quote!(crate::Counter)), "state");
+        assert!(ok(parse_quote!(Counter<u8>)).starts_with("`init` must return"));
         assert_eq!(ok(parse_quote!(Result<Self, E>)), "error E");
         assert_eq!(
             ok(parse_quote!(std::result::Result<Counter, io::Error>)),

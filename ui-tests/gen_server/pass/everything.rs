@@ -87,6 +87,12 @@ mod app {
             }
         }
 
+        // Argument names the expansion might use for its own locals.
+        #[call]
+        fn names(&self, __ctx: i64, __call: i64, __reply: i64, timeout: i64, inner: i64) -> i64 {
+            __ctx + __call + __reply + timeout + inner
+        }
+
         #[cast]
         async fn reset(&mut self) {
             self.n = 0;
@@ -124,6 +130,7 @@ mod app {
         assert_eq!(counter.get().await?, 2);
         assert_eq!(counter.secret(1).await?, 3);
         assert_eq!(counter.wrap(Secret(1)).await?.0, 3);
+        assert_eq!(counter.names(1, 2, 3, 4, 5).await?, 15);
         assert_eq!(counter.checked(10).await?, Ok(2));
         assert!(counter.snapshot().await?.helper());
         counter.reset()?;
