@@ -1,4 +1,5 @@
-// The generated client has its own ping, with_timeout and info; handlers cannot take them.
+// The generated client has its own ping, with_timeout and info, and the methods of the traits
+// it implements; handlers cannot take those names.
 use perennial::gen_server;
 
 struct Counter {
@@ -24,6 +25,12 @@ impl Counter {
     #[call]
     fn info(&self) -> String {
         format!("n = {}", self.n)
+    }
+
+    // An inherent `clone` would hide the client's `Clone::clone`.
+    #[call]
+    fn clone(&self) -> i64 {
+        self.n
     }
 
     // Generated on the server type itself.

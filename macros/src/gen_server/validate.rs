@@ -15,11 +15,20 @@ use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
 use super::errors::Errors;
 use super::text::type_name;
 
-/// The client's own methods: a call or cast handler cannot take these names.
+/// The client's own methods, and those of the traits it implements, which an inherent method
+/// of the same name would hide: a call or cast handler cannot take these names.
 pub(crate) const CLIENT_BUILTINS: &[(&str, &str)] = &[
     ("ping", "its health check"),
     ("with_timeout", "the way to set its call timeout"),
     ("info", "the way to send an info message"),
+    ("clone", "from `Clone`"),
+    ("fmt", "from `Debug`"),
+    (
+        "from",
+        "from `From`, to make one from a `ServerRef`, `NamedRef` or `Client`",
+    ),
+    ("into", "from `Into`, to turn it into a `Client`"),
+    ("as_ref", "from `AsRef`, to reach its `Client`"),
 ];
 
 /// The associated function generated on the server type.
@@ -798,13 +807,19 @@ mod tests {
                 #[cast] fn info(&self) {}
                 #[info] fn info2(&mut self, m: u8) {}
                 fn start_client() {}
+                #[call] fn clone(&self) -> Self { todo!() }
             }
         });
-        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert_eq!(errors.len(), 5, "{errors:#?}");
         assert!(errors[0].starts_with("`ping` is a built-in method of the generated `SClient`"));
         assert!(errors[1].starts_with("`with_timeout` is a built-in method"));
         assert!(errors[2].starts_with("`info` is a built-in method"));
         assert!(errors[3].starts_with("`start_client` is generated on `S`"));
+        assert_eq!(
+            errors[4],
+            "`clone` is a built-in method of the generated `SClient` (from `Clone`); rename this \
+             #[call] handler, whose name the client's method takes"
+        );
     }
 
     #[test]
