@@ -330,8 +330,9 @@ fn unreachable_body(n: &Names, used: &[Ident]) -> TokenStream {
         "#[gen_server] could not expand `{}`; see the errors it reported",
         super::text::type_name(n.self_ty)
     );
+    let used = (!used.is_empty()).then(|| quote!(let _ = (#(#used,)*);));
     quote! {
-        let _ = (#(#used,)*);
+        #used
         ::core::unreachable!(#message)
     }
 }
