@@ -15,6 +15,8 @@ pub use perennial_runtime::*;
 pub use perennial_macros::gen_server;
 pub use perennial_macros::supervision_tree;
 
+pub mod guide;
+
 /// The names most programs need: `use perennial::prelude::*;`.
 pub mod prelude {
     pub use perennial_runtime::{

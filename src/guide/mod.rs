@@ -1,0 +1,36 @@
+//! The guide: one chapter per concept, each with examples that run as doc tests.
+//!
+//! 1. [`gen_server`]: writing a server, calling it, and what can go wrong.
+//! 2. [`supervisors`]: trees of children, start order and the strategies.
+//! 3. [`restarts`]: restart types, restart intensity and escalation.
+//! 4. [`health`]: health checks.
+//! 5. [`registry`]: names, typed lookups and references that survive restarts.
+//! 6. [`shutdown`]: stopping children and trees, and signals.
+//! 7. [`observability`]: lifecycle events, tracing and snapshots.
+//! 8. [`testing`]: testing your own trees with tokio's paused clock.
+
+
+
+#[doc = include_str!("gen_server.md")]
+pub mod gen_server {}
+
+#[doc = include_str!("supervisors.md")]
+pub mod supervisors {}
+
+#[doc = include_str!("restarts.md")]
+pub mod restarts {}
+
+#[doc = include_str!("health.md")]
+pub mod health {}
+
+#[doc = include_str!("registry.md")]
+pub mod registry {}
+
+#[doc = include_str!("shutdown.md")]
+pub mod shutdown {}
+
+#[doc = include_str!("observability.md")]
+pub mod observability {}
+
+#[doc = include_str!("testing.md")]
+pub mod testing {}
