@@ -489,3 +489,18 @@ fn ordinary_methods_stay_ordinary() {
     };
     assert_eq!(state.not_a_handler(), -2);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_cast_gives_back_the_handlers_own_arguments() {
+    let counter = start_counter(1).await;
+    counter.stop().unwrap();
+    let server = Client::from(counter.clone()).resolve();
+    if let Some(server) = server {
+        server.wait_exit().await;
+    }
+    match counter.set(3, "late".to_owned()) {
+        Err(CastError::NotRunning((3, note))) => assert_eq!(note, "late"),
+        other => panic!("expected the arguments back, got {other:?}"),
+    }
+    assert!(matches!(counter.reset(), Err(CastError::NotRunning(()))));
+}

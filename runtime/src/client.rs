@@ -53,6 +53,18 @@ impl<S: GenServer> Client<S> {
         }
     }
 
+    /// Queues a cast, waiting for room in a bounded mailbox. Fails only if no server is there
+    /// to take it.
+    pub async fn cast_wait(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
+        match &self.target {
+            Target::Direct(s) => s.cast_wait(cast).await,
+            Target::Named(n) => match n.resolve() {
+                Some(server) => server.cast_wait(cast).await,
+                None => Err(CastError::NotRunning(cast)),
+            },
+        }
+    }
+
     /// Sends an info message without waiting.
     pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
         match &self.target {

@@ -90,6 +90,15 @@ impl<T> CastError<T> {
             CastError::NotRunning(t) | CastError::Full(t) => t,
         }
     }
+
+    /// The same error with the message mapped by `f` (generated clients give back the
+    /// handler's own arguments this way).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CastError<U> {
+        match self {
+            CastError::NotRunning(t) => CastError::NotRunning(f(t)),
+            CastError::Full(t) => CastError::Full(f(t)),
+        }
+    }
 }
 
 impl<T> fmt::Debug for CastError<T> {

@@ -302,3 +302,33 @@ async fn concurrent_starts_under_one_name_register_exactly_one() {
     assert_eq!(winners.len(), 1);
     assert!(losers.iter().all(|l| *l == winners[0]));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_can_wait_for_room_to_cast() {
+    use std::num::NonZeroUsize;
+    let registry = Registry::new();
+    let (a, mut events) = args(Init::Ok);
+    let server = Probe::builder()
+        .register(&registry, "probe")
+        .bounded_mailbox(NonZeroUsize::new(1).unwrap())
+        .start(a)
+        .await
+        .unwrap();
+    assert_eq!(next(&mut events).await, "init");
+    let client = Client::from(registry.named::<Probe>("probe"));
+    server.cast(Cast::Sleep(Duration::from_secs(5))).unwrap();
+    assert_eq!(next(&mut events).await, "handling");
+    client.cast(Cast::Add(1)).unwrap();
+    assert!(matches!(client.cast(Cast::Add(2)), Err(CastError::Full(Cast::Add(2)))));
+    client.cast_wait(Cast::Add(2)).await.unwrap();
+    assert_eq!(client.call(Call::Total).await, Ok(Ok(3)));
+    // The error maps its message.
+    let mapped = CastError::NotRunning(Cast::Add(4)).map(|c| match c {
+        Cast::Add(n) => n,
+        _ => 0,
+    });
+    assert_eq!(mapped.into_inner(), 4);
+    server.kill();
+    server.wait_exit().await;
+    assert!(matches!(client.cast_wait(Cast::Add(5)).await, Err(CastError::NotRunning(_))));
+}

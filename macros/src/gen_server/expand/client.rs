@@ -115,10 +115,30 @@ fn cast_method(n: &Names, h: &Handler) -> TokenStream {
     let fields = n.fields(&h.func);
     let params = fields.iter().map(|(i, t)| quote!(#i: #t));
     let idents: Vec<Ident> = fields.iter().map(|(i, _)| i.clone()).collect();
+    // The error gives back the handler's own arguments: none `()`, one as itself, several as a
+    // tuple, never the hidden message enum.
+    let returned = tuple_or_single(idents.iter().map(ToTokens::to_token_stream).collect());
+    // Stand-ins (emitted next to errors) keep a type that cannot fail on the user's mistakes,
+    // such as an `impl Trait` argument.
+    let returned_ty = if n.stub() {
+        quote!(<#self_ty as #rt::GenServer>::Cast)
+    } else {
+        tuple_or_single(fields.iter().map(|(_, t)| t.to_token_stream()).collect())
+    };
     let body = if n.stub() {
         unreachable_body(n, &idents)
     } else {
-        quote!(self.inner.cast(#cast_enum::#name { #(#idents),* }))
+        quote! {
+            self.inner
+                .cast(#cast_enum::#name { #(#idents),* })
+                .map_err(|error| error.map(|message| {
+                    #[allow(unreachable_patterns)]
+                    match message {
+                        #cast_enum::#name { #(#idents),* } => #returned,
+                        _ => ::core::unreachable!("a cast comes back as it was sent"),
+                    }
+                }))
+        }
     };
     let server = type_name(self_ty);
     let docs = method_docs(
@@ -135,7 +155,7 @@ fn cast_method(n: &Names, h: &Handler) -> TokenStream {
     quote! {
         #docs
         #(#cfgs)*
-        pub fn #name #generics (&self, #(#params),*) -> ::core::result::Result<(), #rt::CastError<<#self_ty as #rt::GenServer>::Cast>> #where_clause {
+        pub fn #name #generics (&self, #(#params),*) -> ::core::result::Result<(), #rt::CastError<#returned_ty>> #where_clause {
             #body
         }
     }
