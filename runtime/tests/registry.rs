@@ -319,7 +319,10 @@ async fn a_client_can_wait_for_room_to_cast() {
     server.cast(Cast::Sleep(Duration::from_secs(5))).unwrap();
     assert_eq!(next(&mut events).await, "handling");
     client.cast(Cast::Add(1)).unwrap();
-    assert!(matches!(client.cast(Cast::Add(2)), Err(CastError::Full(Cast::Add(2)))));
+    assert!(matches!(
+        client.cast(Cast::Add(2)),
+        Err(CastError::Full(Cast::Add(2)))
+    ));
     client.cast_wait(Cast::Add(2)).await.unwrap();
     assert_eq!(client.call(Call::Total).await, Ok(Ok(3)));
     // The error maps its message.
@@ -330,5 +333,8 @@ async fn a_client_can_wait_for_room_to_cast() {
     assert_eq!(mapped.into_inner(), 4);
     server.kill();
     server.wait_exit().await;
-    assert!(matches!(client.cast_wait(Cast::Add(5)).await, Err(CastError::NotRunning(_))));
+    assert!(matches!(
+        client.cast_wait(Cast::Add(5)).await,
+        Err(CastError::NotRunning(_))
+    ));
 }
