@@ -304,11 +304,22 @@ pub(crate) struct StartCtx {
 }
 
 /// A child that started: its process, how to talk to it, and its typed reference.
+///
+/// This is the supervisor's hold on the child, and dropping it kills the child (a no-op once it
+/// has exited). So whatever way a supervisor goes — even killed in the middle of stopping a
+/// child, when that child is in no table any more — it takes its children with it, as an OTP
+/// supervisor's exit signal does, and none is left running unsupervised under its name.
 pub(crate) struct Started {
     pub(crate) process: Arc<Process>,
     pub(crate) control: Arc<dyn Control>,
     /// The child's typed reference (`ServerRef<S>` for a gen_server), for dynamic supervisors.
     pub(crate) any: Arc<dyn Any + Send + Sync>,
+}
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        self.process.kill();
+    }
 }
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
