@@ -1,7 +1,8 @@
-//! A first look at perennial's runtime, written by hand (no macros): a counter server, calls,
-//! casts, a crash that the caller sees as an error, and a name that follows a restart.
+//! perennial without macros: a counter server written against the runtime's `GenServer` trait,
+//! calls, casts, a crash that the caller sees as an error, and a name that follows a restart.
+//! Everything `#[gen_server]` generates is ordinary code like this.
 //!
-//! Run it with `cargo run --example tour`.
+//! Run it with `cargo run --example hand_written`.
 
 use std::convert::Infallible;
 
@@ -52,7 +53,12 @@ impl GenServer for Counter {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    run().await
+}
+
+/// The example itself (the test suite runs it too).
+pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let registry = Registry::new();
     let counter = registry.named::<Counter>("counter");
 

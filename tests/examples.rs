@@ -1,0 +1,29 @@
+//! The examples run to completion, on tokio's paused clock so that their timers take no real
+//! time. Each example's `main` only sets up logging and calls its `run`.
+
+#[allow(dead_code)]
+#[path = "../examples/hand_written.rs"]
+mod hand_written;
+
+#[allow(dead_code)]
+#[path = "../examples/dynamic_pool.rs"]
+mod dynamic_pool;
+
+#[allow(dead_code)]
+#[path = "../examples/health_checks.rs"]
+mod health_checks;
+
+#[tokio::test(start_paused = true)]
+async fn hand_written_runs() {
+    hand_written::run().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn dynamic_pool_runs() {
+    dynamic_pool::run().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_checks_runs() {
+    health_checks::run().await.unwrap();
+}
