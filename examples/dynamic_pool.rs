@@ -26,7 +26,10 @@ impl Resizer {
         assert!(width > 0, "worker {} got a zero width", self.id);
         tokio::time::sleep(Duration::from_millis(20)).await;
         self.done += 1;
-        format!("worker {} resized to {width}px ({} done)", self.id, self.done)
+        format!(
+            "worker {} resized to {width}px ({} done)",
+            self.id, self.done
+        )
     }
 }
 
@@ -51,7 +54,9 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         workers.push(worker);
     }
     match pool.start_child(4).await {
-        Err(SupervisorError::MaxChildren(max)) => println!("a 4th worker is refused: at most {max}"),
+        Err(SupervisorError::MaxChildren(max)) => {
+            println!("a 4th worker is refused: at most {max}")
+        }
         other => return Err(format!("expected the pool to be full, got {other:?}").into()),
     }
     for (worker, width) in workers.iter().zip([640, 800, 1024]) {

@@ -58,7 +58,10 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             break;
         }
     }
-    println!("upstream says {} (a fresh incarnation)", upstream.status().await?);
+    println!(
+        "upstream says {} (a fresh incarnation)",
+        upstream.status().await?
+    );
     let health = app.health("upstream").await?.ok_or("no health status")?;
     println!("missed pings now: {}", health.consecutive_failures);
     app.shutdown().await;
