@@ -1,0 +1,189 @@
+//! perennial, through its runtime API written by hand (what the macros expand to).
+//!
+//! Calls go through [`Client<S>`], the type that `#[gen_server]`'s generated clients wrap;
+//! supervisors are [`DynamicSpec`] and [`SupervisorSpec`] trees.
+
+use std::convert::Infallible;
+use std::num::NonZeroUsize;
+use std::time::{Duration, Instant};
+
+use perennial_runtime::supervisor::{ChildSpec, DynamicSpec, HealthCheck, SupervisorSpec};
+use perennial_runtime::{Client, Context, GenServer, Registry};
+
+use crate::{CRASH, Keep, warm_up};
+
+/// The benchmark server: a counter.
+pub struct Worker {
+    n: u64,
+}
+
+/// Its call.
+pub enum Call {
+    /// Answers the counter.
+    Get,
+}
+
+/// Its casts.
+pub enum Cast {
+    /// Adds one.
+    Inc,
+    /// Panics.
+    Crash,
+}
+
+impl GenServer for Worker {
+    type Args = ();
+    type Call = Call;
+    type Reply = u64;
+    type Cast = Cast;
+    type Info = Infallible;
+    type Continue = Infallible;
+    type Error = Infallible;
+
+    async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+        Ok(Worker { n: 0 })
+    }
+
+    async fn handle_call(&mut self, call: Call, _: &mut Context<Self>) -> u64 {
+        match call {
+            Call::Get => self.n,
+        }
+    }
+
+    async fn handle_cast(&mut self, cast: Cast, _: &mut Context<Self>) {
+        match cast {
+            Cast::Inc => self.n += 1,
+            Cast::Crash => std::panic::panic_any(CRASH),
+        }
+    }
+}
+
+/// Row 1: seconds per sequential call through a `Client`.
+pub async fn call(n: usize) -> f64 {
+    let client = Client::from(Worker::start(()).await.expect("start"));
+    for _ in 0..warm_up(n) {
+        client.call(Call::Get).await.expect("call");
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        client.call(Call::Get).await.expect("call");
+    }
+    t.elapsed().as_secs_f64() / n as f64
+}
+
+/// Row 2: seconds for `n` casts until all are handled. Unbounded: `Client::cast`; bounded:
+/// `ServerRef::cast_wait`, which waits for room.
+pub async fn cast(n: usize, capacity: Option<usize>) -> Option<f64> {
+    let builder = Worker::builder();
+    let builder = match capacity.and_then(NonZeroUsize::new) {
+        Some(c) => builder.bounded_mailbox(c),
+        None => builder,
+    };
+    let server = builder.start(()).await.expect("start");
+    let client = Client::from(server.clone());
+    let t = Instant::now();
+    if capacity.is_some() {
+        for _ in 0..n {
+            let _ = server.cast_wait(Cast::Inc).await;
+        }
+    } else {
+        for _ in 0..n {
+            let _ = client.cast(Cast::Inc);
+        }
+    }
+    assert_eq!(client.call(Call::Get).await.ok(), Some(n as u64));
+    Some(t.elapsed().as_secs_f64())
+}
+
+fn dynamic() -> DynamicSpec<Worker> {
+    DynamicSpec::<Worker>::new("dyn").health(None)
+}
+
+/// Row 3: seconds per child to start `n` children under a dynamic supervisor, then per child
+/// to shut it down.
+pub async fn start_stop(n: usize) -> (f64, f64) {
+    let sup = dynamic().start().await.expect("supervisor");
+    let t = Instant::now();
+    for _ in 0..n {
+        sup.start_child(()).await.expect("child");
+    }
+    let start = t.elapsed().as_secs_f64() / n as f64;
+    let t = Instant::now();
+    sup.shutdown().await;
+    (start, t.elapsed().as_secs_f64() / n as f64)
+}
+
+/// Row 4: `n` idle servers under a dynamic supervisor, kept until dropped.
+pub async fn idle(n: usize) -> Keep {
+    let sup = dynamic().start().await.expect("supervisor");
+    for _ in 0..n {
+        sup.start_child(()).await.expect("child");
+    }
+    Box::new(sup)
+}
+
+/// Row 5: crash-to-first-answer latencies, in seconds, through a name-bound `Client`.
+pub async fn restart(n: usize) -> Vec<f64> {
+    let registry = Registry::new();
+    let sup = SupervisorSpec::new("sup")
+        .intensity(u32::MAX, Duration::from_millis(1))
+        .child(ChildSpec::server::<Worker>("w", ()).health(None))
+        .start_in(&registry)
+        .await
+        .expect("supervisor");
+    let client = Client::from(registry.named::<Worker>("w"));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let _ = client.cast(Cast::Crash);
+        // A call that reached the old incarnation fails with its exit; the next one waits for
+        // the new incarnation to take the name.
+        while client.call(Call::Get).await.is_err() {}
+        out.push(t.elapsed().as_secs_f64());
+    }
+    sup.shutdown().await;
+    out
+}
+
+/// The hand-written half of row 6: a root supervisor of `groups` supervisors of `per_group`
+/// named servers each, built with the runtime API. Returns the seconds until the start returns.
+///
+/// MACRO ROW: `supervision_tree!` must build the same tree (same names, same options: health
+/// checks off) and be timed the same way; see `tree_macro` in main.rs.
+pub async fn tree(groups: usize, per_group: usize) -> f64 {
+    let t = Instant::now();
+    let sup = tree_spec(groups, per_group).start().await.expect("tree");
+    let elapsed = t.elapsed().as_secs_f64();
+    sup.shutdown().await;
+    elapsed
+}
+
+fn tree_spec(groups: usize, per_group: usize) -> SupervisorSpec {
+    let mut root = SupervisorSpec::new("root");
+    for g in 0..groups {
+        let mut group = SupervisorSpec::new(format!("g{g}"));
+        for i in 0..per_group {
+            group = group.child(ChildSpec::server::<Worker>(format!("w{g}.{i}"), ()).health(None));
+        }
+        root = root.child(ChildSpec::supervisor(group));
+    }
+    root
+}
+
+/// Row 7: `n` idle servers health-checked every `interval` (timeout the same), kept until
+/// dropped.
+pub async fn health_checked(n: usize, interval: Duration) -> Keep {
+    let sup = DynamicSpec::<Worker>::new("dyn")
+        .health(Some(HealthCheck {
+            interval,
+            timeout: interval,
+            failures: 3,
+        }))
+        .start()
+        .await
+        .expect("supervisor");
+    for _ in 0..n {
+        sup.start_child(()).await.expect("child");
+    }
+    Box::new(sup)
+}
