@@ -1,8 +1,15 @@
-//! Counterexamples the model-based property test found, kept as regression tests written
-//! against the API.
+//! Counterexamples the model-based property test (`model.rs`) found, kept as regression tests:
+//! each once as a focused test written against the API, and where useful as the shrunk case
+//! run through the model's harness.
 
 #[path = "model/fw.rs"]
 mod fw;
+#[path = "model/harness.rs"]
+mod harness;
+#[path = "model/sim.rs"]
+mod sim;
+#[path = "model/spec.rs"]
+mod spec;
 
 use std::time::Duration;
 
@@ -56,3 +63,32 @@ async fn a_supervisor_killed_mid_stop_takes_the_child_it_was_stopping_with_it() 
     );
 }
 
+/// Counterexample 1 as the model's harness runs it: the hung worker, its supervisor stopped
+/// with a timeout (killed), restarted, and the tree shut down.
+#[test]
+fn model_case_a_supervisor_killed_mid_stop() {
+    use perennial_runtime::supervisor::{Restart, Strategy};
+    use spec::{Action, Fault, S, Stop, W, step};
+    let tree = S::new(
+        0,
+        Strategy::OneForOne,
+        3,
+        5_000,
+        vec![
+            S::new(
+                1,
+                Strategy::OneForOne,
+                3,
+                5_000,
+                vec![W::node(2, Restart::Permanent, Stop::Infinity)],
+            )
+            .child(Restart::Permanent, Stop::Timeout(1_000)),
+        ],
+    );
+    let steps = [
+        step(Action::Fault(2, Fault::Hang(spec::FOREVER)), 1),
+        step(Action::Terminate(1), 1),
+        step(Action::Restart(1), 1),
+    ];
+    harness::run_case(&tree, &steps).unwrap();
+}

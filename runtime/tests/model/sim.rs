@@ -1,0 +1,857 @@
+//! The reference model: OTP's supervisor rules (as /work/shared/OTP-SEMANTICS.md and DESIGN.md
+//! state them) run as a plain, single-threaded simulation on a millisecond clock.
+//!
+//! Given a tree and a schedule it predicts, step by step, every lifecycle event each
+//! supervisor publishes and every line each worker logs (`init`, `init failed`,
+//! `terminate: <reason>`), each at its time; the state of every running supervisor's children;
+//! which names are registered; and what each supervisor API call returns.
+//!
+//! The model knows nothing of the runtime's code: it is written from the rules. Where two
+//! timers of the real tree would fire at the same instant and the outcome depends on which
+//! goes first, the model cannot predict the run, so it says so; the plan then stops before
+//! that step (and the schedule is simply shorter).
+#![allow(dead_code)]
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use perennial_runtime::supervisor::{Restart, Strategy, SupervisorError, SupervisorStartError};
+use perennial_runtime::{Escalation, ExitReason};
+
+use crate::spec::{Action, FOREVER, Fault, Flat, S, Step, Stop};
+
+/// One predicted (or observed) fact: at `at` ms, `who` (a supervisor for events, a worker for
+/// log lines) reported `what`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Obs {
+    pub at: u64,
+    pub who: Arc<str>,
+    pub what: String,
+}
+
+/// What the harness does for a step, resolved against the model's state.
+#[derive(Clone, Debug)]
+pub enum Act {
+    /// Nothing (a wait, or a step whose target is not there).
+    None,
+    /// A cast to the running worker.
+    Cast(Arc<str>, CastKind),
+    /// Make the worker's next `n` inits fail (worker node index).
+    FailInits(usize, u32),
+    /// A supervisor API call on `sup` about `child`, and what it must return.
+    Api {
+        sup: Arc<str>,
+        child: Arc<str>,
+        op: ApiOp,
+        expect: Result<(), SupervisorError>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum CastKind {
+    Panic,
+    Stop(ExitReason),
+    Stall(u64),
+    Arm,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum ApiOp {
+    Terminate,
+    Restart,
+    Delete,
+}
+
+/// One child as its supervisor should list it: name, state, restart count.
+pub type ChildRow = (Arc<str>, &'static str, u32);
+
+#[derive(Clone, Debug)]
+pub struct PlannedStep {
+    pub step: Step,
+    pub act: Act,
+    /// When the step's action happens, and when the next one does (ms).
+    pub at: u64,
+    pub end: u64,
+    pub events: Vec<Obs>,
+    pub logs: Vec<Obs>,
+    /// Every running supervisor's children, depth first.
+    pub state: Vec<(Arc<str>, Vec<ChildRow>)>,
+    /// The registered names, sorted.
+    pub running: Vec<Arc<str>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Plan {
+    pub flat: Flat,
+    pub start: Result<(), SupervisorStartError>,
+    pub start_logs: Vec<Obs>,
+    pub steps: Vec<PlannedStep>,
+    /// Why the schedule was cut short, if it was.
+    pub truncated: Option<String>,
+    /// The root's shutdown: none if the root already ended, or if the outcome is ambiguous (then
+    /// the harness shuts the tree down without comparing, and checks only what must hold
+    /// whatever the order).
+    pub shutdown: Option<Shutdown>,
+    /// How the root ended before the shutdown, if it did.
+    pub root_exit: Option<ExitReason>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Shutdown {
+    pub at: u64,
+    pub end: u64,
+    pub events: Vec<Obs>,
+    pub logs: Vec<Obs>,
+}
+
+// ---- the model's state ----
+
+#[derive(Clone, Debug)]
+struct SupSt {
+    node: usize,
+    children: Vec<ChildSt>,
+    /// Times of the restarts in the window.
+    restarts: VecDeque<u64>,
+}
+
+#[derive(Clone, Debug)]
+struct ChildSt {
+    node: usize,
+    run: Run,
+    restarts: u32,
+}
+
+#[derive(Clone, Debug)]
+enum Run {
+    W(WSt),
+    S(SupSt),
+    Restarting,
+    NotRunning,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct WSt {
+    started: u64,
+    /// Busy (taking no message) until then.
+    stall_until: u64,
+    /// `terminate` panics.
+    armed: bool,
+}
+
+/// An outer deadline passed: the supervisor doing the stopping was killed, and with it
+/// everything it still had running.
+struct Aborted;
+
+impl SupSt {
+    fn pos(&self, node: usize) -> Option<usize> {
+        self.children.iter().position(|c| c.node == node)
+    }
+}
+
+#[derive(Clone)]
+struct Cx<'t> {
+    flat: &'t Flat,
+    now: u64,
+    failing: Vec<u32>,
+    events: Vec<Obs>,
+    logs: Vec<Obs>,
+    ambiguous: Option<String>,
+}
+
+impl Cx<'_> {
+    fn name(&self, node: usize) -> Arc<str> {
+        self.flat.nodes[node].name.clone()
+    }
+
+    fn params(&self, sup: usize) -> &S {
+        self.flat.nodes[sup].sup()
+    }
+
+    fn ev(&mut self, sup: usize, what: String) {
+        let who = self.name(sup);
+        self.events.push(Obs {
+            at: self.now,
+            who,
+            what,
+        });
+    }
+
+    fn log(&mut self, worker: usize, what: String) {
+        let who = self.name(worker);
+        self.logs.push(Obs {
+            at: self.now,
+            who,
+            what,
+        });
+    }
+
+    fn ambiguous(&mut self, why: String) {
+        if self.ambiguous.is_none() {
+            self.ambiguous = Some(format!("at {} ms: {why}", self.now));
+        }
+    }
+
+    /// OTP's intensity rule: drop restarts older than the window (one exactly `within` old
+    /// still counts), add this one, and allow it if at most `max_restarts` remain.
+    fn add_restart(&mut self, sup: &mut SupSt) -> bool {
+        let p = self.params(sup.node);
+        let (within, max) = (p.within, p.max_restarts);
+        while sup.restarts.front().is_some_and(|&t| self.now - t > within) {
+            sup.restarts.pop_front();
+        }
+        sup.restarts.push_back(self.now);
+        sup.restarts.len() <= max as usize
+    }
+
+    // ---- starting ----
+
+    fn start_child(&mut self, node: usize) -> Result<Run, ExitReason> {
+        if self.flat.nodes[node].is_sup() {
+            return self.start_sup(node).map(Run::S).map_err(ExitReason::error);
+        }
+        if self.failing[node] > 0 {
+            self.failing[node] -= 1;
+            self.log(node, "init failed".into());
+            return Err(ExitReason::error(format!(
+                "{} refused to init",
+                self.name(node)
+            )));
+        }
+        self.log(node, "init".into());
+        Ok(Run::W(WSt {
+            started: self.now,
+            stall_until: 0,
+            armed: false,
+        }))
+    }
+
+    /// Starts a supervisor: its children in order; if one fails, those started are stopped in
+    /// reverse and the start fails naming the child.
+    fn start_sup(&mut self, node: usize) -> Result<SupSt, SupervisorStartError> {
+        let mut sup = SupSt {
+            node,
+            children: Vec::new(),
+            restarts: VecDeque::new(),
+        };
+        for &c in &self.flat.nodes[node].children {
+            match self.start_child(c) {
+                Ok(run) => {
+                    sup.children.push(ChildSt {
+                        node: c,
+                        run,
+                        restarts: 0,
+                    });
+                    let name = self.name(c);
+                    self.ev(node, format!("Started {name}"));
+                }
+                Err(cause) => {
+                    // Fresh children stop at once: nothing to time out.
+                    let _ = self.stop_all(&mut sup, None);
+                    return Err(SupervisorStartError::ChildFailed {
+                        supervisor: self.name(node),
+                        child: self.name(c),
+                        cause,
+                    });
+                }
+            }
+        }
+        Ok(sup)
+    }
+
+    // ---- stopping ----
+
+    /// Stops every running child in reverse start order.
+    fn stop_all(&mut self, sup: &mut SupSt, deadline: Option<u64>) -> Result<(), Aborted> {
+        for idx in (0..sup.children.len()).rev() {
+            self.stop_child(sup, idx, deadline)?;
+        }
+        Ok(())
+    }
+
+    /// The orderly stop of a supervisor: its children in reverse, then it reports its end.
+    fn stop_sup_orderly(&mut self, sup: &mut SupSt, deadline: Option<u64>) -> Result<(), Aborted> {
+        self.stop_all(sup, deadline)?;
+        if deadline == Some(self.now) {
+            self.ambiguous(format!(
+                "{} ends just as its stop times out",
+                self.name(sup.node)
+            ));
+        }
+        self.ev(sup.node, "ShutDown: shutdown".into());
+        Ok(())
+    }
+
+    /// Stops one child per its shutdown mode, if it runs, and reports its exit. `deadline` is
+    /// when the supervisor doing this is itself killed (it was asked to stop with a timeout):
+    /// past it, nothing more is reported and everything still running is killed silently.
+    fn stop_child(
+        &mut self,
+        sup: &mut SupSt,
+        idx: usize,
+        deadline: Option<u64>,
+    ) -> Result<(), Aborted> {
+        let node = sup.children[idx].node;
+        let run = std::mem::replace(&mut sup.children[idx].run, Run::NotRunning);
+        let mode = self.flat.nodes[node].stop();
+        let name = self.name(node);
+        let reason = match run {
+            Run::Restarting | Run::NotRunning => return Ok(()),
+            Run::W(w) => {
+                let now = self.now;
+                let busy = w.stall_until.saturating_sub(now);
+                let (finish, orderly) = match mode {
+                    Stop::Brutal => (now, false),
+                    Stop::Infinity => (now + busy, true),
+                    Stop::Timeout(d) => {
+                        if busy == d {
+                            self.ambiguous(format!("{name}'s hang ends as its stop times out"));
+                        }
+                        if busy < d {
+                            (now + busy, true)
+                        } else {
+                            (now + d, false)
+                        }
+                    }
+                };
+                if let Some(dl) = deadline {
+                    if finish == dl {
+                        self.ambiguous(format!("{name} stops just as its supervisor is killed"));
+                    }
+                    if finish > dl {
+                        self.now = dl;
+                        return Err(Aborted);
+                    }
+                }
+                self.now = finish;
+                if orderly {
+                    self.log(node, "terminate: shutdown".into());
+                    if w.armed {
+                        ExitReason::Panic(format!("fault: {name} failed to clean up").into())
+                    } else {
+                        ExitReason::Shutdown
+                    }
+                } else {
+                    ExitReason::Killed
+                }
+            }
+            Run::S(mut inner) => match mode {
+                // Killed, and everything under it with it, silently.
+                Stop::Brutal => ExitReason::Killed,
+                Stop::Infinity => {
+                    self.stop_sup_orderly(&mut inner, deadline)?;
+                    ExitReason::Shutdown
+                }
+                Stop::Timeout(d) => {
+                    let own = self.now + d;
+                    let outer_first = deadline.is_some_and(|dl| dl <= own);
+                    if deadline == Some(own) {
+                        self.ambiguous(format!("{name}'s stop times out as its parent is killed"));
+                    }
+                    let limit = if outer_first { deadline } else { Some(own) };
+                    match self.stop_sup_orderly(&mut inner, limit) {
+                        Ok(()) => ExitReason::Shutdown,
+                        Err(Aborted) if outer_first => return Err(Aborted),
+                        Err(Aborted) => {
+                            self.now = own;
+                            ExitReason::Killed
+                        }
+                    }
+                }
+            },
+        };
+        self.ev(sup.node, format!("Exited {name}: {reason}"));
+        Ok(())
+    }
+
+    // ---- exits and restarts ----
+
+    /// A child of `sup` exited by itself (or was killed by a health check). Returns the
+    /// supervisor's own exit reason if it gave up.
+    fn child_exited(
+        &mut self,
+        sup: &mut SupSt,
+        idx: usize,
+        reason: ExitReason,
+    ) -> Option<ExitReason> {
+        let node = sup.children[idx].node;
+        let name = self.name(node);
+        self.ev(sup.node, format!("Exited {name}: {reason}"));
+        sup.children[idx].run = Run::NotRunning;
+        let restart = self.flat.nodes[node].restart();
+        let restarts = !matches!(reason, ExitReason::NoRestart)
+            && match restart {
+                Restart::Permanent => true,
+                Restart::Transient => !matches!(
+                    reason,
+                    ExitReason::Normal | ExitReason::Shutdown | ExitReason::NoRestart
+                ),
+                Restart::Temporary => false,
+            };
+        if !restarts {
+            if restart == Restart::Temporary {
+                sup.children.remove(idx);
+            }
+            return None;
+        }
+        if !self.add_restart(sup) {
+            return Some(self.escalate(sup, node, reason));
+        }
+        self.restart_by_strategy(sup, idx)
+    }
+
+    fn restart_by_strategy(&mut self, sup: &mut SupSt, mut idx: usize) -> Option<ExitReason> {
+        loop {
+            let strategy = self.params(sup.node).strategy;
+            let crashed = sup.children[idx].node;
+            let group = match strategy {
+                Strategy::OneForOne => vec![crashed],
+                Strategy::OneForAll | Strategy::RestForOne => {
+                    let first = if strategy == Strategy::OneForAll {
+                        0
+                    } else {
+                        idx
+                    };
+                    for i in (first..sup.children.len()).rev() {
+                        if i != idx {
+                            let _ = self.stop_child(sup, i, None);
+                        }
+                    }
+                    // Temporary bystanders are removed, not restarted.
+                    let mut group = Vec::new();
+                    let mut i = first;
+                    while i < sup.children.len() {
+                        let c = sup.children[i].node;
+                        if c != crashed && self.flat.nodes[c].restart() == Restart::Temporary {
+                            sup.children.remove(i);
+                            continue;
+                        }
+                        group.push(c);
+                        i += 1;
+                    }
+                    group
+                }
+            };
+            let failed = self.restart_pass(sup, &group)?;
+            // A failed restart is retried (through the mailbox), and counts again.
+            if !self.add_restart(sup) {
+                let name = self.name(failed);
+                let cause = ExitReason::error(format!("restart of `{name}` kept failing"));
+                return Some(self.escalate(sup, failed, cause));
+            }
+            idx = sup.pos(failed).expect("a restarting child keeps its spec");
+        }
+    }
+
+    /// Starts each child of `group` that is not running, in order; stops at the first failure
+    /// and returns that child.
+    fn restart_pass(&mut self, sup: &mut SupSt, group: &[usize]) -> Option<usize> {
+        for &node in group {
+            let Some(idx) = sup.pos(node) else { continue };
+            if matches!(sup.children[idx].run, Run::W(_) | Run::S(_)) {
+                continue;
+            }
+            let name = self.name(node);
+            match self.start_child(node) {
+                Ok(run) => {
+                    let c = &mut sup.children[idx];
+                    c.run = run;
+                    c.restarts += 1;
+                    let n = c.restarts;
+                    self.ev(sup.node, format!("Restarted {name} {n}"));
+                }
+                Err(reason) => {
+                    self.ev(sup.node, format!("RestartFailed {name}: {reason}"));
+                    sup.children[idx].run = Run::Restarting;
+                    return Some(node);
+                }
+            }
+        }
+        None
+    }
+
+    /// Gives up: stops every child in reverse and ends with an escalation.
+    fn escalate(&mut self, sup: &mut SupSt, child: usize, cause: ExitReason) -> ExitReason {
+        let name = self.name(child);
+        self.ev(sup.node, format!("IntensityExceeded {name}"));
+        let _ = self.stop_all(sup, None);
+        let p = self.params(sup.node);
+        let reason = ExitReason::Escalated(Arc::new(Escalation {
+            supervisor: self.name(sup.node),
+            child: name,
+            cause,
+            max_restarts: p.max_restarts,
+            within: Duration::from_millis(p.within),
+        }));
+        self.ev(sup.node, format!("ShutDown: {reason}"));
+        reason
+    }
+
+    /// Hands the exit of the node at the end of `path` (below `sup`) to its supervisor, and
+    /// any supervisor's giving up to its parent in turn.
+    fn deliver(
+        &mut self,
+        sup: &mut SupSt,
+        path: &[usize],
+        reason: ExitReason,
+    ) -> Option<ExitReason> {
+        let idx = sup.pos(path[0]).expect("the path is running");
+        if path.len() == 1 {
+            return self.child_exited(sup, idx, reason);
+        }
+        let Run::S(inner) = &mut sup.children[idx].run else {
+            panic!("the path is running")
+        };
+        let up = self.deliver(inner, &path[1..], reason)?;
+        self.child_exited(sup, idx, up)
+    }
+}
+
+fn find_child<'a>(sup: &'a mut SupSt, path: &[usize]) -> Option<&'a mut ChildSt> {
+    let idx = sup.pos(path[0])?;
+    let child = &mut sup.children[idx];
+    if path.len() == 1 {
+        return Some(child);
+    }
+    match &mut child.run {
+        Run::S(inner) => find_child(inner, &path[1..]),
+        _ => None,
+    }
+}
+
+fn find_sup<'a>(root: &'a mut SupSt, path: &[usize]) -> Option<&'a mut SupSt> {
+    if path.is_empty() {
+        return Some(root);
+    }
+    match &mut find_child(root, path)?.run {
+        Run::S(inner) => Some(inner),
+        _ => None,
+    }
+}
+
+#[derive(Clone)]
+struct Model<'t> {
+    cx: Cx<'t>,
+    root: Option<SupSt>,
+    root_exit: Option<ExitReason>,
+}
+
+impl<'t> Model<'t> {
+    fn set_root_exit(&mut self, exit: Option<ExitReason>) {
+        if let Some(reason) = exit {
+            self.root = None;
+            self.root_exit = Some(reason);
+        }
+    }
+
+    fn apply(&mut self, action: &Action) -> Act {
+        let flat = self.cx.flat;
+        match *action {
+            Action::Wait => Act::None,
+            Action::Fault(t, ref fault) => match flat.worker(t) {
+                Some(w) => self.fault(w, fault),
+                None => Act::None,
+            },
+            Action::FailInits(t, n) => match flat.worker(t) {
+                Some(w) => {
+                    self.cx.failing[w] = n;
+                    Act::FailInits(w, n)
+                }
+                None => Act::None,
+            },
+            Action::ArmTerminatePanic(t) => {
+                let Some(w) = flat.worker(t) else {
+                    return Act::None;
+                };
+                let now = self.cx.now;
+                match self.running_worker(w) {
+                    Some(ws) if ws.stall_until <= now => {
+                        ws.armed = true;
+                        Act::Cast(flat.nodes[w].name.clone(), CastKind::Arm)
+                    }
+                    _ => Act::None,
+                }
+            }
+            Action::Terminate(t) => self.api(t, ApiOp::Terminate),
+            Action::Restart(t) => self.api(t, ApiOp::Restart),
+            Action::Delete(t) => self.api(t, ApiOp::Delete),
+        }
+    }
+
+    fn running_worker(&mut self, w: usize) -> Option<&mut WSt> {
+        let path = self.cx.flat.path(w);
+        match &mut find_child(self.root.as_mut()?, &path)?.run {
+            Run::W(ws) => Some(ws),
+            _ => None,
+        }
+    }
+
+    fn fault(&mut self, w: usize, fault: &Fault) -> Act {
+        let flat = self.cx.flat;
+        let now = self.cx.now;
+        let name = flat.nodes[w].name.clone();
+        let Some(ws) = self.running_worker(w).copied() else {
+            return Act::None;
+        };
+        if ws.stall_until > now {
+            return Act::None; // busy in a hang: it would take the message only later
+        }
+        let (act, reason) = match fault {
+            Fault::Hang(d) => match flat.nodes[w].health() {
+                None => {
+                    if let Some(ws) = self.running_worker(w) {
+                        ws.stall_until = now + d;
+                    }
+                    return Act::Cast(name, CastKind::Stall(*d));
+                }
+                Some(h) => {
+                    // It misses the pings from the next one on: each fails `timeout` after it
+                    // is sent, the next is sent `interval` later; the last gets it killed.
+                    let since = now - ws.started;
+                    if since > 0 && since.is_multiple_of(h.interval) {
+                        self.cx
+                            .ambiguous(format!("{name} hangs just as it is pinged"));
+                    }
+                    let first = ws.started + (since / h.interval + 1) * h.interval;
+                    let sup = flat.nodes[w].parent.expect("a worker has a supervisor");
+                    for j in 1..=h.failures {
+                        self.cx.now =
+                            first + u64::from(j - 1) * (h.timeout + h.interval) + h.timeout;
+                        self.cx.ev(sup, format!("HealthFailed {name} {j}"));
+                    }
+                    let reason = ExitReason::error(format!(
+                        "health check failed: no pong within {:?}, {} times in a row",
+                        Duration::from_millis(h.timeout),
+                        h.failures
+                    ));
+                    let path = flat.path(w);
+                    let root = self.root.as_mut().expect("running");
+                    let exit = self.cx.deliver(root, &path, reason);
+                    self.set_root_exit(exit);
+                    return Act::Cast(name, CastKind::Stall(FOREVER));
+                }
+            },
+            Fault::Panic => (
+                CastKind::Panic,
+                ExitReason::Panic(format!("fault: {name} crashed").into()),
+            ),
+            Fault::Error => {
+                let r = ExitReason::error(format!("fault: {name} failed"));
+                (CastKind::Stop(r.clone()), r)
+            }
+            Fault::Normal => (CastKind::Stop(ExitReason::Normal), ExitReason::Normal),
+            Fault::Shutdown => (CastKind::Stop(ExitReason::Shutdown), ExitReason::Shutdown),
+            Fault::NoRestart => (CastKind::Stop(ExitReason::NoRestart), ExitReason::NoRestart),
+        };
+        // It stops by itself: `terminate` runs with the reason (and may panic).
+        self.cx.log(w, format!("terminate: {reason}"));
+        let reason = if ws.armed {
+            ExitReason::Panic(format!("fault: {name} failed to clean up").into())
+        } else {
+            reason
+        };
+        let path = flat.path(w);
+        let root = self.root.as_mut().expect("running");
+        let exit = self.cx.deliver(root, &path, reason);
+        self.set_root_exit(exit);
+        Act::Cast(name, act)
+    }
+
+    fn api(&mut self, target: u16, op: ApiOp) -> Act {
+        let flat = self.cx.flat;
+        let Some(node) = flat.child(target) else {
+            return Act::None;
+        };
+        let parent = flat.nodes[node].parent.expect("not the root");
+        let parent_path = flat.path(parent);
+        let Some(root) = self.root.as_mut() else {
+            return Act::None;
+        };
+        let Some(sup) = find_sup(root, &parent_path) else {
+            return Act::None; // its supervisor is not running: nobody to ask
+        };
+        let name = flat.nodes[node].name.clone();
+        let cx = &mut self.cx;
+        let expect = match sup.pos(node) {
+            None => Err(SupervisorError::NotFound(name.clone())),
+            Some(idx) => match op {
+                ApiOp::Terminate => {
+                    let _ = cx.stop_child(sup, idx, None);
+                    sup.children[idx].run = Run::NotRunning;
+                    if flat.nodes[node].restart() == Restart::Temporary {
+                        sup.children.remove(idx);
+                    }
+                    Ok(())
+                }
+                ApiOp::Restart | ApiOp::Delete => match sup.children[idx].run {
+                    Run::W(_) | Run::S(_) => Err(SupervisorError::Running(name.clone())),
+                    Run::Restarting => Err(SupervisorError::Restarting(name.clone())),
+                    Run::NotRunning => match op {
+                        ApiOp::Delete => {
+                            sup.children.remove(idx);
+                            Ok(())
+                        }
+                        _ => match cx.start_child(node) {
+                            Ok(run) => {
+                                sup.children[idx].run = run;
+                                cx.ev(parent, format!("Started {name}"));
+                                Ok(())
+                            }
+                            Err(reason) => Err(SupervisorError::StartFailed {
+                                child: name.clone(),
+                                reason,
+                            }),
+                        },
+                    },
+                },
+            },
+        };
+        Act::Api {
+            sup: flat.nodes[parent].name.clone(),
+            child: name,
+            op,
+            expect,
+        }
+    }
+
+    fn state(&self) -> Vec<(Arc<str>, Vec<ChildRow>)> {
+        fn walk(cx: &Cx<'_>, sup: &SupSt, out: &mut Vec<(Arc<str>, Vec<ChildRow>)>) {
+            let rows = sup
+                .children
+                .iter()
+                .map(|c| {
+                    let state = match c.run {
+                        Run::W(_) | Run::S(_) => "running",
+                        Run::Restarting => "restarting",
+                        Run::NotRunning => "not running",
+                    };
+                    (cx.name(c.node), state, c.restarts)
+                })
+                .collect();
+            out.push((cx.name(sup.node), rows));
+            for c in &sup.children {
+                if let Run::S(inner) = &c.run {
+                    walk(cx, inner, out);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(root) = &self.root {
+            walk(&self.cx, root, &mut out);
+        }
+        out
+    }
+
+    fn running(&self) -> Vec<Arc<str>> {
+        fn walk(cx: &Cx<'_>, sup: &SupSt, out: &mut Vec<Arc<str>>) {
+            out.push(cx.name(sup.node));
+            for c in &sup.children {
+                match &c.run {
+                    Run::W(_) => out.push(cx.name(c.node)),
+                    Run::S(inner) => walk(cx, inner, out),
+                    _ => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(root) = &self.root {
+            walk(&self.cx, root, &mut out);
+        }
+        out.sort();
+        out
+    }
+}
+
+/// Runs the model over a tree and a schedule.
+pub fn plan(tree: &S, steps: &[Step]) -> Plan {
+    let flat = Flat::new(tree);
+    let failing = flat
+        .nodes
+        .iter()
+        .map(|n| match &n.kind {
+            crate::spec::Kind::W(w) => w.init_failures,
+            crate::spec::Kind::S(_) => 0,
+        })
+        .collect();
+    let mut m = Model {
+        cx: Cx {
+            flat: &flat,
+            now: 0,
+            failing,
+            events: Vec::new(),
+            logs: Vec::new(),
+            ambiguous: None,
+        },
+        root: None,
+        root_exit: None,
+    };
+    let start = m.cx.start_sup(0).map(|root| {
+        m.root = Some(root);
+    });
+    let start_logs = std::mem::take(&mut m.cx.logs);
+    m.cx.events.clear();
+
+    let mut planned = Vec::new();
+    let mut truncated = None;
+    if start.is_ok() {
+        for step in steps {
+            if m.root.is_none() {
+                break;
+            }
+            let before = m.clone();
+            let at = m.cx.now;
+            let act = m.apply(&step.action);
+            if let Some(why) = m.cx.ambiguous.take() {
+                truncated = Some(why);
+                m = before;
+                break;
+            }
+            let end = (m.cx.now + 1).max(at + step.gap);
+            m.cx.now = end;
+            planned.push(PlannedStep {
+                step: step.clone(),
+                act,
+                at,
+                end,
+                events: std::mem::take(&mut m.cx.events),
+                logs: std::mem::take(&mut m.cx.logs),
+                state: m.state(),
+                running: m.running(),
+            });
+        }
+    }
+
+    let shutdown = match m.root.take() {
+        Some(mut root) => {
+            let at = m.cx.now;
+            let _ = m.cx.stop_sup_orderly(&mut root, None);
+            match m.cx.ambiguous.take() {
+                Some(why) => {
+                    let before = truncated
+                        .take()
+                        .map(|t| format!("{t}; "))
+                        .unwrap_or_default();
+                    truncated = Some(format!("{before}the final shutdown: {why}"));
+                    None
+                }
+                None => Some(Shutdown {
+                    at,
+                    end: m.cx.now,
+                    events: std::mem::take(&mut m.cx.events),
+                    logs: std::mem::take(&mut m.cx.logs),
+                }),
+            }
+        }
+        None => None,
+    };
+    let root_exit = m.root_exit.clone();
+    Plan {
+        start,
+        start_logs,
+        steps: planned,
+        truncated,
+        shutdown,
+        root_exit,
+        flat,
+    }
+}

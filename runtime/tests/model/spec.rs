@@ -1,0 +1,456 @@
+//! What the property test generates: a supervision tree and a schedule of faults, and the
+//! flattened, named form of the tree that the model and the harness share.
+//!
+//! All durations are whole milliseconds of tokio's paused clock.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use perennial_runtime::supervisor::{Restart, Strategy as Sv};
+use proptest::collection::vec;
+use proptest::option;
+use proptest::prelude::*;
+
+/// How a child is stopped (the runtime's `Shutdown`, in ms).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    Brutal,
+    Timeout(u64),
+    Infinity,
+}
+
+/// A health check, in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Health {
+    pub interval: u64,
+    pub timeout: u64,
+    pub failures: u32,
+}
+
+/// A fault worker.
+#[derive(Clone, Debug, PartialEq)]
+pub struct W {
+    /// What step targets aim at (see [`Action`]).
+    pub id: u16,
+    pub restart: Restart,
+    pub stop: Stop,
+    pub health: Option<Health>,
+    /// How many of its first inits fail (so a non-zero value fails the tree's start).
+    pub init_failures: u32,
+}
+
+/// A static supervisor's settings, as a child of its parent and for its own children.
+#[derive(Clone, Debug, PartialEq)]
+pub struct S {
+    /// What step targets aim at (see [`Action`]).
+    pub id: u16,
+    pub strategy: Sv,
+    pub max_restarts: u32,
+    /// The restart window, ms.
+    pub within: u64,
+    /// Its restart type as a child (ignored for the root).
+    pub restart: Restart,
+    /// How its parent stops it (ignored for the root).
+    pub stop: Stop,
+    pub children: Vec<Node>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    W(W),
+    S(S),
+}
+
+/// One step of a schedule: an action, then at least `gap` ms of quiet (more if what the action
+/// set off takes longer; the next step starts 1 ms after the model says the tree is quiet).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Step {
+    pub action: Action,
+    pub gap: u64,
+}
+
+/// A target aims at the worker (or, for the API, the non-root node) whose `id` comes first at or
+/// after it, cyclically: removing other nodes while shrinking does not re-aim a step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A worker does something wrong (skipped if it is not running, or is busy in a hang).
+    Fault(u16, Fault),
+    /// The worker's next `n` inits fail.
+    FailInits(u16, u32),
+    /// The worker's `terminate` will panic (this incarnation).
+    ArmTerminatePanic(u16),
+    /// `terminate_child` on the child's supervisor (skipped if that supervisor is not running).
+    Terminate(u16),
+    /// `restart_child`.
+    Restart(u16),
+    /// `delete_child`.
+    Delete(u16),
+    /// Nothing: time passes.
+    Wait,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Panics in a handler.
+    Panic,
+    /// Stops with an error.
+    Error,
+    /// Stops normally.
+    Normal,
+    /// Stops with `Shutdown`.
+    Shutdown,
+    /// Stops asking not to be restarted.
+    NoRestart,
+    /// Busy for this long, taking no message: a health-checked worker misses its pings and is
+    /// killed (the hang then lasts an hour); others refuse to stop until it ends.
+    Hang(u64),
+}
+
+/// How long a hang of a health-checked worker lasts: past any health timeout.
+pub const FOREVER: u64 = 3_600_000;
+
+/// The tree, flattened in start order (depth first), with names: the root is `root`,
+/// supervisors `s<i>`, workers `w<i>`.
+#[derive(Clone, Debug)]
+pub struct Flat {
+    pub nodes: Vec<FNode>,
+    /// The workers' node indices, in start order.
+    pub workers: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FNode {
+    pub name: Arc<str>,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    pub kind: Kind,
+}
+
+#[derive(Clone, Debug)]
+pub enum Kind {
+    W(W),
+    /// A supervisor (its `children` field emptied; see `FNode::children`).
+    S(S),
+}
+
+impl FNode {
+    pub fn restart(&self) -> Restart {
+        match &self.kind {
+            Kind::W(w) => w.restart,
+            Kind::S(s) => s.restart,
+        }
+    }
+
+    pub fn stop(&self) -> Stop {
+        match &self.kind {
+            Kind::W(w) => w.stop,
+            Kind::S(s) => s.stop,
+        }
+    }
+
+    pub fn sup(&self) -> &S {
+        match &self.kind {
+            Kind::S(s) => s,
+            Kind::W(_) => panic!("{} is not a supervisor", self.name),
+        }
+    }
+
+    pub fn health(&self) -> Option<Health> {
+        match &self.kind {
+            Kind::W(w) => w.health,
+            Kind::S(_) => None,
+        }
+    }
+
+    pub fn is_sup(&self) -> bool {
+        matches!(self.kind, Kind::S(_))
+    }
+
+    pub fn id(&self) -> u16 {
+        match &self.kind {
+            Kind::W(w) => w.id,
+            Kind::S(s) => s.id,
+        }
+    }
+}
+
+impl Flat {
+    pub fn new(root: &S) -> Flat {
+        let mut flat = Flat {
+            nodes: Vec::new(),
+            workers: Vec::new(),
+        };
+        flat.add(&Node::S(root.clone()), None);
+        flat
+    }
+
+    fn add(&mut self, node: &Node, parent: Option<usize>) -> usize {
+        let idx = self.nodes.len();
+        let (name, kind, children) = match node {
+            Node::W(w) => {
+                self.workers.push(idx);
+                (
+                    format!("w{}", self.workers.len() - 1),
+                    Kind::W(w.clone()),
+                    &[][..],
+                )
+            }
+            Node::S(s) => {
+                let name = if parent.is_none() {
+                    "root".to_string()
+                } else {
+                    format!("s{idx}")
+                };
+                let own = S {
+                    children: Vec::new(),
+                    ..s.clone()
+                };
+                (name, Kind::S(own), &s.children[..])
+            }
+        };
+        self.nodes.push(FNode {
+            name: name.into(),
+            parent,
+            children: Vec::new(),
+            kind,
+        });
+        for child in children {
+            let c = self.add(child, Some(idx));
+            self.nodes[idx].children.push(c);
+        }
+        idx
+    }
+
+    /// The nodes from the root's child down to `node` (empty for the root).
+    pub fn path(&self, node: usize) -> Vec<usize> {
+        let mut path = Vec::new();
+        let mut n = node;
+        while let Some(p) = self.nodes[n].parent {
+            path.push(n);
+            n = p;
+        }
+        path.reverse();
+        path
+    }
+
+    fn aim(&self, target: u16, among: impl Iterator<Item = usize>) -> Option<usize> {
+        among.min_by_key(|&n| (self.nodes[n].id().wrapping_sub(target), n))
+    }
+
+    /// The worker a target aims at.
+    pub fn worker(&self, target: u16) -> Option<usize> {
+        self.aim(target, self.workers.iter().copied())
+    }
+
+    /// The non-root node a target aims at.
+    pub fn child(&self, target: u16) -> Option<usize> {
+        self.aim(target, 1..self.nodes.len())
+    }
+}
+
+// ---- literal trees, for regression tests ----
+
+impl W {
+    /// A worker with no health check that inits fine, as a node.
+    pub fn node(id: u16, restart: Restart, stop: Stop) -> Node {
+        Node::W(W {
+            id,
+            restart,
+            stop,
+            health: None,
+            init_failures: 0,
+        })
+    }
+}
+
+impl S {
+    /// A supervisor (as a child: permanent, stopped with `Infinity`).
+    pub fn new(id: u16, strategy: Sv, max_restarts: u32, within: u64, children: Vec<Node>) -> S {
+        S {
+            id,
+            strategy,
+            max_restarts,
+            within,
+            restart: Restart::Permanent,
+            stop: Stop::Infinity,
+            children,
+        }
+    }
+
+    /// This supervisor as a child with these restart type and shutdown.
+    pub fn child(self, restart: Restart, stop: Stop) -> Node {
+        Node::S(S {
+            restart,
+            stop,
+            ..self
+        })
+    }
+}
+
+pub fn step(action: Action, gap: u64) -> Step {
+    Step { action, gap }
+}
+
+// ---- generation ----
+
+fn restart() -> impl Strategy<Value = Restart> {
+    prop_oneof![
+        5 => Just(Restart::Permanent),
+        3 => Just(Restart::Transient),
+        2 => Just(Restart::Temporary),
+    ]
+}
+
+fn strategy() -> impl Strategy<Value = Sv> {
+    prop_oneof![
+        Just(Sv::OneForOne),
+        Just(Sv::OneForAll),
+        Just(Sv::RestForOne),
+    ]
+}
+
+fn worker_stop() -> impl Strategy<Value = Stop> {
+    prop_oneof![
+        Just(Stop::Brutal),
+        (50..6_000u64).prop_map(Stop::Timeout),
+        Just(Stop::Infinity),
+    ]
+}
+
+fn sup_stop() -> impl Strategy<Value = Stop> {
+    prop_oneof![
+        1 => Just(Stop::Brutal),
+        2 => (500..20_000u64).prop_map(Stop::Timeout),
+        3 => Just(Stop::Infinity),
+    ]
+}
+
+fn health() -> impl Strategy<Value = Health> {
+    (1_000..30_000u64, 100..5_000u64, 1..=3u32).prop_map(|(interval, timeout, failures)| Health {
+        interval,
+        timeout,
+        failures,
+    })
+}
+
+fn worker() -> impl Strategy<Value = W> {
+    (
+        restart(),
+        worker_stop(),
+        option::weighted(0.3, health()),
+        any::<u16>(),
+    )
+        .prop_map(|(restart, stop, health, id)| W {
+            id,
+            restart,
+            stop,
+            health,
+            init_failures: 0,
+        })
+}
+
+fn sup_params() -> impl Strategy<Value = S> {
+    (
+        strategy(),
+        0..=4u32,
+        prop_oneof![round(), 100..30_000u64],
+        restart(),
+        sup_stop(),
+        any::<u16>(),
+    )
+        .prop_map(|(strategy, max_restarts, within, restart, stop, id)| S {
+            id,
+            strategy,
+            max_restarts,
+            within,
+            restart,
+            stop,
+            children: Vec::new(),
+        })
+}
+
+/// A child: a worker, or a supervisor with up to 8 children, nested at most 3 deep under the
+/// root (so trees are up to 4 supervisors deep).
+fn node() -> impl Strategy<Value = Node> {
+    worker()
+        .prop_map(Node::W)
+        .prop_recursive(3, 12, 3, |inner| {
+            (sup_params(), vec(inner, 0..=8)).prop_map(|(s, children)| Node::S(S { children, ..s }))
+        })
+}
+
+/// A root supervisor with 1 to 8 children. In one tree in twenty, one worker fails its first
+/// inits, so the tree's start fails (and rolls back).
+pub fn tree() -> impl Strategy<Value = S> {
+    (
+        sup_params(),
+        vec(node(), 1..=8),
+        option::weighted(0.05, (any::<u16>(), 1..=2u32)),
+    )
+        .prop_map(|(s, children, fails)| {
+            let mut root = S { children, ..s };
+            if let Some((target, n)) = fails
+                && let Some(w) = Flat::new(&root).worker(target)
+            {
+                let id = Flat::new(&root).nodes[w].id();
+                set_init_failures(&mut root.children, id, n);
+            }
+            root
+        })
+}
+
+fn set_init_failures(nodes: &mut [Node], id: u16, n: u32) -> bool {
+    nodes.iter_mut().any(|node| match node {
+        Node::W(w) if w.id == id => {
+            w.init_failures = n;
+            true
+        }
+        Node::W(_) => false,
+        Node::S(s) => set_init_failures(&mut s.children, id, n),
+    })
+}
+
+fn fault() -> impl Strategy<Value = Fault> {
+    prop_oneof![
+        7 => Just(Fault::Panic),
+        3 => Just(Fault::Error),
+        3 => Just(Fault::Normal),
+        2 => Just(Fault::Shutdown),
+        1 => Just(Fault::NoRestart),
+        4 => prop_oneof![100..60_000u64, Just(FOREVER)].prop_map(Fault::Hang),
+    ]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let target = any::<u16>();
+    prop_oneof![
+        10 => (target, fault()).prop_map(|(t, f)| Action::Fault(t, f)),
+        2 => (target, 1..=3u32).prop_map(|(t, n)| Action::FailInits(t, n)),
+        1 => target.prop_map(Action::ArmTerminatePanic),
+        2 => target.prop_map(Action::Terminate),
+        2 => target.prop_map(Action::Restart),
+        1 => target.prop_map(Action::Delete),
+        2 => Just(Action::Wait),
+    ]
+}
+
+/// Round durations, so that restarts often land exactly on the edge of a restart window.
+fn round() -> impl Strategy<Value = u64> {
+    prop::sample::select(&[1u64, 10, 100, 500, 1_000, 2_000, 5_000, 10_000][..])
+}
+
+fn gap() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => 1..100u64,
+        3 => round(),
+        2 => 100..3_000u64,
+        2 => 3_000..40_000u64,
+    ]
+}
+
+pub fn schedule() -> impl Strategy<Value = Vec<Step>> {
+    vec(
+        (action(), gap()).prop_map(|(action, gap)| Step { action, gap }),
+        0..40,
+    )
+}
