@@ -12,11 +12,15 @@
 //!   Panics in callbacks are caught and become exit reasons; they never take down the caller.
 //! - [`Registry`] and [`NamedRef`]: names bound to running servers; lookups are typed and never
 //!   return a dead server, and name-bound references keep working across restarts.
+//! - [`supervisor`]: supervisors, dynamic supervisors and their handles; [`tree::TreeSpec`] is
+//!   what a tree declared with `supervision_tree!` is before it starts.
 
 #![deny(missing_docs)]
 // Nothing a user or a crashing child does may reach an unwrap in the runtime.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[doc(hidden)]
+pub mod checks;
 mod client;
 mod error;
 mod exit;
@@ -27,6 +31,7 @@ pub mod registry;
 mod server_ref;
 pub mod supervisor;
 mod task;
+pub mod tree;
 
 pub use client::{Client, HasClient};
 pub use error::{CallError, CastError, LookupError, StartError};
