@@ -7,15 +7,36 @@
 //! option table in `mod.rs`), except where a check needs it ([`ChildOptions::restart_or_default`]).
 
 use proc_macro2::Span;
-use syn::{Expr, Ident, Path, Type};
+use syn::{Attribute, Expr, Ident, Path, Type, Visibility};
 
 pub(crate) use super::duration::Duration;
 
-/// The whole tree: one root supervisor.
+/// The whole tree: an optional header naming its type, and one root supervisor.
 #[derive(Debug, Clone)]
 pub(crate) struct Tree {
+    pub header: Option<Header>,
     pub name: Ident,
     pub root: Supervisor,
+}
+
+/// `#[attrs] pub struct App(cache_size: usize, url: String);` before the tree: the item form,
+/// which names the tree's type and the parameters its args may use.
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    /// Outer attributes (doc comments included), put on the generated struct.
+    pub attrs: Vec<Attribute>,
+    pub vis: Visibility,
+    /// The type's name.
+    pub ident: Ident,
+    /// Values passed to `App::start(..)`, in order; the init arguments may use them.
+    pub params: Vec<Param>,
+}
+
+/// One parameter of the header: `name: Type`.
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    pub name: Ident,
+    pub ty: Type,
 }
 
 /// A named child of a supervisor: `name: kind`.
@@ -45,11 +66,9 @@ pub(crate) enum NodeKind {
 #[derive(Debug, Clone)]
 pub(crate) struct Server {
     /// The server's type as written, e.g. `Cache` or `caches::Lru<String>`.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub ty: Path,
     pub args: Vec<InitArg>,
     /// The span of the `( .. )` around the arguments, or of the type when they are left out.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub args_span: Span,
     pub child: ChildOptions,
     pub health: Option<Setting<Health>>,
@@ -60,9 +79,7 @@ pub(crate) struct Server {
 #[derive(Debug, Clone)]
 pub(crate) struct Task {
     /// The `task` keyword.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub keyword: Span,
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub function: Expr,
     pub args: Vec<InitArg>,
     pub child: ChildOptions,
@@ -72,9 +89,7 @@ pub(crate) struct Task {
 #[derive(Debug, Clone)]
 pub(crate) struct Supervisor {
     /// The `supervisor` keyword.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub keyword: Span,
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub strategy: Option<Setting<Strategy>>,
     pub limits: RestartLimits,
     /// How its own parent treats it; always empty on the root (checked by validation).
@@ -87,10 +102,8 @@ pub(crate) struct Supervisor {
 #[derive(Debug, Clone)]
 pub(crate) struct DynamicSupervisor {
     /// The `dynamic_supervisor` keyword.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub keyword: Span,
     /// The gen_server type of the children it starts at run time.
-    #[allow(dead_code, reason = "read by the expansion, which is not written yet")]
     pub child_ty: Type,
     pub max_children: Option<Setting<u64>>,
     pub limits: RestartLimits,

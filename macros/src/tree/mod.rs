@@ -3,6 +3,9 @@
 //! # Grammar
 //!
 //! ```text
+//! input       = [header] tree ;
+//! header      = {ATTRIBUTE} [VISIBILITY] "struct" IDENT ["(" [param {"," param} [","]] ")"] ";" ;
+//! param       = IDENT ":" TYPE ;                 (* owned, or a `&'static` reference *)
 //! tree        = node [","] ;                     (* one root, a supervisor *)
 //! node        = name ":" kind ;
 //! kind        = supervisor | dynamic | task | server ;
@@ -24,21 +27,30 @@
 //! a gen_server type is written with its usual `CamelCase` name (or as a path). The root has no
 //! parent, so `restart`, `shutdown` and `backoff` are refused on it.
 //!
+//! The header (the item form) names the tree's type and the parameters of its `start`; it may
+//! carry attributes (doc comments) and a visibility, and has no generics.
+//!
 //! # Names
 //!
 //! Every node (the root included) has a name, unique in the whole tree: it is the child's
 //! registry name and a field of the tree the expansion returns. A name is snake_case ASCII
 //! (`[a-z][a-z0-9]*(_[a-z0-9]+)*`), not a Rust keyword, not a raw identifier, and not one of
-//! [`validate::RESERVED`] (the tree's own methods: `shutdown`, `registry`, `supervisor`, ..).
+//! [`validate::RESERVED`] (the tree's methods: `supervisor`, `join`, `shutdown`, `registry`, ..).
 //!
 //! # Init arguments
 //!
-//! Ordinary expressions, evaluated where the macro is called; they may use local variables. An
-//! argument that is nothing but an identifier naming an **earlier sibling** is that sibling's
+//! Ordinary expressions, evaluated where the macro is called (in the item form: in
+//! `App::spec(..)`, where the header's parameters are the local variables); they may use local
+//! variables. Each is evaluated **once**, when the tree's spec is made, and every start and
+//! restart of the child gets a clone, so arguments are `Clone + Send + Sync + 'static` (write
+//! `url.clone()` to keep using `url`). A gen_server's arguments make its `Args`: none is `()`,
+//! one is `Args` itself, several are a tuple (`#[gen_server]`'s convention). A task's function
+//! (evaluated once too) is called with clones of its arguments at each start. An argument that
+//! is nothing but an identifier naming an **earlier sibling** is that sibling's
 //! typed client. A bare identifier naming any other node of the tree (a later sibling, the child
 //! itself, a parent, a cousin) is an error, since it reads as a client it cannot be; to pass a
-//! local variable with such a name, write it as `(name)` or `{ name }`. A task has no client, so
-//! it can't be passed.
+//! local variable with such a name, write it as `(name)` or `{ name }`. Only gen_server siblings
+//! have a client: a task or a (dynamic) supervisor can't be passed.
 //!
 //! # Options
 //!
@@ -56,51 +68,133 @@
 //! Inside `backoff`: `initial` and `max` are durations > 0 with `max >= initial`; `factor` is a
 //! number in `1..=100`. Inside `health`: `interval` and `timeout` are durations > 0 with
 //! `timeout <= interval`; `failures` is in `1..=1000`. `on` means "with the default settings".
-//! Options left out take the runtime's defaults; the AST keeps them as `None`. (The runtime's
-//! `Backoff` has no defaults: the expansion picks them for `backoff = on` and for left-out
-//! fields.)
+//! Options left out take the runtime's defaults; the AST keeps them as `None`. The runtime's
+//! `Backoff` has no defaults, so the expansion picks them for `backoff = on` and for the fields
+//! left out of `backoff = { .. }`: `initial = 100ms`, `factor = 2`, `max = 10s` (or `initial`,
+//! if that is longer). Fields left out of `health = { .. }` take the runtime's (`interval = 30s`,
+//! `timeout = 5s`, `failures = 3`).
 //!
 //! `max_restarts = 0` is refused unless every child of that supervisor is `temporary`: with it,
 //! the first restart of any child stops the supervisor, so a `permanent` or `transient` child
 //! would in fact never be restarted. For a dynamic supervisor the children's restart type is
 //! the one in its `{ .. }`.
 //!
+//! # Expansion
+//!
+//! Both forms expand through the same code ([`expand`]).
+//!
+//! - **Expression form** (no header): a block whose value is a
+//!   `perennial::tree::TreeSpec<T>`: `supervision_tree! { .. }.start().await?` is the started
+//!   tree `T` (`.start_in(&registry)` shares a registry). `T` is declared inside the block, so it
+//!   can't be named outside it.
+//! - **Item form** (`pub struct App(cache_size: usize, url: String);` first): at module level,
+//!   declares `App` with `App::spec(cache_size, url) -> TreeSpec<App>`,
+//!   `App::start(cache_size, url).await -> Result<App, SupervisorStartError>` and
+//!   `App::start_in(&registry, cache_size, url)`, plus a typed registry key per gen_server of the
+//!   tree, its name in upper case (`App::CACHE: Key<Cache>`, for `app.registry().get(App::CACHE)`:
+//!   a name the tree does not declare is a compile error, not a `None`).
+//!
+//! The started tree is a struct with one public field per child, named like the child:
+//!
+//! | child                          | field                                                  |
+//! |--------------------------------|--------------------------------------------------------|
+//! | gen_server `cache: Cache(..)`  | `<Cache as HasClient>::Client`, bound to the name `cache`: it survives restarts |
+//! | `metrics: task(..)`            | `ChildHandle` (status, restart count, terminate, restart) |
+//! | `db: supervisor { .. }`        | `App_db`: the same kind of struct, for `db`'s children  |
+//! | `jobs: dynamic_supervisor<Job>`| `DynamicSupervisor<Job>` (`start_child(args)`)          |
+//!
+//! A nested supervisor's struct is named `<Root>_<name>` (`App_db`, however deep); in the
+//! expression form the root's struct is the root's name in CamelCase (`app` -> `App`, or
+//! `AppTree` if the input uses the identifier `App`). Every such struct has
+//! `supervisor() -> &SupervisorHandle`, `join().await -> ExitReason` (how the supervisor ended:
+//! `Shutdown`, or the escalation when it gave up), `Deref<Target = SupervisorHandle>` (so
+//! `shutdown`, `subscribe`, `snapshot`, `shutdown_on_signals`, `which_children`, .. work on it),
+//! `Clone` and `Debug`. A nested supervisor's handle is bound to its name, like the clients.
+//!
+//! Checks only the type checker can make are emitted at the user's tokens, with messages of the
+//! runtime's hidden `checks` traits: a child type that is not a gen_server (at the type), init
+//! arguments that do not fit its `init` (at the argument; at the `( .. )` for several), arguments
+//! that can't be cloned for restarts, a task function that is not async (at the function) or
+//! whose arguments do not fit (at the argument), a dynamic supervisor's child type that is not a
+//! gen_server or whose `Args` are not `Clone + Sync` (at the type).
+//!
 //! # Errors
 //!
 //! Parsing recovers (a bad option is left out, an unreadable child is skipped to the next `,`),
 //! then validation runs on what was read, so one build reports every independent mistake, each
 //! at the user's token (both places for a duplicate). All of them are emitted as
-//! `compile_error!`s in one block, which also keeps code around the call (`.start().await?`)
-//! from adding errors of its own.
+//! `compile_error!`s, next to a best-effort expansion of the rest of the tree (nodes with a bad
+//! or taken name left out, arguments naming a node they can't pass replaced by a placeholder),
+//! so that the tree's types still exist for the IDE and for the code around the call
+//! (`.start().await?`, `app.cache`). When no tree could be read at all, the errors are a block
+//! whose value has the compiler's error type, which adds no errors of its own either.
 
 mod ast;
 mod duration;
 mod errors;
+mod expand;
 mod options;
 mod parse;
 #[cfg(test)]
 mod tests;
 mod validate;
 
-use proc_macro2::{Span, TokenStream};
+use std::collections::HashSet;
+
+use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
 use errors::Errors;
 
 pub(crate) fn entry(input: TokenStream) -> TokenStream {
+    let taken = identifiers(&input);
     let mut errors = Errors::default();
-    if let Some(tree) = parse::parse_tree(input, &mut errors) {
-        validate::validate(&tree, &mut errors);
+    let tree = parse::parse_tree(input, &mut errors);
+    if let Some(tree) = &tree {
+        validate::validate(tree, &mut errors);
     }
-    let error = match errors.finish() {
-        Err(error) => error,
-        Ok(()) => syn::Error::new(
-            Span::call_site(),
-            "supervision_tree! expansion is not implemented yet",
+    let error = match (errors.finish(), &tree) {
+        (Ok(()), Some(tree)) => return expand::expand(tree, &taken),
+        (Err(error), _) => error,
+        // Parsing gave no tree without recording why: not reachable, but never a panic.
+        (Ok(()), None) => syn::Error::new(
+            proc_macro2::Span::call_site(),
+            "supervision_tree! could not read this tree",
         ),
     };
     let errors = error.into_iter().map(|error| error.to_compile_error());
-    // A block whose value is the last error: its type is the compiler's error type, so code
-    // around the macro call (`.start().await?`) adds no errors of its own.
-    quote! {{ #(#errors);* }}
+    match &tree {
+        // The best-effort tree beside the errors, so that its types exist for the IDE and for
+        // the code around the call.
+        Some(tree) => {
+            let item_form = tree.header.is_some();
+            let tree = expand::expand(&expand::sanitize(tree), &taken);
+            if item_form {
+                quote! { #(#errors)* #tree }
+            } else {
+                quote! {{ #(#errors;)* #tree }}
+            }
+        }
+        // A block whose value is the last error: its type is the compiler's error type, so
+        // code around the macro call (`.start().await?`) adds no errors of its own.
+        None => quote! {{ #(#errors);* }},
+    }
+}
+
+/// Every identifier of the input, however deep.
+fn identifiers(input: &TokenStream) -> HashSet<String> {
+    let mut found = HashSet::new();
+    let mut stack = vec![input.clone()];
+    while let Some(stream) = stack.pop() {
+        for tree in stream {
+            match tree {
+                TokenTree::Ident(ident) => {
+                    found.insert(ident.to_string());
+                }
+                TokenTree::Group(group) => stack.push(group.stream()),
+                TokenTree::Punct(_) | TokenTree::Literal(_) => {}
+            }
+        }
+    }
+    found
 }

@@ -41,12 +41,37 @@ fn messages(expansion: &TokenStream) -> Vec<String> {
     out
 }
 
+const ITEM_EXAMPLE: &str = r#"
+    /// The application.
+    pub struct App(cache_size: usize, url: String);
+    app: supervisor {
+        cache: Cache(cache_size) { health = off },
+        db: supervisor { pool: DbPool(url.clone()), writer: Writer(pool, 3) },
+    }
+"#;
+
+/// The expansion is Rust: an expression (the expression form) or items (the item form).
+fn is_rust(expansion: &TokenStream) -> bool {
+    syn::parse2::<syn::Expr>(expansion.clone()).is_ok()
+        || syn::parse2::<syn::File>(expansion.clone()).is_ok()
+}
+
 #[test]
-fn a_valid_tree_says_the_expansion_is_not_written_yet() {
+fn a_valid_tree_expands_to_a_block_without_errors() {
     let expansion = entry(TokenStream::from_str(EXAMPLE).unwrap());
-    assert_eq!(
-        messages(&expansion),
-        ["\"supervision_tree! expansion is not implemented yet\""]
+    assert_eq!(messages(&expansion), Vec::<String>::new());
+    assert!(syn::parse2::<syn::ExprBlock>(expansion).is_ok());
+}
+
+#[test]
+fn a_valid_item_form_expands_to_items_without_errors() {
+    let expansion = entry(TokenStream::from_str(ITEM_EXAMPLE).unwrap());
+    assert_eq!(messages(&expansion), Vec::<String>::new());
+    let file = syn::parse2::<syn::File>(expansion).unwrap();
+    assert!(
+        file.items
+            .iter()
+            .any(|item| matches!(item, syn::Item::Struct(s) if s.ident == "App"))
     );
 }
 
@@ -70,36 +95,46 @@ fn values_from_macro_rules_fragments_are_read_through_their_invisible_group() {
     let expansion = entry(quote! {
         app: supervisor(within = #five_seconds) { a: A }
     });
-    assert_eq!(
-        messages(&expansion),
-        ["\"supervision_tree! expansion is not implemented yet\""]
-    );
+    assert_eq!(messages(&expansion), Vec::<String>::new());
+    let text: String = expansion
+        .to_string()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("::core::time::Duration::from_millis(5000)"), "{text}");
 }
 
-/// Every prefix of the example, and the example with any one character removed: whatever
-/// lexes must expand to errors, never panic.
+/// Every prefix of the examples, and the examples with any one character removed: whatever
+/// lexes must expand to well-formed Rust (errors and the best-effort tree), never panic.
 #[test]
 fn no_mangled_input_panics() {
-    let chars: Vec<char> = EXAMPLE.chars().collect();
-    let mut variants = Vec::new();
-    for cut in 0..chars.len() {
-        variants.push(chars[..cut].iter().collect::<String>());
-        variants.push(
-            chars[..cut]
-                .iter()
-                .chain(&chars[cut + 1..])
-                .collect::<String>(),
-        );
-    }
     let mut expanded = 0;
-    for source in variants {
-        if let Ok(tokens) = TokenStream::from_str(&source) {
-            let expansion = entry(tokens);
-            assert!(!messages(&expansion).is_empty(), "{source}");
-            expanded += 1;
+    let mut with_errors = 0;
+    for example in [EXAMPLE, ITEM_EXAMPLE] {
+        let chars: Vec<char> = example.chars().collect();
+        let mut variants = Vec::new();
+        for cut in 0..chars.len() {
+            variants.push(chars[..cut].iter().collect::<String>());
+            variants.push(
+                chars[..cut]
+                    .iter()
+                    .chain(&chars[cut + 1..])
+                    .collect::<String>(),
+            );
+        }
+        for source in variants {
+            if let Ok(tokens) = TokenStream::from_str(&source) {
+                let expansion = entry(tokens);
+                assert!(is_rust(&expansion), "{source}\n{expansion}");
+                if !messages(&expansion).is_empty() {
+                    with_errors += 1;
+                }
+                expanded += 1;
+            }
         }
     }
-    assert!(expanded > 500, "only {expanded} variants lexed");
+    assert!(expanded > 800, "only {expanded} variants lexed");
+    assert!(with_errors > 400, "only {with_errors} variants had errors");
 }
 
 #[test]
@@ -131,7 +166,6 @@ fn odd_inputs_do_not_panic() {
         "app: supervisor { a: A { health = { = } } }",
         "app: supervisor { a: ::<u8>() }",
         "app: supervisor { a: A::() }",
-        "app: supervisor { a: A<>() }",
         "app: supervisor { 'a: A }",
         "app: supervisor { a: A } extra",
         "app: supervisor(max_restarts = 0) { a: A, a: A, a: A }",
@@ -145,7 +179,8 @@ fn odd_inputs_do_not_panic() {
         let Ok(tokens) = TokenStream::from_str(source) else {
             continue;
         };
+        // Most are mistakes (a few, like `factor = 0x10`, are valid): either way, Rust.
         let expansion = entry(tokens);
-        assert!(!messages(&expansion).is_empty(), "{source}");
+        assert!(is_rust(&expansion), "{source}\n{expansion}");
     }
 }

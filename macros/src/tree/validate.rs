@@ -7,22 +7,26 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use super::ast::{
-    Backoff, ChildOptions, Duration, Health, InitArg, Node, NodeKind, Restart, RestartLimits,
-    Setting, Shutdown, Tree, bare_ident,
+    Backoff, ChildOptions, Duration, Header, Health, InitArg, Node, NodeKind, Restart,
+    RestartLimits, Setting, Shutdown, Tree, bare_ident,
 };
 use super::errors::Errors;
 
-/// Names a node can't take: the tree value the expansion returns has methods of these names,
-/// and each node's name is a field of it.
+/// Names a node can't take: each node's name is a field of the tree value the expansion
+/// returns, and these are the methods and functions people call on it (its own `supervisor`,
+/// `join`, `start`, `start_in` and `spec`, and the `SupervisorHandle` methods most used on a
+/// tree, which it reaches through `Deref`). A field of such a name would read as the method.
 pub(crate) const RESERVED: &[&str] = &[
+    "supervisor",
+    "join",
+    "start",
+    "start_in",
+    "spec",
     "shutdown",
     "registry",
-    "supervisor",
-    "start",
-    "events",
     "snapshot",
-    "join",
-    "catch_signals",
+    "subscribe",
+    "shutdown_on_signals",
 ];
 
 /// Strict, reserved and edition-reserved keywords of Rust (weak ones such as `union` are fine).
@@ -50,6 +54,9 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
         }),
         errors,
     };
+    if let Some(header) = &tree.header {
+        checker.header(header);
+    }
     checker.name(&tree.name);
     for (key, what) in [
         (
@@ -137,6 +144,27 @@ impl<'a> Checker<'a, '_> {
         }
     }
 
+    /// Parameters of the header, each named once.
+    fn header(&mut self, header: &Header) {
+        let mut seen: HashMap<String, &Ident> = HashMap::new();
+        for param in &header.params {
+            let text = param.name.to_string();
+            match seen.get(&text) {
+                Some(first) => {
+                    self.errors.spanned(
+                        &param.name,
+                        format!("the parameter `{text}` is declared twice"),
+                    );
+                    self.errors
+                        .spanned(first, format!("`{text}` is first declared here"));
+                }
+                None => {
+                    seen.insert(text, &param.name);
+                }
+            }
+        }
+    }
+
     /// A valid name, seen once in the whole tree.
     fn name(&mut self, name: &'a Ident) {
         let text = name.to_string();
@@ -163,17 +191,18 @@ impl<'a> Checker<'a, '_> {
         let me = &siblings[position];
         let ident = match arg {
             InitArg::Sibling(sibling) => {
-                if let Some(target) = siblings.get(sibling.index)
-                    && matches!(target.kind, NodeKind::Task(_))
-                {
-                    self.errors.spanned(
-                        &sibling.name,
-                        format!(
-                            "`{}` is a task child, which has no client to pass to `{}`",
-                            sibling.name, me.name
-                        ),
-                    );
-                }
+                let kind = match siblings.get(sibling.index).map(|target| &target.kind) {
+                    Some(NodeKind::Server(_)) | None => return,
+                    Some(other) => other.describe(),
+                };
+                let name = &sibling.name;
+                self.errors.spanned(
+                    name,
+                    format!(
+                        "`{name}` is {kind}, which has no client to pass to `{}`: only gen_server siblings are passed, as their typed clients; to pass a local variable named `{name}`, write `({name})`",
+                        me.name
+                    ),
+                );
                 return;
             }
             InitArg::Expr(expr) => match bare_ident(expr) {

@@ -6,6 +6,7 @@
 //! [`syn::parse::Parse`] strictly (any mistake is an error), which is what the unit tests use.
 
 mod dynamic;
+mod header;
 mod server;
 mod supervisor;
 mod task;
@@ -15,7 +16,7 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token, token};
 
-use super::ast::{InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
+use super::ast::{Header, InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
 use super::errors::Errors;
 use super::validate::to_snake_case;
 use crate::suggest::did_you_mean;
@@ -73,11 +74,34 @@ pub(crate) fn parse_tree(input: TokenStream, errors: &mut Errors) -> Option<Tree
 
 impl ParseWith for Tree {
     fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
+        let header = if header::starts_header(input) {
+            read_header(input, errors)
+        } else {
+            None
+        };
+        while header::starts_header(input) {
+            let second = input.span();
+            if read_header(input, errors).is_some() {
+                errors.at(
+                    second,
+                    "a tree has one header; its type and parameters are written once, before the tree",
+                );
+            }
+        }
         if input.is_empty() {
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "empty supervision tree: write one root supervisor, as in `app: supervisor(strategy = one_for_one) { cache: Cache(1024) }`",
-            ));
+            return Err(match &header {
+                Some(header) => syn::Error::new(
+                    header.ident.span(),
+                    format!(
+                        "the tree `{}` has no root supervisor: write it after the header, as in `app: supervisor {{ cache: Cache(1024) }}`",
+                        header.ident
+                    ),
+                ),
+                None => syn::Error::new(
+                    Span::call_site(),
+                    "empty supervision tree: write one root supervisor, as in `app: supervisor(strategy = one_for_one) { cache: Cache(1024) }`",
+                ),
+            });
         }
         let mut nodes = nodes(input, true, errors).into_iter();
         let root = nodes.next();
@@ -97,7 +121,7 @@ impl ParseWith for Tree {
             Some(Node {
                 name,
                 kind: NodeKind::Supervisor(root),
-            }) => Ok(Tree { name, root }),
+            }) => Ok(Tree { header, name, root }),
             Some(Node { name, kind }) => Err(syn::Error::new(
                 name.span(),
                 format!(
@@ -112,6 +136,24 @@ impl ParseWith for Tree {
                     "supervision_tree! has no root supervisor",
                 )
             })),
+        }
+    }
+}
+
+/// Reads a header; one that can't be read is reported and skipped up to its `;` (or to the
+/// first node, when the `;` is missing).
+fn read_header(input: ParseStream, errors: &mut Errors) -> Option<Header> {
+    match Header::parse_with(input, errors) {
+        Ok(header) => Some(header),
+        Err(error) => {
+            errors.push(error);
+            while !input.is_empty() && !input.peek(Token![;]) && !starts_node(input) {
+                if input.parse::<TokenTree>().is_err() {
+                    break;
+                }
+            }
+            let _ = input.parse::<Option<Token![;]>>();
+            None
         }
     }
 }

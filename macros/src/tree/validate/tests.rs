@@ -81,8 +81,9 @@ fn keywords_raw_identifiers_and_reserved_names_are_refused() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { registry: Cache })),
-        "the name `registry` is reserved: the tree has a method of that name; reserved names are `shutdown`, `registry`, `supervisor`, `start`, `events`, `snapshot`, `join`, `catch_signals`"
+        "the name `registry` is reserved: the tree has a method of that name; reserved names are `supervisor`, `join`, `start`, `start_in`, `spec`, `shutdown`, `registry`, `snapshot`, `subscribe`, `shutdown_on_signals`"
     );
+    assert_eq!(invalid_name("events"), None, "not a method of the tree");
     assert_eq!(invalid_name("union"), None, "weak keywords are fine");
 }
 
@@ -132,7 +133,26 @@ fn other_nodes_of_the_tree_are_not_clients() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { m: task(run), w: W(m) })),
-        "`m` is a task child, which has no client to pass to `w`"
+        "`m` is a task child, which has no client to pass to `w`: only gen_server siblings are passed, as their typed clients; to pass a local variable named `m`, write `(m)`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { db: supervisor { a: A }, w: W(db) })),
+        "`db` is a supervisor, which has no client to pass to `w`: only gen_server siblings are passed, as their typed clients; to pass a local variable named `db`, write `(db)`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { jobs: dynamic_supervisor<Job>, w: W(1, jobs) })),
+        "`jobs` is a dynamic_supervisor, which has no client to pass to `w`: only gen_server siblings are passed, as their typed clients; to pass a local variable named `jobs`, write `(jobs)`"
+    );
+}
+
+#[test]
+fn header_parameters_are_named_once() {
+    assert_eq!(
+        messages(quote!(struct App(a: u8, b: u8, a: u16); app: supervisor { x: X(a, b) })),
+        [
+            "the parameter `a` is declared twice",
+            "`a` is first declared here"
+        ]
     );
 }
 

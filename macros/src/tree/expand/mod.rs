@@ -1,0 +1,72 @@
+//! The validated AST to ordinary Rust against the runtime.
+//!
+//! Both forms expand through the same code: [`types`] makes one struct per supervisor (the
+//! started tree's typed view, with its impls), [`spec`] makes the spec body (each init argument
+//! evaluated once, then a `TreeSpec` whose build closure makes the runtime's specs against the
+//! tree's registry). The expression form puts both in a block whose value is the spec body; the
+//! item form puts the structs at module level and the spec body in the root type's `spec(..)`.
+//!
+//! Every path to the runtime is `::perennial::__private::runtime::..`. Checks that only the type
+//! checker can make (is this a gen_server? do the arguments fit its `init`?) are emitted with
+//! `quote_spanned!` at the user's tokens, through the assertion traits of the runtime's hidden
+//! `checks` module, so their errors land where the mistake is written.
+
+mod fallback;
+mod names;
+mod settings;
+mod spec;
+#[cfg(test)]
+mod tests;
+mod types;
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::Ident;
+
+use super::ast::Tree;
+
+pub(crate) use fallback::sanitize;
+
+/// What every part of the expansion needs.
+pub(crate) struct Cx {
+    /// `::perennial::__private::runtime`
+    rt: TokenStream,
+    /// The root's struct: the header's name, or one made from the root's name.
+    root_ty: Ident,
+}
+
+/// Expands a tree that validated (or was made valid by [`sanitize`]). `taken` holds every
+/// identifier of the macro's input, so that the types of the expression form shadow none.
+pub(crate) fn expand(tree: &Tree, taken: &HashSet<String>) -> TokenStream {
+    let root_ty = match &tree.header {
+        Some(header) => header.ident.clone(),
+        None => names::expression_root_type(tree, taken),
+    };
+    let cx = Cx {
+        rt: quote!(::perennial::__private::runtime),
+        root_ty,
+    };
+    let structs = types::structs(&cx, tree);
+    let body = spec::body(&cx, tree);
+    match &tree.header {
+        None => quote! {{
+            #structs
+            #body
+        }},
+        Some(header) => {
+            let api = types::item_api(&cx, tree, header, body);
+            quote! {
+                #structs
+                #api
+            }
+        }
+    }
+}
+
+/// A span with the resolution of the macro's call site and the location of `at` (a user's
+/// token), for generated tokens whose errors should point at what the user wrote.
+fn at(at: Span) -> Span {
+    Span::call_site().located_at(at)
+}

@@ -1,0 +1,323 @@
+//! The started tree's types: one struct per supervisor, with a typed field per child.
+//!
+//! | child                   | field type                                   | made from                            |
+//! |-------------------------|----------------------------------------------|--------------------------------------|
+//! | gen_server `cache: Cache` | `<Cache as HasClient>::Client`             | the registry, bound to the name      |
+//! | task `metrics`          | `ChildHandle`                                | its supervisor's handle and its name |
+//! | supervisor `db`         | `App_db` (its own struct)                    | `handle.nested("db")`                |
+//! | dynamic `jobs: ..<Job>` | `DynamicSupervisor<Job>`                     | `DynamicSpec::attach(handle.nested("jobs"))` |
+//!
+//! Every struct also keeps its supervisor's handle: `supervisor()`, `join()`, and `Deref` to
+//! `SupervisorHandle` (for `shutdown`, `subscribe`, `snapshot`, `shutdown_on_signals`, ..). The
+//! root's handle is the one its start returned; nested ones are bound to their names, so they
+//! follow restarts. Each struct is `Clone` (every field is a cheap handle) and `Debug`.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+use super::super::ast::{Header, NodeKind, Supervisor, Tree};
+use super::{Cx, at, names, settings};
+
+/// Every struct of the tree, with its impls.
+pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
+    let mut out = TokenStream::new();
+    let (attrs, vis) = match &tree.header {
+        Some(header) => {
+            let attrs = &header.attrs;
+            let vis = &header.vis;
+            (quote!(#(#attrs)*), quote!(#vis))
+        }
+        None => (TokenStream::new(), TokenStream::new()),
+    };
+    let root_doc = if tree.header.is_some() {
+        TokenStream::new()
+    } else {
+        let doc = format!(" The started supervision tree `{}`.", tree.name);
+        quote!(#[doc = #doc])
+    };
+    one(
+        cx,
+        &cx.root_ty,
+        &tree.name,
+        &tree.root,
+        quote!(#root_doc #attrs),
+        &vis,
+        &mut out,
+    );
+    out.extend(dynamic_specs(cx, &tree.root));
+    out
+}
+
+/// The struct of one supervisor, then those of its nested supervisors.
+fn one(
+    cx: &Cx,
+    ty: &Ident,
+    name: &Ident,
+    supervisor: &Supervisor,
+    attrs: TokenStream,
+    vis: &TokenStream,
+    out: &mut TokenStream,
+) {
+    let rt = &cx.rt;
+    let mut fields = Vec::new();
+    let mut inits = Vec::new();
+    let mut field_clones = Vec::new();
+    let mut nested = Vec::new();
+    let mut uses_registry = false;
+    for child in &supervisor.children {
+        let field = &child.name;
+        let key = field.to_string();
+        let (doc, field_ty, init) = match &child.kind {
+            NodeKind::Server(server) => {
+                let server_ty = &server.ty;
+                uses_registry = true;
+                (
+                    format!(
+                        " The gen_server `{key}`: a typed client of `{}`, bound to the name `{key}`, so that it reaches whichever incarnation is running.",
+                        quote!(#server_ty).to_string().replace(' ', "")
+                    ),
+                    quote_spanned!(at(server_ty.span())=> <#server_ty as #rt::HasClient>::Client),
+                    quote!(#rt::tree::client::<#server_ty>(&__perennial_registry, #key)),
+                )
+            }
+            NodeKind::Task(_) => (
+                format!(
+                    " The task `{key}`: its status and restart count, and a way to terminate and restart it, through its supervisor `{name}`."
+                ),
+                quote!(#rt::supervisor::ChildHandle),
+                quote!(#rt::supervisor::ChildHandle::new(
+                    ::core::clone::Clone::clone(&__perennial_supervisor),
+                    #key
+                )),
+            ),
+            NodeKind::Supervisor(inner) => {
+                let inner_ty = names::nested_type(cx, field);
+                nested.push((inner_ty.clone(), field, inner));
+                (
+                    format!(" The supervisor `{key}`: its children, and its handle."),
+                    quote!(#inner_ty),
+                    quote!(#inner_ty::__perennial_attach(__perennial_supervisor.nested(#key))),
+                )
+            }
+            NodeKind::Dynamic(dynamic) => {
+                let child_ty = &dynamic.child_ty;
+                let root_ty = &cx.root_ty;
+                let function = names::dynamic_fn(field);
+                (
+                    format!(
+                        " The dynamic supervisor `{key}`: starts `{}` children at run time.",
+                        quote!(#child_ty).to_string().replace(' ', "")
+                    ),
+                    quote_spanned!(at(child_ty.span())=> #rt::supervisor::DynamicSupervisor<#child_ty>),
+                    quote!(#root_ty::#function().attach(__perennial_supervisor.nested(#key))),
+                )
+            }
+        };
+        fields.push(quote! {
+            #[doc = #doc]
+            pub #field: #field_ty,
+        });
+        inits.push(quote!(#field: #init,));
+        field_clones.push(quote!(#field: ::core::clone::Clone::clone(&self.#field),));
+    }
+    let registry = uses_registry.then(|| {
+        quote! {
+            let __perennial_registry = ::core::clone::Clone::clone(__perennial_supervisor.registry());
+        }
+    });
+    let name_str = name.to_string();
+    let ty_str = ty.to_string();
+    let nested_doc = (ty != &cx.root_ty).then(|| {
+        let doc = format!(
+            " The supervisor `{name_str}` of the tree [`{}`], started: its children, and its handle.",
+            cx.root_ty
+        );
+        quote!(#[doc = #doc])
+    });
+    out.extend(quote! {
+        #nested_doc
+        #attrs
+        #[allow(dead_code, non_camel_case_types)]
+        #vis struct #ty {
+            #(#fields)*
+            __perennial_supervisor: #rt::supervisor::SupervisorHandle,
+        }
+
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #ty {
+            fn __perennial_attach(__perennial_supervisor: #rt::supervisor::SupervisorHandle) -> Self {
+                #registry
+                #ty {
+                    #(#inits)*
+                    __perennial_supervisor,
+                }
+            }
+
+            /// The handle of this supervisor (also reached through `Deref`): its children's
+            /// status, lifecycle events, a snapshot, shutdown.
+            pub fn supervisor(&self) -> &#rt::supervisor::SupervisorHandle {
+                &self.__perennial_supervisor
+            }
+
+            /// Waits until this supervisor ends and returns why: `Shutdown` after `shutdown()`,
+            /// `Escalated` (with the chain of causes) when it gave up after too many restarts.
+            pub async fn join(&self) -> #rt::ExitReason {
+                self.__perennial_supervisor.wait_exit().await
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::clone::Clone for #ty {
+            fn clone(&self) -> Self {
+                #ty {
+                    #(#field_clones)*
+                    __perennial_supervisor: ::core::clone::Clone::clone(&self.__perennial_supervisor),
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::ops::Deref for #ty {
+            type Target = #rt::supervisor::SupervisorHandle;
+
+            fn deref(&self) -> &Self::Target {
+                &self.__perennial_supervisor
+            }
+        }
+
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#ty_str)
+                    .field("supervisor", &self.__perennial_supervisor)
+                    .finish_non_exhaustive()
+            }
+        }
+    });
+    for (inner_ty, inner_name, inner) in nested {
+        one(
+            cx,
+            &inner_ty,
+            inner_name,
+            inner,
+            TokenStream::new(),
+            vis,
+            out,
+        );
+    }
+}
+
+/// The root's `__perennial_<name>()` per dynamic supervisor of the tree: its spec, used both to
+/// build the tree and to attach its typed handle.
+fn dynamic_specs(cx: &Cx, root: &Supervisor) -> TokenStream {
+    let rt = &cx.rt;
+    let root_ty = &cx.root_ty;
+    let mut functions = Vec::new();
+    let mut stack = vec![root];
+    while let Some(supervisor) = stack.pop() {
+        for child in &supervisor.children {
+            match &child.kind {
+                NodeKind::Supervisor(nested) => stack.push(nested),
+                NodeKind::Dynamic(dynamic) => {
+                    let function = names::dynamic_fn(&child.name);
+                    let child_ty = &dynamic.child_ty;
+                    let key = child.name.to_string();
+                    let max_children = settings::max_children(&dynamic.max_children);
+                    let intensity = settings::intensity(cx, &dynamic.limits);
+                    let options = settings::child(cx, &dynamic.children);
+                    let health = settings::health(cx, &dynamic.children_health);
+                    functions.push(quote! {
+                        fn #function() -> #rt::supervisor::DynamicSpec<#child_ty> {
+                            #rt::supervisor::DynamicSpec::<#child_ty>::new(#key)
+                                #max_children
+                                #intensity
+                                #options
+                                #health
+                        }
+                    });
+                }
+                NodeKind::Server(_) | NodeKind::Task(_) => {}
+            }
+        }
+    }
+    if functions.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        #[automatically_derived]
+        impl #root_ty {
+            #(#functions)*
+        }
+    }
+}
+
+/// The item form's API on the root type: typed keys, `spec`, `start`, `start_in`.
+pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream) -> TokenStream {
+    let rt = &cx.rt;
+    let ty = &cx.root_ty;
+    let params = header.params.iter().map(|param| {
+        let (name, ty) = (&param.name, &param.ty);
+        quote!(#name: #ty)
+    });
+    let params = quote!(#(#params),*);
+    let names = header.params.iter().map(|param| &param.name);
+    let names = quote!(#(#names),*);
+    let keys = keys(cx, &tree.root);
+    let registry = Ident::new("registry", proc_macro2::Span::mixed_site());
+    quote! {
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #ty {
+            #(#keys)*
+
+            /// The tree, not started yet: each init argument is evaluated now, once, and
+            /// cloned for every start and restart of its child.
+            pub fn spec(#params) -> #rt::tree::TreeSpec<Self> {
+                #body
+            }
+
+            /// Starts the tree with a registry of its own: children start in declaration order,
+            /// each after the previous one's `init`. If one fails, those already started are
+            /// stopped in reverse order and the error names it.
+            pub async fn start(#params) -> ::core::result::Result<Self, #rt::supervisor::SupervisorStartError> {
+                Self::spec(#names).start().await
+            }
+
+            /// Starts the tree with its names in `registry`, shared with whoever else uses it.
+            pub async fn start_in(
+                #registry: &#rt::Registry,
+                #params
+            ) -> ::core::result::Result<Self, #rt::supervisor::SupervisorStartError> {
+                Self::spec(#names).start_in(#registry).await
+            }
+        }
+    }
+}
+
+/// `pub const CACHE: Key<Cache> = Key::new("cache");` for every gen_server of the tree.
+fn keys(cx: &Cx, supervisor: &Supervisor) -> Vec<TokenStream> {
+    let rt = &cx.rt;
+    let mut keys = Vec::new();
+    for child in &supervisor.children {
+        match &child.kind {
+            NodeKind::Server(server) => {
+                let key = names::key(&child.name);
+                let name = child.name.to_string();
+                let ty = &server.ty;
+                let doc = format!(
+                    " The typed registry key of the gen_server `{name}`: `tree.registry().get(Self::{key})` is a reference bound to it."
+                );
+                keys.push(quote! {
+                    #[doc = #doc]
+                    pub const #key: #rt::Key<#ty> = #rt::Key::new(#name);
+                });
+            }
+            NodeKind::Supervisor(nested) => keys.extend(self::keys(cx, nested)),
+            NodeKind::Task(_) | NodeKind::Dynamic(_) => {}
+        }
+    }
+    keys
+}
