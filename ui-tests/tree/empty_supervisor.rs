@@ -1,5 +1,8 @@
 use perennial::supervision_tree;
 
+mod support;
+use support::*;
+
 fn main() {
     let _root = supervision_tree! {
         app: supervisor {}

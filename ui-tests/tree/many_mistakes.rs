@@ -1,5 +1,8 @@
 use perennial::supervision_tree;
 
+mod support;
+use support::*;
+
 // Independent mistakes are all reported in one build.
 fn main() {
     let _tree = supervision_tree! {
@@ -9,7 +12,7 @@ fn main() {
             cache: Cache(64),
             db: supervisor(strategy = rest_for_one) {
                 writer: Writer(pool),
-                pool: DbPool(url.clone()),
+                pool: DbPool(),
             },
             jobs: dynamic_supervisor<Job>(max_children = 100, shutdown = 5),
         }

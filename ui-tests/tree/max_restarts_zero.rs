@@ -1,5 +1,8 @@
 use perennial::supervision_tree;
 
+mod support;
+use support::*;
+
 // `max_restarts = 0` is allowed only when no child would be restarted.
 fn main() {
     let _tree = supervision_tree! {

@@ -1,5 +1,8 @@
 use perennial::supervision_tree;
 
+mod support;
+use support::*;
+
 // The missing comma is reported, and the children after it are still read: the duplicate
 // name `cache` below is found in the same build.
 fn main() {

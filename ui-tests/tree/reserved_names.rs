@@ -5,7 +5,7 @@ fn main() {
         app: supervisor {
             shutdown: Cache(1),
             registry: Cache(2),
-            supervisor: supervisor { events: Cache(3) },
+            supervisor: supervisor { join: Cache(3), subscribe: Cache(4) },
         }
     };
 }

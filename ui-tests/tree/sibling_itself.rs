@@ -1,5 +1,8 @@
 use perennial::supervision_tree;
 
+mod support;
+use support::*;
+
 fn main() {
     let _tree = supervision_tree! {
         app: supervisor {
