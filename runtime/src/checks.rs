@@ -7,22 +7,6 @@
 
 use std::future::Future;
 
-use crate::{GenServer, HasClient};
-
-/// A type written as a gen_server child (`cache: Cache(1024)`) or as the children of a
-/// dynamic supervisor (`dynamic_supervisor<Job>`).
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a gen_server: put `#[gen_server]` on its `impl` block, or implement `GenServer` and `HasClient` for it",
-    label = "not a gen_server",
-    note = "a child written `name: Type(args)` is a gen_server; an async function is written `name: task(function, args)`, a group of children `name: supervisor {{ .. }}`",
-    note = "by hand, `HasClient` is `impl HasClient for {Self} {{ type Client = perennial::Client<{Self}>; }}`"
-)]
-pub trait ServerChild: HasClient {}
-
-impl<S: HasClient> ServerChild for S {}
-
-/// Asserts that `S` is a gen_server with a typed client.
-pub fn server<S: ServerChild>() {}
 
 /// The init arguments of a child, kept by its supervisor and cloned for each (re)start.
 #[diagnostic::on_unimplemented(
@@ -64,14 +48,6 @@ pub fn task<F: TaskFuture>(future: F) -> F {
 pub trait DynamicArgs: Clone + Sync {}
 
 impl<T: Clone + Sync> DynamicArgs for T {}
-
-/// Asserts that `S` can be the child type of a dynamic supervisor.
-pub fn dynamic<S>()
-where
-    S: ServerChild,
-    <S as GenServer>::Args: DynamicArgs,
-{
-}
 
 /// Stands for an argument that `supervision_tree!` already reported as a mistake, so that the
 /// rest of the tree still expands (for the IDE) without errors of its own. Never runs: the

@@ -156,10 +156,10 @@ impl<S: GenServer> fmt::Debug for Client<S> {
 /// A server with a typed client: `#[gen_server]` implements it, with `Client` the generated
 /// `<Type>Client`. Hand-written servers can implement it with `type Client = Client<Self>;`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no typed client",
-    label = "not a gen_server with a client",
-    note = "put `#[perennial::gen_server]` on the `impl {Self}` block, or implement `HasClient` \
-            with `type Client = perennial::Client<{Self}>;`"
+    message = "`{Self}` is not a gen_server with a typed client",
+    label = "not a gen_server",
+    note = "put `#[perennial::gen_server]` on its `impl` block, which implements `GenServer` and `HasClient` for it",
+    note = "a hand-written server implements `HasClient` with `type Client = perennial::Client<{Self}>;`"
 )]
 pub trait HasClient: GenServer {
     /// The typed client.

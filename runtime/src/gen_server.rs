@@ -78,6 +78,11 @@ use crate::{ExitReason, ServerRef, StartError};
 /// # Ok(())
 /// # }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a gen_server",
+    label = "not a gen_server",
+    note = "put `#[perennial::gen_server]` on its `impl` block, or implement `perennial::GenServer` for it"
+)]
 pub trait GenServer: Sized + Send + 'static {
     /// What `init` takes.
     type Args: Send + 'static;

@@ -8,9 +8,14 @@
 
 use std::fmt;
 use std::future::Future;
+use std::time::Duration;
 
-use crate::supervisor::{SupervisorHandle, SupervisorSpec, SupervisorStartError};
-use crate::{Client, HasClient, Registry};
+use crate::checks::DynamicArgs;
+use crate::supervisor::{
+    Backoff, ChildSpec, DynamicSpec, DynamicSupervisor, HealthCheck, Restart, Shutdown,
+    SupervisorHandle, SupervisorSpec, SupervisorStartError,
+};
+use crate::{Client, GenServer, HasClient, Registry};
 
 /// A supervision tree, not started yet: what `supervision_tree! { .. }` evaluates to, and what
 /// the `spec(..)` function of a named tree type returns. Start it to get the typed tree `T`.
@@ -97,4 +102,67 @@ impl<T> fmt::Debug for TreeSpec<T> {
 #[doc(hidden)]
 pub fn client<S: HasClient>(registry: &Registry, name: &'static str) -> S::Client {
     S::Client::from(Client::from(registry.named::<S>(name)))
+}
+
+/// The options of a dynamic supervisor declared in a tree, applied by [`dynamic_spec`]: inside
+/// a function whose bounds are checked once, so that a child type that can't be one is reported
+/// once, at the type, rather than at each builder call.
+#[doc(hidden)]
+#[derive(Default)]
+pub struct DynamicOptions {
+    pub max_children: Option<usize>,
+    pub intensity: Option<(u32, Duration)>,
+    pub restart: Option<Restart>,
+    pub shutdown: Option<Shutdown>,
+    pub health: Option<Option<HealthCheck>>,
+    pub backoff: Option<Backoff>,
+}
+
+/// The spec of the dynamic supervisor `name` of `S` children, with `options`.
+#[doc(hidden)]
+pub fn dynamic_spec<S>(name: &'static str, options: DynamicOptions) -> DynamicSpec<S>
+where
+    S: GenServer,
+    S::Args: DynamicArgs,
+{
+    let mut spec = DynamicSpec::<S>::new(name);
+    if let Some(max) = options.max_children {
+        spec = spec.max_children(max);
+    }
+    if let Some((max_restarts, within)) = options.intensity {
+        spec = spec.intensity(max_restarts, within);
+    }
+    if let Some(restart) = options.restart {
+        spec = spec.restart(restart);
+    }
+    if let Some(shutdown) = options.shutdown {
+        spec = spec.shutdown(shutdown);
+    }
+    if let Some(health) = options.health {
+        spec = spec.health(health);
+    }
+    if let Some(backoff) = options.backoff {
+        spec = spec.backoff(backoff);
+    }
+    spec
+}
+
+/// The child spec of a dynamic supervisor, for its parent.
+#[doc(hidden)]
+pub fn dynamic_child<S>(spec: &DynamicSpec<S>) -> ChildSpec
+where
+    S: GenServer,
+    S::Args: DynamicArgs,
+{
+    ChildSpec::supervisor(spec.supervisor_spec())
+}
+
+/// The typed handle of a started dynamic supervisor, from its name-bound `handle`.
+#[doc(hidden)]
+pub fn dynamic_handle<S>(spec: &DynamicSpec<S>, handle: SupervisorHandle) -> DynamicSupervisor<S>
+where
+    S: GenServer,
+    S::Args: DynamicArgs,
+{
+    spec.attach(handle)
 }

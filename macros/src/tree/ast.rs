@@ -78,8 +78,6 @@ pub(crate) struct Server {
 /// an `async fn`, or a closure) called with the arguments at each (re)start.
 #[derive(Debug, Clone)]
 pub(crate) struct Task {
-    /// The `task` keyword.
-    pub keyword: Span,
     pub function: Expr,
     pub args: Vec<InitArg>,
     pub child: ChildOptions,
@@ -101,8 +99,6 @@ pub(crate) struct Supervisor {
 /// A dynamic supervisor: `dynamic_supervisor<Child>(options) { options of its children }`.
 #[derive(Debug, Clone)]
 pub(crate) struct DynamicSupervisor {
-    /// The `dynamic_supervisor` keyword.
-    pub keyword: Span,
     /// The gen_server type of the children it starts at run time.
     pub child_ty: Type,
     pub max_children: Option<Setting<u64>>,

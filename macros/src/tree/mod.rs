@@ -148,6 +148,7 @@ use errors::Errors;
 
 pub(crate) fn entry(input: TokenStream) -> TokenStream {
     let taken = identifiers(&input);
+    let item_form = parse::is_item_form(&input);
     let mut errors = Errors::default();
     let tree = parse::parse_tree(input, &mut errors);
     if let Some(tree) = &tree {
@@ -166,8 +167,9 @@ pub(crate) fn entry(input: TokenStream) -> TokenStream {
     match &tree {
         // The best-effort tree beside the errors, so that its types exist for the IDE and for
         // the code around the call.
+        // A header that could not be read leaves no type to declare: only the errors.
+        Some(tree) if item_form && tree.header.is_none() => quote! { #(#errors)* },
         Some(tree) => {
-            let item_form = tree.header.is_some();
             let tree = expand::expand(&expand::sanitize(tree), &taken);
             if item_form {
                 quote! { #(#errors)* #tree }
@@ -175,6 +177,7 @@ pub(crate) fn entry(input: TokenStream) -> TokenStream {
                 quote! {{ #(#errors;)* #tree }}
             }
         }
+        None if item_form => quote! { #(#errors)* },
         // A block whose value is the last error: its type is the compiler's error type, so
         // code around the macro call (`.start().await?`) adds no errors of its own.
         None => quote! {{ #(#errors);* }},

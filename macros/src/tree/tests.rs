@@ -184,3 +184,20 @@ fn odd_inputs_do_not_panic() {
         assert!(is_rust(&expansion), "{source}\n{expansion}");
     }
 }
+
+#[test]
+fn the_item_form_expands_to_items_even_when_it_can_not_be_read() {
+    for source in [
+        "pub struct App(size: u32);",
+        "pub 42 App; app: supervisor { a: A }",
+        "#[doc = \"x\"] struct App; app: supervisor",
+    ] {
+        let expansion = entry(TokenStream::from_str(source).unwrap());
+        assert!(!messages(&expansion).is_empty(), "{source}");
+        let file = syn::parse2::<syn::File>(expansion.clone());
+        assert!(
+            file.is_ok_and(|file| !file.items.is_empty()),
+            "{source}: {expansion}"
+        );
+    }
+}

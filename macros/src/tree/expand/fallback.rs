@@ -5,8 +5,8 @@
 //! Everything reported is dropped or neutralised: a node whose name is invalid or taken (with
 //! everything under it), a second header parameter of the same name, and an argument that
 //! names a node it can't pass (it becomes `checks::placeholder()`, of whatever type is
-//! expected). What the parser already left out stays out; options it refused take their
-//! defaults.
+//! expected; a gen_server with such an argument gets one placeholder for all its arguments).
+//! What the parser already left out stays out; options it refused take their defaults.
 
 use std::collections::HashSet;
 
@@ -62,6 +62,7 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
         .map(|(_, node)| matches!(node.kind, NodeKind::Server(_)))
         .collect();
     for (position, (_, node)) in kept.iter_mut().enumerate() {
+        let mut replaced = false;
         for arg in node.kind.args_mut() {
             let replace = match arg {
                 InitArg::Sibling(sibling) => {
@@ -83,7 +84,16 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
             };
             if replace {
                 *arg = InitArg::Expr(placeholder(arg));
+                replaced = true;
             }
+        }
+        // A gen_server with a bad argument gets one placeholder for all of them, of its `Args`
+        // whatever their number; a task keeps one per argument, for its function's arity.
+        if replaced
+            && let NodeKind::Server(server) = &mut node.kind
+            && let Some(first) = server.args.first().map(placeholder)
+        {
+            server.args = vec![InitArg::Expr(first)];
         }
         if let NodeKind::Supervisor(supervisor) = &mut node.kind {
             children(&mut supervisor.children, declared, seen);

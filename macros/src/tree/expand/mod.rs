@@ -21,8 +21,8 @@ mod types;
 
 use std::collections::HashSet;
 
-use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
 use syn::Ident;
 
 use super::ast::Tree;
@@ -63,6 +63,44 @@ pub(crate) fn expand(tree: &Tree, taken: &HashSet<String>) -> TokenStream {
             }
         }
     }
+}
+
+impl Cx {
+    /// `::perennial::__private::runtime` located at `span`, for a path whose errors should
+    /// land there: an expression's span runs from its first token to its last.
+    fn rt_at(&self, span: Span) -> TokenStream {
+        respan(self.rt.clone(), span)
+    }
+}
+
+/// `tokens` with every token, and every group's delimiters, at `span`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tree| {
+            match &tree {
+                TokenTree::Group(group) => {
+                    let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                    inner.set_span(span);
+                    tree = TokenTree::Group(inner);
+                }
+                // `$crate` (a type named through a `macro_rules!` wrapper) resolves by its own
+                // span: keep it.
+                TokenTree::Ident(ident) if ident == "$crate" => {}
+                _ => tree.set_span(span),
+            }
+            tree
+        })
+        .collect()
+}
+
+/// A child's type with every token at one span (the call site's resolution, the type's
+/// location), and that span. rustc reports a bound once per span and body, and drops an
+/// identical diagnostic, so a type that is not a gen_server is reported once only if every
+/// use of it is at the same span.
+fn located(ty: &impl ToTokens) -> (TokenStream, Span) {
+    let span = at(syn::spanned::Spanned::span(ty));
+    (respan(ty.to_token_stream(), span), span)
 }
 
 /// A span with the resolution of the macro's call site and the location of `at` (a user's

@@ -75,17 +75,22 @@ pub(super) fn key(name: &Ident) -> Ident {
 
 /// The local variable holding the init arguments (or the function) of the child `name`.
 pub(super) fn var(name: &Ident) -> Ident {
-    format_ident!("__perennial_{}", name)
+    format_ident!("__perennial_{}", name, span = Span::call_site())
+}
+
+/// [`var`], located at `span` (where a call through it is reported).
+pub(super) fn var_at(name: &Ident, span: Span) -> Ident {
+    format_ident!("__perennial_{}", name, span = span)
+}
+
+/// The local variable holding a fresh clone of the `index`-th argument of a task, for one start.
+pub(super) fn fresh_var(name: &Ident, index: usize, span: Span) -> Ident {
+    format_ident!("__perennial_{}_{}_now", name, index, span = span)
 }
 
 /// The local variable holding the `index`-th argument of the child `name`.
 pub(super) fn arg_var(name: &Ident, index: usize, span: Span) -> Ident {
     format_ident!("__perennial_{}_{}", name, index, span = at(span))
-}
-
-/// The root's function making the spec of the dynamic supervisor `name`.
-pub(super) fn dynamic_fn(name: &Ident) -> Ident {
-    format_ident!("__perennial_{}", name)
 }
 
 #[cfg(test)]

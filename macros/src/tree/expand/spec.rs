@@ -5,20 +5,31 @@
 //! the registry inside the build closure.
 //!
 //! ```text
-//! let __perennial_cache: <Cache as GenServer>::Args = 1024;        // spanned at `1024`
+//! let _: PhantomData<<Cache as HasClient>::Client>;                  // at `Cache`
+//! let __perennial_cache: <Cache as GenServer>::Args = 1024;          // at `1024`
 //! TreeSpec::<App>::new(move |__perennial_registry| {
 //!     SupervisorSpec::new("app")
 //!         .child(ChildSpec::server_with::<Cache>("cache", move || again(&__perennial_cache)))
 //! }, App::__perennial_attach)
 //! ```
+//!
+//! # Where type errors land
+//!
+//! Every expression that names a child's type is located at that type, and the first thing
+//! each body asks of the type is the plain `HasClient` (or, for a dynamic supervisor's child,
+//! `GenServer`) bound the tree's struct asks too: a type that is not a gen_server is then
+//! reported once, at the type (rustc drops a repeated diagnostic, and within a body the errors
+//! a reported bound implies), rather than once per use. Arguments are checked at themselves.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use super::super::ast::{DynamicSupervisor, InitArg, Node, NodeKind, Server, Supervisor, Task, Tree};
-use super::{Cx, at, names, settings};
+use super::super::ast::{
+    DynamicSupervisor, InitArg, Node, NodeKind, Server, SiblingRef, Supervisor, Task, Tree,
+};
+use super::{Cx, at, located, names, settings};
 
 /// The statements and the final `TreeSpec` expression of the spec.
 pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -35,6 +46,28 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
     }
 }
 
+/// `let _: PhantomData<<S as HasClient>::Client>;` at `S`: the first bound asked of a gen_server
+/// child's type in a body (see the module's docs).
+pub(super) fn assert_server(cx: &Cx, ty: &impl ToTokens) -> TokenStream {
+    let (ty, span) = located(ty);
+    let rt = cx.rt_at(span);
+    quote_spanned! {span=>
+        let _: ::core::marker::PhantomData<<#ty as #rt::HasClient>::Client>;
+    }
+}
+
+/// The same for the child type of a dynamic supervisor: the `GenServer` bound of the field's
+/// `DynamicSupervisor<Job>`, then the bounds of `tree::dynamic_spec` (its `Args` are kept for
+/// restarts), which every later use of the type repeats.
+pub(super) fn assert_dynamic(cx: &Cx, ty: &syn::Type) -> TokenStream {
+    let (ty, span) = located(ty);
+    let rt = cx.rt_at(span);
+    quote_spanned! {span=>
+        let _ = ::core::marker::PhantomData::<#rt::supervisor::DynamicSupervisor<#ty>>;
+        let _ = #rt::tree::dynamic_spec::<#ty>;
+    }
+}
+
 /// The `SupervisorSpec` of a (root or nested) supervisor and its children.
 fn supervisor(
     cx: &Cx,
@@ -42,7 +75,6 @@ fn supervisor(
     supervisor: &Supervisor,
     eager: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let rt = &cx.rt;
     let name = name.to_string();
     let strategy = settings::strategy(cx, &supervisor.strategy);
     let intensity = settings::intensity(cx, &supervisor.limits);
@@ -50,9 +82,11 @@ fn supervisor(
         .children
         .iter()
         .map(|child| self::child(cx, child, &supervisor.children, eager));
-    let new = quote_spanned!(at(supervisor.keyword)=> #rt::supervisor::SupervisorSpec::new);
+    let span = at(supervisor.keyword);
+    let rt = cx.rt_at(span);
+    let new = quote_spanned!(span=> #rt::supervisor::SupervisorSpec::new(#name));
     quote! {
-        #new(#name)
+        #new
             #strategy
             #intensity
             #(.child(#children))*
@@ -79,23 +113,15 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
         }
         NodeKind::Dynamic(dynamic) => {
             let spec = self::dynamic(cx, &node.name, dynamic, eager);
-            quote!(#rt::supervisor::ChildSpec::supervisor(#spec) #options)
+            quote!(#spec #options)
         }
     }
 }
 
-/// An argument as the spec uses it: an eager local, or a sibling's client (made in the build
-/// closure, before the child's spec).
-struct Arg {
-    value: TokenStream,
-    span: Span,
-    /// A sibling's client (or its placeholder), made in the build closure.
-    client: bool,
-}
-
-/// Evaluates the plain arguments once (into eager locals, unless `inline`), and makes the
-/// siblings' clients in the build closure. Returns the value of each argument, and whether any
-/// is a sibling.
+/// Each argument's value and where it is written. Plain expressions are evaluated once: into
+/// eager locals, or, when `inline`, left for the caller's own eager statement. A sibling's
+/// client is made into a local in the build closure (`closure`): at the sibling's type, while
+/// the local is named at the argument, where a mismatch with the child's `Args` lands.
 fn args(
     cx: &Cx,
     name: &Ident,
@@ -103,48 +129,47 @@ fn args(
     siblings: &[Node],
     inline: bool,
     eager: &mut Vec<TokenStream>,
-) -> Vec<Arg> {
-    let rt = &cx.rt;
+    closure: &mut TokenStream,
+) -> Vec<(TokenStream, Span)> {
     args.iter()
         .enumerate()
         .map(|(index, arg)| match arg {
             InitArg::Expr(expr) => {
                 let span = expr.span();
                 if inline {
-                    return Arg {
-                        value: quote!(#expr),
-                        span,
-                        client: false,
-                    };
+                    return (quote!(#expr), span);
                 }
                 let var = names::arg_var(name, index, span);
                 eager.push(quote!(let #var = #expr;));
-                Arg {
-                    value: quote!(#var),
-                    span,
-                    client: false,
-                }
+                (quote!(#var), span)
             }
             InitArg::Sibling(sibling) => {
                 let span = sibling.name.span();
-                let target = siblings.get(sibling.index).map(|target| &target.kind);
-                let value = match target {
-                    Some(NodeKind::Server(target)) => {
-                        let ty = &target.ty;
-                        let key = sibling.name.to_string();
-                        quote_spanned!(at(span)=> #rt::tree::client::<#ty>(__perennial_registry, #key))
-                    }
-                    // Refused by validation; a best-effort expansion has replaced it.
-                    _ => quote_spanned!(at(span)=> #rt::checks::placeholder()),
-                };
-                Arg {
-                    value,
-                    span,
-                    client: true,
-                }
+                let var = names::arg_var(name, index, span);
+                let client = sibling_client(cx, sibling, siblings);
+                closure.extend(quote!(let #var = #client;));
+                (quote!(#var), span)
             }
         })
         .collect()
+}
+
+/// `client::<Pool>(registry, "pool")`, at the sibling's type (whose checks it repeats).
+fn sibling_client(cx: &Cx, sibling: &SiblingRef, siblings: &[Node]) -> TokenStream {
+    match siblings.get(sibling.index).map(|target| &target.kind) {
+        Some(NodeKind::Server(target)) => {
+            let (ty, span) = located(&target.ty);
+            let rt = cx.rt_at(span);
+            let key = sibling.name.to_string();
+            quote_spanned!(span=> #rt::tree::client::<#ty>(__perennial_registry, #key))
+        }
+        // Refused by validation; a best-effort expansion has replaced it.
+        _ => {
+            let span = at(sibling.name.span());
+            let rt = cx.rt_at(span);
+            quote_spanned!(span=> #rt::checks::placeholder())
+        }
+    }
 }
 
 /// `ChildSpec::server_with::<S>(name, move || again(&args))`, with `S`'s args checked at the
@@ -156,61 +181,55 @@ fn server(
     siblings: &[Node],
     eager: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let rt = &cx.rt;
-    let ty = &server.ty;
-    let ty_span = at(ty.span());
-    eager.push(quote_spanned!(ty_span=> #rt::checks::server::<#ty>();));
+    let (ty, ty_span) = located(&server.ty);
+    let rt_ty = cx.rt_at(ty_span);
+    eager.push(assert_server(cx, &server.ty));
     let var = names::var(name);
-    let args_ty = quote_spanned!(ty_span=> <#ty as #rt::GenServer>::Args);
-    let has_sibling = server
+    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::GenServer>::Args);
+    let in_closure = server
         .args
         .iter()
         .any(|arg| matches!(arg, InitArg::Sibling(_)));
-    let values = args(cx, name, &server.args, siblings, !has_sibling, eager);
+    let mut closure = TokenStream::new();
+    let values = args(
+        cx,
+        name,
+        &server.args,
+        siblings,
+        !in_closure,
+        eager,
+        &mut closure,
+    );
     let args_span = at(server.args_span);
-    let value = match values.as_slice() {
-        [] => quote_spanned!(args_span=> ()),
-        [one] => {
-            let (value, span) = (&one.value, at(one.span));
-            let let_ = quote_spanned!(span=> let #var: #args_ty = #value;);
-            return finish(cx, name, ty, &var, args_span, let_, has_sibling, eager);
-        }
+    let let_ = match values.as_slice() {
+        [] => quote_spanned!(args_span=> let #var: #args_ty = ();),
+        // One argument is the `Args`: a mismatch lands on it.
+        [(one, span)] => quote_spanned!(at(*span)=> let #var: #args_ty = #one;),
+        // Several are a tuple: a mismatch lands on their parentheses.
         many => {
-            let values = many.iter().map(|arg| &arg.value);
-            quote_spanned!(args_span=> (#(#values),*))
+            let many = many.iter().map(|(value, _)| value);
+            quote_spanned!(args_span=> let #var: #args_ty = (#(#many),*);)
         }
     };
-    let let_ = quote_spanned!(args_span=> let #var: #args_ty = #value;);
-    finish(cx, name, ty, &var, args_span, let_, has_sibling, eager)
-}
-
-#[allow(clippy::too_many_arguments, reason = "one call site, each a distinct piece")]
-fn finish(
-    cx: &Cx,
-    name: &Ident,
-    ty: &syn::Path,
-    var: &Ident,
-    args_span: Span,
-    let_: TokenStream,
-    in_closure: bool,
-    eager: &mut Vec<TokenStream>,
-) -> TokenStream {
-    let rt = &cx.rt;
-    let name = name.to_string();
-    let again = quote_spanned!(args_span=> #rt::checks::again(&#var));
-    let spec = quote! {
-        #rt::supervisor::ChildSpec::server_with::<#ty>(#name, move || #again)
+    let rt_args = cx.rt_at(args_span);
+    let var_at_args = names::var_at(name, args_span);
+    let again = quote_spanned!(args_span=> #rt_args::checks::again(&#var_at_args));
+    let key = name.to_string();
+    let spec = quote_spanned! {ty_span=>
+        #rt_ty::supervisor::ChildSpec::server_with::<#ty>(#key, move || #again)
     };
     if in_closure {
-        quote!({ #let_ #spec })
+        quote!({ #closure #let_ #spec })
     } else {
         eager.push(let_);
         spec
     }
 }
 
-/// `ChildSpec::task(name, move || task(f(again(&a0), ..)))`: the function is evaluated once
-/// and called at each (re)start with clones of the arguments.
+/// `ChildSpec::task(name, move || { let a = again(&arg); task(f(a, ..)) })`: the function is
+/// evaluated once and called at each (re)start with clones of the arguments. The whole spec is
+/// located at the function, where the runtime's bounds on the future (`Send`, its output) are
+/// reported; each argument at itself.
 fn task(
     cx: &Cx,
     name: &Ident,
@@ -218,48 +237,62 @@ fn task(
     siblings: &[Node],
     eager: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let rt = &cx.rt;
     let function = &task.function;
     let fn_span = at(function.span());
-    let var = names::var(name);
+    let rt = cx.rt_at(fn_span);
+    let var = names::var_at(name, fn_span);
     eager.push(quote!(let #var = #function;));
-    let values = args(cx, name, &task.args, siblings, false, eager);
-    let mut in_closure = TokenStream::new();
+    let mut clients = TokenStream::new();
+    let values = args(cx, name, &task.args, siblings, false, eager, &mut clients);
+    let mut clones = TokenStream::new();
     let mut call_args = Vec::new();
-    for (index, arg) in values.iter().enumerate() {
-        let span = at(arg.span);
-        let arg_var = names::arg_var(name, index, arg.span);
-        if arg.client {
-            let value = &arg.value;
-            in_closure.extend(quote!(let #arg_var = #value;));
-        }
-        call_args.push(quote_spanned!(span=> #rt::checks::again(&#arg_var)));
+    for (index, (kept, span)) in values.iter().enumerate() {
+        let span = at(*span);
+        let fresh = names::fresh_var(name, index, span);
+        let rt_arg = cx.rt_at(span);
+        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::checks::again(&#kept);));
+        call_args.push(fresh);
     }
     let key = name.to_string();
-    let call = quote_spanned!(fn_span=> #rt::checks::task(#var(#(#call_args),*)));
-    // The runtime's bounds on the future (`Send`, its output) are reported at `task`.
-    let new = quote_spanned!(at(task.keyword)=> #rt::supervisor::ChildSpec::task);
-    let spec = quote!(#new(#key, move || #call));
-    if in_closure.is_empty() {
+    let spec = quote_spanned! {fn_span=>
+        #rt::supervisor::ChildSpec::task(#key, move || {
+            #clones
+            #rt::checks::task(#var(#(#call_args),*))
+        })
+    };
+    if clients.is_empty() {
         spec
     } else {
-        quote!({ #in_closure #spec })
+        quote!({ #clients #spec })
     }
 }
 
-/// The dynamic supervisor's spec, made by the root's `__perennial_<name>()` (which also
-/// attaches its typed handle), checked at the child type.
+/// The dynamic supervisor's child spec, checked at the child type.
 fn dynamic(
     cx: &Cx,
     name: &Ident,
     dynamic: &DynamicSupervisor,
     eager: &mut Vec<TokenStream>,
 ) -> TokenStream {
-    let rt = &cx.rt;
-    let root_ty = &cx.root_ty;
-    let child_ty = &dynamic.child_ty;
-    eager.push(quote_spanned!(at(child_ty.span())=> #rt::checks::dynamic::<#child_ty>();));
-    let function = names::dynamic_fn(name);
-    let supervisor_spec = quote_spanned!(at(dynamic.keyword)=> supervisor_spec);
-    quote!(#root_ty::#function().#supervisor_spec())
+    eager.push(assert_dynamic(cx, &dynamic.child_ty));
+    let spec = dynamic_spec(cx, name, dynamic);
+    let (child_ty, span) = located(&dynamic.child_ty);
+    let rt = cx.rt_at(span);
+    quote_spanned!(span=> #rt::tree::dynamic_child::<#child_ty>(&#spec))
+}
+
+/// `tree::dynamic_spec::<Job>("jobs", DynamicOptions { .. })`, at the child type: the spec
+/// builds the tree with it, and the tree's struct attaches its typed handle with it.
+pub(super) fn dynamic_spec(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -> TokenStream {
+    let (child_ty, span) = located(&dynamic.child_ty);
+    let rt = cx.rt_at(span);
+    let key = name.to_string();
+    let options = settings::dynamic(
+        cx,
+        &dynamic.max_children,
+        &dynamic.limits,
+        &dynamic.children,
+        &dynamic.children_health,
+    );
+    quote_spanned!(span=> #rt::tree::dynamic_spec::<#child_ty>(#key, #options))
 }

@@ -144,7 +144,8 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
     assert!(has(before, "let __perennial_writer_1 = 3;"), "{before}");
     // The sibling's client can only be made once the registry exists: inside the spec.
     assert!(!has(before, "client::<DbPool>(__perennial_registry"), "{before}");
-    assert!(has(inside, "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = (::perennial::__private::runtime::tree::client::<DbPool>(__perennial_registry, \"pool\"), __perennial_writer_1);"), "{inside}");
+    assert!(has(inside, "let __perennial_writer_0 = ::perennial::__private::runtime::tree::client::<DbPool>(__perennial_registry, \"pool\");"), "{inside}");
+    assert!(has(inside, "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = (__perennial_writer_0, __perennial_writer_1);"), "{inside}");
     assert!(has(inside, "again(&__perennial_pool)"), "{inside}");
     assert!(!has(inside, "url.clone()"), "{inside}");
 }

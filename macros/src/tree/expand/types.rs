@@ -12,13 +12,12 @@
 //! root's handle is the one its start returned; nested ones are bound to their names, so they
 //! follow restarts. Each struct is `Clone` (every field is a cheap handle) and `Debug`.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Ident;
-use syn::spanned::Spanned;
 
 use super::super::ast::{Header, NodeKind, Supervisor, Tree};
-use super::{Cx, at, names, settings};
+use super::{Cx, located, names, spec};
 
 /// Every struct of the tree, with its impls.
 pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -46,7 +45,6 @@ pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
         &vis,
         &mut out,
     );
-    out.extend(dynamic_specs(cx, &tree.root));
     out
 }
 
@@ -66,20 +64,28 @@ fn one(
     let mut field_clones = Vec::new();
     let mut nested = Vec::new();
     let mut uses_registry = false;
+    // The checks each child type's uses start with (see `spec`'s docs), so that a type that is
+    // not a gen_server is reported once.
+    let mut asserts = Vec::new();
     for child in &supervisor.children {
         let field = &child.name;
         let key = field.to_string();
+        // Where the field's type is checked: a clone of the field is located there too.
+        let mut field_span = Span::call_site();
         let (doc, field_ty, init) = match &child.kind {
             NodeKind::Server(server) => {
-                let server_ty = &server.ty;
+                let (server_ty, span) = located(&server.ty);
+                let rt_ty = cx.rt_at(span);
+                field_span = span;
                 uses_registry = true;
+                asserts.push(spec::assert_server(cx, &server.ty));
                 (
                     format!(
                         " The gen_server `{key}`: a typed client of `{}`, bound to the name `{key}`, so that it reaches whichever incarnation is running.",
                         quote!(#server_ty).to_string().replace(' ', "")
                     ),
-                    quote_spanned!(at(server_ty.span())=> <#server_ty as #rt::HasClient>::Client),
-                    quote!(#rt::tree::client::<#server_ty>(&__perennial_registry, #key)),
+                    quote_spanned!(span=> <#server_ty as #rt_ty::HasClient>::Client),
+                    quote_spanned!(span=> #rt_ty::tree::client::<#server_ty>(&__perennial_registry, #key)),
                 )
             }
             NodeKind::Task(_) => (
@@ -102,16 +108,21 @@ fn one(
                 )
             }
             NodeKind::Dynamic(dynamic) => {
-                let child_ty = &dynamic.child_ty;
-                let root_ty = &cx.root_ty;
-                let function = names::dynamic_fn(field);
+                let (child_ty, span) = located(&dynamic.child_ty);
+                let rt_ty = cx.rt_at(span);
+                field_span = span;
+                let dynamic_spec = spec::dynamic_spec(cx, field, dynamic);
+                asserts.push(spec::assert_dynamic(cx, &dynamic.child_ty));
                 (
                     format!(
                         " The dynamic supervisor `{key}`: starts `{}` children at run time.",
                         quote!(#child_ty).to_string().replace(' ', "")
                     ),
-                    quote_spanned!(at(child_ty.span())=> #rt::supervisor::DynamicSupervisor<#child_ty>),
-                    quote!(#root_ty::#function().attach(__perennial_supervisor.nested(#key))),
+                    quote_spanned!(span=> #rt_ty::supervisor::DynamicSupervisor<#child_ty>),
+                    quote_spanned!(span=> #rt_ty::tree::dynamic_handle::<#child_ty>(
+                        &#dynamic_spec,
+                        __perennial_supervisor.nested(#key),
+                    )),
                 )
             }
         };
@@ -120,7 +131,7 @@ fn one(
             pub #field: #field_ty,
         });
         inits.push(quote!(#field: #init,));
-        field_clones.push(quote!(#field: ::core::clone::Clone::clone(&self.#field),));
+        field_clones.push(quote_spanned!(field_span=> #field: ::core::clone::Clone::clone(&self.#field),));
     }
     let registry = uses_registry.then(|| {
         quote! {
@@ -149,6 +160,7 @@ fn one(
         #[allow(dead_code)]
         impl #ty {
             fn __perennial_attach(__perennial_supervisor: #rt::supervisor::SupervisorHandle) -> Self {
+                #(#asserts)*
                 #registry
                 #ty {
                     #(#inits)*
@@ -172,6 +184,7 @@ fn one(
         #[automatically_derived]
         impl ::core::clone::Clone for #ty {
             fn clone(&self) -> Self {
+                #(#asserts)*
                 #ty {
                     #(#field_clones)*
                     __perennial_supervisor: ::core::clone::Clone::clone(&self.__perennial_supervisor),
@@ -207,50 +220,6 @@ fn one(
             vis,
             out,
         );
-    }
-}
-
-/// The root's `__perennial_<name>()` per dynamic supervisor of the tree: its spec, used both to
-/// build the tree and to attach its typed handle.
-fn dynamic_specs(cx: &Cx, root: &Supervisor) -> TokenStream {
-    let rt = &cx.rt;
-    let root_ty = &cx.root_ty;
-    let mut functions = Vec::new();
-    let mut stack = vec![root];
-    while let Some(supervisor) = stack.pop() {
-        for child in &supervisor.children {
-            match &child.kind {
-                NodeKind::Supervisor(nested) => stack.push(nested),
-                NodeKind::Dynamic(dynamic) => {
-                    let function = names::dynamic_fn(&child.name);
-                    let child_ty = &dynamic.child_ty;
-                    let key = child.name.to_string();
-                    let max_children = settings::max_children(&dynamic.max_children);
-                    let intensity = settings::intensity(cx, &dynamic.limits);
-                    let options = settings::child(cx, &dynamic.children);
-                    let health = settings::health(cx, &dynamic.children_health);
-                    functions.push(quote! {
-                        fn #function() -> #rt::supervisor::DynamicSpec<#child_ty> {
-                            #rt::supervisor::DynamicSpec::<#child_ty>::new(#key)
-                                #max_children
-                                #intensity
-                                #options
-                                #health
-                        }
-                    });
-                }
-                NodeKind::Server(_) | NodeKind::Task(_) => {}
-            }
-        }
-    }
-    if functions.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        #[automatically_derived]
-        impl #root_ty {
-            #(#functions)*
-        }
     }
 }
 
@@ -299,20 +268,21 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
 
 /// `pub const CACHE: Key<Cache> = Key::new("cache");` for every gen_server of the tree.
 fn keys(cx: &Cx, supervisor: &Supervisor) -> Vec<TokenStream> {
-    let rt = &cx.rt;
     let mut keys = Vec::new();
     for child in &supervisor.children {
         match &child.kind {
             NodeKind::Server(server) => {
                 let key = names::key(&child.name);
                 let name = child.name.to_string();
-                let ty = &server.ty;
+                let (ty, span) = located(&server.ty);
+                let rt = cx.rt_at(span);
                 let doc = format!(
                     " The typed registry key of the gen_server `{name}`: `tree.registry().get(Self::{key})` is a reference bound to it."
                 );
+                let key_ty = quote_spanned!(span=> #rt::Key<#ty>);
                 keys.push(quote! {
                     #[doc = #doc]
-                    pub const #key: #rt::Key<#ty> = #rt::Key::new(#name);
+                    pub const #key: #key_ty = #rt::Key::new(#name);
                 });
             }
             NodeKind::Supervisor(nested) => keys.extend(self::keys(cx, nested)),

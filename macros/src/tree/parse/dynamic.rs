@@ -32,7 +32,6 @@ impl ParseWith for DynamicSupervisor {
             Options::default()
         };
         Ok(DynamicSupervisor {
-            keyword: keyword.span,
             child_ty,
             max_children: own.max_children,
             limits: own.limits,

@@ -2,7 +2,6 @@
 //! form, naming the tree's type and the parameters of its `start`.
 
 use syn::parse::ParseStream;
-use syn::spanned::Spanned;
 use syn::{
     Attribute, Generics, Ident, Token, Type, Visibility, WhereClause, braced, parenthesized, token,
 };
@@ -18,25 +17,36 @@ pub(crate) fn starts_header(input: ParseStream) -> bool {
     input.peek(Token![#])
         || input.peek(Token![pub])
         || input.peek(Token![struct])
-        || ((input.peek(Token![enum])
-            || input.peek(Token![fn])
-            || input.peek(Token![type])
-            || input.peek(Token![union])
-            || input.peek(Token![trait])
-            || input.peek(Token![impl]))
-            && !input.peek2(Token![:]))
+        || (item_keyword(input) && !input.peek2(Token![:]))
+}
+
+/// An item keyword other than `struct`, which a header may have been written with by mistake.
+fn item_keyword(input: ParseStream) -> bool {
+    input.peek(Token![enum])
+        || input.peek(Token![fn])
+        || input.peek(Token![type])
+        || input.peek(Token![union])
+        || input.peek(Token![trait])
+        || input.peek(Token![impl])
 }
 
 impl ParseWith for Header {
     fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Header> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
-        if !input.peek(Token![struct]) {
-            return Err(input.error(format!(
+        if input.peek(Token![struct]) {
+            input.parse::<Token![struct]>()?;
+        } else {
+            let error = input.error(format!(
                 "expected `struct`: the header of a tree names its type as a struct, as in {FORM}"
-            )));
+            ));
+            // Another item keyword: reported, and read as if it were `struct`.
+            if !item_keyword(input) {
+                return Err(error);
+            }
+            errors.push(error);
+            input.parse::<proc_macro2::TokenTree>()?;
         }
-        input.parse::<Token![struct]>()?;
         let ident: Ident = input.parse().map_err(|error| {
             syn::Error::new(
                 error.span(),
@@ -152,8 +162,8 @@ fn param(input: ParseStream) -> syn::Result<Param> {
             .as_ref()
             .is_none_or(|lifetime| lifetime.ident != "static")
     {
-        return Err(syn::Error::new(
-            ty.span(),
+        return Err(syn::Error::new_spanned(
+            &ty,
             format!(
                 "the parameter `{name}` borrows, but the tree keeps its init arguments for restarts: take an owned value (`String` rather than `&str`) or a `&'static` one"
             ),

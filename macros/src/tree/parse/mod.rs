@@ -60,6 +60,18 @@ pub(crate) use strict_parse;
 
 strict_parse!(Tree, Node, NodeKind);
 
+/// The input starts with a header: the item form, expanded in item position (even when the
+/// header or the tree can't be read).
+pub(crate) fn is_item_form(input: &TokenStream) -> bool {
+    let parser = |input: ParseStream| {
+        let starts = header::starts_header(input);
+        // Only the start matters.
+        let _ = input.parse::<TokenStream>();
+        Ok(starts)
+    };
+    parser.parse2(input.clone()).unwrap_or(false)
+}
+
 /// Parses the macro's input, recording every mistake; `None` when there is no tree to validate.
 pub(crate) fn parse_tree(input: TokenStream, errors: &mut Errors) -> Option<Tree> {
     let parser = |input: ParseStream| Tree::parse_with(input, errors);

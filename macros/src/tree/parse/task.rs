@@ -29,7 +29,6 @@ impl ParseWith for Task {
             Options::default()
         };
         Ok(Task {
-            keyword: keyword.span,
             function,
             args: exprs.map(InitArg::Expr).collect(),
             child: options.child,

@@ -663,8 +663,12 @@ fn a_broken_header_does_not_hide_the_mistakes_of_the_tree() {
     assert!(messages[2].starts_with("unknown strategy `one_for_al`"));
     let parsed = parsed.expect("the tree is read");
     assert_eq!(parsed.header.map(|h| h.params.len()), Some(1));
+    // Another item keyword is reported and read as `struct`.
+    let (parsed, messages) = parse(quote!(pub enum App; app: supervisor { a: A }));
+    assert_eq!(messages.len(), 1, "{messages:#?}");
+    assert!(parsed.is_some_and(|tree| tree.header.is_some_and(|h| h.ident == "App")));
     // A header that can't be read at all is skipped up to its `;`.
-    let (parsed, messages) = parse(quote!(pub fn app(); app: supervisor { a: A }));
+    let (parsed, messages) = parse(quote!(pub 42 App; app: supervisor { a: A }));
     assert_eq!(messages.len(), 1, "{messages:#?}");
     assert!(parsed.is_some_and(|tree| tree.header.is_none() && tree.name == "app"));
 }
