@@ -7,7 +7,6 @@
 
 use std::future::Future;
 
-
 /// The init arguments of a child, kept by its supervisor and cloned for each (re)start.
 #[diagnostic::on_unimplemented(
     message = "init arguments of type `{Self}` can't be kept for restarts: they must be `Clone + Send + Sync + 'static`",

@@ -261,7 +261,10 @@ impl GenServer for Probe {
     type Continue = Infallible;
     type Error = Refused;
 
-    async fn init((name, log): (&'static str, Log), _: &mut Context<Self>) -> Result<Self, Refused> {
+    async fn init(
+        (name, log): (&'static str, Log),
+        _: &mut Context<Self>,
+    ) -> Result<Self, Refused> {
         if name == "refuses" {
             log.push(format!("init {name} refused"));
             return Err(Refused);

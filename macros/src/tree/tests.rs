@@ -101,7 +101,10 @@ fn values_from_macro_rules_fragments_are_read_through_their_invisible_group() {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
-    assert!(text.contains("::core::time::Duration::from_millis(5000)"), "{text}");
+    assert!(
+        text.contains("::core::time::Duration::from_millis(5000)"),
+        "{text}"
+    );
 }
 
 /// Every prefix of the examples, and the examples with any one character removed: whatever

@@ -124,10 +124,9 @@ fn health_value(cx: &Cx, health: &Option<Setting<Health>>) -> Option<TokenStream
             if fields.is_empty() {
                 return None;
             }
-            let rest = (check.interval.is_none()
-                || check.timeout.is_none()
-                || check.failures.is_none())
-            .then(|| quote!(..::core::default::Default::default()));
+            let rest =
+                (check.interval.is_none() || check.timeout.is_none() || check.failures.is_none())
+                    .then(|| quote!(..::core::default::Default::default()));
             Some(quote! {
                 ::core::option::Option::Some(#rt::supervisor::HealthCheck {
                     #fields
@@ -173,10 +172,8 @@ fn intensity_value(cx: &Cx, limits: &RestartLimits) -> Option<TokenStream> {
             quote!(#max)
         },
     );
-    let within = millis(&limits.within).map_or_else(
-        || quote!(#rt::supervisor::DEFAULT_WITHIN),
-        duration,
-    );
+    let within =
+        millis(&limits.within).map_or_else(|| quote!(#rt::supervisor::DEFAULT_WITHIN), duration);
     Some(quote!(#max, #within))
 }
 

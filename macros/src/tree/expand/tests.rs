@@ -13,7 +13,10 @@ use super::*;
 fn tree(tokens: TokenStream) -> Tree {
     match syn::parse2::<Tree>(tokens) {
         Ok(tree) => tree,
-        Err(error) => panic!("{:?}", error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>()),
+        Err(error) => panic!(
+            "{:?}",
+            error.into_iter().map(|e| e.to_string()).collect::<Vec<_>>()
+        ),
     }
 }
 
@@ -140,12 +143,33 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
         app: supervisor { pool: DbPool(url.clone()), writer: Writer(pool, 3) }
     });
     let (before, inside) = split(&expansion);
-    assert!(has(before, "let __perennial_pool: <DbPool as ::perennial::__private::runtime::GenServer>::Args = url.clone();"), "{before}");
+    assert!(
+        has(
+            before,
+            "let __perennial_pool: <DbPool as ::perennial::__private::runtime::GenServer>::Args = url.clone();"
+        ),
+        "{before}"
+    );
     assert!(has(before, "let __perennial_writer_1 = 3;"), "{before}");
     // The sibling's client can only be made once the registry exists: inside the spec.
-    assert!(!has(before, "client::<DbPool>(__perennial_registry"), "{before}");
-    assert!(has(inside, "let __perennial_writer_0 = ::perennial::__private::runtime::tree::client::<DbPool>(__perennial_registry, \"pool\");"), "{inside}");
-    assert!(has(inside, "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = (__perennial_writer_0, __perennial_writer_1);"), "{inside}");
+    assert!(
+        !has(before, "client::<DbPool>(__perennial_registry"),
+        "{before}"
+    );
+    assert!(
+        has(
+            inside,
+            "let __perennial_writer_0 = ::perennial::__private::runtime::tree::client::<DbPool>(__perennial_registry, \"pool\");"
+        ),
+        "{inside}"
+    );
+    assert!(
+        has(
+            inside,
+            "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = (__perennial_writer_0, __perennial_writer_1);"
+        ),
+        "{inside}"
+    );
     assert!(has(inside, "again(&__perennial_pool)"), "{inside}");
     assert!(!has(inside, "url.clone()"), "{inside}");
 }
@@ -154,26 +178,64 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
 fn no_argument_is_the_unit_and_several_are_a_tuple() {
     let expansion = compact_expansion(quote!(app: supervisor { a: A, b: B(), c: C(1, "x") }));
     let (before, _) = split(&expansion);
-    assert!(has(before, "let __perennial_a: <A as ::perennial::__private::runtime::GenServer>::Args = ();"));
-    assert!(has(before, "let __perennial_b: <B as ::perennial::__private::runtime::GenServer>::Args = ();"));
-    assert!(has(before, "let __perennial_c: <C as ::perennial::__private::runtime::GenServer>::Args = (1, \"x\");"), "{before}");
+    assert!(has(
+        before,
+        "let __perennial_a: <A as ::perennial::__private::runtime::GenServer>::Args = ();"
+    ));
+    assert!(has(
+        before,
+        "let __perennial_b: <B as ::perennial::__private::runtime::GenServer>::Args = ();"
+    ));
+    assert!(
+        has(
+            before,
+            "let __perennial_c: <C as ::perennial::__private::runtime::GenServer>::Args = (1, \"x\");"
+        ),
+        "{before}"
+    );
 }
 
 #[test]
 fn backoff_on_takes_the_documented_defaults() {
     let expansion = compact_expansion(quote!(app: supervisor { a: A { backoff = on } }));
-    assert!(has(&expansion, "initial: ::core::time::Duration::from_millis(100)"), "{expansion}");
+    assert!(
+        has(
+            &expansion,
+            "initial: ::core::time::Duration::from_millis(100)"
+        ),
+        "{expansion}"
+    );
     assert!(has(&expansion, "factor: 2f64"), "{expansion}");
-    assert!(has(&expansion, "max: ::core::time::Duration::from_millis(10000)"), "{expansion}");
+    assert!(
+        has(
+            &expansion,
+            "max: ::core::time::Duration::from_millis(10000)"
+        ),
+        "{expansion}"
+    );
     // `max` never ends up shorter than `initial`.
-    let expansion = compact_expansion(quote!(app: supervisor { a: A { backoff = { initial = 20s } } }));
-    assert!(has(&expansion, "max: ::core::time::Duration::from_millis(20000)"), "{expansion}");
+    let expansion =
+        compact_expansion(quote!(app: supervisor { a: A { backoff = { initial = 20s } } }));
+    assert!(
+        has(
+            &expansion,
+            "max: ::core::time::Duration::from_millis(20000)"
+        ),
+        "{expansion}"
+    );
 }
 
 #[test]
 fn options_left_out_emit_nothing() {
     let expansion = compact_expansion(quote!(app: supervisor { a: A, t: task(f) }));
-    for call in [".restart(", ".shutdown(", ".backoff(", ".health(", ".strategy(", ".intensity("] {
+    for call in [
+        ".restart(",
+        ".shutdown(",
+        ".backoff(",
+        ".health(",
+        ".strategy(",
+        ".intensity(",
+    ] {
         assert!(!has(&expansion, call), "{call} in {expansion}");
     }
 }
@@ -181,9 +243,21 @@ fn options_left_out_emit_nothing() {
 #[test]
 fn one_intensity_setting_keeps_the_default_of_the_other() {
     let expansion = compact_expansion(quote!(app: supervisor(within = 1s) { a: A }));
-    assert!(has(&expansion, ".intensity(::perennial::__private::runtime::supervisor::DEFAULT_MAX_RESTARTS, ::core::time::Duration::from_millis(1000))"), "{expansion}");
+    assert!(
+        has(
+            &expansion,
+            ".intensity(::perennial::__private::runtime::supervisor::DEFAULT_MAX_RESTARTS, ::core::time::Duration::from_millis(1000))"
+        ),
+        "{expansion}"
+    );
     let expansion = compact_expansion(quote!(app: supervisor(max_restarts = 1) { a: A }));
-    assert!(has(&expansion, ".intensity(1, ::perennial::__private::runtime::supervisor::DEFAULT_WITHIN)"), "{expansion}");
+    assert!(
+        has(
+            &expansion,
+            ".intensity(1, ::perennial::__private::runtime::supervisor::DEFAULT_WITHIN)"
+        ),
+        "{expansion}"
+    );
 }
 
 #[test]
@@ -192,8 +266,14 @@ fn the_item_form_has_keys_for_every_gen_server_and_none_for_others() {
         pub struct App;
         app: supervisor { cache: Cache, db: supervisor { pool: DbPool }, t: task(f), jobs: dynamic_supervisor<Job> }
     });
-    assert!(has(&expansion, "pub const CACHE: ::perennial::__private::runtime::Key<Cache> = ::perennial::__private::runtime::Key::new(\"cache\");"));
-    assert!(has(&expansion, "pub const POOL: ::perennial::__private::runtime::Key<DbPool>"));
+    assert!(has(
+        &expansion,
+        "pub const CACHE: ::perennial::__private::runtime::Key<Cache> = ::perennial::__private::runtime::Key::new(\"cache\");"
+    ));
+    assert!(has(
+        &expansion,
+        "pub const POOL: ::perennial::__private::runtime::Key<DbPool>"
+    ));
     assert!(!has(&expansion, "const T:"));
     assert!(!has(&expansion, "const JOBS:"));
     assert!(has(&expansion, "pub struct App_db {"));
@@ -218,7 +298,13 @@ fn a_tree_with_mistakes_still_expands_its_valid_part_beside_the_errors() {
     assert!(has(&text, "pub cache: <Cache as"), "{text}");
     assert!(!has(&text, "pub r#type"), "{text}");
     // The argument that names a later sibling is a placeholder, not an unknown variable.
-    assert!(has(&text, "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = ::perennial::__private::runtime::checks::placeholder();"), "{text}");
+    assert!(
+        has(
+            &text,
+            "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = ::perennial::__private::runtime::checks::placeholder();"
+        ),
+        "{text}"
+    );
     assert!(has(&text, "pub later: "), "{text}");
 }
 

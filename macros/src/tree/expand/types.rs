@@ -131,7 +131,8 @@ fn one(
             pub #field: #field_ty,
         });
         inits.push(quote!(#field: #init,));
-        field_clones.push(quote_spanned!(field_span=> #field: ::core::clone::Clone::clone(&self.#field),));
+        field_clones
+            .push(quote_spanned!(field_span=> #field: ::core::clone::Clone::clone(&self.#field),));
     }
     let registry = uses_registry.then(|| {
         quote! {

@@ -590,9 +590,15 @@ fn a_header_without_parameters_or_visibility() {
         quote!(struct App(); app: supervisor { a: A }),
     ] {
         let tree = tree(tokens);
-        let header = tree.header.as_ref().map(|h| (h.ident.to_string(), h.params.len()));
+        let header = tree
+            .header
+            .as_ref()
+            .map(|h| (h.ident.to_string(), h.params.len()));
         assert_eq!(header, Some(("App".to_owned(), 0)));
-        assert!(matches!(tree.header.as_ref().map(|h| &h.vis), Some(syn::Visibility::Inherited)));
+        assert!(matches!(
+            tree.header.as_ref().map(|h| &h.vis),
+            Some(syn::Visibility::Inherited)
+        ));
     }
     assert!(tree(quote!(app: supervisor { a: A })).header.is_none());
     // A node named like an item keyword is a node (with an invalid name), not a header.
