@@ -20,7 +20,8 @@ pub fn gen_server(attr: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// Declares a supervision tree, checked at compile time, that expands to typed startup code.
-/// See the `perennial` crate's documentation for the grammar.
+/// The grammar, the options and what the expansion gives are documented where the `perennial`
+/// crate re-exports this macro.
 #[proc_macro]
 pub fn supervision_tree(input: TokenStream) -> TokenStream {
     tree::entry(input.into()).into()
