@@ -508,3 +508,38 @@ async fn the_options_of_a_dynamic_supervisors_children_apply_to_each() {
     app.shutdown().await;
     assert_eq!(log.take(), ["init killed"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_nested_supervisors_own_child_options_apply_to_it() {
+    let log = Log::default();
+    let app = supervision_tree! {
+        app: supervisor {
+            // Temporary: when it gives up, its parent removes it instead of restarting it.
+            fragile: supervisor(max_restarts = 1, within = 5s, restart = temporary) {
+                f: Probe("f", log.clone()) { health = off },
+            },
+            // Brutally killed on shutdown: its children go down with it, without terminate.
+            killed: supervisor(shutdown = brutal_kill) {
+                k: Probe("k", log.clone()) { health = off },
+            },
+            kept: Probe("kept", log.clone()) { health = off },
+        }
+    }
+    .start()
+    .await
+    .unwrap();
+    let mut events = app.subscribe();
+    crash(&app.fragile.f);
+    restarted(&mut events, "f").await;
+    crash(&app.fragile.f);
+    let reason = exited(&mut events, "fragile").await;
+    assert!(matches!(reason, ExitReason::Escalated(_)), "{reason}");
+    assert_eq!(
+        app.child_status("fragile").await,
+        Err(SupervisorError::NotFound("fragile".into()))
+    );
+    assert!(!app.is_shutting_down());
+    log.take();
+    app.shutdown().await;
+    assert_eq!(log.take(), ["terminate kept: shutdown"]);
+}
