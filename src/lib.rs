@@ -13,7 +13,6 @@
 pub use perennial_runtime::*;
 
 pub use perennial_macros::gen_server;
-#[doc = include_str!("docs/supervision_tree.md")]
 pub use perennial_macros::supervision_tree;
 
 pub mod guide;

@@ -13,6 +13,10 @@ mod dynamic_pool;
 #[path = "../examples/health_checks.rs"]
 mod health_checks;
 
+#[allow(dead_code)]
+#[path = "../examples/tree.rs"]
+mod tree;
+
 #[tokio::test(start_paused = true)]
 async fn hand_written_runs() {
     hand_written::run().await.unwrap();
@@ -26,4 +30,9 @@ async fn dynamic_pool_runs() {
 #[tokio::test(start_paused = true)]
 async fn health_checks_runs() {
     health_checks::run().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn tree_runs() {
+    tree::run().await.unwrap();
 }

@@ -19,9 +19,7 @@ pub fn gen_server(attr: TokenStream, item: TokenStream) -> TokenStream {
     gen_server::entry(attr.into(), item.into()).into()
 }
 
-/// Declares a supervision tree, checked at compile time, that expands to typed startup code.
-/// The grammar, the options and what the expansion gives are documented where the `perennial`
-/// crate re-exports this macro.
+#[doc = include_str!("tree/README.md")]
 #[proc_macro]
 pub fn supervision_tree(input: TokenStream) -> TokenStream {
     tree::entry(input.into()).into()

@@ -9,8 +9,6 @@
 //! 7. [`observability`]: lifecycle events, tracing and snapshots.
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
 
-
-
 #[doc = include_str!("gen_server.md")]
 pub mod gen_server {}
 
