@@ -81,7 +81,8 @@
 //!
 //! # Expansion
 //!
-//! Both forms expand through the same code ([`expand`]).
+//! Both forms expand through the same code ([`expand`]). The user's documentation of what
+//! follows is `README.md`, on the macro itself.
 //!
 //! - **Expression form** (no header): a block whose value is a
 //!   `perennial::tree::TreeSpec<T>`: `supervision_tree! { .. }.start().await?` is the started
@@ -111,11 +112,12 @@
 //! `shutdown`, `subscribe`, `snapshot`, `shutdown_on_signals`, `which_children`, .. work on it),
 //! `Clone` and `Debug`. A nested supervisor's handle is bound to its name, like the clients.
 //!
-//! Checks only the type checker can make are emitted at the user's tokens, with messages of the
-//! runtime's hidden `checks` traits: a child type that is not a gen_server (at the type), init
-//! arguments that do not fit its `init` (at the argument; at the `( .. )` for several), arguments
-//! that can't be cloned for restarts, a task function that is not async (at the function) or
-//! whose arguments do not fit (at the argument), a dynamic supervisor's child type that is not a
+//! Checks only the type checker can make are emitted at the user's tokens, with the
+//! `on_unimplemented` messages of `GenServer`, `HasClient`, `IntoExitReason` and the runtime's
+//! hidden `checks` traits, each reported once: a child type that is not a gen_server (at the type),
+//! init arguments that do not fit its `init` (at the argument; at the `( .. )` for several),
+//! arguments that can't be cloned for restarts, a task function that is not async (at the function)
+//! or whose arguments do not fit (at the argument), a dynamic supervisor's child type that is not a
 //! gen_server or whose `Args` are not `Clone + Sync` (at the type).
 //!
 //! # Errors

@@ -5,7 +5,7 @@
 //! | gen_server `cache: Cache` | `<Cache as HasClient>::Client`             | the registry, bound to the name      |
 //! | task `metrics`          | `ChildHandle`                                | its supervisor's handle and its name |
 //! | supervisor `db`         | `App_db` (its own struct)                    | `handle.nested("db")`                |
-//! | dynamic `jobs: ..<Job>` | `DynamicSupervisor<Job>`                     | `DynamicSpec::attach(handle.nested("jobs"))` |
+//! | dynamic `jobs: ..<Job>` | `DynamicSupervisor<Job>`                     | its `DynamicSpec`, attached to `handle.nested("jobs")` |
 //!
 //! Every struct also keeps its supervisor's handle: `supervisor()`, `join()`, and `Deref` to
 //! `SupervisorHandle` (for `shutdown`, `subscribe`, `snapshot`, `shutdown_on_signals`, ..). The
