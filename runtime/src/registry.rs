@@ -248,7 +248,9 @@ impl fmt::Debug for Registry {
 /// # Ok(())
 /// # }
 /// ```
-pub struct Key<S: GenServer> {
+// No bound on `S` here, only on the impls: a key's type names its server, and a type that is
+// not one is reported where the key is made, not again wherever the type is written.
+pub struct Key<S> {
     name: &'static str,
     _server: PhantomData<fn() -> S>,
 }

@@ -15,7 +15,7 @@ use crate::supervisor::{
     Backoff, ChildSpec, DynamicSpec, DynamicSupervisor, HealthCheck, Restart, Shutdown,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
-use crate::{Client, GenServer, HasClient, Registry};
+use crate::{Client, GenServer, HasClient, Key, Registry};
 
 /// A supervision tree, not started yet: what `supervision_tree! { .. }` evaluates to, and what
 /// the `spec(..)` function of a named tree type returns. Start it to get the typed tree `T`.
@@ -165,4 +165,12 @@ where
     S::Args: DynamicArgs,
 {
     spec.attach(handle)
+}
+
+/// The typed key of the `S` server named `name`, as a tree declares it: through a function
+/// whose bound a child type that is not a gen_server has already failed at the same span, so
+/// that it is not reported twice.
+#[doc(hidden)]
+pub const fn key<S: HasClient>(name: &'static str) -> Key<S> {
+    Key::new(name)
 }

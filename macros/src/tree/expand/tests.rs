@@ -268,7 +268,11 @@ fn the_item_form_has_keys_for_every_gen_server_and_none_for_others() {
     });
     assert!(has(
         &expansion,
-        "pub const CACHE: ::perennial::__private::runtime::Key<Cache> = ::perennial::__private::runtime::Key::new(\"cache\");"
+        "pub const CACHE: ::perennial::__private::runtime::Key<Cache> = {"
+    ));
+    assert!(has(
+        &expansion,
+        "::perennial::__private::runtime::tree::key::<Cache>(\"cache\") };"
     ));
     assert!(has(
         &expansion,
@@ -277,7 +281,7 @@ fn the_item_form_has_keys_for_every_gen_server_and_none_for_others() {
     assert!(!has(&expansion, "const T:"));
     assert!(!has(&expansion, "const JOBS:"));
     assert!(has(&expansion, "pub struct App_db {"));
-    assert!(has(&expansion, "pub async fn start_in("));
+    assert!(has(&expansion, "pub fn start_in("));
 }
 
 #[test]

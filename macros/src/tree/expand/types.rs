@@ -252,16 +252,20 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
             /// Starts the tree with a registry of its own: children start in declaration order,
             /// each after the previous one's `init`. If one fails, those already started are
             /// stopped in reverse order and the error names it.
-            pub async fn start(#params) -> ::core::result::Result<Self, #rt::supervisor::SupervisorStartError> {
-                Self::spec(#names).start().await
+            pub fn start(#params) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
+            > + ::core::marker::Send {
+                Self::spec(#names).start()
             }
 
             /// Starts the tree with its names in `registry`, shared with whoever else uses it.
-            pub async fn start_in(
+            pub fn start_in(
                 #registry: &#rt::Registry,
                 #params
-            ) -> ::core::result::Result<Self, #rt::supervisor::SupervisorStartError> {
-                Self::spec(#names).start_in(#registry).await
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
+            > + ::core::marker::Send {
+                Self::spec(#names).start_in(#registry)
             }
         }
     }
@@ -281,9 +285,16 @@ fn keys(cx: &Cx, supervisor: &Supervisor) -> Vec<TokenStream> {
                     " The typed registry key of the gen_server `{name}`: `tree.registry().get(Self::{key})` is a reference bound to it."
                 );
                 let key_ty = quote_spanned!(span=> #rt::Key<#ty>);
+                // The value asks the struct's `HasClient` bound first, at the same span, so a
+                // type that is not a gen_server is reported once (see `spec`).
+                let assert = spec::assert_server(cx, &server.ty);
+                let new = quote_spanned!(span=> #rt::tree::key::<#ty>(#name));
                 keys.push(quote! {
                     #[doc = #doc]
-                    pub const #key: #key_ty = #rt::Key::new(#name);
+                    pub const #key: #key_ty = {
+                        #assert
+                        #new
+                    };
                 });
             }
             NodeKind::Supervisor(nested) => keys.extend(self::keys(cx, nested)),
