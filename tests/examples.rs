@@ -14,8 +14,12 @@ mod dynamic_pool;
 mod health_checks;
 
 #[allow(dead_code)]
-#[path = "../examples/tree.rs"]
-mod tree;
+#[path = "../examples/tour.rs"]
+mod tour;
+
+#[allow(dead_code)]
+#[path = "../examples/nested.rs"]
+mod nested;
 
 #[tokio::test(start_paused = true)]
 async fn hand_written_runs() {
@@ -33,6 +37,11 @@ async fn health_checks_runs() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn tree_runs() {
-    tree::run().await.unwrap();
+async fn tour_runs() {
+    tour::run().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn nested_runs() {
+    nested::run().await.unwrap();
 }

@@ -425,7 +425,7 @@ impl Starter for SupervisorStarter {
         let spec = self.spec.clone();
         Box::pin(async move {
             let handle = spec
-                .start_linked(ctx.registry, ctx.events, Some(ctx.link))
+                .start_linked(ctx.registry, ctx.events, Some((ctx.link, ctx.span)))
                 .await
                 .map_err(ExitReason::error)?;
             let process = match handle.target.direct() {

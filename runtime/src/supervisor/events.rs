@@ -121,12 +121,12 @@ impl Event {
 
     fn log(&self) {
         let sup = self.supervisor();
-        let child = self.child().unwrap_or("");
-        match self {
-            Event::IntensityExceeded { .. } => {
+        match (self, self.child()) {
+            (Event::IntensityExceeded { .. }, Some(child)) => {
                 tracing::error!(supervisor = sup, child, "{self}");
             }
-            _ => tracing::info!(supervisor = sup, child, "{self}"),
+            (_, Some(child)) => tracing::info!(supervisor = sup, child, "{self}"),
+            (_, None) => tracing::info!(supervisor = sup, "{self}"),
         }
     }
 }

@@ -198,16 +198,17 @@ impl SupervisorSpec {
             .await
     }
 
+    /// Starts the supervisor; a nested one is linked to its parent and runs in its child span.
     pub(crate) async fn start_linked(
         self,
         registry: Registry,
         events: EventHub,
-        link: Option<Link>,
+        parent: Option<(Link, tracing::Span)>,
     ) -> Result<SupervisorHandle, SupervisorStartError> {
         let name = self.name.clone();
         let builder = SupervisorServer::builder().register(&registry, name.clone());
-        let builder = match link {
-            Some(link) => builder.link(link),
+        let builder = match parent {
+            Some((link, span)) => builder.link(link).span(span),
             None => builder,
         };
         let args = SupervisorArgs {
