@@ -12,7 +12,7 @@ use crate::registry::Registry;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::{SupervisorHandle, SupervisorSpec};
 use crate::task::{self, IntoExitReason};
-use crate::{ExitReason, GenServer, ServerRef};
+use crate::{ExitReason, GenServer, ServerRef, StartError};
 
 /// When a child is restarted after it exits (OTP's restart types).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -341,6 +341,10 @@ pub(crate) trait Control: Send + Sync {
     }
 }
 
+/// How long a gen_server child's `init` may take before the supervisor gives up on it (and kills
+/// it), so that a hanging `init` cannot hang its supervisor.
+pub(crate) const CHILD_START_TIMEOUT: Duration = Duration::from_secs(60);
+
 struct ServerStarter<S: GenServer> {
     args: Box<dyn Fn() -> S::Args + Send + Sync>,
 }
@@ -349,16 +353,23 @@ impl<S: GenServer> Starter for ServerStarter<S> {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
         let args = (self.args)();
         Box::pin(async move {
-            let builder = S::builder().link(ctx.link).span(ctx.span);
+            // The server's own start timeout, not one around this future: on timeout it kills
+            // the hung init and frees the name, where dropping the start would leave both.
+            let builder = S::builder()
+                .link(ctx.link)
+                .span(ctx.span)
+                .init_timeout(CHILD_START_TIMEOUT);
             let builder = if ctx.register {
                 builder.register(&ctx.registry, ctx.name)
             } else {
                 builder.name(ctx.name)
             };
-            let server = builder
-                .start(args)
-                .await
-                .map_err(|e| e.into_exit_reason())?;
+            let server = builder.start(args).await.map_err(|e| match e {
+                StartError::InitTimeout(limit) => {
+                    ExitReason::error(format!("init did not finish within {limit:?}"))
+                }
+                e => e.into_exit_reason(),
+            })?;
             Ok(Started {
                 process: server.process.clone(),
                 control: Arc::new(server.clone()),

@@ -14,7 +14,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::process::Link;
-use crate::supervisor::child::{ChildKind, ChildSpec, Restart, Shutdown, StartCtx, Started};
+use crate::supervisor::child::{ChildSpec, Restart, Shutdown, StartCtx, Started};
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
 use crate::supervisor::{
@@ -22,10 +22,6 @@ use crate::supervisor::{
     SupervisorSpec, SupervisorStartError,
 };
 use crate::{Context, Escalation, ExitReason, GenServer, Registry, ServerRef};
-
-/// How long a gen_server child's `init` may take before the supervisor gives up on it, so that
-/// a hanging `init` cannot hang its supervisor.
-pub(crate) const CHILD_START_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub(crate) struct SupervisorServer {
     name: Arc<str>,
@@ -363,18 +359,8 @@ impl SupervisorServer {
             events: self.events.clone(),
             link,
         };
-        let starting = spec.starter.start(ctx);
-        let started = match spec.kind {
-            ChildKind::Server => match tokio::time::timeout(CHILD_START_TIMEOUT, starting).await {
-                Ok(result) => result?,
-                Err(_) => {
-                    return Err(ExitReason::error(format!(
-                        "init did not finish within {CHILD_START_TIMEOUT:?}"
-                    )));
-                }
-            },
-            _ => starting.await?,
-        };
+        // A gen_server child's start gives up on an init that hangs (CHILD_START_TIMEOUT).
+        let started = spec.starter.start(ctx).await?;
         let health = spec.health;
         let child = &mut self.children[idx];
         child.started_at = Some(Instant::now());

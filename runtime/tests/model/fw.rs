@@ -69,6 +69,10 @@ pub struct FwArgs {
     pub log: Log,
     /// How many of the next inits fail (shared by all incarnations).
     pub failing_inits: Arc<AtomicU32>,
+    /// How many of the next inits panic.
+    pub panicking_inits: Arc<AtomicU32>,
+    /// How many of the next inits never return.
+    pub hanging_inits: Arc<AtomicU32>,
 }
 
 impl FwArgs {
@@ -77,8 +81,17 @@ impl FwArgs {
             name: name.into(),
             log: log.clone(),
             failing_inits: Arc::default(),
+            panicking_inits: Arc::default(),
+            hanging_inits: Arc::default(),
         }
     }
+}
+
+/// Takes one from a counter of "the next n inits", if it is not zero.
+fn take_one(counter: &AtomicU32) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 pub struct Fw {
@@ -126,11 +139,15 @@ impl GenServer for Fw {
     type Error = Refused;
 
     async fn init(args: FwArgs, ctx: &mut Context<Self>) -> Result<Self, Refused> {
-        let failing = args
-            .failing_inits
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
+        if take_one(&args.panicking_inits) {
+            args.log.push(&args.name, "init panics".into());
+            panic!("fault: {} panicked in init", args.name);
+        }
+        if take_one(&args.hanging_inits) {
+            args.log.push(&args.name, "init hangs".into());
+            std::future::pending::<()>().await;
+        }
+        if take_one(&args.failing_inits) {
             args.log.push(&args.name, "init failed".into());
             return Err(Refused(args.name));
         }
