@@ -10,8 +10,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use fw::{Fw, FwArgs, FwCall, Log};
-use perennial_runtime::supervisor::{ChildSpec, EventStream, SupervisorHandle, SupervisorSpec};
-use perennial_runtime::{ExitReason, ProcessId};
+use perennial_runtime::supervisor::{
+    ChildSpec, EventStream, SupervisorError, SupervisorHandle, SupervisorSpec,
+};
+use perennial_runtime::{CallError, ExitReason, ProcessId};
 use tokio::time::Instant;
 
 fn fw(name: &str, log: &Log) -> ChildSpec {
@@ -101,6 +103,34 @@ async fn a_child_whose_init_never_returns_times_out_and_frees_its_name() {
     assert!(t.events.try_next().is_none());
     t.sup.start_child(fw_with(&args)).await.unwrap();
     assert_eq!(whats(&log), ["h: init hangs", "h: init"]);
+    t.assert_untouched().await;
+    t.end().await;
+}
+
+/// Found by this test: a handle bound to a nested supervisor's name waited forever (its
+/// timeout was `Duration::MAX`) once that supervisor was stopped for good.
+#[tokio::test(start_paused = true)]
+async fn a_nested_handle_to_a_stopped_supervisor_does_not_hang() {
+    let log = Log::new();
+    let inner = SupervisorSpec::new("inner").child(fw("deep", &log));
+    let t = tree_with(&log, vec![ChildSpec::supervisor(inner)]).await;
+    let nested = t.sup.nested("inner");
+    assert_eq!(nested.which_children().await.unwrap().len(), 1);
+    t.sup.terminate_child("inner").await.unwrap();
+    let asked = Instant::now();
+    let err = nested.which_children().await.unwrap_err();
+    assert!(
+        matches!(&err, SupervisorError::NotRunning(CallError::NotRunning { name: Some(n) }) if &**n == "inner"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "the supervisor is not running: server `inner` is not running"
+    );
+    assert_eq!(asked.elapsed(), perennial_runtime::DEFAULT_CALL_TIMEOUT);
+    // Back once it is restarted.
+    t.sup.restart_child("inner").await.unwrap();
+    assert_eq!(nested.which_children().await.unwrap().len(), 1);
     t.assert_untouched().await;
     t.end().await;
 }

@@ -56,7 +56,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::process::Link;
-use crate::{CallError, Client, ExitReason, GenServer, ProcessId, Registry, ServerRef, StartError};
+use crate::{
+    CallError, Client, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, ProcessId, Registry, ServerRef,
+    StartError,
+};
 
 mod child;
 mod dynamic;
@@ -442,10 +445,38 @@ impl std::error::Error for SupervisorError {}
 
 impl SupervisorHandle {
     async fn request(&self, request: Request) -> Result<Response, SupervisorError> {
-        self.target
+        let target = match self.target.direct() {
+            Some(_) => self.target.clone(),
+            None => self.current().await?,
+        };
+        target
             .call(request)
             .await
             .map_err(SupervisorError::NotRunning)?
+    }
+
+    /// For a handle bound to a name: the supervisor holding the name now, waiting up to
+    /// [`DEFAULT_CALL_TIMEOUT`] for one (a restart in progress). The request itself may take as
+    /// long as it takes (stopping a child can), but it never waits forever for a supervisor that
+    /// is gone.
+    async fn current(&self) -> Result<Client<SupervisorServer>, SupervisorError> {
+        let server = match self.target.resolve() {
+            Some(server) => server,
+            None => {
+                // A ping through the name waits, within its timeout, for a server to hold it.
+                self.target
+                    .with_timeout(DEFAULT_CALL_TIMEOUT)
+                    .ping()
+                    .await
+                    .map_err(SupervisorError::NotRunning)?;
+                self.target.resolve().ok_or_else(|| {
+                    SupervisorError::NotRunning(CallError::NotRunning {
+                        name: Some(self.name().into()),
+                    })
+                })?
+            }
+        };
+        Ok(Client::from(server).with_timeout(Duration::MAX))
     }
 
     /// The supervisor's name.
@@ -459,8 +490,9 @@ impl SupervisorHandle {
     }
 
     /// A handle to the supervisor named `name` in this tree, bound to the name: it follows that
-    /// supervisor across restarts (requests made while it is down wait for it, like calls
-    /// through a [`NamedRef`](crate::NamedRef)). Wrap it with
+    /// supervisor across restarts. A request made while no supervisor holds the name waits up to
+    /// [`DEFAULT_CALL_TIMEOUT`] for one (like a call through a [`NamedRef`](crate::NamedRef)),
+    /// then fails with [`SupervisorError::NotRunning`]. Wrap it with
     /// [`DynamicSpec::attach`] for a typed handle to a nested dynamic supervisor.
     pub fn nested(&self, name: &str) -> SupervisorHandle {
         SupervisorHandle {
