@@ -10,6 +10,8 @@
 use proc_macro::TokenStream;
 
 mod gen_server;
+#[cfg(test)]
+mod no_panic;
 mod suggest;
 mod tree;
 
