@@ -17,11 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
-use tokio::time::Instant;
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::server_ref::reply_outcome;
+use crate::server_ref::{deadline_after, reply_by, reply_outcome};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
 };
@@ -433,13 +432,13 @@ impl<S: GenServer> NamedRef<S> {
                 }
             };
         };
-        match tokio::time::timeout_at(deadline, rx).await {
-            Ok(Ok(reply)) => reply.map_err(CallError::Exited),
-            Ok(Err(closed)) => match process {
+        match reply_by(rx, deadline).await {
+            Some(Ok(reply)) => reply.map_err(CallError::Exited),
+            Some(Err(closed)) => match process {
                 Some(process) => reply_outcome(Err(closed), &process),
                 None => Err(CallError::Exited(ExitReason::Killed)),
             },
-            Err(_) => Err(CallError::Timeout(timeout)),
+            None => Err(CallError::Timeout(timeout)),
         }
     }
 
@@ -468,13 +467,6 @@ impl<S: GenServer> NamedRef<S> {
             _ => unreachable!("the envelope comes back as it was given"),
         }
     }
-}
-
-/// `now + timeout`, saturating far in the future instead of overflowing.
-fn deadline_after(timeout: Duration) -> Instant {
-    let now = Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
 }
 
 impl<S: GenServer> Clone for NamedRef<S> {

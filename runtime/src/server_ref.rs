@@ -1,11 +1,16 @@
 //! [`ServerRef`]: the typed handle to one running incarnation of a gen_server.
 
+use std::cell::Cell;
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::time::{Instant, Sleep};
 
 use crate::mailbox::{Envelope, TrySendError, Tx};
 use crate::process::{Process, ProcessId};
@@ -65,25 +70,23 @@ impl<S: GenServer> ServerRef<S> {
         if self.process.is_current_task() {
             return Err(CallError::CallingSelf);
         }
+        let deadline = deadline_after(timeout);
         let (reply, rx) = oneshot::channel();
-        let envelope = envelope(reply);
-        let outcome = tokio::time::timeout(timeout, async {
-            match self.tx.try_send(envelope) {
-                Ok(()) => {}
-                Err(TrySendError::Closed(_)) => return Err(self.not_running()),
-                Err(TrySendError::Full(envelope)) => self
-                    .tx
-                    .send(envelope)
-                    .await
-                    .map_err(|_| self.not_running())?,
+        match self.tx.try_send(envelope(reply)) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(_)) => return Err(self.not_running()),
+            // A full bounded mailbox: wait for room within the same deadline.
+            Err(TrySendError::Full(envelope)) => {
+                match tokio::time::timeout_at(deadline, self.tx.send(envelope)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return Err(self.not_running()),
+                    Err(_) => return Err(CallError::Timeout(timeout)),
+                }
             }
-            Ok(rx.await)
-        })
-        .await;
-        match outcome {
-            Ok(Ok(reply)) => reply_outcome(reply, &self.process),
-            Ok(Err(e)) => Err(e),
-            Err(_) => Err(CallError::Timeout(timeout)),
+        }
+        match reply_by(rx, deadline).await {
+            Some(reply) => reply_outcome(reply, &self.process),
+            None => Err(CallError::Timeout(timeout)),
         }
     }
 
@@ -178,6 +181,78 @@ impl<S: GenServer> ServerRef<S> {
     }
 }
 
+/// `now + timeout`, saturating far in the future instead of overflowing.
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+}
+
+thread_local! {
+    /// The timer of the last call made on this thread, kept for the next call of the same task.
+    static SPARE_TIMER: Cell<Option<(tokio::task::Id, Pin<Box<Sleep>>)>> = const { Cell::new(None) };
+}
+
+/// A timer for `deadline`: the current task's spare one moved to the new deadline, or a new one.
+///
+/// This is what keeps a call's timeout cheap. Arming a new tokio timer takes the timer wheel's
+/// lock twice (insert, then remove when the reply comes first, as it almost always does), and
+/// when the wheel was empty it also wakes the parked worker that owns the time driver (a
+/// syscall), which then often steals one side of a call-and-reply ping-pong onto another thread.
+/// A task making calls one after another instead reuses one timer: moving a registered timer's
+/// deadline later is a single atomic operation in tokio (`Sleep::reset`), with no lock and no
+/// wake-up; the wheel catches up with the later deadline when the old one comes round.
+///
+/// The spare is reused only by the task that armed it (tokio draws task ids from one
+/// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
+/// is alive; a timer that has fired (or whose runtime shut down, which fires every timer) is
+/// dropped instead. A task that calls from several threads, or tasks that take turns on one
+/// thread, simply arm new timers.
+fn take_timer(deadline: Instant) -> Pin<Box<Sleep>> {
+    if let Some(task) = tokio::task::try_id()
+        && let Ok(Some((owner, mut timer))) = SPARE_TIMER.try_with(Cell::take)
+        && owner == task
+        && !timer.is_elapsed()
+    {
+        timer.as_mut().reset(deadline);
+        return timer;
+    }
+    Box::pin(tokio::time::sleep_until(deadline))
+}
+
+/// Keeps `timer` as the current task's spare for its next call.
+fn keep_timer(timer: Pin<Box<Sleep>>) {
+    if let Some(task) = tokio::task::try_id()
+        && !timer.is_elapsed()
+    {
+        let _ = SPARE_TIMER.try_with(|spare| spare.set(Some((task, timer))));
+    }
+}
+
+/// Waits for a reply until `deadline`: `None` if the deadline comes first. The timer is armed
+/// only if the reply is not already there (see [`take_timer`]).
+pub(crate) async fn reply_by<T>(
+    mut rx: oneshot::Receiver<T>,
+    deadline: Instant,
+) -> Option<Result<T, oneshot::error::RecvError>> {
+    let mut timer = None;
+    let reply = poll_fn(|cx| {
+        if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
+            return Poll::Ready(Some(reply));
+        }
+        timer
+            .get_or_insert_with(|| take_timer(deadline))
+            .as_mut()
+            .poll(cx)
+            .map(|()| None)
+    })
+    .await;
+    if let Some(timer) = timer {
+        keep_timer(timer);
+    }
+    reply
+}
+
 /// Maps what came back on a reply channel to a call's result.
 pub(crate) fn reply_outcome<T>(
     reply: Result<Result<T, ExitReason>, oneshot::error::RecvError>,
@@ -226,5 +301,106 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
             .field("id", &self.id())
             .field("alive", &self.is_alive())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use super::*;
+    use crate::Context;
+
+    /// Answers a call after sleeping for as long as it says.
+    struct Sleeper;
+
+    impl GenServer for Sleeper {
+        type Args = ();
+        type Call = Duration;
+        type Reply = ();
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Sleeper)
+        }
+
+        async fn handle_call(&mut self, nap: Duration, _: &mut Context<Self>) {
+            tokio::time::sleep(nap).await;
+        }
+    }
+
+    const S: Duration = Duration::from_secs(1);
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spare_timer_moved_earlier_still_times_the_call_out() {
+        let first = Sleeper::start(()).await.unwrap();
+        // A quick call leaves a spare timer due 5 s from now.
+        first.call(Duration::ZERO).await.unwrap();
+        let t = Instant::now();
+        assert_eq!(
+            first.call_timeout(60 * S, S).await,
+            Err(CallError::Timeout(S))
+        );
+        assert_eq!(t.elapsed(), S);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spare_timer_moved_later_does_not_fire_at_its_old_deadline() {
+        let server = Sleeper::start(()).await.unwrap();
+        // The spare is due 1 s from now; the next call may take up to 10 s and takes 3 s.
+        server.call_timeout(Duration::ZERO, S).await.unwrap();
+        let t = Instant::now();
+        assert_eq!(server.call_timeout(3 * S, 10 * S).await, Ok(()));
+        assert_eq!(t.elapsed(), 3 * S);
+        // And it still fires at its new deadline.
+        let t = Instant::now();
+        assert_eq!(
+            server.call_timeout(60 * S, 2 * S).await,
+            Err(CallError::Timeout(2 * S))
+        );
+        assert_eq!(t.elapsed(), 2 * S);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timer_that_fired_is_not_reused() {
+        let slow = Sleeper::start(()).await.unwrap();
+        assert_eq!(
+            slow.call_timeout(60 * S, S).await,
+            Err(CallError::Timeout(S))
+        );
+        let other = Sleeper::start(()).await.unwrap();
+        let t = Instant::now();
+        assert_eq!(other.call_timeout(2 * S, 5 * S).await, Ok(()));
+        assert_eq!(t.elapsed(), 2 * S);
+    }
+
+    #[test]
+    fn a_spare_timer_left_by_a_runtime_that_shut_down_is_harmless() {
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_time()
+                .build()
+                .unwrap()
+        };
+        let calls = || async {
+            let server = Sleeper::start(()).await.unwrap();
+            for _ in 0..3 {
+                server.call(Duration::ZERO).await.unwrap();
+            }
+        };
+        // The first runtime's task leaves its spare timer on this thread, then the runtime goes.
+        let first = runtime();
+        first
+            .block_on(async { tokio::spawn(calls()).await })
+            .unwrap();
+        drop(first);
+        // Another runtime's task on the same thread finds it and must not use it.
+        let second = runtime();
+        second
+            .block_on(async { tokio::spawn(calls()).await })
+            .unwrap();
     }
 }
