@@ -193,15 +193,15 @@ thread_local! {
     static SPARE_TIMER: Cell<Option<(tokio::task::Id, Pin<Box<Sleep>>)>> = const { Cell::new(None) };
 }
 
-/// A timer for `deadline`: the current task's spare one moved to the new deadline, or a new one.
+/// A timer due no later than `deadline`: the current task's spare one, or a new one.
 ///
 /// This is what keeps a call's timeout cheap. Arming a new tokio timer takes the timer wheel's
 /// lock twice (insert, then remove when the reply comes first, as it almost always does), and
 /// when the wheel was empty it also wakes the parked worker that owns the time driver (a
 /// syscall), which then often steals one side of a call-and-reply ping-pong onto another thread.
-/// A task making calls one after another instead reuses one timer: moving a registered timer's
-/// deadline later is a single atomic operation in tokio (`Sleep::reset`), with no lock and no
-/// wake-up; the wheel catches up with the later deadline when the old one comes round.
+/// A task making calls one after another instead keeps one registered timer: a spare due before
+/// the new deadline is used as it is (when it fires early, [`reply_by`] moves it to the real
+/// deadline, once, and waits on), and one due after it is moved earlier.
 ///
 /// The spare is reused only by the task that armed it (tokio draws task ids from one
 /// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
@@ -214,7 +214,9 @@ fn take_timer(deadline: Instant) -> Pin<Box<Sleep>> {
         && owner == task
         && !timer.is_elapsed()
     {
-        timer.as_mut().reset(deadline);
+        if timer.deadline() > deadline {
+            timer.as_mut().reset(deadline);
+        }
         return timer;
     }
     Box::pin(tokio::time::sleep_until(deadline))
@@ -235,16 +237,22 @@ pub(crate) async fn reply_by<T>(
     mut rx: oneshot::Receiver<T>,
     deadline: Instant,
 ) -> Option<Result<T, oneshot::error::RecvError>> {
-    let mut timer = None;
+    let mut timer: Option<Pin<Box<Sleep>>> = None;
     let reply = poll_fn(|cx| {
         if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
             return Poll::Ready(Some(reply));
         }
-        timer
-            .get_or_insert_with(|| take_timer(deadline))
-            .as_mut()
-            .poll(cx)
-            .map(|()| None)
+        let timer = timer.get_or_insert_with(|| take_timer(deadline));
+        loop {
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            // A spare due before this call's deadline fired: move it there and wait on.
+            if timer.deadline() >= deadline || Instant::now() >= deadline {
+                return Poll::Ready(None);
+            }
+            timer.as_mut().reset(deadline);
+        }
     })
     .await;
     if let Some(timer) = timer {
