@@ -20,6 +20,7 @@
 use std::future::Future;
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +28,7 @@ use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::mailbox::{self, Envelope, ReplyTx, Rx};
-use crate::process::{Link, Process, catch_unwind};
+use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::{ExitReason, ServerRef, StartError};
 
@@ -317,13 +318,19 @@ impl<S: GenServer> ServerBuilder<S> {
             process: process.clone(),
             registry: self.registry.clone(),
             in_flight: None,
-            finished: false,
+        };
+        let ctx = Context {
+            myself: server.clone(),
+            stop: None,
+            cont: None,
         };
         let (started_tx, started_rx) = oneshot::channel();
-        let running = run(guard, server.clone(), args, started_tx);
+        let running = run(guard, ctx, args, started_tx);
+        // A disabled span (no subscriber wants it) does nothing when entered: spawn without it
+        // and keep its bytes out of every idle server's task.
         let task = match self.span {
-            Some(span) => tokio::spawn(running.instrument(span)),
-            None => tokio::spawn(running),
+            Some(span) if !span.is_disabled() => tokio::spawn(running.instrument(span)),
+            _ => tokio::spawn(running),
         };
         process.set_abort(task.abort_handle());
 
@@ -359,12 +366,12 @@ struct Guard<S: GenServer> {
     process: Arc<Process>,
     registry: Option<Registry>,
     in_flight: Option<ReplyTx<S::Reply>>,
-    finished: bool,
 }
 
 impl<S: GenServer> Guard<S> {
     fn finish(&mut self, reason: ExitReason) {
-        if std::mem::replace(&mut self.finished, true) {
+        // Once is enough: the exit is recorded last, and only here.
+        if !self.process.is_alive() {
             return;
         }
         // Unregister first, so that a lookup never returns this server once it is dead, and a
@@ -401,52 +408,58 @@ fn log_exit(process: &Process, reason: &ExitReason) {
 
 type Started<S> = oneshot::Sender<Result<(), StartError<S>>>;
 
-async fn run<S: GenServer>(
+/// The server's task. A plain function returning an `async move` block rather than an
+/// `async fn`: the block keeps each argument once, where an `async fn` would keep both the
+/// argument and its moved-into local (this future is the bulk of an idle server's task).
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice"
+)]
+fn run<S: GenServer>(
     mut guard: Guard<S>,
-    myself: ServerRef<S>,
+    mut ctx: Context<S>,
     args: S::Args,
     started: Started<S>,
-) {
-    guard.process.set_task(tokio::task::id());
-    let mut ctx = Context {
-        myself,
-        stop: None,
-        cont: None,
-    };
-    let mut state = match catch_unwind(S::init(args, &mut ctx)).await {
-        Ok(Ok(state)) => match ctx.stop.take() {
-            None => state,
-            Some(reason) => {
-                // OTP's `{stop, Reason}` from init: no terminate, the start fails.
-                drop(state);
-                return fail_start(
-                    guard,
-                    started,
-                    StartError::InitStopped(reason.clone()),
-                    reason,
-                );
+) -> impl Future<Output = ()> + Send {
+    async move {
+        guard.process.set_task(tokio::task::id());
+        let init = catch_unwind_pinned(pin!(S::init(args, &mut ctx))).await;
+        let mut state = match init {
+            Ok(Ok(state)) => match ctx.stop.take() {
+                None => state,
+                Some(reason) => {
+                    // OTP's `{stop, Reason}` from init: no terminate, the start fails.
+                    drop(state);
+                    return fail_start(
+                        guard,
+                        started,
+                        StartError::InitStopped(reason.clone()),
+                        reason,
+                    );
+                }
+            },
+            Ok(Err(error)) => {
+                let reason = ExitReason::error(format!("init failed: {error}"));
+                return fail_start(guard, started, StartError::Init(error), reason);
             }
-        },
-        Ok(Err(error)) => {
-            let reason = ExitReason::error(format!("init failed: {error}"));
-            return fail_start(guard, started, StartError::Init(error), reason);
-        }
-        Err(panic) => {
-            let error = StartError::InitPanicked(panic.clone());
-            return fail_start(guard, started, error, ExitReason::Panic(panic));
-        }
-    };
-    let _ = started.send(Ok(()));
+            Err(panic) => {
+                let error = StartError::InitPanicked(panic.clone());
+                return fail_start(guard, started, error, ExitReason::Panic(panic));
+            }
+        };
+        let _ = started.send(Ok(()));
 
-    let reason = serve(&mut state, &mut ctx, &mut guard).await;
-    let reason = match catch_unwind(state.terminate(&reason)).await {
-        Ok(()) => reason,
-        Err(panic) => ExitReason::Panic(panic),
-    };
-    // Drop the state before the exit is visible, so that what it holds (a port, a file lock)
-    // is free when a restart begins.
-    drop(state);
-    guard.finish(reason);
+        let reason = serve(&mut state, &mut ctx, &mut guard).await;
+        let terminated = catch_unwind_pinned(pin!(state.terminate(&reason))).await;
+        let reason = match terminated {
+            Ok(()) => reason,
+            Err(panic) => ExitReason::Panic(panic),
+        };
+        // Drop the state before the exit is visible, so that what it holds (a port, a file
+        // lock) is free when a restart begins.
+        drop(state);
+        guard.finish(reason);
+    }
 }
 
 fn fail_start<S: GenServer>(
@@ -460,57 +473,66 @@ fn fail_start<S: GenServer>(
 }
 
 /// The message loop. Returns the reason the server stops with.
-async fn serve<S: GenServer>(
-    state: &mut S,
-    ctx: &mut Context<S>,
-    guard: &mut Guard<S>,
-) -> ExitReason {
-    loop {
-        while let Some(cont) = ctx.cont.take() {
-            if let Err(panic) = catch_unwind(state.handle_continue(cont, ctx)).await {
+#[allow(
+    clippy::manual_async_fn,
+    reason = "an async fn would store its arguments twice"
+)]
+fn serve<'a, S: GenServer>(
+    state: &'a mut S,
+    ctx: &'a mut Context<S>,
+    guard: &'a mut Guard<S>,
+) -> impl Future<Output = ExitReason> + Send + 'a {
+    // An `async move` block rather than an `async fn`, for the reason given at `run`.
+    async move {
+        loop {
+            while let Some(cont) = ctx.cont.take() {
+                let done = catch_unwind_pinned(pin!(state.handle_continue(cont, ctx))).await;
+                if let Err(panic) = done {
+                    return ExitReason::Panic(panic);
+                }
+                if let Some(reason) = ctx.stop.take() {
+                    return reason;
+                }
+            }
+            if let Some(reason) = guard.process.stop_request() {
+                return reason;
+            }
+            // `ctx` holds a sender, so the mailbox never reports "all senders gone".
+            let Some(envelope) = guard.rx.recv().await else {
+                return ExitReason::Normal;
+            };
+            if let Some(reason) = guard.process.stop_request() {
+                envelope.reject(&reason);
+                return reason;
+            }
+            let outcome = match envelope {
+                Envelope::Call(call, reply) => {
+                    guard.in_flight = Some(reply);
+                    let replied = catch_unwind_pinned(pin!(state.handle_call(call, ctx))).await;
+                    replied.map(|value| {
+                        if let Some(reply) = guard.in_flight.take() {
+                            let _ = reply.send(Ok(value));
+                        }
+                    })
+                }
+                Envelope::Cast(cast) => {
+                    catch_unwind_pinned(pin!(state.handle_cast(cast, ctx))).await
+                }
+                Envelope::Info(info) => {
+                    catch_unwind_pinned(pin!(state.handle_info(info, ctx))).await
+                }
+                Envelope::Ping(reply) => {
+                    let _ = reply.send(Ok(()));
+                    Ok(())
+                }
+                Envelope::Wake => Ok(()),
+            };
+            if let Err(panic) = outcome {
                 return ExitReason::Panic(panic);
             }
             if let Some(reason) = ctx.stop.take() {
                 return reason;
             }
-        }
-        if let Some(reason) = guard.process.stop_request() {
-            return reason;
-        }
-        // `ctx` holds a sender, so the mailbox never reports "all senders gone".
-        let Some(envelope) = guard.rx.recv().await else {
-            return ExitReason::Normal;
-        };
-        if let Some(reason) = guard.process.stop_request() {
-            envelope.reject(&reason);
-            return reason;
-        }
-        let outcome = match envelope {
-            Envelope::Call(call, reply) => {
-                guard.in_flight = Some(reply);
-                match catch_unwind(state.handle_call(call, ctx)).await {
-                    Ok(value) => {
-                        if let Some(reply) = guard.in_flight.take() {
-                            let _ = reply.send(Ok(value));
-                        }
-                        Ok(())
-                    }
-                    Err(panic) => Err(panic),
-                }
-            }
-            Envelope::Cast(cast) => catch_unwind(state.handle_cast(cast, ctx)).await,
-            Envelope::Info(info) => catch_unwind(state.handle_info(info, ctx)).await,
-            Envelope::Ping(reply) => {
-                let _ = reply.send(Ok(()));
-                Ok(())
-            }
-            Envelope::Wake => Ok(()),
-        };
-        if let Err(panic) = outcome {
-            return ExitReason::Panic(panic);
-        }
-        if let Some(reason) = ctx.stop.take() {
-            return reason;
         }
     }
 }

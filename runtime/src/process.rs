@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind as std_catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::Poll;
@@ -178,13 +178,20 @@ impl Process {
 
 /// Runs `fut` to completion, turning a panic in any of its polls into its message.
 pub(crate) async fn catch_unwind<F: Future>(fut: F) -> Result<F::Output, Arc<str>> {
-    let mut fut = pin!(fut);
+    catch_unwind_pinned(pin!(fut)).await
+}
+
+/// [`catch_unwind`] for a future pinned where it was made (`pin!(handler(..))`): awaiting it
+/// stores nothing but the reference, where an `async fn` taking the future by value would keep
+/// it twice (once as its argument, once pinned), in every server's task.
+pub(crate) fn catch_unwind_pinned<'a, F: Future + ?Sized + 'a>(
+    mut fut: Pin<&'a mut F>,
+) -> impl Future<Output = Result<F::Output, Arc<str>>> + 'a {
     poll_fn(
-        |cx| match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+        move |cx| match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(Arc::from(panic_message(payload.as_ref())))),
         },
     )
-    .await
 }
