@@ -15,7 +15,9 @@ use std::time::Duration;
 
 use fw::{Fw, FwArgs, FwCast, Log};
 use perennial_runtime::ExitReason;
-use perennial_runtime::supervisor::{ChildSpec, Shutdown, SupervisorSpec};
+use perennial_runtime::supervisor::{
+    Backoff, ChildSpec, ChildState, Event, Shutdown, SupervisorSpec,
+};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -91,4 +93,40 @@ fn model_case_a_supervisor_killed_mid_stop() {
         step(Action::Restart(1), 1),
     ];
     harness::run_case(&tree, &steps).unwrap();
+}
+
+/// Counterexample 2 (once the model knew backoff). A restart delayed by a backoff waits in a
+/// timer task; a supervisor that ended during the delay (shut down, or given up) left that task
+/// behind, alive until the delay ran out.
+#[tokio::test(start_paused = true)]
+async fn a_pending_backoff_retry_does_not_outlive_its_supervisor() {
+    fw::quiet_deliberate_panics();
+    let log = Log::new();
+    let half_a_minute = Duration::from_secs(30);
+    let sup = SupervisorSpec::new("sup")
+        .child(fw("w", &log).backoff(Backoff {
+            initial: half_a_minute,
+            factor: 1.0,
+            max: half_a_minute,
+        }))
+        .start()
+        .await
+        .unwrap();
+    let mut events = sup.subscribe();
+    let w = sup.registry().lookup::<Fw>("w").unwrap();
+    w.cast(FwCast::Panic).unwrap();
+    events
+        .wait_for(|e| matches!(e, Event::Exited { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        sup.child_status("w").await.unwrap().state,
+        ChildState::Restarting
+    );
+    sup.shutdown().await;
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    let alive = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    assert_eq!(alive, 0, "the retry's timer went with its supervisor");
 }

@@ -47,6 +47,8 @@ struct Child {
     consecutive_failures: u32,
     last_check: Option<Instant>,
     health_task: Option<AbortHandle>,
+    /// The timer of a delayed retry (a backoff), while one is pending.
+    retry_timer: Option<AbortHandle>,
     /// Consecutive restarts for the backoff; reset once the child stays up for `within`.
     backoff_attempt: u32,
     started_at: Option<Instant>,
@@ -68,8 +70,8 @@ enum Run {
 impl Drop for Child {
     fn drop(&mut self) {
         // A supervisor that is dropped without its orderly shutdown (it was killed) takes its
-        // children with it, as an OTP supervisor's exit does.
-        self.stop_health();
+        // children with it, as an OTP supervisor's exit does, and its timers.
+        self.stop_timers();
         if let Run::Running { started, .. } = &self.run {
             started.process.kill();
         }
@@ -85,13 +87,19 @@ impl Child {
             consecutive_failures: 0,
             last_check: None,
             health_task: None,
+            retry_timer: None,
             backoff_attempt: 0,
             started_at: None,
         }
     }
 
-    fn stop_health(&mut self) {
-        if let Some(task) = self.health_task.take() {
+    /// Stops the child's health checks and any pending delayed retry, so that no task of the
+    /// supervisor outlives the child's run (or the supervisor).
+    fn stop_timers(&mut self) {
+        for task in [self.health_task.take(), self.retry_timer.take()]
+            .into_iter()
+            .flatten()
+        {
             task.abort();
         }
     }
@@ -390,7 +398,7 @@ impl SupervisorServer {
     /// Stops one child per its shutdown mode, if running, and returns how it ended.
     async fn stop_child_at(&mut self, idx: usize) -> Option<ExitReason> {
         let child = &mut self.children[idx];
-        child.stop_health();
+        child.stop_timers();
         let Run::Running { started, .. } = std::mem::replace(&mut child.run, Run::NotRunning)
         else {
             child.run = Run::NotRunning;
@@ -421,7 +429,7 @@ impl SupervisorServer {
     async fn stop_all_at_once(&mut self) {
         let mut stopping = Vec::new();
         for child in &mut self.children {
-            child.stop_health();
+            child.stop_timers();
             if let Run::Running { started, .. } = std::mem::replace(&mut child.run, Run::NotRunning)
             {
                 match child.spec.shutdown {
@@ -472,7 +480,7 @@ impl SupervisorServer {
             return; // a child already stopped or replaced: its exit is old news
         };
         let child = &mut self.children[idx];
-        child.stop_health();
+        child.stop_timers();
         child.run = Run::NotRunning;
         let name = child.spec.name.clone();
         let restart = child.spec.restart;
@@ -523,10 +531,13 @@ impl SupervisorServer {
                 let _ = me.info(notice);
             }
             Some(delay) => {
-                tokio::spawn(async move {
+                let timer = tokio::spawn(async move {
                     tokio::time::sleep(delay).await;
                     let _ = me.info(notice);
                 });
+                if let Some(old) = self.children[idx].retry_timer.replace(timer.abort_handle()) {
+                    old.abort();
+                }
             }
         }
     }
@@ -536,6 +547,7 @@ impl SupervisorServer {
         if !matches!(self.children[idx].run, Run::Restarting { retry: r } if r == retry) {
             return; // terminated, deleted or restarted by hand meanwhile
         }
+        self.children[idx].retry_timer = None; // it has fired
         if counts && !self.intensity.add_restart(Instant::now()) {
             let reason = ExitReason::error(format!("restart of `{name}` kept failing"));
             return self.escalate(name.into(), reason, ctx).await;
