@@ -1,8 +1,9 @@
 //! Model-based fault testing of supervisors.
 //!
 //! A property test generates supervision trees (up to 4 supervisors deep and 8 children wide;
-//! every strategy, restart type and shutdown mode; intensities from 0 to 4 in windows of 0.1 to
-//! 30 s; some health-checked workers) and schedules of faults (panics, error returns, normal
+//! every static strategy, restart type and shutdown mode; intensities from 0 to 4 in windows of
+//! 0.1 to 30 s; some health-checked workers; some children with a restart backoff) and schedules
+//! of faults (panics, error returns, normal
 //! and shutdown exits, "do not restart me" exits, hangs past the health timeout or past the
 //! shutdown timeout, inits that fail on restart, terminates that panic) mixed with the
 //! supervisor API (terminate, restart and delete child) and waits. A small reference model of

@@ -130,3 +130,36 @@ async fn a_pending_backoff_retry_does_not_outlive_its_supervisor() {
         .num_alive_tasks();
     assert_eq!(alive, 0, "the retry's timer went with its supervisor");
 }
+
+/// Counterexample 2 as the model's harness runs it: the shrunk case.
+#[test]
+fn model_case_a_pending_backoff_retry() {
+    use perennial_runtime::supervisor::{Restart, Strategy};
+    use spec::{Action, Backoff, Fault, Health, Node, S, Stop, W, step};
+    let w = Node::W(W {
+        id: 0,
+        restart: Restart::Permanent,
+        stop: Stop::Brutal,
+        health: Some(Health {
+            interval: 3_130,
+            timeout: 1_450,
+            failures: 2,
+        }),
+        backoff: Some(Backoff {
+            initial: 843,
+            factor: 1.0,
+            max: 843,
+        }),
+        init_failures: 0,
+    });
+    let inner = S::new(2, Strategy::OneForOne, 1, 1, vec![w]);
+    let tree = S::new(
+        0,
+        Strategy::OneForOne,
+        0,
+        1,
+        vec![inner.child(Restart::Permanent, Stop::Brutal)],
+    );
+    let steps = [step(Action::Fault(0, Fault::Hang(100)), 1)];
+    harness::run_case(&tree, &steps).unwrap();
+}

@@ -89,7 +89,11 @@ fn child_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> ChildS
             ),
             Kind::S(_) => ChildSpec::supervisor(sup_spec(flat, node, args)),
         };
-    spec.restart(n.restart()).shutdown(shutdown_mode(n.stop()))
+    let spec = spec.restart(n.restart()).shutdown(shutdown_mode(n.stop()));
+    match n.backoff() {
+        Some(b) => spec.backoff(b.runtime()),
+        None => spec,
+    }
 }
 
 /// An event as the model writes it.
@@ -506,15 +510,23 @@ pub fn describe(plan: &Plan) -> String {
             Kind::W(w) => {
                 let _ = writeln!(
                     out,
-                    "{pad}{} worker {:?} stop={:?} health={:?} init_failures={}",
-                    f.name, w.restart, w.stop, w.health, w.init_failures
+                    "{pad}{} (id {}) worker {:?} stop={:?} health={:?} backoff={:?} init_failures={}",
+                    f.name, w.id, w.restart, w.stop, w.health, w.backoff, w.init_failures
                 );
             }
             Kind::S(s) => {
                 let _ = writeln!(
                     out,
-                    "{pad}{} supervisor {:?} intensity={} in {} ms, {:?} stop={:?}",
-                    f.name, s.strategy, s.max_restarts, s.within, s.restart, s.stop
+                    "{pad}{} (id {}) supervisor {:?} intensity={} in {} ms, {:?} stop={:?} \
+                     backoff={:?}",
+                    f.name,
+                    s.id,
+                    s.strategy,
+                    s.max_restarts,
+                    s.within,
+                    s.restart,
+                    s.stop,
+                    s.backoff
                 );
                 for &c in &f.children {
                     node(flat, c, depth + 1, out);

@@ -120,14 +120,30 @@ struct ChildSt {
     node: usize,
     run: Run,
     restarts: u32,
+    /// When it last started (for the backoff's "stayed up" rule).
+    started_at: Option<u64>,
+    /// Consecutive backoff attempts.
+    attempt: u32,
 }
 
 #[derive(Clone, Debug)]
 enum Run {
     W(WSt),
     S(SupSt),
-    Restarting,
+    /// Waiting for a retry: this one (an id; 0 for an immediate retry).
+    Restarting(u64),
     NotRunning,
+}
+
+/// A delayed retry (a backoff): at `at`, the supervisor `sup` retries `child` if it still waits
+/// for retry `retry`; `counts` says whether the retry counts in the intensity.
+#[derive(Clone, Debug)]
+struct Timer {
+    at: u64,
+    sup: usize,
+    child: usize,
+    retry: u64,
+    counts: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -157,6 +173,8 @@ struct Cx<'t> {
     events: Vec<Obs>,
     logs: Vec<Obs>,
     ambiguous: Option<String>,
+    timers: Vec<Timer>,
+    next_retry: u64,
 }
 
 impl Cx<'_> {
@@ -241,6 +259,8 @@ impl Cx<'_> {
                         node: c,
                         run,
                         restarts: 0,
+                        started_at: Some(self.now),
+                        attempt: 0,
                     });
                     let name = self.name(c);
                     self.ev(node, format!("Started {name}"));
@@ -296,7 +316,7 @@ impl Cx<'_> {
         let mode = self.flat.nodes[node].stop();
         let name = self.name(node);
         let reason = match run {
-            Run::Restarting | Run::NotRunning => return Ok(()),
+            Run::Restarting(_) | Run::NotRunning => return Ok(()),
             Run::W(w) => {
                 let now = self.now;
                 let busy = w.stall_until.saturating_sub(now);
@@ -397,6 +417,45 @@ impl Cx<'_> {
         if !self.add_restart(sup) {
             return Some(self.escalate(sup, node, reason));
         }
+        // A backoff: the restart waits, the child showing as restarting; the count of
+        // consecutive attempts starts again once the child has stayed up for the window.
+        if let Some(b) = self.flat.nodes[node].backoff() {
+            let within = self.params(sup.node).within;
+            let c = &mut sup.children[idx];
+            let stayed_up = c.started_at.is_some_and(|t| self.now - t >= within);
+            c.attempt = if stayed_up { 1 } else { c.attempt + 1 };
+            let delay = b.delay_ms(c.attempt);
+            self.schedule(sup, idx, delay, false);
+            return None;
+        }
+        self.restart_by_strategy(sup, idx)
+    }
+
+    /// Marks the child restarting and arms the retry's timer.
+    fn schedule(&mut self, sup: &mut SupSt, idx: usize, delay: u64, counts: bool) {
+        self.next_retry += 1;
+        let retry = self.next_retry;
+        sup.children[idx].run = Run::Restarting(retry);
+        self.timers.push(Timer {
+            at: self.now + delay,
+            sup: sup.node,
+            child: sup.children[idx].node,
+            retry,
+            counts,
+        });
+    }
+
+    /// A retry's timer fired: the supervisor retries the child if it still waits for it.
+    fn retry(&mut self, sup: &mut SupSt, timer: &Timer) -> Option<ExitReason> {
+        let idx = sup.pos(timer.child)?;
+        if !matches!(sup.children[idx].run, Run::Restarting(r) if r == timer.retry) {
+            return None; // terminated, deleted or restarted meanwhile
+        }
+        if timer.counts && !self.add_restart(sup) {
+            let name = self.name(timer.child);
+            let cause = ExitReason::error(format!("restart of `{name}` kept failing"));
+            return Some(self.escalate(sup, timer.child, cause));
+        }
         self.restart_by_strategy(sup, idx)
     }
 
@@ -433,7 +492,15 @@ impl Cx<'_> {
                 }
             };
             let failed = self.restart_pass(sup, &group)?;
-            // A failed restart is retried (through the mailbox), and counts again.
+            // A failed restart is retried (through the mailbox, after its backoff if it has
+            // one), and counts again.
+            if let Some(b) = self.flat.nodes[failed].backoff() {
+                let idx = sup.pos(failed).expect("a restarting child keeps its spec");
+                sup.children[idx].attempt += 1;
+                let delay = b.delay_ms(sup.children[idx].attempt);
+                self.schedule(sup, idx, delay, true);
+                return None;
+            }
             if !self.add_restart(sup) {
                 let name = self.name(failed);
                 let cause = ExitReason::error(format!("restart of `{name}` kept failing"));
@@ -456,13 +523,14 @@ impl Cx<'_> {
                 Ok(run) => {
                     let c = &mut sup.children[idx];
                     c.run = run;
+                    c.started_at = Some(self.now);
                     c.restarts += 1;
                     let n = c.restarts;
                     self.ev(sup.node, format!("Restarted {name} {n}"));
                 }
                 Err(reason) => {
                     self.ev(sup.node, format!("RestartFailed {name}: {reason}"));
-                    sup.children[idx].run = Run::Restarting;
+                    sup.children[idx].run = Run::Restarting(0);
                     return Some(node);
                 }
             }
@@ -529,6 +597,17 @@ fn find_sup<'a>(root: &'a mut SupSt, path: &[usize]) -> Option<&'a mut SupSt> {
     }
 }
 
+fn find_sup_ref<'a>(sup: &'a SupSt, path: &[usize]) -> Option<&'a SupSt> {
+    let Some((&first, rest)) = path.split_first() else {
+        return Some(sup);
+    };
+    let child = &sup.children[sup.pos(first)?];
+    match &child.run {
+        Run::S(inner) => find_sup_ref(inner, rest),
+        _ => None,
+    }
+}
+
 #[derive(Clone)]
 struct Model<'t> {
     cx: Cx<'t>,
@@ -576,6 +655,89 @@ impl<'t> Model<'t> {
             Action::Restart(t) => self.api(t, ApiOp::Restart),
             Action::Delete(t) => self.api(t, ApiOp::Delete),
         }
+    }
+
+    /// Whether a timer would still act: its child still waits for that very retry.
+    fn live(&self, t: &Timer) -> bool {
+        let Some(root) = &self.root else { return false };
+        let Some(sup) = find_sup_ref(root, &self.cx.flat.path(t.sup)) else {
+            return false;
+        };
+        sup.pos(t.child)
+            .is_some_and(|i| matches!(sup.children[i].run, Run::Restarting(r) if r == t.retry))
+    }
+
+    /// Forgets the timers that would do nothing (in the runtime, those are aborted or ignored).
+    fn prune(&mut self) {
+        let timers = std::mem::take(&mut self.cx.timers);
+        self.cx.timers = timers.into_iter().filter(|t| self.live(t)).collect();
+    }
+
+    /// Something ran from `from` to now: a timer pending before (`before`) or armed since
+    /// that fell due meanwhile would interleave with it in an order the model does not follow.
+    fn check_overlap(&mut self, from: u64, before: &[Timer]) {
+        let now = self.cx.now;
+        let due = |t: &&Timer| t.at >= from && t.at <= now && now > from;
+        if let Some(t) = before.iter().chain(&self.cx.timers).find(due) {
+            let why = format!(
+                "a retry of {} is due at {} ms, while something else runs from {from} to {now} ms",
+                self.cx.name(t.child),
+                t.at
+            );
+            self.cx.ambiguous(why);
+        }
+    }
+
+    /// A retry's timer fires: its supervisor retries, and a giving up goes up the tree.
+    fn fire(&mut self, timer: &Timer) {
+        let path = self.cx.flat.path(timer.sup);
+        let Some(root) = self.root.as_mut() else {
+            return;
+        };
+        let Some(sup) = find_sup(root, &path) else {
+            return;
+        };
+        let Some(reason) = self.cx.retry(sup, timer) else {
+            return;
+        };
+        if path.is_empty() {
+            return self.set_root_exit(Some(reason));
+        }
+        let root = self.root.as_mut().expect("running");
+        let exit = self.cx.deliver(root, &path, reason);
+        self.set_root_exit(exit);
+    }
+
+    /// Runs the timers due before `end` (each once the tree is quiet); returns the step's end,
+    /// later if what they set off takes longer, and never on a timer's instant.
+    fn run_timers(&mut self, mut end: u64) -> u64 {
+        loop {
+            self.prune();
+            while self.cx.timers.iter().any(|t| t.at == end) {
+                end += 1;
+            }
+            let next = (self.cx.timers.iter().enumerate())
+                .filter(|(_, t)| t.at < end)
+                .min_by_key(|(_, t)| t.at)
+                .map(|(i, _)| i);
+            let Some(i) = next else { break };
+            let timer = self.cx.timers.remove(i);
+            if self.cx.timers.iter().any(|t| t.at == timer.at) {
+                self.cx.now = timer.at;
+                self.cx.ambiguous("two retries are due at once".into());
+                return end;
+            }
+            self.cx.now = timer.at;
+            let before = self.cx.timers.clone();
+            self.fire(&timer);
+            self.prune();
+            self.check_overlap(timer.at, &before);
+            if self.cx.ambiguous.is_some() {
+                return end;
+            }
+            end = end.max(self.cx.now + 1);
+        }
+        end
     }
 
     fn running_worker(&mut self, w: usize) -> Option<&mut WSt> {
@@ -685,7 +847,7 @@ impl<'t> Model<'t> {
                 }
                 ApiOp::Restart | ApiOp::Delete => match sup.children[idx].run {
                     Run::W(_) | Run::S(_) => Err(SupervisorError::Running(name.clone())),
-                    Run::Restarting => Err(SupervisorError::Restarting(name.clone())),
+                    Run::Restarting(_) => Err(SupervisorError::Restarting(name.clone())),
                     Run::NotRunning => match op {
                         ApiOp::Delete => {
                             sup.children.remove(idx);
@@ -694,6 +856,7 @@ impl<'t> Model<'t> {
                         _ => match cx.start_child(node) {
                             Ok(run) => {
                                 sup.children[idx].run = run;
+                                sup.children[idx].started_at = Some(cx.now);
                                 cx.ev(parent, format!("Started {name}"));
                                 Ok(())
                             }
@@ -722,7 +885,7 @@ impl<'t> Model<'t> {
                 .map(|c| {
                     let state = match c.run {
                         Run::W(_) | Run::S(_) => "running",
-                        Run::Restarting => "restarting",
+                        Run::Restarting(_) => "restarting",
                         Run::NotRunning => "not running",
                     };
                     (cx.name(c.node), state, c.restarts)
@@ -781,6 +944,8 @@ pub fn plan(tree: &S, steps: &[Step]) -> Plan {
             events: Vec::new(),
             logs: Vec::new(),
             ambiguous: None,
+            timers: Vec::new(),
+            next_retry: 0,
         },
         root: None,
         root_exit: None,
@@ -800,13 +965,20 @@ pub fn plan(tree: &S, steps: &[Step]) -> Plan {
             }
             let before = m.clone();
             let at = m.cx.now;
+            let pending = m.cx.timers.clone();
             let act = m.apply(&step.action);
+            m.prune();
+            m.check_overlap(at, &pending);
+            let end = if m.cx.ambiguous.is_none() {
+                m.run_timers((m.cx.now + 1).max(at + step.gap))
+            } else {
+                0
+            };
             if let Some(why) = m.cx.ambiguous.take() {
                 truncated = Some(why);
                 m = before;
                 break;
             }
-            let end = (m.cx.now + 1).max(at + step.gap);
             m.cx.now = end;
             planned.push(PlannedStep {
                 step: step.clone(),
@@ -825,6 +997,13 @@ pub fn plan(tree: &S, steps: &[Step]) -> Plan {
         Some(mut root) => {
             let at = m.cx.now;
             let _ = m.cx.stop_sup_orderly(&mut root, None);
+            // Retries still pending are dropped with their supervisors, unless one falls due
+            // while the shutdown runs.
+            let now = m.cx.now;
+            if let Some(t) = (m.cx.timers.iter()).find(|t| t.at >= at && t.at <= now && now > at) {
+                let why = format!("a retry is due at {} ms, during the shutdown", t.at);
+                m.cx.ambiguous(why);
+            }
             match m.cx.ambiguous.take() {
                 Some(why) => {
                     let before = truncated

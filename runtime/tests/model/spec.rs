@@ -27,6 +27,31 @@ pub struct Health {
     pub failures: u32,
 }
 
+/// A restart backoff (the runtime's `Backoff`, in ms).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Backoff {
+    pub initial: u64,
+    pub factor: f64,
+    pub max: u64,
+}
+
+impl Backoff {
+    pub fn runtime(self) -> perennial_runtime::supervisor::Backoff {
+        perennial_runtime::supervisor::Backoff {
+            initial: std::time::Duration::from_millis(self.initial),
+            factor: self.factor,
+            max: std::time::Duration::from_millis(self.max),
+        }
+    }
+
+    /// The delay before the `attempt`-th consecutive restart, in whole ms as tokio's timer
+    /// wheel fires it (rounded up to the millisecond).
+    pub fn delay_ms(self, attempt: u32) -> u64 {
+        let d = self.runtime().delay(attempt);
+        u64::try_from(d.as_nanos().div_ceil(1_000_000)).expect("a short delay")
+    }
+}
+
 /// A fault worker.
 #[derive(Clone, Debug, PartialEq)]
 pub struct W {
@@ -35,6 +60,7 @@ pub struct W {
     pub restart: Restart,
     pub stop: Stop,
     pub health: Option<Health>,
+    pub backoff: Option<Backoff>,
     /// How many of its first inits fail (so a non-zero value fails the tree's start).
     pub init_failures: u32,
 }
@@ -52,6 +78,8 @@ pub struct S {
     pub restart: Restart,
     /// How its parent stops it (ignored for the root).
     pub stop: Stop,
+    /// Its restart backoff as a child (ignored for the root).
+    pub backoff: Option<Backoff>,
     pub children: Vec<Node>,
 }
 
@@ -152,6 +180,13 @@ impl FNode {
         match &self.kind {
             Kind::S(s) => s,
             Kind::W(_) => panic!("{} is not a supervisor", self.name),
+        }
+    }
+
+    pub fn backoff(&self) -> Option<Backoff> {
+        match &self.kind {
+            Kind::W(w) => w.backoff,
+            Kind::S(s) => s.backoff,
         }
     }
 
@@ -258,6 +293,7 @@ impl W {
             restart,
             stop,
             health: None,
+            backoff: None,
             init_failures: 0,
         })
     }
@@ -273,6 +309,7 @@ impl S {
             within,
             restart: Restart::Permanent,
             stop: Stop::Infinity,
+            backoff: None,
             children,
         }
     }
@@ -333,18 +370,33 @@ fn health() -> impl Strategy<Value = Health> {
     })
 }
 
+fn backoff() -> impl Strategy<Value = Backoff> {
+    (
+        prop_oneof![1..50u64, 50..5_000u64],
+        prop::sample::select(&[1.0, 1.5, 2.0, 3.0][..]),
+        0..20_000u64,
+    )
+        .prop_map(|(initial, factor, extra)| Backoff {
+            initial,
+            factor,
+            max: initial + extra,
+        })
+}
+
 fn worker() -> impl Strategy<Value = W> {
     (
         restart(),
         worker_stop(),
         option::weighted(0.3, health()),
+        option::weighted(0.2, backoff()),
         any::<u16>(),
     )
-        .prop_map(|(restart, stop, health, id)| W {
+        .prop_map(|(restart, stop, health, backoff, id)| W {
             id,
             restart,
             stop,
             health,
+            backoff,
             init_failures: 0,
         })
 }
@@ -356,17 +408,21 @@ fn sup_params() -> impl Strategy<Value = S> {
         prop_oneof![round(), 100..30_000u64],
         restart(),
         sup_stop(),
+        option::weighted(0.15, backoff()),
         any::<u16>(),
     )
-        .prop_map(|(strategy, max_restarts, within, restart, stop, id)| S {
-            id,
-            strategy,
-            max_restarts,
-            within,
-            restart,
-            stop,
-            children: Vec::new(),
-        })
+        .prop_map(
+            |(strategy, max_restarts, within, restart, stop, backoff, id)| S {
+                id,
+                strategy,
+                max_restarts,
+                within,
+                restart,
+                stop,
+                backoff,
+                children: Vec::new(),
+            },
+        )
 }
 
 /// A child: a worker, or a supervisor with up to 8 children, nested at most 3 deep under the
