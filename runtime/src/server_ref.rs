@@ -6,7 +6,7 @@ use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use tokio::sync::oneshot;
@@ -190,7 +190,15 @@ pub(crate) fn deadline_after(timeout: Duration) -> Instant {
 
 thread_local! {
     /// The timer of the last call made on this thread, kept for the next call of the same task.
-    static SPARE_TIMER: Cell<Option<(tokio::task::Id, Pin<Box<Sleep>>)>> = const { Cell::new(None) };
+    static SPARE_TIMER: Cell<Option<Timer>> = const { Cell::new(None) };
+}
+
+/// A call timer, the task that armed it, and the waker it was last polled with (the one it
+/// will wake).
+struct Timer {
+    owner: Option<tokio::task::Id>,
+    sleep: Pin<Box<Sleep>>,
+    waker: Option<Waker>,
 }
 
 /// A timer due no later than `deadline`: the current task's spare one, or a new one.
@@ -201,33 +209,52 @@ thread_local! {
 /// syscall), which then often steals one side of a call-and-reply ping-pong onto another thread.
 /// A task making calls one after another instead keeps one registered timer: a spare due before
 /// the new deadline is used as it is (when it fires early, [`reply_by`] moves it to the real
-/// deadline, once, and waits on), and one due after it is moved earlier.
+/// deadline, once, and waits on), and one due after it is moved earlier. A spare that will
+/// already wake the waiting task is not even polled again.
 ///
 /// The spare is reused only by the task that armed it (tokio draws task ids from one
 /// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
 /// is alive; a timer that has fired (or whose runtime shut down, which fires every timer) is
 /// dropped instead. A task that calls from several threads, or tasks that take turns on one
 /// thread, simply arm new timers.
-fn take_timer(deadline: Instant) -> Pin<Box<Sleep>> {
+fn take_timer(deadline: Instant) -> Timer {
     if let Some(task) = tokio::task::try_id()
-        && let Ok(Some((owner, mut timer))) = SPARE_TIMER.try_with(Cell::take)
-        && owner == task
-        && !timer.is_elapsed()
+        && let Ok(Some(mut timer)) = SPARE_TIMER.try_with(Cell::take)
+        && timer.owner == Some(task)
+        && !timer.sleep.is_elapsed()
     {
-        if timer.deadline() > deadline {
-            timer.as_mut().reset(deadline);
+        if timer.sleep.deadline() > deadline {
+            timer.sleep.as_mut().reset(deadline);
         }
         return timer;
     }
-    Box::pin(tokio::time::sleep_until(deadline))
+    Timer {
+        owner: tokio::task::try_id(),
+        sleep: Box::pin(tokio::time::sleep_until(deadline)),
+        waker: None,
+    }
 }
 
 /// Keeps `timer` as the current task's spare for its next call.
-fn keep_timer(timer: Pin<Box<Sleep>>) {
-    if let Some(task) = tokio::task::try_id()
-        && !timer.is_elapsed()
-    {
-        let _ = SPARE_TIMER.try_with(|spare| spare.set(Some((task, timer))));
+fn keep_timer(timer: Timer) {
+    if timer.owner.is_some() && tokio::task::try_id() == timer.owner && !timer.sleep.is_elapsed() {
+        let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
+    }
+}
+
+impl Timer {
+    /// Ready once the timer has fired; until then, makes sure it wakes `cx`'s waker.
+    fn poll_fired(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
+        if !self.sleep.is_elapsed() && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            // Registered with this very waker already (by an earlier call of this task).
+            return Poll::Pending;
+        }
+        let fired = self.sleep.as_mut().poll(cx);
+        if fired.is_pending() {
+            self.waker = Some(cx.waker().clone());
+        }
+        fired
     }
 }
 
@@ -237,21 +264,21 @@ pub(crate) async fn reply_by<T>(
     mut rx: oneshot::Receiver<T>,
     deadline: Instant,
 ) -> Option<Result<T, oneshot::error::RecvError>> {
-    let mut timer: Option<Pin<Box<Sleep>>> = None;
+    let mut timer: Option<Timer> = None;
     let reply = poll_fn(|cx| {
         if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
             return Poll::Ready(Some(reply));
         }
         let timer = timer.get_or_insert_with(|| take_timer(deadline));
         loop {
-            if timer.as_mut().poll(cx).is_pending() {
+            if timer.poll_fired(cx).is_pending() {
                 return Poll::Pending;
             }
             // A spare due before this call's deadline fired: move it there and wait on.
-            if timer.deadline() >= deadline || Instant::now() >= deadline {
+            if timer.sleep.deadline() >= deadline || Instant::now() >= deadline {
                 return Poll::Ready(None);
             }
-            timer.as_mut().reset(deadline);
+            timer.sleep.as_mut().reset(deadline);
         }
     })
     .await;
@@ -342,47 +369,123 @@ mod tests {
 
     const S: Duration = Duration::from_secs(1);
 
+    /// Runs `body` as a task: spare timers are kept for tasks, not for `block_on`.
+    async fn in_task(body: impl Future<Output = ()> + Send + 'static) {
+        tokio::spawn(body).await.unwrap();
+    }
+
+    /// Whether the current task has a spare timer.
+    fn has_spare() -> bool {
+        SPARE_TIMER.with(|spare| {
+            let timer = spare.take();
+            let mine = timer
+                .as_ref()
+                .is_some_and(|t| t.owner == tokio::task::try_id());
+            spare.set(timer);
+            mine
+        })
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_spare_timer_moved_earlier_still_times_the_call_out() {
-        let first = Sleeper::start(()).await.unwrap();
-        // A quick call leaves a spare timer due 5 s from now.
-        first.call(Duration::ZERO).await.unwrap();
-        let t = Instant::now();
-        assert_eq!(
-            first.call_timeout(60 * S, S).await,
-            Err(CallError::Timeout(S))
-        );
-        assert_eq!(t.elapsed(), S);
+        in_task(async move {
+            let first = Sleeper::start(()).await.unwrap();
+            // A quick call leaves a spare timer due 5 s from now.
+            first.call(Duration::ZERO).await.unwrap();
+            let t = Instant::now();
+            assert_eq!(
+                first.call_timeout(60 * S, S).await,
+                Err(CallError::Timeout(S))
+            );
+            assert_eq!(t.elapsed(), S);
+        })
+        .await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_spare_timer_moved_later_does_not_fire_at_its_old_deadline() {
-        let server = Sleeper::start(()).await.unwrap();
-        // The spare is due 1 s from now; the next call may take up to 10 s and takes 3 s.
-        server.call_timeout(Duration::ZERO, S).await.unwrap();
-        let t = Instant::now();
-        assert_eq!(server.call_timeout(3 * S, 10 * S).await, Ok(()));
-        assert_eq!(t.elapsed(), 3 * S);
-        // And it still fires at its new deadline.
-        let t = Instant::now();
-        assert_eq!(
-            server.call_timeout(60 * S, 2 * S).await,
-            Err(CallError::Timeout(2 * S))
-        );
-        assert_eq!(t.elapsed(), 2 * S);
+        in_task(async move {
+            let server = Sleeper::start(()).await.unwrap();
+            // The spare is due 1 s from now; the next call may take up to 10 s and takes 3 s.
+            server.call_timeout(Duration::ZERO, S).await.unwrap();
+            assert!(has_spare());
+            let t = Instant::now();
+            assert_eq!(server.call_timeout(3 * S, 10 * S).await, Ok(()));
+            assert_eq!(t.elapsed(), 3 * S);
+            // And it still fires at its new deadline.
+            let t = Instant::now();
+            assert_eq!(
+                server.call_timeout(60 * S, 2 * S).await,
+                Err(CallError::Timeout(2 * S))
+            );
+            assert_eq!(t.elapsed(), 2 * S);
+        })
+        .await;
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_timer_that_fired_is_not_reused() {
-        let slow = Sleeper::start(()).await.unwrap();
-        assert_eq!(
-            slow.call_timeout(60 * S, S).await,
-            Err(CallError::Timeout(S))
-        );
-        let other = Sleeper::start(()).await.unwrap();
-        let t = Instant::now();
-        assert_eq!(other.call_timeout(2 * S, 5 * S).await, Ok(()));
-        assert_eq!(t.elapsed(), 2 * S);
+        in_task(async move {
+            let slow = Sleeper::start(()).await.unwrap();
+            assert_eq!(
+                slow.call_timeout(60 * S, S).await,
+                Err(CallError::Timeout(S))
+            );
+            let other = Sleeper::start(()).await.unwrap();
+            let t = Instant::now();
+            assert_eq!(other.call_timeout(2 * S, 5 * S).await, Ok(()));
+            assert_eq!(t.elapsed(), 2 * S);
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_spare_timer_wakes_the_waker_that_polled_the_call_last() {
+        in_task(async move {
+            use std::pin::pin;
+            use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+
+            /// A waker of its own, as a combinator gives each of its futures: woken, it marks
+            /// itself and wakes the task.
+            struct Own {
+                woken: AtomicBool,
+                task: Waker,
+            }
+            impl std::task::Wake for Own {
+                fn wake(self: Arc<Self>) {
+                    self.woken.store(true, SeqCst);
+                    self.task.wake_by_ref();
+                }
+            }
+
+            let server = Sleeper::start(()).await.unwrap();
+            // The spare is left registered with the task's own waker.
+            server.call(Duration::ZERO).await.unwrap();
+            assert!(has_spare());
+            // The next call is polled only through its own waker, and only when that one is woken.
+            let mut call = pin!(server.call_timeout(60 * S, S));
+            let mut own: Option<Arc<Own>> = None;
+            let outcome = tokio::time::timeout(
+                10 * S,
+                poll_fn(|cx| {
+                    let own = own.get_or_insert_with(|| {
+                        Arc::new(Own {
+                            woken: AtomicBool::new(true),
+                            task: cx.waker().clone(),
+                        })
+                    });
+                    if !own.woken.swap(false, SeqCst) {
+                        return Poll::Pending;
+                    }
+                    let waker = Waker::from(own.clone());
+                    call.as_mut()
+                        .poll(&mut std::task::Context::from_waker(&waker))
+                }),
+            )
+            .await;
+            assert_eq!(outcome, Ok(Err(CallError::Timeout(S))));
+        })
+        .await;
     }
 
     #[test]
