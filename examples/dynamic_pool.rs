@@ -50,7 +50,7 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 
     let mut workers = Vec::new();
     for id in 1..=3 {
-        let worker = ResizerClient::from(pool.start_child(id).await?);
+        let worker = pool.start_client(id).await?;
         workers.push(worker);
     }
     match pool.start_child(4).await {

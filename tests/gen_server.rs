@@ -504,3 +504,14 @@ async fn a_failed_cast_gives_back_the_handlers_own_arguments() {
     }
     assert!(matches!(counter.reset(), Err(CastError::NotRunning(()))));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_dynamic_supervisor_hands_out_typed_clients() {
+    use perennial::supervisor::DynamicSpec;
+    let jobs = DynamicSpec::<Counter>::new("counters")
+        .start()
+        .await
+        .unwrap();
+    let counter: CounterClient = jobs.start_client((10, log())).await.unwrap();
+    assert_eq!(counter.add(1).await.unwrap(), 11);
+}

@@ -9,7 +9,7 @@ use crate::supervisor::{
     Backoff, ChildSpec, DynamicLimits, HealthCheck, Restart, Shutdown, SupervisorError,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
-use crate::{GenServer, Registry, ServerRef};
+use crate::{Client, GenServer, HasClient, Registry, ServerRef};
 
 /// What a dynamic supervisor is: a name, a template for its children, and a limit.
 ///
@@ -206,6 +206,16 @@ where
         any.downcast_ref::<ServerRef<S>>()
             .cloned()
             .ok_or(SupervisorError::NotFound(name))
+    }
+
+    /// [`start_child`](Self::start_child), returning the server's typed client (for a
+    /// `#[gen_server]`, its `<Type>Client`) instead of a [`ServerRef`].
+    pub async fn start_client(&self, args: S::Args) -> Result<S::Client, SupervisorError>
+    where
+        S: HasClient,
+    {
+        let server = self.start_child(args).await?;
+        Ok(S::Client::from(Client::from(server)))
     }
 
     /// The current incarnation of the child named `name`, if it is running.
