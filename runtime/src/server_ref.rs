@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -196,7 +196,7 @@ thread_local! {
 /// A call timer, the task that armed it, and the waker it was last polled with (the one it
 /// will wake).
 struct Timer {
-    owner: Option<tokio::task::Id>,
+    owner: tokio::task::Id,
     sleep: Pin<Box<Sleep>>,
     waker: Option<Waker>,
 }
@@ -215,29 +215,34 @@ struct Timer {
 /// The spare is reused only by the task that armed it (tokio draws task ids from one
 /// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
 /// is alive; a timer that has fired (or whose runtime shut down, which fires every timer) is
-/// dropped instead. A task that calls from several threads, or tasks that take turns on one
-/// thread, simply arm new timers.
-fn take_timer(deadline: Instant) -> Timer {
-    if let Some(task) = tokio::task::try_id()
-        && let Ok(Some(mut timer)) = SPARE_TIMER.try_with(Cell::take)
-        && timer.owner == Some(task)
-        && !timer.sleep.is_elapsed()
-    {
-        if timer.sleep.deadline() > deadline {
-            timer.sleep.as_mut().reset(deadline);
+/// replaced. `None` when the call is not made from a task, or when the thread's spare belongs
+/// to another task that has not used it up: many tasks taking turns on a thread (health checks,
+/// say) then arm plain one-off timers, as they would without spares, and leave it be.
+fn take_timer(deadline: Instant) -> Option<Timer> {
+    let task = tokio::task::try_id()?;
+    let spare = SPARE_TIMER.try_with(Cell::take).ok()?;
+    match spare {
+        Some(mut timer) if timer.owner == task && !timer.sleep.is_elapsed() => {
+            if timer.sleep.deadline() > deadline {
+                timer.sleep.as_mut().reset(deadline);
+            }
+            Some(timer)
         }
-        return timer;
-    }
-    Timer {
-        owner: tokio::task::try_id(),
-        sleep: Box::pin(tokio::time::sleep_until(deadline)),
-        waker: None,
+        Some(theirs) if !theirs.sleep.is_elapsed() => {
+            let _ = SPARE_TIMER.try_with(|slot| slot.set(Some(theirs)));
+            None
+        }
+        _ => Some(Timer {
+            owner: task,
+            sleep: Box::pin(tokio::time::sleep_until(deadline)),
+            waker: None,
+        }),
     }
 }
 
 /// Keeps `timer` as the current task's spare for its next call.
 fn keep_timer(timer: Timer) {
-    if timer.owner.is_some() && tokio::task::try_id() == timer.owner && !timer.sleep.is_elapsed() {
+    if tokio::task::try_id() == Some(timer.owner) && !timer.sleep.is_elapsed() {
         let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
     }
 }
@@ -264,12 +269,24 @@ pub(crate) async fn reply_by<T>(
     mut rx: oneshot::Receiver<T>,
     deadline: Instant,
 ) -> Option<Result<T, oneshot::error::RecvError>> {
-    let mut timer: Option<Timer> = None;
+    let mut spare: Option<Timer> = None;
+    let mut one_off = pin!(None::<Sleep>);
     let reply = poll_fn(|cx| {
         if let Poll::Ready(reply) = Pin::new(&mut rx).poll(cx) {
             return Poll::Ready(Some(reply));
         }
-        let timer = timer.get_or_insert_with(|| take_timer(deadline));
+        if spare.is_none() && one_off.is_none() {
+            match take_timer(deadline) {
+                Some(timer) => spare = Some(timer),
+                None => one_off.set(Some(tokio::time::sleep_until(deadline))),
+            }
+        }
+        if let Some(sleep) = one_off.as_mut().as_pin_mut() {
+            return sleep.poll(cx).map(|()| None);
+        }
+        let Some(timer) = spare.as_mut() else {
+            return Poll::Pending; // unreachable: one of the two was just armed
+        };
         loop {
             if timer.poll_fired(cx).is_pending() {
                 return Poll::Pending;
@@ -282,7 +299,7 @@ pub(crate) async fn reply_by<T>(
         }
     })
     .await;
-    if let Some(timer) = timer {
+    if let Some(timer) = spare {
         keep_timer(timer);
     }
     reply
@@ -380,7 +397,7 @@ mod tests {
             let timer = spare.take();
             let mine = timer
                 .as_ref()
-                .is_some_and(|t| t.owner == tokio::task::try_id());
+                .is_some_and(|t| Some(t.owner) == tokio::task::try_id());
             spare.set(timer);
             mine
         })
