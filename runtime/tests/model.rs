@@ -1,12 +1,14 @@
 //! Model-based fault testing of supervisors.
 //!
 //! A property test generates supervision trees (up to 4 supervisors deep and 8 children wide;
-//! every static strategy, restart type and shutdown mode; intensities from 0 to 4 in windows of
-//! 0.1 to 30 s; some health-checked workers; some children with a restart backoff) and schedules
-//! of faults (panics, error returns, normal
+//! every strategy - one_for_one, one_for_all, rest_for_one, and dynamic supervisors with a
+//! child template and an optional max_children -, restart type and shutdown mode; intensities
+//! from 0 to 4 in windows of 0.1 to 30 s; some health-checked workers; some children with a
+//! restart backoff) and schedules of faults (panics, error returns, normal
 //! and shutdown exits, "do not restart me" exits, hangs past the health timeout or past the
 //! shutdown timeout, inits that fail on restart, terminates that panic) mixed with the
-//! supervisor API (terminate, restart and delete child) and waits. A small reference model of
+//! supervisor API (terminate, restart and delete child; start_child on dynamic supervisors)
+//! and waits. A small reference model of
 //! the OTP rules (`model/sim.rs`) predicts each step; the harness (`model/harness.rs`) runs the
 //! real tree under tokio's paused clock and compares events, logs, child tables, restart counts
 //! and the registry after every step, and at the end checks that no task of the tree is alive.
@@ -111,8 +113,20 @@ fn coverage() {
             bump("root escalates", 1);
         }
         for ps in &plan.steps {
-            if matches!(ps.act, sim::Act::None) {
-                bump("steps skipped or waits", 1);
+            match &ps.act {
+                sim::Act::None => bump("steps skipped or waits", 1),
+                sim::Act::StartDyn { expect: Ok(()), .. } => bump("dynamic start_child ok", 1),
+                sim::Act::StartDyn { expect: Err(_), .. } => bump("dynamic start_child refused", 1),
+                sim::Act::Cast {
+                    dyn_sup: Some(_), ..
+                } => bump("faults of dynamic children", 1),
+                sim::Act::Api { .. } => bump("api calls", 1),
+                _ => {}
+            }
+            for (_, rows) in &ps.state {
+                if rows.iter().any(|r| r.1 == "restarting") {
+                    bump("steps ending with a child restarting", 1);
+                }
             }
             for e in &ps.events {
                 let kind = e.what.split([' ', ':']).next().unwrap_or("");

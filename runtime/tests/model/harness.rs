@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use perennial_runtime::supervisor::{
-    ChildSpec, ChildState, Event, HealthCheck, Shutdown, SupervisorHandle, SupervisorSpec,
+    ChildSpec, ChildState, DynamicSpec, DynamicSupervisor, Event, HealthCheck, Shutdown,
+    SupervisorHandle, SupervisorSpec,
 };
 use perennial_runtime::{ExitReason, ProcessId, Registry};
 
@@ -64,8 +65,44 @@ fn shutdown_mode(stop: Stop) -> Shutdown {
     }
 }
 
+fn health_check(h: crate::spec::Health) -> HealthCheck {
+    HealthCheck {
+        interval: millis(h.interval),
+        timeout: millis(h.timeout),
+        failures: h.failures,
+    }
+}
+
+/// The spec of a dynamic supervisor (a node with a template).
+fn dyn_spec(flat: &Flat, node: usize) -> DynamicSpec<Fw> {
+    let n = &flat.nodes[node];
+    let (s, d) = (n.sup(), n.dynamic().expect("a dynamic supervisor"));
+    let t = &d.template;
+    let spec = DynamicSpec::<Fw>::new(n.name.clone())
+        .intensity(s.max_restarts, millis(s.within))
+        .restart(t.restart)
+        .shutdown(shutdown_mode(t.stop))
+        .health(t.health.map(health_check));
+    let spec = match d.max_children {
+        Some(max) => spec.max_children(max),
+        None => spec,
+    };
+    match t.backoff {
+        Some(b) => spec.backoff(b.runtime()),
+        None => spec,
+    }
+}
+
+/// A typed handle to a dynamic supervisor, bound to its name.
+fn dyn_handle(flat: &Flat, node: usize, root: &SupervisorHandle) -> DynamicSupervisor<Fw> {
+    dyn_spec(flat, node).attach(handle_of(root, &flat.nodes[node].name))
+}
+
 fn sup_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> SupervisorSpec {
     let n = &flat.nodes[node];
+    if n.dynamic().is_some() {
+        return dyn_spec(flat, node).supervisor_spec();
+    }
     let s = n.sup();
     let mut spec = SupervisorSpec::new(n.name.clone())
         .strategy(s.strategy)
@@ -78,17 +115,11 @@ fn sup_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> Supervis
 
 fn child_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> ChildSpec {
     let n = &flat.nodes[node];
-    let spec =
-        match &n.kind {
-            Kind::W(w) => ChildSpec::server::<Fw>(n.name.clone(), args[&node].clone()).health(
-                w.health.map(|h| HealthCheck {
-                    interval: millis(h.interval),
-                    timeout: millis(h.timeout),
-                    failures: h.failures,
-                }),
-            ),
-            Kind::S(_) => ChildSpec::supervisor(sup_spec(flat, node, args)),
-        };
+    let spec = match &n.kind {
+        Kind::W(w) => ChildSpec::server::<Fw>(n.name.clone(), args[&node].clone())
+            .health(w.health.map(health_check)),
+        Kind::S(_) => ChildSpec::supervisor(sup_spec(flat, node, args)),
+    };
     let spec = spec.restart(n.restart()).shutdown(shutdown_mode(n.stop()));
     match n.backoff() {
         Some(b) => spec.backoff(b.runtime()),
@@ -196,22 +227,75 @@ async fn within<T>(what: &str, fut: impl std::future::Future<Output = T>) -> Res
         .map_err(|_| format!("{what} hung (no answer in {HANG:?} of simulated time)"))
 }
 
-async fn perform(
-    act: &Act,
-    root: &SupervisorHandle,
-    registry: &Registry,
-    args: &HashMap<usize, FwArgs>,
-) -> Result<(), String> {
+/// What the steps act on.
+struct World<'a> {
+    flat: &'a Flat,
+    log: &'a Log,
+    root: &'a SupervisorHandle,
+    registry: &'a Registry,
+    args: &'a HashMap<usize, FwArgs>,
+    /// The args of the dynamic supervisors' children, by name.
+    dyn_args: HashMap<Arc<str>, FwArgs>,
+}
+
+async fn perform(act: &Act, world: &mut World<'_>) -> Result<(), String> {
+    let (root, registry, args) = (world.root, world.registry, world.args);
     match act {
         Act::None => Ok(()),
         Act::FailInits(node, n) => {
             args[node].failing_inits.store(*n, Ordering::SeqCst);
             Ok(())
         }
-        Act::Cast(name, kind) => {
-            let w = registry
-                .lookup::<Fw>(name)
-                .map_err(|e| format!("the model has {name} running; the registry: {e}"))?;
+        Act::DynFailInits(name, n) => {
+            world.dyn_args[name]
+                .failing_inits
+                .store(*n, Ordering::SeqCst);
+            Ok(())
+        }
+        Act::StartDyn {
+            sup,
+            child,
+            fails,
+            expect,
+        } => {
+            let a = FwArgs::new(child, world.log);
+            a.failing_inits.store(*fails, Ordering::SeqCst);
+            world.dyn_args.insert(child.clone(), a.clone());
+            let h = dyn_handle(world.flat, *sup, root);
+            let got = match within("start_child", h.start_child(a)).await? {
+                Ok(server) if server.name() == Some(&**child) => Ok(()),
+                Ok(server) => {
+                    return Err(format!(
+                        "start_child started {:?}; the model says {child}",
+                        server.name()
+                    ));
+                }
+                Err(e) => Err(e),
+            };
+            if got != *expect {
+                return Err(format!(
+                    "start_child on `{}` returned {got:?}; the model says {expect:?}",
+                    world.flat.nodes[*sup].name
+                ));
+            }
+            Ok(())
+        }
+        Act::Cast {
+            worker: name,
+            dyn_sup,
+            kind,
+        } => {
+            let w = match dyn_sup {
+                None => registry
+                    .lookup::<Fw>(name)
+                    .map_err(|e| format!("the model has {name} running; the registry: {e}"))?,
+                Some(d) => within("a dynamic child's lookup", async {
+                    dyn_handle(world.flat, *d, root).child(name).await
+                })
+                .await?
+                .map_err(|e| format!("looking {name} up: {e}"))?
+                .ok_or_else(|| format!("the model has {name} running; its supervisor has not"))?,
+            };
             let cast = match kind {
                 CastKind::Panic => FwCast::Panic,
                 CastKind::Stop(r) => FwCast::Stop(r.clone()),
@@ -378,6 +462,14 @@ async fn execute(plan: &Plan) -> Result<(), String> {
         })
     };
 
+    let mut world = World {
+        flat,
+        log: &log,
+        root: &root,
+        registry: &registry,
+        args: &args,
+        dyn_args: HashMap::new(),
+    };
     let mut seen = HashSet::new();
     let mut last_id = HashMap::new();
     for &w in &flat.workers {
@@ -392,9 +484,7 @@ async fn execute(plan: &Plan) -> Result<(), String> {
         if log.now() != ps.at {
             return Err(at(format!("the clock says {} ms", log.now())));
         }
-        perform(&ps.act, &root, &registry, &args)
-            .await
-            .map_err(at)?;
+        perform(&ps.act, &mut world).await.map_err(at)?;
         if log.now() > ps.end {
             return Err(at(format!(
                 "the action ended at {} ms; the model says the step ends at {} ms",

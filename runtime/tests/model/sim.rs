@@ -12,14 +12,14 @@
 //! that step (and the schedule is simply shorter).
 #![allow(dead_code)]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use perennial_runtime::supervisor::{Restart, Strategy, SupervisorError, SupervisorStartError};
 use perennial_runtime::{Escalation, ExitReason};
 
-use crate::spec::{Action, FOREVER, Fault, Flat, S, Step, Stop};
+use crate::spec::{Action, Backoff, FOREVER, Fault, Flat, Health, S, Step, Stop, W};
 
 /// One predicted (or observed) fact: at `at` ms, `who` (a supervisor for events, a worker for
 /// log lines) reported `what`.
@@ -35,10 +35,25 @@ pub struct Obs {
 pub enum Act {
     /// Nothing (a wait, or a step whose target is not there).
     None,
-    /// A cast to the running worker.
-    Cast(Arc<str>, CastKind),
+    /// A cast to the running worker: a static one (found in the registry), or one that the
+    /// dynamic supervisor `dyn_sup` (a node) started (found through that supervisor).
+    Cast {
+        worker: Arc<str>,
+        dyn_sup: Option<usize>,
+        kind: CastKind,
+    },
     /// Make the worker's next `n` inits fail (worker node index).
     FailInits(usize, u32),
+    /// Make a dynamic child's next `n` inits fail.
+    DynFailInits(Arc<str>, u32),
+    /// `start_child` on the dynamic supervisor `sup` (a node): a child that will be named
+    /// `child`, whose first `fails` inits fail, and what the call must return.
+    StartDyn {
+        sup: usize,
+        child: Arc<str>,
+        fails: u32,
+        expect: Result<(), SupervisorError>,
+    },
     /// A supervisor API call on `sup` about `child`, and what it must return.
     Api {
         sup: Arc<str>,
@@ -107,17 +122,37 @@ pub struct Shutdown {
 
 // ---- the model's state ----
 
+/// A child's identity: a node of the tree, or (`n > 0`) the `n`-th child that the dynamic
+/// supervisor `node` started, named `<supervisor>#<n>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Cid {
+    node: usize,
+    n: u64,
+}
+
+impl Cid {
+    fn of(node: usize) -> Cid {
+        Cid { node, n: 0 }
+    }
+
+    fn path(flat: &Flat, node: usize) -> Vec<Cid> {
+        flat.path(node).into_iter().map(Cid::of).collect()
+    }
+}
+
 #[derive(Clone, Debug)]
 struct SupSt {
     node: usize,
     children: Vec<ChildSt>,
     /// Times of the restarts in the window.
     restarts: VecDeque<u64>,
+    /// For a dynamic supervisor: how many children it has started.
+    started_dyn: u64,
 }
 
 #[derive(Clone, Debug)]
 struct ChildSt {
-    node: usize,
+    node: Cid,
     run: Run,
     restarts: u32,
     /// When it last started (for the backoff's "stayed up" rule).
@@ -141,7 +176,7 @@ enum Run {
 struct Timer {
     at: u64,
     sup: usize,
-    child: usize,
+    child: Cid,
     retry: u64,
     counts: bool,
 }
@@ -160,7 +195,7 @@ struct WSt {
 struct Aborted;
 
 impl SupSt {
-    fn pos(&self, node: usize) -> Option<usize> {
+    fn pos(&self, node: Cid) -> Option<usize> {
         self.children.iter().position(|c| c.node == node)
     }
 }
@@ -169,7 +204,7 @@ impl SupSt {
 struct Cx<'t> {
     flat: &'t Flat,
     now: u64,
-    failing: Vec<u32>,
+    failing: HashMap<Cid, u32>,
     events: Vec<Obs>,
     logs: Vec<Obs>,
     ambiguous: Option<String>,
@@ -186,6 +221,47 @@ impl Cx<'_> {
         self.flat.nodes[sup].sup()
     }
 
+    /// A child's name: its node's, or `<supervisor>#<n>` for a dynamic one.
+    fn cname(&self, c: Cid) -> Arc<str> {
+        match c.n {
+            0 => self.name(c.node),
+            n => format!("{}#{n}", self.name(c.node)).into(),
+        }
+    }
+
+    /// The template a dynamic child was made from.
+    fn template(&self, c: Cid) -> Option<&W> {
+        (c.n > 0).then(|| &self.flat.nodes[c.node].dynamic().expect("dynamic").template)
+    }
+
+    fn restart_of(&self, c: Cid) -> Restart {
+        self.template(c)
+            .map_or_else(|| self.flat.nodes[c.node].restart(), |t| t.restart)
+    }
+
+    fn stop_of(&self, c: Cid) -> Stop {
+        self.template(c)
+            .map_or_else(|| self.flat.nodes[c.node].stop(), |t| t.stop)
+    }
+
+    fn backoff_of(&self, c: Cid) -> Option<Backoff> {
+        self.template(c)
+            .map_or_else(|| self.flat.nodes[c.node].backoff(), |t| t.backoff)
+    }
+
+    fn health_of(&self, c: Cid) -> Option<Health> {
+        self.template(c)
+            .map_or_else(|| self.flat.nodes[c.node].health(), |t| t.health)
+    }
+
+    fn is_sup(&self, c: Cid) -> bool {
+        c.n == 0 && self.flat.nodes[c.node].is_sup()
+    }
+
+    fn is_dynamic(&self, sup: usize) -> bool {
+        self.flat.nodes[sup].dynamic().is_some()
+    }
+
     fn ev(&mut self, sup: usize, what: String) {
         let who = self.name(sup);
         self.events.push(Obs {
@@ -195,13 +271,13 @@ impl Cx<'_> {
         });
     }
 
-    fn log(&mut self, worker: usize, what: String) {
-        let who = self.name(worker);
-        self.logs.push(Obs {
-            at: self.now,
-            who,
-            what,
-        });
+    fn log(&mut self, worker: Cid, what: String) {
+        self.log_at(worker, self.now, what);
+    }
+
+    fn log_at(&mut self, worker: Cid, at: u64, what: String) {
+        let who = self.cname(worker);
+        self.logs.push(Obs { at, who, what });
     }
 
     fn ambiguous(&mut self, why: String) {
@@ -224,16 +300,19 @@ impl Cx<'_> {
 
     // ---- starting ----
 
-    fn start_child(&mut self, node: usize) -> Result<Run, ExitReason> {
-        if self.flat.nodes[node].is_sup() {
-            return self.start_sup(node).map(Run::S).map_err(ExitReason::error);
+    fn start_child(&mut self, node: Cid) -> Result<Run, ExitReason> {
+        if self.is_sup(node) {
+            return self
+                .start_sup(node.node)
+                .map(Run::S)
+                .map_err(ExitReason::error);
         }
-        if self.failing[node] > 0 {
-            self.failing[node] -= 1;
+        if let Some(n) = self.failing.get_mut(&node).filter(|n| **n > 0) {
+            *n -= 1;
             self.log(node, "init failed".into());
             return Err(ExitReason::error(format!(
                 "{} refused to init",
-                self.name(node)
+                self.cname(node)
             )));
         }
         self.log(node, "init".into());
@@ -251,8 +330,10 @@ impl Cx<'_> {
             node,
             children: Vec::new(),
             restarts: VecDeque::new(),
+            started_dyn: 0,
         };
         for &c in &self.flat.nodes[node].children {
+            let c = Cid::of(c);
             match self.start_child(c) {
                 Ok(run) => {
                     sup.children.push(ChildSt {
@@ -262,7 +343,7 @@ impl Cx<'_> {
                         started_at: Some(self.now),
                         attempt: 0,
                     });
-                    let name = self.name(c);
+                    let name = self.cname(c);
                     self.ev(node, format!("Started {name}"));
                 }
                 Err(cause) => {
@@ -270,7 +351,7 @@ impl Cx<'_> {
                     let _ = self.stop_all(&mut sup, None);
                     return Err(SupervisorStartError::ChildFailed {
                         supervisor: self.name(node),
-                        child: self.name(c),
+                        child: self.cname(c),
                         cause,
                     });
                 }
@@ -281,11 +362,87 @@ impl Cx<'_> {
 
     // ---- stopping ----
 
-    /// Stops every running child in reverse start order.
+    /// Stops every running child in reverse start order (a dynamic supervisor: all at once).
     fn stop_all(&mut self, sup: &mut SupSt, deadline: Option<u64>) -> Result<(), Aborted> {
+        if self.is_dynamic(sup.node) {
+            return self.stop_all_at_once(sup, deadline);
+        }
         for idx in (0..sup.children.len()).rev() {
             self.stop_child(sup, idx, deadline)?;
         }
+        Ok(())
+    }
+
+    /// A dynamic supervisor's stop: every child is asked (or killed, for brutal_kill) at once;
+    /// then the supervisor waits for each in turn, under one timer (the template's timeout),
+    /// killing those still running when it runs out, and reports each exit as it sees it.
+    fn stop_all_at_once(&mut self, sup: &mut SupSt, outer: Option<u64>) -> Result<(), Aborted> {
+        let now0 = self.now;
+        let mode = self.flat.nodes[sup.node]
+            .dynamic()
+            .expect("dynamic")
+            .template
+            .stop;
+        let limit = match mode {
+            Stop::Timeout(d) => Some(now0 + d),
+            _ => None,
+        };
+        let mut outcomes = Vec::new();
+        for c in &mut sup.children {
+            let Run::W(w) = std::mem::replace(&mut c.run, Run::NotRunning) else {
+                c.run = Run::NotRunning;
+                continue;
+            };
+            let (exit_at, orderly) = match mode {
+                Stop::Brutal => (now0, false),
+                _ => {
+                    let finish = now0 + w.stall_until.saturating_sub(now0);
+                    match limit {
+                        Some(dl) if finish >= dl => (dl, finish == dl),
+                        _ => (finish, true),
+                    }
+                }
+            };
+            outcomes.push((c.node, w, exit_at, orderly));
+        }
+        if let Some((c, _, _, _)) = outcomes.iter().find(|o| o.3 && Some(o.2) == limit) {
+            let name = self.cname(*c);
+            self.ambiguous(format!("{name}'s hang ends as its stop times out"));
+        }
+        // Terminates run at their own times, whether or not the supervisor lives to see them.
+        for &(c, _, exit_at, orderly) in &outcomes {
+            if orderly && outer.is_none_or(|o| exit_at < o) {
+                self.log_at(c, exit_at, "terminate: shutdown".into());
+            }
+            if outer == Some(exit_at) {
+                let name = self.cname(c);
+                self.ambiguous(format!("{name} stops just as its supervisor is killed"));
+            }
+        }
+        let mut seen = now0;
+        for (c, w, exit_at, orderly) in outcomes {
+            seen = seen.max(exit_at);
+            if let Some(o) = outer {
+                if seen == o {
+                    self.ambiguous("a dynamic supervisor sees an exit as it is killed".into());
+                }
+                if seen > o {
+                    self.now = o;
+                    return Err(Aborted);
+                }
+            }
+            self.now = seen;
+            let reason = if !orderly {
+                ExitReason::Killed
+            } else if w.armed {
+                ExitReason::Panic(format!("fault: {} failed to clean up", self.cname(c)).into())
+            } else {
+                ExitReason::Shutdown
+            };
+            let name = self.cname(c);
+            self.ev(sup.node, format!("Exited {name}: {reason}"));
+        }
+        self.now = seen;
         Ok(())
     }
 
@@ -313,8 +470,8 @@ impl Cx<'_> {
     ) -> Result<(), Aborted> {
         let node = sup.children[idx].node;
         let run = std::mem::replace(&mut sup.children[idx].run, Run::NotRunning);
-        let mode = self.flat.nodes[node].stop();
-        let name = self.name(node);
+        let mode = self.stop_of(node);
+        let name = self.cname(node);
         let reason = match run {
             Run::Restarting(_) | Run::NotRunning => return Ok(()),
             Run::W(w) => {
@@ -395,10 +552,10 @@ impl Cx<'_> {
         reason: ExitReason,
     ) -> Option<ExitReason> {
         let node = sup.children[idx].node;
-        let name = self.name(node);
+        let name = self.cname(node);
         self.ev(sup.node, format!("Exited {name}: {reason}"));
         sup.children[idx].run = Run::NotRunning;
-        let restart = self.flat.nodes[node].restart();
+        let restart = self.restart_of(node);
         let restarts = !matches!(reason, ExitReason::NoRestart)
             && match restart {
                 Restart::Permanent => true,
@@ -409,7 +566,8 @@ impl Cx<'_> {
                 Restart::Temporary => false,
             };
         if !restarts {
-            if restart == Restart::Temporary {
+            // A dynamic supervisor keeps no child that ended for good.
+            if restart == Restart::Temporary || self.is_dynamic(sup.node) {
                 sup.children.remove(idx);
             }
             return None;
@@ -419,7 +577,7 @@ impl Cx<'_> {
         }
         // A backoff: the restart waits, the child showing as restarting; the count of
         // consecutive attempts starts again once the child has stayed up for the window.
-        if let Some(b) = self.flat.nodes[node].backoff() {
+        if let Some(b) = self.backoff_of(node) {
             let within = self.params(sup.node).within;
             let c = &mut sup.children[idx];
             let stayed_up = c.started_at.is_some_and(|t| self.now - t >= within);
@@ -452,7 +610,7 @@ impl Cx<'_> {
             return None; // terminated, deleted or restarted meanwhile
         }
         if timer.counts && !self.add_restart(sup) {
-            let name = self.name(timer.child);
+            let name = self.cname(timer.child);
             let cause = ExitReason::error(format!("restart of `{name}` kept failing"));
             return Some(self.escalate(sup, timer.child, cause));
         }
@@ -481,7 +639,7 @@ impl Cx<'_> {
                     let mut i = first;
                     while i < sup.children.len() {
                         let c = sup.children[i].node;
-                        if c != crashed && self.flat.nodes[c].restart() == Restart::Temporary {
+                        if c != crashed && self.restart_of(c) == Restart::Temporary {
                             sup.children.remove(i);
                             continue;
                         }
@@ -494,7 +652,7 @@ impl Cx<'_> {
             let failed = self.restart_pass(sup, &group)?;
             // A failed restart is retried (through the mailbox, after its backoff if it has
             // one), and counts again.
-            if let Some(b) = self.flat.nodes[failed].backoff() {
+            if let Some(b) = self.backoff_of(failed) {
                 let idx = sup.pos(failed).expect("a restarting child keeps its spec");
                 sup.children[idx].attempt += 1;
                 let delay = b.delay_ms(sup.children[idx].attempt);
@@ -502,7 +660,7 @@ impl Cx<'_> {
                 return None;
             }
             if !self.add_restart(sup) {
-                let name = self.name(failed);
+                let name = self.cname(failed);
                 let cause = ExitReason::error(format!("restart of `{name}` kept failing"));
                 return Some(self.escalate(sup, failed, cause));
             }
@@ -512,13 +670,13 @@ impl Cx<'_> {
 
     /// Starts each child of `group` that is not running, in order; stops at the first failure
     /// and returns that child.
-    fn restart_pass(&mut self, sup: &mut SupSt, group: &[usize]) -> Option<usize> {
+    fn restart_pass(&mut self, sup: &mut SupSt, group: &[Cid]) -> Option<Cid> {
         for &node in group {
             let Some(idx) = sup.pos(node) else { continue };
             if matches!(sup.children[idx].run, Run::W(_) | Run::S(_)) {
                 continue;
             }
-            let name = self.name(node);
+            let name = self.cname(node);
             match self.start_child(node) {
                 Ok(run) => {
                     let c = &mut sup.children[idx];
@@ -539,8 +697,8 @@ impl Cx<'_> {
     }
 
     /// Gives up: stops every child in reverse and ends with an escalation.
-    fn escalate(&mut self, sup: &mut SupSt, child: usize, cause: ExitReason) -> ExitReason {
-        let name = self.name(child);
+    fn escalate(&mut self, sup: &mut SupSt, child: Cid, cause: ExitReason) -> ExitReason {
+        let name = self.cname(child);
         self.ev(sup.node, format!("IntensityExceeded {name}"));
         let _ = self.stop_all(sup, None);
         let p = self.params(sup.node);
@@ -557,12 +715,7 @@ impl Cx<'_> {
 
     /// Hands the exit of the node at the end of `path` (below `sup`) to its supervisor, and
     /// any supervisor's giving up to its parent in turn.
-    fn deliver(
-        &mut self,
-        sup: &mut SupSt,
-        path: &[usize],
-        reason: ExitReason,
-    ) -> Option<ExitReason> {
+    fn deliver(&mut self, sup: &mut SupSt, path: &[Cid], reason: ExitReason) -> Option<ExitReason> {
         let idx = sup.pos(path[0]).expect("the path is running");
         if path.len() == 1 {
             return self.child_exited(sup, idx, reason);
@@ -575,7 +728,7 @@ impl Cx<'_> {
     }
 }
 
-fn find_child<'a>(sup: &'a mut SupSt, path: &[usize]) -> Option<&'a mut ChildSt> {
+fn find_child<'a>(sup: &'a mut SupSt, path: &[Cid]) -> Option<&'a mut ChildSt> {
     let idx = sup.pos(path[0])?;
     let child = &mut sup.children[idx];
     if path.len() == 1 {
@@ -587,7 +740,7 @@ fn find_child<'a>(sup: &'a mut SupSt, path: &[usize]) -> Option<&'a mut ChildSt>
     }
 }
 
-fn find_sup<'a>(root: &'a mut SupSt, path: &[usize]) -> Option<&'a mut SupSt> {
+fn find_sup<'a>(root: &'a mut SupSt, path: &[Cid]) -> Option<&'a mut SupSt> {
     if path.is_empty() {
         return Some(root);
     }
@@ -597,7 +750,7 @@ fn find_sup<'a>(root: &'a mut SupSt, path: &[usize]) -> Option<&'a mut SupSt> {
     }
 }
 
-fn find_sup_ref<'a>(sup: &'a SupSt, path: &[usize]) -> Option<&'a SupSt> {
+fn find_sup_ref<'a>(sup: &'a SupSt, path: &[Cid]) -> Option<&'a SupSt> {
     let Some((&first, rest)) = path.split_first() else {
         return Some(sup);
     };
@@ -628,12 +781,12 @@ impl<'t> Model<'t> {
         match *action {
             Action::Wait => Act::None,
             Action::Fault(t, ref fault) => match flat.worker(t) {
-                Some(w) => self.fault(w, fault),
+                Some(w) => self.fault(Cid::path(flat, w), fault),
                 None => Act::None,
             },
             Action::FailInits(t, n) => match flat.worker(t) {
                 Some(w) => {
-                    self.cx.failing[w] = n;
+                    self.cx.failing.insert(Cid::of(w), n);
                     Act::FailInits(w, n)
                 }
                 None => Act::None,
@@ -643,10 +796,14 @@ impl<'t> Model<'t> {
                     return Act::None;
                 };
                 let now = self.cx.now;
-                match self.running_worker(w) {
+                match self.running_worker(&Cid::path(flat, w)) {
                     Some(ws) if ws.stall_until <= now => {
                         ws.armed = true;
-                        Act::Cast(flat.nodes[w].name.clone(), CastKind::Arm)
+                        Act::Cast {
+                            worker: flat.nodes[w].name.clone(),
+                            dyn_sup: None,
+                            kind: CastKind::Arm,
+                        }
                     }
                     _ => Act::None,
                 }
@@ -654,13 +811,91 @@ impl<'t> Model<'t> {
             Action::Terminate(t) => self.api(t, ApiOp::Terminate),
             Action::Restart(t) => self.api(t, ApiOp::Restart),
             Action::Delete(t) => self.api(t, ApiOp::Delete),
+            Action::StartDyn(t, fails) => match flat.dynamic(t) {
+                Some(d) => self.start_dyn(d, fails),
+                None => Act::None,
+            },
+            Action::DynFault(t, k, ref fault) => match self.dyn_child(t, k) {
+                Some(path) => self.fault(path, fault),
+                None => Act::None,
+            },
+            Action::DynFailInits(t, k, n) => match self.dyn_child(t, k) {
+                Some(path) => {
+                    let c = *path.last().expect("a child");
+                    self.cx.failing.insert(c, n);
+                    Act::DynFailInits(self.cx.cname(c), n)
+                }
+                None => Act::None,
+            },
+        }
+    }
+
+    /// The path to the `k`-th (cyclically) child of the dynamic supervisor a target aims at, if
+    /// that supervisor runs and has children.
+    fn dyn_child(&mut self, target: u16, k: u8) -> Option<Vec<Cid>> {
+        let d = self.cx.flat.dynamic(target)?;
+        let mut path = Cid::path(self.cx.flat, d);
+        let sup = find_sup(self.root.as_mut()?, &path)?;
+        if sup.children.is_empty() {
+            return None;
+        }
+        path.push(sup.children[usize::from(k) % sup.children.len()].node);
+        Some(path)
+    }
+
+    /// `start_child` on a dynamic supervisor: refused when full (children waiting for a
+    /// restart count), else the next `<supervisor>#<n>`, kept only if it starts.
+    fn start_dyn(&mut self, d: usize, fails: u32) -> Act {
+        let path = Cid::path(self.cx.flat, d);
+        let Some(sup) = self.root.as_mut().and_then(|root| find_sup(root, &path)) else {
+            return Act::None; // not running: nobody to ask
+        };
+        let max = self.cx.flat.nodes[d]
+            .dynamic()
+            .expect("dynamic")
+            .max_children;
+        let cx = &mut self.cx;
+        let next = Cid {
+            node: d,
+            n: sup.started_dyn + 1,
+        };
+        let child = cx.cname(next);
+        let expect = match max {
+            Some(max) if sup.children.len() >= max => Err(SupervisorError::MaxChildren(max)),
+            _ => {
+                sup.started_dyn += 1;
+                cx.failing.insert(next, fails);
+                match cx.start_child(next) {
+                    Ok(run) => {
+                        sup.children.push(ChildSt {
+                            node: next,
+                            run,
+                            restarts: 0,
+                            started_at: Some(cx.now),
+                            attempt: 0,
+                        });
+                        cx.ev(d, format!("Started {child}"));
+                        Ok(())
+                    }
+                    Err(reason) => Err(SupervisorError::StartFailed {
+                        child: child.clone(),
+                        reason,
+                    }),
+                }
+            }
+        };
+        Act::StartDyn {
+            sup: d,
+            child,
+            fails,
+            expect,
         }
     }
 
     /// Whether a timer would still act: its child still waits for that very retry.
     fn live(&self, t: &Timer) -> bool {
         let Some(root) = &self.root else { return false };
-        let Some(sup) = find_sup_ref(root, &self.cx.flat.path(t.sup)) else {
+        let Some(sup) = find_sup_ref(root, &Cid::path(self.cx.flat, t.sup)) else {
             return false;
         };
         sup.pos(t.child)
@@ -681,7 +916,7 @@ impl<'t> Model<'t> {
         if let Some(t) = before.iter().chain(&self.cx.timers).find(due) {
             let why = format!(
                 "a retry of {} is due at {} ms, while something else runs from {from} to {now} ms",
-                self.cx.name(t.child),
+                self.cx.cname(t.child),
                 t.at
             );
             self.cx.ambiguous(why);
@@ -690,7 +925,7 @@ impl<'t> Model<'t> {
 
     /// A retry's timer fires: its supervisor retries, and a giving up goes up the tree.
     fn fire(&mut self, timer: &Timer) {
-        let path = self.cx.flat.path(timer.sup);
+        let path = Cid::path(self.cx.flat, timer.sup);
         let Some(root) = self.root.as_mut() else {
             return;
         };
@@ -740,31 +975,42 @@ impl<'t> Model<'t> {
         end
     }
 
-    fn running_worker(&mut self, w: usize) -> Option<&mut WSt> {
-        let path = self.cx.flat.path(w);
-        match &mut find_child(self.root.as_mut()?, &path)?.run {
+    fn running_worker(&mut self, path: &[Cid]) -> Option<&mut WSt> {
+        match &mut find_child(self.root.as_mut()?, path)?.run {
             Run::W(ws) => Some(ws),
             _ => None,
         }
     }
 
-    fn fault(&mut self, w: usize, fault: &Fault) -> Act {
-        let flat = self.cx.flat;
+    /// The worker at the end of `path` does something wrong.
+    fn fault(&mut self, path: Vec<Cid>, fault: &Fault) -> Act {
         let now = self.cx.now;
-        let name = flat.nodes[w].name.clone();
-        let Some(ws) = self.running_worker(w).copied() else {
+        let w = *path.last().expect("a worker");
+        let name = self.cx.cname(w);
+        let dyn_sup = (w.n > 0).then_some(w.node);
+        let cast = |kind| Act::Cast {
+            worker: name.clone(),
+            dyn_sup,
+            kind,
+        };
+        let Some(ws) = self.running_worker(&path).copied() else {
             return Act::None;
         };
         if ws.stall_until > now {
             return Act::None; // busy in a hang: it would take the message only later
         }
-        let (act, reason) = match fault {
-            Fault::Hang(d) => match flat.nodes[w].health() {
+        let sup = match path.len() {
+            1 => 0,
+            n => path[n - 2].node,
+        };
+        let sup = if w.n > 0 { w.node } else { sup };
+        let (kind, reason) = match fault {
+            Fault::Hang(d) => match self.cx.health_of(w) {
                 None => {
-                    if let Some(ws) = self.running_worker(w) {
+                    if let Some(ws) = self.running_worker(&path) {
                         ws.stall_until = now + d;
                     }
-                    return Act::Cast(name, CastKind::Stall(*d));
+                    return cast(CastKind::Stall(*d));
                 }
                 Some(h) => {
                     // It misses the pings from the next one on: each fails `timeout` after it
@@ -775,7 +1021,6 @@ impl<'t> Model<'t> {
                             .ambiguous(format!("{name} hangs just as it is pinged"));
                     }
                     let first = ws.started + (since / h.interval + 1) * h.interval;
-                    let sup = flat.nodes[w].parent.expect("a worker has a supervisor");
                     for j in 1..=h.failures {
                         self.cx.now =
                             first + u64::from(j - 1) * (h.timeout + h.interval) + h.timeout;
@@ -786,11 +1031,10 @@ impl<'t> Model<'t> {
                         Duration::from_millis(h.timeout),
                         h.failures
                     ));
-                    let path = flat.path(w);
                     let root = self.root.as_mut().expect("running");
                     let exit = self.cx.deliver(root, &path, reason);
                     self.set_root_exit(exit);
-                    return Act::Cast(name, CastKind::Stall(FOREVER));
+                    return cast(CastKind::Stall(FOREVER));
                 }
             },
             Fault::Panic => (
@@ -812,11 +1056,10 @@ impl<'t> Model<'t> {
         } else {
             reason
         };
-        let path = flat.path(w);
         let root = self.root.as_mut().expect("running");
         let exit = self.cx.deliver(root, &path, reason);
         self.set_root_exit(exit);
-        Act::Cast(name, act)
+        cast(kind)
     }
 
     fn api(&mut self, target: u16, op: ApiOp) -> Act {
@@ -825,7 +1068,7 @@ impl<'t> Model<'t> {
             return Act::None;
         };
         let parent = flat.nodes[node].parent.expect("not the root");
-        let parent_path = flat.path(parent);
+        let parent_path = Cid::path(flat, parent);
         let Some(root) = self.root.as_mut() else {
             return Act::None;
         };
@@ -834,7 +1077,7 @@ impl<'t> Model<'t> {
         };
         let name = flat.nodes[node].name.clone();
         let cx = &mut self.cx;
-        let expect = match sup.pos(node) {
+        let expect = match sup.pos(Cid::of(node)) {
             None => Err(SupervisorError::NotFound(name.clone())),
             Some(idx) => match op {
                 ApiOp::Terminate => {
@@ -853,7 +1096,7 @@ impl<'t> Model<'t> {
                             sup.children.remove(idx);
                             Ok(())
                         }
-                        _ => match cx.start_child(node) {
+                        _ => match cx.start_child(Cid::of(node)) {
                             Ok(run) => {
                                 sup.children[idx].run = run;
                                 sup.children[idx].started_at = Some(cx.now);
@@ -888,7 +1131,7 @@ impl<'t> Model<'t> {
                         Run::Restarting(_) => "restarting",
                         Run::NotRunning => "not running",
                     };
-                    (cx.name(c.node), state, c.restarts)
+                    (cx.cname(c.node), state, c.restarts)
                 })
                 .collect();
             out.push((cx.name(sup.node), rows));
@@ -905,12 +1148,14 @@ impl<'t> Model<'t> {
         out
     }
 
+    /// The registered names: running supervisors and static workers (a dynamic supervisor's
+    /// children are not registered).
     fn running(&self) -> Vec<Arc<str>> {
         fn walk(cx: &Cx<'_>, sup: &SupSt, out: &mut Vec<Arc<str>>) {
             out.push(cx.name(sup.node));
             for c in &sup.children {
                 match &c.run {
-                    Run::W(_) => out.push(cx.name(c.node)),
+                    Run::W(_) if c.node.n == 0 => out.push(cx.cname(c.node)),
                     Run::S(inner) => walk(cx, inner, out),
                     _ => {}
                 }
@@ -928,12 +1173,10 @@ impl<'t> Model<'t> {
 /// Runs the model over a tree and a schedule.
 pub fn plan(tree: &S, steps: &[Step]) -> Plan {
     let flat = Flat::new(tree);
-    let failing = flat
-        .nodes
-        .iter()
-        .map(|n| match &n.kind {
-            crate::spec::Kind::W(w) => w.init_failures,
-            crate::spec::Kind::S(_) => 0,
+    let failing = (flat.nodes.iter().enumerate())
+        .filter_map(|(i, n)| match &n.kind {
+            crate::spec::Kind::W(w) => Some((Cid::of(i), w.init_failures)),
+            crate::spec::Kind::S(_) => None,
         })
         .collect();
     let mut m = Model {

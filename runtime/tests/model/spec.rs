@@ -80,7 +80,19 @@ pub struct S {
     pub stop: Stop,
     /// Its restart backoff as a child (ignored for the root).
     pub backoff: Option<Backoff>,
+    /// `Some` for a dynamic supervisor (then one_for_one, and no children in the spec).
+    pub dynamic: Option<Dyn>,
     pub children: Vec<Node>,
+}
+
+/// What makes a supervisor dynamic: its limit, and the template of the children it starts at
+/// run time (fault workers, named `<supervisor>#<n>`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dyn {
+    pub max_children: Option<usize>,
+    /// The children's restart type, shutdown, health check and backoff (`id` and
+    /// `init_failures` unused).
+    pub template: W,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +125,12 @@ pub enum Action {
     Restart(u16),
     /// `delete_child`.
     Delete(u16),
+    /// `start_child` on the dynamic supervisor, with a child whose first `n` inits fail.
+    StartDyn(u16, u32),
+    /// A child of the dynamic supervisor (the `k`-th, cyclically) does something wrong.
+    DynFault(u16, u8, Fault),
+    /// The next `n` inits of a child of the dynamic supervisor fail.
+    DynFailInits(u16, u8, u32),
     /// Nothing: time passes.
     Wait,
 }
@@ -144,6 +162,8 @@ pub struct Flat {
     pub nodes: Vec<FNode>,
     /// The workers' node indices, in start order.
     pub workers: Vec<usize>,
+    /// The dynamic supervisors' node indices.
+    pub dynamics: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
@@ -201,6 +221,13 @@ impl FNode {
         matches!(self.kind, Kind::S(_))
     }
 
+    pub fn dynamic(&self) -> Option<&Dyn> {
+        match &self.kind {
+            Kind::S(s) => s.dynamic.as_ref(),
+            Kind::W(_) => None,
+        }
+    }
+
     pub fn id(&self) -> u16 {
         match &self.kind {
             Kind::W(w) => w.id,
@@ -214,6 +241,7 @@ impl Flat {
         let mut flat = Flat {
             nodes: Vec::new(),
             workers: Vec::new(),
+            dynamics: Vec::new(),
         };
         flat.add(&Node::S(root.clone()), None);
         flat
@@ -231,6 +259,9 @@ impl Flat {
                 )
             }
             Node::S(s) => {
+                if s.dynamic.is_some() {
+                    self.dynamics.push(idx);
+                }
                 let name = if parent.is_none() {
                     "root".to_string()
                 } else {
@@ -281,6 +312,11 @@ impl Flat {
     pub fn child(&self, target: u16) -> Option<usize> {
         self.aim(target, 1..self.nodes.len())
     }
+
+    /// The dynamic supervisor a target aims at.
+    pub fn dynamic(&self, target: u16) -> Option<usize> {
+        self.aim(target, self.dynamics.iter().copied())
+    }
 }
 
 // ---- literal trees, for regression tests ----
@@ -310,6 +346,7 @@ impl S {
             restart: Restart::Permanent,
             stop: Stop::Infinity,
             backoff: None,
+            dynamic: None,
             children,
         }
     }
@@ -420,19 +457,36 @@ fn sup_params() -> impl Strategy<Value = S> {
                 restart,
                 stop,
                 backoff,
+                dynamic: None,
                 children: Vec::new(),
             },
         )
 }
 
+/// A dynamic supervisor (as a leaf of the generated tree: it starts empty).
+fn dynamic() -> impl Strategy<Value = S> {
+    (sup_params(), option::weighted(0.6, 1..=4usize), worker()).prop_map(
+        |(s, max_children, template)| S {
+            strategy: Sv::OneForOne,
+            dynamic: Some(Dyn {
+                max_children,
+                template,
+            }),
+            ..s
+        },
+    )
+}
+
 /// A child: a worker, or a supervisor with up to 8 children, nested at most 3 deep under the
 /// root (so trees are up to 4 supervisors deep).
 fn node() -> impl Strategy<Value = Node> {
-    worker()
-        .prop_map(Node::W)
-        .prop_recursive(3, 12, 3, |inner| {
-            (sup_params(), vec(inner, 0..=8)).prop_map(|(s, children)| Node::S(S { children, ..s }))
-        })
+    prop_oneof![
+        5 => worker().prop_map(Node::W),
+        1 => dynamic().prop_map(Node::S),
+    ]
+    .prop_recursive(3, 12, 3, |inner| {
+        (sup_params(), vec(inner, 0..=8)).prop_map(|(s, children)| Node::S(S { children, ..s }))
+    })
 }
 
 /// A root supervisor with 1 to 8 children. In one tree in twenty, one worker fails its first
@@ -486,6 +540,10 @@ fn action() -> impl Strategy<Value = Action> {
         2 => target.prop_map(Action::Terminate),
         2 => target.prop_map(Action::Restart),
         1 => target.prop_map(Action::Delete),
+        3 => (target, prop_oneof![4 => Just(0u32), 1 => 1..=2u32])
+            .prop_map(|(t, n)| Action::StartDyn(t, n)),
+        4 => (target, any::<u8>(), fault()).prop_map(|(t, k, f)| Action::DynFault(t, k, f)),
+        1 => (target, any::<u8>(), 1..=3u32).prop_map(|(t, k, n)| Action::DynFailInits(t, k, n)),
         2 => Just(Action::Wait),
     ]
 }
