@@ -6,8 +6,8 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind as std_catch_unwind};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 
 use tokio::sync::Notify;
@@ -45,8 +45,8 @@ pub(crate) struct Process {
     name: Option<Arc<str>>,
     exit: OnceLock<ExitReason>,
     exited: Notify,
-    stop_requested: AtomicBool,
-    stop_reason: Mutex<Option<ExitReason>>,
+    /// The first stop request's reason.
+    stop_reason: OnceLock<ExitReason>,
     abort: OnceLock<AbortHandle>,
     /// The reason an abort records, when someone aborted with one (a task stopped on request,
     /// a server killed for failing its health checks); a plain kill records `Killed`.
@@ -63,8 +63,7 @@ impl Process {
             name,
             exit: OnceLock::new(),
             exited: Notify::new(),
-            stop_requested: AtomicBool::new(false),
-            stop_reason: Mutex::new(None),
+            stop_reason: OnceLock::new(),
             abort: OnceLock::new(),
             abort_reason: OnceLock::new(),
             task: OnceLock::new(),
@@ -114,27 +113,13 @@ impl Process {
 
     /// Asks for an orderly stop. The first request's reason wins.
     pub(crate) fn request_stop(&self, reason: ExitReason) {
-        let mut slot = self
-            .stop_reason
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if slot.is_none() {
-            *slot = Some(reason);
-        }
-        self.stop_requested.store(true, Ordering::Release);
+        let _ = self.stop_reason.set(reason);
     }
 
     /// The stop request, if one was made; checked by the server before each message.
     #[inline]
     pub(crate) fn stop_request(&self) -> Option<ExitReason> {
-        if !self.stop_requested.load(Ordering::Acquire) {
-            return None;
-        }
-        let slot = self
-            .stop_reason
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        Some(slot.clone().unwrap_or(ExitReason::Shutdown))
+        self.stop_reason.get().cloned()
     }
 
     pub(crate) fn set_abort(&self, handle: AbortHandle) {
