@@ -20,7 +20,7 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::server_ref::{deadline_after, reply_by, reply_outcome};
+use crate::server_ref::{NEVER, deadline_after, reply_by, reply_outcome};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
 };
@@ -432,7 +432,7 @@ impl<S: GenServer> NamedRef<S> {
                 }
             };
         };
-        match reply_by(rx, deadline).await {
+        match reply_by(rx, (timeout < NEVER).then_some(deadline)).await {
             Some(Ok(reply)) => reply.map_err(CallError::Exited),
             Some(Err(closed)) => match process {
                 Some(process) => reply_outcome(Err(closed), &process),

@@ -70,14 +70,20 @@ impl<S: GenServer> ServerRef<S> {
         if self.process.is_current_task() {
             return Err(CallError::CallingSelf);
         }
-        let deadline = deadline_after(timeout);
+        let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
         let (reply, rx) = oneshot::channel();
         match self.tx.try_send(envelope(reply)) {
             Ok(()) => {}
             Err(TrySendError::Closed(_)) => return Err(self.not_running()),
             // A full bounded mailbox: wait for room within the same deadline.
             Err(TrySendError::Full(envelope)) => {
-                match tokio::time::timeout_at(deadline, self.tx.send(envelope)).await {
+                let sent = match deadline {
+                    Some(deadline) => {
+                        tokio::time::timeout_at(deadline, self.tx.send(envelope)).await
+                    }
+                    None => Ok(self.tx.send(envelope).await),
+                };
+                match sent {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return Err(self.not_running()),
                     Err(_) => return Err(CallError::Timeout(timeout)),
@@ -181,11 +187,14 @@ impl<S: GenServer> ServerRef<S> {
     }
 }
 
+/// A timeout this long or longer (30 years, tokio's own "far future") is no timeout at all:
+/// waiting for the reply arms no timer. Supervisor handles call with `Duration::MAX`.
+pub(crate) const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
+
 /// `now + timeout`, saturating far in the future instead of overflowing.
 pub(crate) fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
-    now.checked_add(timeout)
-        .unwrap_or_else(|| now + Duration::from_secs(60 * 60 * 24 * 365 * 30))
+    now.checked_add(timeout).unwrap_or_else(|| now + NEVER)
 }
 
 thread_local! {
@@ -263,12 +272,15 @@ impl Timer {
     }
 }
 
-/// Waits for a reply until `deadline`: `None` if the deadline comes first. The timer is armed
-/// only if the reply is not already there (see [`take_timer`]).
+/// Waits for a reply until `deadline` (`None`: for as long as it takes): `None` if the deadline
+/// comes first. The timer is armed only if the reply is not already there (see [`take_timer`]).
 pub(crate) async fn reply_by<T>(
     mut rx: oneshot::Receiver<T>,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Option<Result<T, oneshot::error::RecvError>> {
+    let Some(deadline) = deadline else {
+        return Some(rx.await);
+    };
     let mut spare: Option<Timer> = None;
     let mut one_off = pin!(None::<Sleep>);
     let reply = poll_fn(|cx| {
@@ -501,6 +513,19 @@ mod tests {
             )
             .await;
             assert_eq!(outcome, Ok(Err(CallError::Timeout(S))));
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_without_a_timeout_arms_no_timer_and_waits_as_long_as_it_takes() {
+        in_task(async move {
+            let server = Sleeper::start(()).await.unwrap();
+            let hour = 3600 * S;
+            let t = Instant::now();
+            assert_eq!(server.call_timeout(hour, Duration::MAX).await, Ok(()));
+            assert_eq!(t.elapsed(), hour);
+            assert!(!has_spare());
         })
         .await;
     }
