@@ -182,6 +182,28 @@ impl Sizes {
     }
 }
 
+impl Sizes {
+    fn set(&mut self, key: &str, n: usize) -> Result<(), String> {
+        let ms = |n: usize| Duration::from_millis(n as u64);
+        match key {
+            "calls" => self.calls = n,
+            "casts" => self.casts = n,
+            "capacity" => self.capacity = n,
+            "children" => self.children = n,
+            "memory" => self.memory = n,
+            "crashes" => self.crashes = n,
+            "groups" => self.groups = n,
+            "per_group" => self.per_group = n,
+            "health_servers" => self.health_servers = n,
+            "health_interval_ms" => self.health_interval = ms(n),
+            "health_window_ms" => self.health_window = ms(n),
+            "health_reps" => self.health_reps = n,
+            other => return Err(format!("unknown size `{other}`")),
+        }
+        Ok(())
+    }
+}
+
 /// What is run; each measure fills one or more rows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Measure {
@@ -380,6 +402,9 @@ OPTIONS:
   --flavor LIST       comma-separated runtimes: mt2,ct (default both)
   --who LIST          comma-separated contenders: floor,perennial,ractor,kameo (default all;
                       for profiling one of them)
+  --set KEY=N         override one size: calls, casts, capacity, children, memory, crashes,
+                      groups, per_group, health_servers, health_interval_ms, health_window_ms,
+                      health_reps (repeatable)
   --help              this text
 ";
 
@@ -421,6 +446,14 @@ fn parse_args() -> Result<Options, String> {
                     .split(',')
                     .map(|c| Contender::parse(c).ok_or(format!("unknown contender `{c}`")))
                     .collect::<Result<_, _>>()?;
+            }
+            "--set" => {
+                let kv = value()?;
+                let (key, n) = kv
+                    .split_once('=')
+                    .and_then(|(k, v)| Some((k, v.parse::<usize>().ok()?)))
+                    .ok_or(format!("--set wants KEY=N, not `{kv}`"))?;
+                opts.sizes.set(key, n.max(1))?;
             }
             other => return Err(format!("unknown option `{other}`")),
         }
@@ -739,6 +772,12 @@ fn cell(row: Row, flavor: Flavor, who: Contender, r: &Results) -> String {
 
 /// perennial's verdict on a row: the ratio target, and whether it is ahead of both peers.
 fn verdict(row: Row, flavor: Flavor, r: &Results) -> String {
+    if row == Row::TreeMacro {
+        return match r.get(row, flavor, Contender::Perennial) {
+            Some(_) => "must be ~1.00x hand".into(),
+            None => "pending the macro".into(),
+        };
+    }
     let Some(mine) = ratio(row, flavor, Contender::Perennial, r) else {
         return String::new();
     };
@@ -764,6 +803,16 @@ fn verdict(row: Row, flavor: Flavor, r: &Results) -> String {
         } else {
             "BEHIND a peer"
         });
+    }
+    if row == Row::MemAlloc
+        && let Some(v) = r.get(row, flavor, Contender::Perennial)
+    {
+        let under = stats::median(v) < 1024.0;
+        let _ = write!(
+            out,
+            "; stretch <1 KiB {}",
+            if under { "met" } else { "missed" }
+        );
     }
     out
 }
