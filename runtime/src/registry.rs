@@ -12,7 +12,9 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::poll_fn;
 use std::marker::PhantomData;
+use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ use tokio::sync::{Notify, oneshot};
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::server_ref::{NEVER, deadline_after, reply_by, reply_outcome};
+use crate::server_ref::{NEVER, ReplyWait, deadline_after, reply_outcome};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
 };
@@ -432,7 +434,11 @@ impl<S: GenServer> NamedRef<S> {
                 }
             };
         };
-        match reply_by(rx, (timeout < NEVER).then_some(deadline)).await {
+        let mut wait = ReplyWait::new(rx, (timeout < NEVER).then_some(deadline));
+        let mut one_off = pin!(None);
+        let reply = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
+        wait.done();
+        match reply {
             Some(Ok(reply)) => reply.map_err(CallError::Exited),
             Some(Err(closed)) => match process {
                 Some(process) => reply_outcome(Err(closed), &process),
