@@ -334,20 +334,21 @@ impl<S: GenServer> ServerBuilder<S> {
         };
         process.set_abort(task.abort_handle());
 
+        // Until init has answered, a start that is dropped (its caller cancelled, or timed it
+        // out itself) takes the half-started server down with it, name and all.
+        let mut abandoned = Abandon {
+            process: Some(&process),
+            registry: self.registry.as_ref(),
+        };
         let started = match self.init_timeout {
             None => started_rx.await,
             Some(limit) => match tokio::time::timeout(limit, started_rx).await {
                 Ok(started) => started,
-                Err(_) => {
-                    // Free the name now: the kill lands at the task's next await point.
-                    if let Some(registry) = &self.registry {
-                        registry.unregister(&process);
-                    }
-                    process.kill();
-                    return Err(StartError::InitTimeout(limit));
-                }
+                // Dropping `abandoned` frees the name now and kills the task.
+                Err(_) => return Err(StartError::InitTimeout(limit)),
             },
         };
+        abandoned.process = None;
         match started {
             Ok(Ok(())) => Ok(server),
             Ok(Err(e)) => Err(e),
@@ -355,6 +356,24 @@ impl<S: GenServer> ServerBuilder<S> {
             Err(_) => Err(StartError::InitStopped(
                 process.exit_reason().unwrap_or(ExitReason::Killed),
             )),
+        }
+    }
+}
+
+/// Kills a server whose start was given up before its init answered, and frees its name at
+/// once (the kill itself lands at the task's next await point).
+struct Abandon<'a> {
+    process: Option<&'a Arc<Process>>,
+    registry: Option<&'a Registry>,
+}
+
+impl Drop for Abandon<'_> {
+    fn drop(&mut self) {
+        if let Some(process) = self.process {
+            if let Some(registry) = self.registry {
+                registry.unregister(process);
+            }
+            process.kill();
         }
     }
 }

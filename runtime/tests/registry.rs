@@ -338,3 +338,21 @@ async fn a_client_can_wait_for_room_to_cast() {
         Err(CastError::NotRunning(_))
     ));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_start_dropped_during_init_frees_its_name_and_kills_the_server() {
+    let registry = Registry::new();
+    let (a, mut events) = args(Init::Hang);
+    let start = Probe::builder().register(&registry, "p").start(a);
+    // The caller gives up on the start itself (its own timeout), dropping the start future.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), start)
+            .await
+            .is_err()
+    );
+    assert!(registry.names().is_empty(), "the name is free at once");
+    // The hung init was killed: its half-built state is dropped, and the name can be taken.
+    assert_eq!(until(&mut events, "dropped").await, ["init"]);
+    let (server, _events) = start_named(&registry, "p").await;
+    assert_eq!(registry.lookup::<Probe>("p"), Ok(server));
+}

@@ -314,10 +314,18 @@ pub(crate) struct Started {
     pub(crate) control: Arc<dyn Control>,
     /// The child's typed reference (`ServerRef<S>` for a gen_server), for dynamic supervisors.
     pub(crate) any: Arc<dyn Any + Send + Sync>,
+    /// Where the child's name is registered, if it is.
+    pub(crate) registry: Option<Registry>,
 }
 
 impl Drop for Started {
     fn drop(&mut self) {
+        // Free the name now, not when the aborted task is finally dropped: on a multi-thread
+        // runtime a killed subtree's tasks may be dropped after their supervisor's restart has
+        // begun, which would then find the names still taken. (A no-op once the child exited.)
+        if let Some(registry) = &self.registry {
+            registry.unregister(&self.process);
+        }
         self.process.kill();
     }
 }
@@ -353,6 +361,7 @@ impl<S: GenServer> Starter for ServerStarter<S> {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
         let args = (self.args)();
         Box::pin(async move {
+            let registry = ctx.register.then(|| ctx.registry.clone());
             // The server's own start timeout, not one around this future: on timeout it kills
             // the hung init and frees the name, where dropping the start would leave both.
             let builder = S::builder()
@@ -374,6 +383,7 @@ impl<S: GenServer> Starter for ServerStarter<S> {
                 process: server.process.clone(),
                 control: Arc::new(server.clone()),
                 any: Arc::new(server),
+                registry,
             })
         })
     }
@@ -409,6 +419,8 @@ where
                 control: Arc::new(TaskControl(process.clone())),
                 any: Arc::new(()),
                 process,
+                // Tasks are not registered.
+                registry: None,
             })
         })
     }
@@ -436,7 +448,7 @@ impl Starter for SupervisorStarter {
         let spec = self.spec.clone();
         Box::pin(async move {
             let handle = spec
-                .start_linked(ctx.registry, ctx.events, Some((ctx.link, ctx.span)))
+                .start_linked(ctx.registry.clone(), ctx.events, Some((ctx.link, ctx.span)))
                 .await
                 .map_err(ExitReason::error)?;
             let process = match handle.target.direct() {
@@ -444,6 +456,7 @@ impl Starter for SupervisorStarter {
                 None => return Err(ExitReason::error("a started supervisor has no process")),
             };
             Ok(Started {
+                registry: Some(ctx.registry),
                 process,
                 control: Arc::new(handle.clone()),
                 any: Arc::new(handle),
@@ -471,6 +484,53 @@ impl Control for SupervisorHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    struct Idle;
+
+    impl GenServer for Idle {
+        type Args = ();
+        type Call = ();
+        type Reply = ();
+        type Cast = ();
+        type Info = std::convert::Infallible;
+        type Continue = std::convert::Infallible;
+        type Error = std::convert::Infallible;
+
+        async fn init(
+            _: (),
+            _: &mut crate::Context<Self>,
+        ) -> Result<Self, std::convert::Infallible> {
+            Ok(Idle)
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut crate::Context<Self>) {}
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn dropping_a_childs_hold_frees_its_name_before_the_task_is_dropped() {
+        let registry = Registry::new();
+        let ctx = StartCtx {
+            name: "idle".into(),
+            register: true,
+            registry: registry.clone(),
+            events: EventHub::default(),
+            link: Link {
+                token: 0,
+                notify: Arc::new(|_, _| {}),
+            },
+            span: tracing::Span::none(),
+        };
+        let spec = ChildSpec::server::<Idle>("idle", ());
+        let started = spec.starter.start(ctx).await.unwrap();
+        let process = started.process.clone();
+        assert!(registry.registered_type("idle").is_some());
+        drop(started);
+        // No await in between: the aborted task has not been dropped yet (the process is still
+        // alive), but its name is already free for a restart.
+        assert!(process.is_alive());
+        assert_eq!(registry.registered_type("idle"), None);
+        assert_eq!(process.wait_exit().await, ExitReason::Killed);
+    }
 
     #[test]
     fn backoff_grows_by_its_factor_and_stops_at_max() {
