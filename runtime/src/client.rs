@@ -9,6 +9,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::mailbox::Envelope;
 use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, GenServer, NamedRef, ServerRef};
 
 /// A server reference with a call timeout: direct or name-bound.
@@ -40,8 +41,14 @@ impl<S: GenServer> Client<S> {
     /// Sends a call and waits for the reply within this client's timeout.
     pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
         match &self.target {
-            Target::Direct(s) => s.call_timeout(call, self.timeout).await,
-            Target::Named(n) => n.call_timeout(call, self.timeout).await,
+            Target::Direct(s) => {
+                s.request(|reply| Envelope::Call(call, reply), self.timeout)
+                    .await
+            }
+            Target::Named(n) => {
+                n.request(|reply| Envelope::Call(call, reply), self.timeout)
+                    .await
+            }
         }
     }
 
@@ -76,8 +83,8 @@ impl<S: GenServer> Client<S> {
     /// Checks the server answers, within this client's timeout.
     pub async fn ping(&self) -> Result<(), CallError> {
         match &self.target {
-            Target::Direct(s) => s.ping_timeout(self.timeout).await,
-            Target::Named(n) => n.ping_timeout(self.timeout).await,
+            Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
+            Target::Named(n) => n.request(Envelope::Ping, self.timeout).await,
         }
     }
 

@@ -391,7 +391,8 @@ impl<S: GenServer> NamedRef<S> {
         self.request(Envelope::Ping, timeout).await
     }
 
-    async fn request<T>(
+    /// The one path of every call and ping (the client calls it directly, one layer less).
+    pub(crate) async fn request<T>(
         &self,
         envelope: impl FnOnce(oneshot::Sender<Result<T, ExitReason>>) -> Envelope<S>,
         timeout: Duration,

@@ -62,7 +62,8 @@ impl<S: GenServer> ServerRef<S> {
         self.request(Envelope::Ping, timeout).await
     }
 
-    async fn request<T>(
+    /// The one path of every call and ping (the client calls it directly, one layer less).
+    pub(crate) async fn request<T>(
         &self,
         envelope: impl FnOnce(oneshot::Sender<Result<T, ExitReason>>) -> Envelope<S>,
         timeout: Duration,
@@ -253,11 +254,10 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
     }
 }
 
-/// Keeps `timer` as the current task's spare for its next call.
+/// Keeps `timer` as the thread's spare for its task's next call. (Its owner is checked, and a
+/// timer that fired meanwhile is replaced, when a call takes it.)
 fn keep_timer(timer: Timer) {
-    if tokio::task::try_id() == Some(timer.owner) && !timer.sleep.is_elapsed() {
-        let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
-    }
+    let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
 }
 
 impl Timer {
