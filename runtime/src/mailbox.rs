@@ -224,7 +224,6 @@ impl<S: GenServer> Rx<S> {
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope<S>>> {
-        let coop = ready!(tokio::task::coop::poll_proceed(cx));
         if self.batch.is_empty() {
             let mut queue = self.shared.lock();
             if queue.items.is_empty() {
@@ -245,12 +244,16 @@ impl<S: GenServer> Rx<S> {
             drop(queue);
             self.batch.reverse();
         }
+        // A message to hand out: it costs one unit of the task's budget. With none left, tokio
+        // wakes the task again after the others on its worker have had their turn, and the
+        // message waits in the batch. (An empty mailbox costs nothing: waiting is not work.)
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        coop.made_progress();
         let env = self.batch.pop();
-        if env.is_some() {
-            coop.made_progress();
-            if let Some(bound) = &self.shared.bound {
-                bound.release();
-            }
+        if env.is_some()
+            && let Some(bound) = &self.shared.bound
+        {
+            bound.release();
         }
         Poll::Ready(env)
     }
@@ -299,4 +302,57 @@ pub(crate) fn channel<S: GenServer>(capacity: Option<NonZeroUsize>) -> (Tx<S>, R
             batch: Vec::new(),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    use crate::{Context, GenServer};
+
+    /// Counts the casts it has handled.
+    struct Counter(Arc<AtomicUsize>);
+
+    impl GenServer for Counter {
+        type Args = Arc<AtomicUsize>;
+        type Call = ();
+        type Reply = usize;
+        type Cast = ();
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(count: Arc<AtomicUsize>, _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Counter(count))
+        }
+
+        async fn handle_call(&mut self, (): (), _: &mut Context<Self>) -> usize {
+            self.0.load(SeqCst)
+        }
+
+        async fn handle_cast(&mut self, (): (), _: &mut Context<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_flooded_server_still_yields_to_the_other_tasks_of_its_thread() {
+        const CASTS: usize = 10_000;
+        let handled = Arc::new(AtomicUsize::new(0));
+        let server = Counter::start(handled.clone()).await.unwrap();
+        for _ in 0..CASTS {
+            server.cast(()).unwrap();
+        }
+        // Queued behind the server, which has every cast waiting for it.
+        let seen = handled.clone();
+        let other = tokio::spawn(async move { seen.load(SeqCst) });
+        assert_eq!(server.call(()).await, Ok(CASTS));
+        let when_the_other_ran = other.await.unwrap();
+        assert!(
+            when_the_other_ran < CASTS,
+            "the server handled all {CASTS} casts in one go, starving its thread"
+        );
+    }
 }
