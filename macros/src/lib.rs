@@ -7,6 +7,13 @@
 //! the user's spans), `validate` (every mistake collected, not just the first) and `expand`
 //! (the AST to ordinary Rust against the runtime). This file only dispatches.
 
+#![deny(missing_docs)]
+// The macros never panic on user input: report a syn::Error at the user's token instead.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 use proc_macro::TokenStream;
 
 mod gen_server;
