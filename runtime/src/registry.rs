@@ -107,10 +107,6 @@ impl Registry {
         lock(&self.slots).get(name).cloned()
     }
 
-    fn slot_or_insert(&self, name: Arc<str>) -> Arc<Slot> {
-        lock(&self.slots).entry(name).or_default().clone()
-    }
-
     /// The running server registered under `name`, as a `ServerRef<S>`.
     ///
     /// Fails with [`LookupError::NotFound`] if no running server holds the name, and with
@@ -135,11 +131,22 @@ impl Registry {
     /// A reference bound to `name` rather than to one server: each call goes to whichever `S`
     /// is registered under the name at that moment, so it keeps working across restarts.
     /// The name need not be registered yet.
-    pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>>) -> NamedRef<S> {
-        let name = name.into();
+    pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NamedRef<S> {
+        let mut slots = lock(&self.slots);
+        // A name in use already has its slot and its string: share both rather than copy the
+        // name (a supervision tree asks for one reference per child it has just started).
+        let (name, slot) = match slots.get_key_value(name.as_ref()) {
+            Some((name, slot)) => (name.clone(), slot.clone()),
+            None => {
+                let name: Arc<str> = name.into();
+                let slot = slots.entry(name.clone()).or_default().clone();
+                (name, slot)
+            }
+        };
+        drop(slots);
         NamedRef {
-            slot: self.slot_or_insert(name.clone()),
             name,
+            slot,
             _server: PhantomData,
         }
     }
