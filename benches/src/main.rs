@@ -248,6 +248,7 @@ impl Measure {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Row {
     Call,
+    CallClient,
     CastUnbounded,
     CastBounded,
     Start,
@@ -258,6 +259,8 @@ enum Row {
     RestartP99,
     TreeHand,
     TreeMacro,
+    /// The hand-written tree at the macro tree's shape (not shown: the macro row's reference).
+    TreeMacroHand,
     HealthCpu,
 }
 
@@ -281,8 +284,9 @@ enum Target {
 }
 
 impl Row {
-    const ALL: [Row; 12] = [
+    const ALL: [Row; 13] = [
         Row::Call,
+        Row::CallClient,
         Row::CastUnbounded,
         Row::CastBounded,
         Row::Start,
@@ -298,19 +302,20 @@ impl Row {
 
     fn measure(self) -> Measure {
         match self {
-            Row::Call => Measure::Call,
+            Row::Call | Row::CallClient => Measure::Call,
             Row::CastUnbounded | Row::CastBounded => Measure::Cast,
             Row::Start | Row::Stop => Measure::Start,
             Row::MemAlloc | Row::MemRss => Measure::Memory,
             Row::RestartMedian | Row::RestartP99 => Measure::Restart,
-            Row::TreeHand | Row::TreeMacro => Measure::Tree,
+            Row::TreeHand | Row::TreeMacro | Row::TreeMacroHand => Measure::Tree,
             Row::HealthCpu => Measure::Health,
         }
     }
 
     fn label(self, s: &Sizes) -> String {
         match self {
-            Row::Call => "1 call round trip (per call)".into(),
+            Row::Call => "1 call round trip, generated client (per call)".into(),
+            Row::CallClient => "1 call round trip, runtime Client<S> by hand (per call)".into(),
             Row::CastUnbounded => format!("2 cast throughput, unbounded ({} casts)", s.casts),
             Row::CastBounded => format!(
                 "2 cast throughput, bounded {} ({} casts)",
@@ -326,9 +331,10 @@ impl Row {
                 "6 tree of {}x{} started, hand-written API",
                 s.groups, s.per_group
             ),
-            Row::TreeMacro => format!(
-                "6 tree of {}x{} started, supervision_tree!",
-                s.groups, s.per_group
+            Row::TreeMacro | Row::TreeMacroHand => format!(
+                "6 tree of {}x{} started, supervision_tree! (ratio: to the same tree by hand)",
+                ours::macro_tree::GROUPS,
+                ours::macro_tree::PER_GROUP
             ),
             Row::HealthCpu => format!(
                 "7 health checks, CPU ({} servers every {:?})",
@@ -349,13 +355,13 @@ impl Row {
     /// perennial's target, as a ratio to the floor (issue 7).
     fn target(self) -> Target {
         match self {
-            Row::Call => Target::AtMost(1.25),
+            Row::Call | Row::CallClient => Target::AtMost(1.25),
             Row::CastUnbounded | Row::CastBounded => Target::AtLeast(0.7),
             Row::Start => Target::AtMost(1.5),
             Row::Stop => Target::AtMost(1.3),
             Row::MemAlloc | Row::MemRss => Target::AtMost(1.2),
             Row::RestartMedian | Row::RestartP99 => Target::AtMost(1.3),
-            Row::TreeHand | Row::TreeMacro | Row::HealthCpu => Target::None,
+            Row::TreeHand | Row::TreeMacro | Row::TreeMacroHand | Row::HealthCpu => Target::None,
         }
     }
 }
@@ -530,12 +536,21 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
             let v = flavor.run(async move {
                 match who {
                     Floor => floor::call(n).await,
-                    Perennial => ours::call(n).await,
+                    Perennial => ours::call_generated(n).await,
                     Ractor => vs_ractor::call(n).await,
                     Kameo => vs_kameo::call(n).await,
                 }
             });
             results.push(Row::Call, flavor, who, v);
+            match who {
+                // The same floor sample is the reference of both call rows.
+                Floor => results.push(Row::CallClient, flavor, who, v),
+                Perennial => {
+                    let v = flavor.run(async move { ours::call(n).await });
+                    results.push(Row::CallClient, flavor, who, v);
+                }
+                Ractor | Kameo => {}
+            }
         }
         Measure::Cast => {
             for (row, capacity) in [
@@ -600,10 +615,14 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
                 }
             });
             results.push(Row::TreeHand, flavor, who, v);
-            if who == Perennial
-                && let Some(v) = tree_macro(flavor, g, p)
-            {
-                results.push(Row::TreeMacro, flavor, who, v);
+            if who == Perennial {
+                let macro_first = results
+                    .get(Row::TreeMacro, flavor, who)
+                    .is_none_or(|v| v.len() % 2 == 0);
+                let (by_macro, by_hand) =
+                    flavor.run(async move { ours::tree_macro_and_hand(macro_first).await });
+                results.push(Row::TreeMacro, flavor, who, by_macro);
+                results.push(Row::TreeMacroHand, flavor, who, by_hand);
             }
         }
         Measure::Health => {
@@ -626,15 +645,6 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
             results.push(Row::HealthCpu, flavor, who, cpu);
         }
     }
-}
-
-/// MACRO ROW (row 6, `supervision_tree!`): pending the macro. When it lands, build here the
-/// same tree as [`ours::tree`] (a root of `groups` supervisors of `per_group` named servers,
-/// health checks off) with `supervision_tree!`, time it the same way on `flavor`, and return
-/// the seconds; the table then shows it next to the hand-written row. Until then: `None`, and
-/// the row reads "pending the macro".
-fn tree_macro(_flavor: Flavor, _groups: usize, _per_group: usize) -> Option<f64> {
-    None
 }
 
 /// Runs one memory sample in a fresh child process: (allocated bytes, RSS bytes) per server.
@@ -735,7 +745,7 @@ fn cell(row: Row, flavor: Flavor, who: Contender, r: &Results) -> String {
     if row == Row::TreeMacro {
         return match (who, r.get(row, flavor, who)) {
             (Contender::Perennial, Some(v)) => {
-                let hand = r.get(Row::TreeHand, flavor, who).map(stats::median);
+                let hand = r.get(Row::TreeMacroHand, flavor, who).map(stats::median);
                 let m = stats::median(v);
                 let (lo, hi) = stats::min_max(v);
                 let u = row.unit();
@@ -744,10 +754,10 @@ fn cell(row: Row, flavor: Flavor, who: Contender, r: &Results) -> String {
                     fmt_value(u, m),
                     fmt_value(u, lo),
                     fmt_value(u, hi),
-                    hand.map_or(String::new(), |h| format!("{:.2}x hand", m / h))
+                    hand.map_or(String::new(), |h| format!("**{:.2}x** by hand", m / h))
                 )
             }
-            (Contender::Perennial, None) => "pending the macro".into(),
+            (Contender::Perennial, None) => "not measured".into(),
             _ => "—".into(),
         };
     }
@@ -773,9 +783,14 @@ fn cell(row: Row, flavor: Flavor, who: Contender, r: &Results) -> String {
 /// perennial's verdict on a row: the ratio target, and whether it is ahead of both peers.
 fn verdict(row: Row, flavor: Flavor, r: &Results) -> String {
     if row == Row::TreeMacro {
-        return match r.get(row, flavor, Contender::Perennial) {
-            Some(_) => "must be ~1.00x hand".into(),
-            None => "pending the macro".into(),
+        let ratio = r
+            .get(row, flavor, Contender::Perennial)
+            .zip(r.get(Row::TreeMacroHand, flavor, Contender::Perennial))
+            .map(|(m, h)| stats::median(m) / stats::median(h));
+        return match ratio {
+            Some(x) if x <= 1.05 => "costs nothing at run time (within 5%)".into(),
+            Some(_) => "MORE than by hand".into(),
+            None => String::new(),
         };
     }
     let Some(mine) = ratio(row, flavor, Contender::Perennial, r) else {
@@ -840,7 +855,7 @@ fn render(opts: &Options, r: &Results, took: Duration) -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for row in Row::ALL {
-        if !opts.measures.contains(&row.measure()) {
+        if !opts.measures.contains(&row.measure()) || row == Row::TreeMacroHand {
             continue;
         }
         for &flavor in &opts.flavors {
