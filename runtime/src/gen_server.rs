@@ -17,7 +17,7 @@
 //! 4. A kill ([`ServerRef::kill`]) aborts the task at its next await point: `terminate` does
 //!    not run, the rest of step 3 does, with [`ExitReason::Killed`].
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::marker::PhantomData;
 use std::num::NonZeroUsize;
 use std::pin::pin;
@@ -30,6 +30,7 @@ use tracing::Instrument;
 use crate::mailbox::{self, Envelope, ReplyTx, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
+use crate::server_ref::{NEVER, ReplyWait, deadline_after};
 use crate::{ExitReason, ServerRef, StartError};
 
 /// A server: a state plus the callbacks that handle its messages.
@@ -340,13 +341,17 @@ impl<S: GenServer> ServerBuilder<S> {
             process: Some(&process),
             registry: self.registry.as_ref(),
         };
-        let started = match self.init_timeout {
-            None => started_rx.await,
-            Some(limit) => match tokio::time::timeout(limit, started_rx).await {
-                Ok(started) => started,
-                // Dropping `abandoned` frees the name now and kills the task.
-                Err(_) => return Err(StartError::InitTimeout(limit)),
-            },
+        // Waited for like a call's reply: a task starting servers one after another (a
+        // supervisor) reuses one timer rather than arming one per start.
+        let limit = self.init_timeout.filter(|limit| *limit < NEVER);
+        let mut wait = ReplyWait::new(started_rx, limit.map(deadline_after));
+        let mut one_off = pin!(None);
+        let started = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
+        wait.done();
+        let Some(started) = started else {
+            // Only a wait with a deadline ends without the reply. Dropping `abandoned` frees
+            // the name now and kills the task.
+            return Err(StartError::InitTimeout(limit.unwrap_or_default()));
         };
         abandoned.process = None;
         match started {
