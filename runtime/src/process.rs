@@ -33,12 +33,17 @@ impl fmt::Display for ProcessId {
 ///
 /// The callback runs once, synchronously, in whatever task finishes the process (its own, or
 /// the runtime dropping it after an abort), after the name is unregistered and the exit is
-/// recorded. It must not block.
+/// recorded. It must not block. It gets the link's `token` (which child this is, to the
+/// watcher), the process's id (which incarnation) and the exit reason; one callback can serve
+/// all of a watcher's links.
 #[derive(Clone)]
 pub(crate) struct Link {
     pub(crate) token: u64,
-    pub(crate) notify: Arc<dyn Fn(u64, ExitReason) + Send + Sync>,
+    pub(crate) notify: LinkNotify,
 }
+
+/// A watcher's exit callback: `(token, id, reason)`.
+pub(crate) type LinkNotify = Arc<dyn Fn(u64, ProcessId, ExitReason) + Send + Sync>;
 
 pub(crate) struct Process {
     id: ProcessId,
@@ -95,7 +100,7 @@ impl Process {
         }
         self.exited.notify_waiters();
         if let Some(link) = &self.link {
-            (link.notify)(link.token, reason);
+            (link.notify)(link.token, self.id, reason);
         }
     }
 

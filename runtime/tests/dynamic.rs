@@ -103,6 +103,47 @@ async fn children_that_end_for_good_are_removed() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn children_are_found_by_their_exact_name_after_siblings_leave() {
+    let log = Log::default();
+    let jobs = DynamicSpec::<Worker>::new("jobs")
+        .health(None)
+        .start()
+        .await
+        .unwrap();
+    let mut events = jobs.subscribe();
+    let mut started = Vec::new();
+    for name in ["a", "b", "c", "d"] {
+        started.push(jobs.start_child(WorkerArgs::new(name, &log)).await.unwrap());
+    }
+    jobs.terminate_child("jobs#2").await.unwrap();
+    for gone in [
+        "jobs#2", "jobs#5", "jobs#03", "jobs#", "jobs", "other#3", "jobs#3x",
+    ] {
+        assert_eq!(
+            jobs.child(gone).await,
+            Err(SupervisorError::NotFound(gone.into())),
+            "{gone}"
+        );
+    }
+    let c = jobs.child("jobs#3").await.unwrap().unwrap();
+    assert_eq!(c.call(WCall::Name).await, Ok("c"));
+    // A crash after an earlier sibling left still restarts the right child.
+    started[3].cast(WCast::Panic).unwrap();
+    let restarted = events
+        .wait_for(|e| matches!(e, Event::Restarted { .. }))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&restarted, Event::Restarted { child, .. } if &**child == "jobs#4"),
+        "{restarted:?}"
+    );
+    let d = jobs.child("jobs#4").await.unwrap().unwrap();
+    assert_ne!(d.id(), started[3].id());
+    assert_eq!(d.call(WCall::Name).await, Ok("d"));
+    assert_eq!(jobs.count_children().await.unwrap().active, 3);
+}
+
+#[tokio::test(start_paused = true)]
 async fn shutdown_stops_all_children_at_once_under_one_timer() {
     let log = Log::default();
     let jobs = DynamicSpec::<Worker>::new("jobs")

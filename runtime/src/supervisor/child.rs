@@ -3,6 +3,7 @@
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -176,8 +177,9 @@ impl ChildSpec {
             ChildKind::Server,
             Shutdown::WORKER_DEFAULT,
             Some(HealthCheck::default()),
-            ServerStarter::<S> {
-                args: Box::new(args),
+            ServerStarter::<S, _> {
+                args,
+                server: PhantomData,
             },
         )
     }
@@ -311,11 +313,18 @@ pub(crate) struct StartCtx {
 /// supervisor's exit signal does, and none is left running unsupervised under its name.
 pub(crate) struct Started {
     pub(crate) process: Arc<Process>,
+    /// How to stop and ping the child; also its typed reference (`ServerRef<S>` for a
+    /// gen_server), which dynamic supervisors hand out through [`Started::typed`].
     pub(crate) control: Arc<dyn Control>,
-    /// The child's typed reference (`ServerRef<S>` for a gen_server), for dynamic supervisors.
-    pub(crate) any: Arc<dyn Any + Send + Sync>,
     /// Where the child's name is registered, if it is.
     pub(crate) registry: Option<Registry>,
+}
+
+impl Started {
+    /// The child's typed reference, to be downcast by whoever knows its type.
+    pub(crate) fn typed(&self) -> Arc<dyn Any + Send + Sync> {
+        self.control.clone()
+    }
 }
 
 impl Drop for Started {
@@ -338,7 +347,9 @@ pub(crate) trait Starter: Send + Sync + 'static {
 }
 
 /// How a supervisor talks to a running child, whatever its kind.
-pub(crate) trait Control: Send + Sync {
+///
+/// The value behind it is the child's typed reference, so it is also the child's `dyn Any`.
+pub(crate) trait Control: Any + Send + Sync {
     /// Asks for an orderly stop.
     fn request_stop(&self, reason: ExitReason);
     /// Pings the child (gen_servers only): `Some(true)` on a pong within `timeout`.
@@ -353,11 +364,16 @@ pub(crate) trait Control: Send + Sync {
 /// it), so that a hanging `init` cannot hang its supervisor.
 pub(crate) const CHILD_START_TIMEOUT: Duration = Duration::from_secs(60);
 
-struct ServerStarter<S: GenServer> {
-    args: Box<dyn Fn() -> S::Args + Send + Sync>,
+struct ServerStarter<S, F> {
+    args: F,
+    server: PhantomData<fn() -> S>,
 }
 
-impl<S: GenServer> Starter for ServerStarter<S> {
+impl<S, F> Starter for ServerStarter<S, F>
+where
+    S: GenServer,
+    F: Fn() -> S::Args + Send + Sync + 'static,
+{
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
         let args = (self.args)();
         Box::pin(async move {
@@ -381,8 +397,7 @@ impl<S: GenServer> Starter for ServerStarter<S> {
             })?;
             Ok(Started {
                 process: server.process.clone(),
-                control: Arc::new(server.clone()),
-                any: Arc::new(server),
+                control: Arc::new(server),
                 registry,
             })
         })
@@ -417,7 +432,6 @@ where
         Box::pin(async move {
             Ok(Started {
                 control: Arc::new(TaskControl(process.clone())),
-                any: Arc::new(()),
                 process,
                 // Tasks are not registered.
                 registry: None,
@@ -458,8 +472,7 @@ impl Starter for SupervisorStarter {
             Ok(Started {
                 registry: Some(ctx.registry),
                 process,
-                control: Arc::new(handle.clone()),
-                any: Arc::new(handle),
+                control: Arc::new(handle),
             })
         })
     }
@@ -516,7 +529,7 @@ mod tests {
             events: EventHub::default(),
             link: Link {
                 token: 0,
-                notify: Arc::new(|_, _| {}),
+                notify: Arc::new(|_, _, _| {}),
             },
             span: tracing::Span::none(),
         };

@@ -195,7 +195,8 @@ where
     /// [`child`](Self::child) with the child's name ([`ServerRef::name`]).
     pub async fn start_child(&self, args: S::Args) -> Result<ServerRef<S>, SupervisorError> {
         let t = self.template;
-        let mut spec = ChildSpec::server::<S>("", args)
+        // The supervisor names the child: start with its own name rather than allocate one.
+        let mut spec = ChildSpec::server::<S>(self.handle.name_arc(), args)
             .restart(t.restart)
             .shutdown(t.shutdown)
             .health(t.health);

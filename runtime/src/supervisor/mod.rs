@@ -175,8 +175,9 @@ impl SupervisorSpec {
                 "the restart window must be longer than zero".into(),
             ));
         }
-        for (i, child) in self.children.iter().enumerate() {
-            if self.children[..i].iter().any(|c| c.name == child.name) {
+        let mut names = std::collections::HashSet::with_capacity(self.children.len());
+        for child in &self.children {
+            if !names.insert(&*child.name) {
                 return Err(invalid(
                     "children",
                     format!("two children are named `{}`", child.name),
@@ -482,6 +483,14 @@ impl SupervisorHandle {
     /// The supervisor's name.
     pub fn name(&self) -> &str {
         self.target.name().unwrap_or_default()
+    }
+
+    /// The supervisor's name, shared (not copied) where the handle holds it.
+    pub(crate) fn name_arc(&self) -> Arc<str> {
+        match self.target.direct().and_then(|s| s.process.name()) {
+            Some(name) => name.clone(),
+            None => self.name().into(),
+        }
     }
 
     /// The registry the tree's names live in.

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::process::Link;
+use crate::process::{Link, LinkNotify};
 use crate::supervisor::child::{ChildSpec, Restart, Shutdown, StartCtx, Started};
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
@@ -21,7 +21,7 @@ use crate::supervisor::{
     ChildCounts, ChildInfo, ChildState, HealthStatus, Strategy, SupervisorError, SupervisorHandle,
     SupervisorSpec, SupervisorStartError,
 };
-use crate::{Context, Escalation, ExitReason, GenServer, Registry, ServerRef};
+use crate::{Context, Escalation, ExitReason, GenServer, ProcessId, Registry, ServerRef};
 
 pub(crate) struct SupervisorServer {
     name: Arc<str>,
@@ -31,16 +31,24 @@ pub(crate) struct SupervisorServer {
     intensity: Intensity,
     /// `Some` for a dynamic supervisor: its limit on children.
     dynamic: Option<Option<usize>>,
+    /// In start order, which is the order of their keys: a key is found by binary search.
     children: Vec<Child>,
     registry: Registry,
     events: EventHub,
     myself: ServerRef<SupervisorServer>,
-    next_token: u64,
-    next_dynamic: u64,
+    /// The exit callback of every child's link (one for all: the link's token is the key).
+    link_notify: LinkNotify,
+    /// The key of the last child added.
+    last_key: u64,
+    /// The number of the last scheduled retry.
+    last_retry: u64,
     span: tracing::Span,
 }
 
 struct Child {
+    /// The child's number in this supervisor, given when it is added and never reused: its
+    /// links, health checks and retries name it by this key, and keys grow along `children`.
+    key: u64,
     spec: ChildSpec,
     run: Run,
     restarts: u32,
@@ -56,7 +64,6 @@ struct Child {
 
 enum Run {
     Running {
-        token: u64,
         started: Started,
     },
     /// Waiting for a retry (a failed restart, or a backoff delay); `retry` tells stale retries
@@ -79,8 +86,9 @@ impl Drop for Child {
 }
 
 impl Child {
-    fn new(spec: ChildSpec) -> Self {
+    fn new(key: u64, spec: ChildSpec) -> Self {
         Child {
+            key,
             spec,
             run: Run::NotRunning,
             restarts: 0,
@@ -104,11 +112,9 @@ impl Child {
         }
     }
 
-    fn token(&self) -> Option<u64> {
-        match &self.run {
-            Run::Running { token, .. } => Some(*token),
-            _ => None,
-        }
+    /// `true` if the child's current run is the process `id` (not an earlier incarnation).
+    fn is_running(&self, id: ProcessId) -> bool {
+        matches!(&self.run, Run::Running { started } if started.process.id() == id)
     }
 
     fn info(&self) -> ChildInfo {
@@ -161,20 +167,24 @@ pub(crate) enum Response {
 }
 
 /// What children and timers tell the supervisor.
+/// Children are named by their key, and an incarnation by its process id: news of an earlier
+/// incarnation is ignored.
 pub(crate) enum Notice {
     Exited {
-        token: u64,
+        key: u64,
+        id: ProcessId,
         reason: ExitReason,
     },
     /// Restart a child marked restarting. `counts` is false for a restart that was delayed by a
     /// backoff (already counted when decided) and true for a retry of a failed start.
     Retry {
-        name: Arc<str>,
+        key: u64,
         retry: u64,
         counts: bool,
     },
     Health {
-        token: u64,
+        key: u64,
+        id: ProcessId,
         ok: bool,
     },
 }
@@ -196,6 +206,10 @@ impl GenServer for SupervisorServer {
         } = args;
         spec.validate()?;
         let span = tracing::info_span!("supervisor", name = %spec.name);
+        let me = ctx.myself().clone();
+        let link_notify: LinkNotify = Arc::new(move |key, id, reason| {
+            let _ = me.info(Notice::Exited { key, id, reason });
+        });
         let mut sup = SupervisorServer {
             intensity: Intensity::new(spec.max_restarts, spec.within),
             name: spec.name.clone(),
@@ -207,14 +221,14 @@ impl GenServer for SupervisorServer {
             registry,
             events,
             myself: ctx.myself().clone(),
-            next_token: 0,
-            next_dynamic: 0,
+            link_notify,
+            last_key: 0,
+            last_retry: 0,
             span,
         };
         for child in spec.children {
             let name = child.name.clone();
-            sup.children.push(Child::new(child));
-            let idx = sup.children.len() - 1;
+            let idx = sup.add(child);
             if let Err(reason) = sup.start_child_at(idx).await {
                 // Roll back: stop what started, in reverse order.
                 sup.children.pop();
@@ -258,7 +272,7 @@ impl GenServer for SupervisorServer {
                     .collect(),
             )),
             Request::Resolve(name) => Ok(Response::Resolved(match &self.child(&name)?.run {
-                Run::Running { started, .. } => Some(started.any.clone()),
+                Run::Running { started, .. } => Some(started.typed()),
                 _ => None,
             })),
         }
@@ -266,13 +280,9 @@ impl GenServer for SupervisorServer {
 
     async fn handle_info(&mut self, notice: Notice, ctx: &mut Context<Self>) {
         match notice {
-            Notice::Exited { token, reason } => self.child_exited(token, reason, ctx).await,
-            Notice::Retry {
-                name,
-                retry,
-                counts,
-            } => self.retry(&name, retry, counts, ctx).await,
-            Notice::Health { token, ok } => self.health_result(token, ok),
+            Notice::Exited { key, id, reason } => self.child_exited(key, id, reason, ctx).await,
+            Notice::Retry { key, retry, counts } => self.retry(key, retry, counts, ctx).await,
+            Notice::Health { key, id, ok } => self.health_result(key, id, ok),
         }
     }
 
@@ -313,18 +323,33 @@ impl SupervisorServer {
         });
     }
 
+    /// Adds a child at the end, with the next key, and returns its index.
+    fn add(&mut self, spec: ChildSpec) -> usize {
+        self.last_key += 1;
+        self.children.push(Child::new(self.last_key, spec));
+        self.children.len() - 1
+    }
+
+    /// The index of the child with `key`, if it is still there.
+    fn index_of(&self, key: u64) -> Option<usize> {
+        self.children.binary_search_by_key(&key, |c| c.key).ok()
+    }
+
     fn child(&self, name: &str) -> Result<&Child, SupervisorError> {
-        self.children
-            .iter()
-            .find(|c| &*c.spec.name == name)
-            .ok_or_else(|| SupervisorError::NotFound(name.into()))
+        Ok(&self.children[self.position(name)?])
     }
 
     fn position(&self, name: &str) -> Result<usize, SupervisorError> {
-        self.children
-            .iter()
-            .position(|c| &*c.spec.name == name)
-            .ok_or_else(|| SupervisorError::NotFound(name.into()))
+        let found = if self.dynamic.is_some() {
+            // A dynamic child is named `<supervisor>#<key>`: no need to compare every name.
+            name.rsplit_once('#')
+                .and_then(|(_, key)| key.parse().ok())
+                .and_then(|key| self.index_of(key))
+                .filter(|&idx| &*self.children[idx].spec.name == name)
+        } else {
+            self.children.iter().position(|c| &*c.spec.name == name)
+        };
+        found.ok_or_else(|| SupervisorError::NotFound(name.into()))
     }
 
     fn count(&self) -> ChildCounts {
@@ -348,14 +373,10 @@ impl SupervisorServer {
     /// Starts the child at `idx` (which must not be running), links it, and arms its health
     /// check. On failure the child is left not running.
     async fn start_child_at(&mut self, idx: usize) -> Result<(), ExitReason> {
-        self.next_token += 1;
-        let token = self.next_token;
-        let me = self.myself.clone();
+        let key = self.children[idx].key;
         let link = Link {
-            token,
-            notify: Arc::new(move |token, reason| {
-                let _ = me.info(Notice::Exited { token, reason });
-            }),
+            token: key,
+            notify: self.link_notify.clone(),
         };
         let spec = &self.children[idx].spec;
         let span = tracing::info_span!(parent: &self.span, "child", name = %spec.name);
@@ -376,6 +397,7 @@ impl SupervisorServer {
         // Only gen_server specs carry a health check.
         if let Some(check) = health {
             let control = started.control.clone();
+            let id = started.process.id();
             let me = self.myself.clone();
             let task = tokio::spawn(async move {
                 loop {
@@ -384,14 +406,14 @@ impl SupervisorServer {
                         return;
                     };
                     let ok = ping.await;
-                    if me.info(Notice::Health { token, ok }).is_err() {
+                    if me.info(Notice::Health { key, id, ok }).is_err() {
                         return;
                     }
                 }
             });
             child.health_task = Some(task.abort_handle());
         }
-        child.run = Run::Running { token, started };
+        child.run = Run::Running { started };
         Ok(())
     }
 
@@ -475,9 +497,18 @@ impl SupervisorServer {
         }
     }
 
-    async fn child_exited(&mut self, token: u64, reason: ExitReason, ctx: &mut Context<Self>) {
-        let Some(idx) = self.children.iter().position(|c| c.token() == Some(token)) else {
-            return; // a child already stopped or replaced: its exit is old news
+    async fn child_exited(
+        &mut self,
+        key: u64,
+        id: ProcessId,
+        reason: ExitReason,
+        ctx: &mut Context<Self>,
+    ) {
+        let Some(idx) = self
+            .index_of(key)
+            .filter(|&i| self.children[i].is_running(id))
+        else {
+            return; // a child already stopped, replaced or removed: its exit is old news
         };
         let child = &mut self.children[idx];
         child.stop_timers();
@@ -517,11 +548,11 @@ impl SupervisorServer {
 
     /// Marks the child restarting and sends the retry through the mailbox (after `delay`).
     fn schedule_retry(&mut self, idx: usize, delay: Option<Duration>, counts: bool) {
-        self.next_token += 1;
-        let retry = self.next_token;
+        self.last_retry += 1;
+        let retry = self.last_retry;
         self.children[idx].run = Run::Restarting { retry };
         let notice = Notice::Retry {
-            name: self.children[idx].spec.name.clone(),
+            key: self.children[idx].key,
             retry,
             counts,
         };
@@ -542,15 +573,18 @@ impl SupervisorServer {
         }
     }
 
-    async fn retry(&mut self, name: &str, retry: u64, counts: bool, ctx: &mut Context<Self>) {
-        let Ok(idx) = self.position(name) else { return };
+    async fn retry(&mut self, key: u64, retry: u64, counts: bool, ctx: &mut Context<Self>) {
+        let Some(idx) = self.index_of(key) else {
+            return;
+        };
         if !matches!(self.children[idx].run, Run::Restarting { retry: r } if r == retry) {
             return; // terminated, deleted or restarted by hand meanwhile
         }
         self.children[idx].retry_timer = None; // it has fired
         if counts && !self.intensity.add_restart(Instant::now()) {
+            let name = self.children[idx].spec.name.clone();
             let reason = ExitReason::error(format!("restart of `{name}` kept failing"));
-            return self.escalate(name.into(), reason, ctx).await;
+            return self.escalate(name, reason, ctx).await;
         }
         self.restart_by_strategy(idx).await;
     }
@@ -638,9 +672,12 @@ impl SupervisorServer {
         })));
     }
 
-    fn health_result(&mut self, token: u64, ok: bool) {
-        let Some(idx) = self.children.iter().position(|c| c.token() == Some(token)) else {
-            return;
+    fn health_result(&mut self, key: u64, id: ProcessId, ok: bool) {
+        let Some(idx) = self
+            .index_of(key)
+            .filter(|&i| self.children[i].is_running(id))
+        else {
+            return; // the pong of an earlier incarnation, or of a child since removed
         };
         let child = &mut self.children[idx];
         child.last_check = Some(Instant::now());
@@ -681,8 +718,7 @@ impl SupervisorServer {
                 if max.is_some_and(|max| self.children.len() >= max) {
                     return Err(SupervisorError::MaxChildren(max.unwrap_or_default()));
                 }
-                self.next_dynamic += 1;
-                let name: Arc<str> = format!("{}#{}", self.name, self.next_dynamic).into();
+                let name = numbered(&self.name, self.last_key + 1);
                 let mut spec = spec.renamed(name);
                 spec.register = false;
                 spec
@@ -698,8 +734,7 @@ impl SupervisorServer {
             }
         };
         let name = spec.name.clone();
-        self.children.push(Child::new(spec));
-        let idx = self.children.len() - 1;
+        let idx = self.add(spec);
         if let Err(reason) = self.start_child_at(idx).await {
             self.children.pop();
             return Err(SupervisorError::StartFailed {
@@ -711,7 +746,7 @@ impl SupervisorServer {
         let Run::Running { started, .. } = &self.children[idx].run else {
             return Err(SupervisorError::NotFound(name));
         };
-        Ok(Response::Started(name, started.any.clone()))
+        Ok(Response::Started(name, started.typed()))
     }
 
     async fn api_terminate(&mut self, name: &str) -> Result<Response, SupervisorError> {
@@ -755,6 +790,37 @@ impl SupervisorServer {
     }
 }
 
+/// `<prefix>#<n>`, a dynamic child's name, made in one allocation (a dynamic supervisor may
+/// start a great many): the digits and the name are put together on the stack.
+fn numbered(prefix: &str, n: u64) -> Arc<str> {
+    const ON_STACK: usize = 128;
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        // `rest % 10` is below 10: an ASCII digit.
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let digits = &digits[at..];
+    let len = prefix.len() + 1 + digits.len();
+    if len <= ON_STACK {
+        let mut name = [0u8; ON_STACK];
+        name[..prefix.len()].copy_from_slice(prefix.as_bytes());
+        name[prefix.len()] = b'#';
+        name[prefix.len() + 1..len].copy_from_slice(digits);
+        // A `str`, a `#` and ASCII digits: always UTF-8.
+        if let Ok(name) = std::str::from_utf8(&name[..len]) {
+            return Arc::from(name);
+        }
+    }
+    format!("{prefix}#{n}").into()
+}
+
 /// OTP's restart table, plus the explicit "do not restart me" exit that overrides it.
 fn should_restart(restart: Restart, reason: &ExitReason) -> bool {
     if matches!(reason, ExitReason::NoRestart) {
@@ -788,6 +854,17 @@ async fn shutdown(started: &Started, mode: Shutdown) -> ExitReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dynamic_children_are_numbered_after_their_supervisor() {
+        assert_eq!(&*numbered("pool", 0), "pool#0");
+        assert_eq!(&*numbered("pool", 7), "pool#7");
+        assert_eq!(&*numbered("pool", 1234567890), "pool#1234567890");
+        assert_eq!(&*numbered("", u64::MAX), "#18446744073709551615");
+        assert_eq!(&*numbered("ü-pool", 42), "ü-pool#42");
+        let long = "p".repeat(200);
+        assert_eq!(&*numbered(&long, 3), format!("{long}#3"));
+    }
 
     #[test]
     fn the_restart_table_follows_otp() {
