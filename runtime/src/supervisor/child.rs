@@ -149,8 +149,10 @@ pub struct ChildSpec {
     pub(crate) kind: ChildKind,
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
-    pub(crate) health: Option<HealthCheck>,
-    pub(crate) backoff: Option<Backoff>,
+    /// Boxed, as is `backoff`: a spec lives in its supervisor's table for as long as the
+    /// child, and most children of a large supervisor have neither.
+    pub(crate) health: Option<Box<HealthCheck>>,
+    pub(crate) backoff: Option<Box<Backoff>>,
     /// Registered in the tree's registry under its name (every static child; not dynamic ones).
     pub(crate) register: bool,
     pub(crate) starter: Arc<dyn Starter>,
@@ -229,7 +231,7 @@ impl ChildSpec {
             kind,
             restart: Restart::Permanent,
             shutdown,
-            health,
+            health: health.map(Box::new),
             backoff: None,
             register: true,
             starter: Arc::new(starter),
@@ -253,14 +255,14 @@ impl ChildSpec {
     /// have no ping to answer, so the setting is ignored for them.
     pub fn health(mut self, health: Option<HealthCheck>) -> Self {
         if self.kind == ChildKind::Server {
-            self.health = health;
+            self.health = health.map(Box::new);
         }
         self
     }
 
     /// Delays restarts with a growing backoff.
     pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = Some(backoff);
+        self.backoff = Some(Box::new(backoff));
         self
     }
 

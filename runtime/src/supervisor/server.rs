@@ -52,14 +52,28 @@ struct Child {
     spec: ChildSpec,
     run: Run,
     restarts: u32,
+    /// For a child with a health check, once started (boxed: a supervisor may have many
+    /// children, most without one).
+    health: Option<Box<HealthState>>,
+    /// For a child with a backoff, once started.
+    backoff: Option<Box<BackoffState>>,
+}
+
+#[derive(Default)]
+struct HealthState {
     consecutive_failures: u32,
     last_check: Option<Instant>,
-    health_task: Option<AbortHandle>,
-    /// The timer of a delayed retry (a backoff), while one is pending.
-    retry_timer: Option<AbortHandle>,
-    /// Consecutive restarts for the backoff; reset once the child stays up for `within`.
-    backoff_attempt: u32,
+    /// The task that pings the child.
+    task: Option<AbortHandle>,
+}
+
+#[derive(Default)]
+struct BackoffState {
+    /// Consecutive restarts; reset once the child stays up for the restart window.
+    attempt: u32,
     started_at: Option<Instant>,
+    /// The timer of a delayed retry, while one is pending.
+    retry_timer: Option<AbortHandle>,
 }
 
 enum Run {
@@ -92,22 +106,17 @@ impl Child {
             spec,
             run: Run::NotRunning,
             restarts: 0,
-            consecutive_failures: 0,
-            last_check: None,
-            health_task: None,
-            retry_timer: None,
-            backoff_attempt: 0,
-            started_at: None,
+            health: None,
+            backoff: None,
         }
     }
 
     /// Stops the child's health checks and any pending delayed retry, so that no task of the
     /// supervisor outlives the child's run (or the supervisor).
     fn stop_timers(&mut self) {
-        for task in [self.health_task.take(), self.retry_timer.take()]
-            .into_iter()
-            .flatten()
-        {
+        let health = self.health.as_mut().and_then(|h| h.task.take());
+        let retry = self.backoff.as_mut().and_then(|b| b.retry_timer.take());
+        for task in [health, retry].into_iter().flatten() {
             task.abort();
         }
     }
@@ -128,10 +137,13 @@ impl Child {
                 Run::NotRunning => ChildState::NotRunning,
             },
             restarts: self.restarts,
-            health: self.spec.health.map(|_| HealthStatus {
-                enabled: true,
-                consecutive_failures: self.consecutive_failures,
-                last_check: self.last_check,
+            health: self.spec.health.as_ref().map(|_| {
+                let state = self.health.as_deref();
+                HealthStatus {
+                    enabled: true,
+                    consecutive_failures: state.map_or(0, |h| h.consecutive_failures),
+                    last_check: state.and_then(|h| h.last_check),
+                }
             }),
         }
     }
@@ -390,10 +402,11 @@ impl SupervisorServer {
         };
         // A gen_server child's start gives up on an init that hangs (CHILD_START_TIMEOUT).
         let started = spec.starter.start(ctx).await?;
-        let health = spec.health;
+        let health = spec.health.as_deref().copied();
         let child = &mut self.children[idx];
-        child.started_at = Some(Instant::now());
-        child.consecutive_failures = 0;
+        if child.spec.backoff.is_some() {
+            child.backoff.get_or_insert_default().started_at = Some(Instant::now());
+        }
         // Only gen_server specs carry a health check.
         if let Some(check) = health {
             let control = started.control.clone();
@@ -411,7 +424,9 @@ impl SupervisorServer {
                     }
                 }
             });
-            child.health_task = Some(task.abort_handle());
+            let state = child.health.get_or_insert_default();
+            state.consecutive_failures = 0;
+            state.task = Some(task.abort_handle());
         }
         child.run = Run::Running { started };
         Ok(())
@@ -532,14 +547,11 @@ impl SupervisorServer {
         }
         // Backoff: wait before restarting, the child showing as restarting meanwhile.
         let child = &mut self.children[idx];
-        if let Some(backoff) = child.spec.backoff {
-            let stayed_up = child.started_at.is_some_and(|t| t.elapsed() >= self.within);
-            child.backoff_attempt = if stayed_up {
-                1
-            } else {
-                child.backoff_attempt + 1
-            };
-            let delay = backoff.delay(child.backoff_attempt);
+        if let Some(&backoff) = child.spec.backoff.as_deref() {
+            let state = child.backoff.get_or_insert_default();
+            let stayed_up = state.started_at.is_some_and(|t| t.elapsed() >= self.within);
+            state.attempt = if stayed_up { 1 } else { state.attempt + 1 };
+            let delay = backoff.delay(state.attempt);
             self.schedule_retry(idx, Some(delay), false);
             return;
         }
@@ -566,7 +578,8 @@ impl SupervisorServer {
                     tokio::time::sleep(delay).await;
                     let _ = me.info(notice);
                 });
-                if let Some(old) = self.children[idx].retry_timer.replace(timer.abort_handle()) {
+                let state = self.children[idx].backoff.get_or_insert_default();
+                if let Some(old) = state.retry_timer.replace(timer.abort_handle()) {
                     old.abort();
                 }
             }
@@ -580,7 +593,9 @@ impl SupervisorServer {
         if !matches!(self.children[idx].run, Run::Restarting { retry: r } if r == retry) {
             return; // terminated, deleted or restarted by hand meanwhile
         }
-        self.children[idx].retry_timer = None; // it has fired
+        if let Some(state) = self.children[idx].backoff.as_mut() {
+            state.retry_timer = None; // it has fired
+        }
         if counts && !self.intensity.add_restart(Instant::now()) {
             let name = self.children[idx].spec.name.clone();
             let reason = ExitReason::error(format!("restart of `{name}` kept failing"));
@@ -643,9 +658,11 @@ impl SupervisorServer {
                         child: name,
                         reason,
                     });
-                    let delay = self.children[idx].spec.backoff.map(|b| {
-                        self.children[idx].backoff_attempt += 1;
-                        b.delay(self.children[idx].backoff_attempt)
+                    let child = &mut self.children[idx];
+                    let delay = child.spec.backoff.as_deref().map(|b| {
+                        let state = child.backoff.get_or_insert_default();
+                        state.attempt += 1;
+                        b.delay(state.attempt)
                     });
                     self.schedule_retry(idx, delay, true);
                     return;
@@ -680,11 +697,12 @@ impl SupervisorServer {
             return; // the pong of an earlier incarnation, or of a child since removed
         };
         let child = &mut self.children[idx];
-        child.last_check = Some(Instant::now());
+        let state = child.health.get_or_insert_default();
+        state.last_check = Some(Instant::now());
         let name = child.spec.name.clone();
         if ok {
-            let was_failing = child.consecutive_failures > 0;
-            child.consecutive_failures = 0;
+            let was_failing = state.consecutive_failures > 0;
+            state.consecutive_failures = 0;
             if was_failing {
                 self.publish(Event::HealthRecovered {
                     supervisor: self.name.clone(),
@@ -693,9 +711,11 @@ impl SupervisorServer {
             }
             return;
         }
-        child.consecutive_failures += 1;
-        let consecutive = child.consecutive_failures;
-        let (Some(check), Run::Running { started, .. }) = (child.spec.health, &child.run) else {
+        state.consecutive_failures += 1;
+        let consecutive = state.consecutive_failures;
+        let (Some(check), Run::Running { started, .. }) =
+            (child.spec.health.as_deref(), &child.run)
+        else {
             return;
         };
         let unhealthy = consecutive >= check.failures;
