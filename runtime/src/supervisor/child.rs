@@ -186,6 +186,35 @@ impl ChildSpec {
         )
     }
 
+    /// A dynamic supervisor's gen_server child: unregistered, its options from the
+    /// supervisor's template (set here at once, so no default is made only to be replaced).
+    pub(crate) fn dynamic_server<S>(
+        name: Arc<str>,
+        args: S::Args,
+        restart: Restart,
+        shutdown: Shutdown,
+        health: Option<HealthCheck>,
+        backoff: Option<Backoff>,
+    ) -> Self
+    where
+        S: GenServer,
+        S::Args: Clone + Sync,
+    {
+        ChildSpec {
+            name,
+            kind: ChildKind::Server,
+            restart,
+            shutdown,
+            health: health.map(Box::new),
+            backoff: backoff.map(Box::new),
+            register: false,
+            starter: Arc::new(ServerStarter::<S, _> {
+                args: move || args.clone(),
+                server: PhantomData,
+            }),
+        }
+    }
+
     /// A task child: `f` makes the future to run, afresh for every (re)start. Its output
     /// becomes the exit reason ([`IntoExitReason`]).
     pub fn task<F, Fut>(name: impl Into<Arc<str>>, f: F) -> Self

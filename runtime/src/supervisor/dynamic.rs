@@ -196,13 +196,14 @@ where
     pub async fn start_child(&self, args: S::Args) -> Result<ServerRef<S>, SupervisorError> {
         let t = self.template;
         // The supervisor names the child: start with its own name rather than allocate one.
-        let mut spec = ChildSpec::server::<S>(self.handle.name_arc(), args)
-            .restart(t.restart)
-            .shutdown(t.shutdown)
-            .health(t.health);
-        if let Some(b) = t.backoff {
-            spec = spec.backoff(b);
-        }
+        let spec = ChildSpec::dynamic_server::<S>(
+            self.handle.name_arc(),
+            args,
+            t.restart,
+            t.shutdown,
+            t.health,
+            t.backoff,
+        );
         let (name, any) = self.handle.start_child_any(spec).await?;
         any.downcast_ref::<ServerRef<S>>()
             .cloned()
