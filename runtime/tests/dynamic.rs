@@ -144,6 +144,80 @@ async fn children_are_found_by_their_exact_name_after_siblings_leave() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_pool_whose_children_come_and_go_keeps_its_table_in_start_order() {
+    let log = Log::default();
+    let jobs = DynamicSpec::<Worker>::new("jobs")
+        .max_children(200)
+        .restart(Restart::Transient)
+        .health(None)
+        .start()
+        .await
+        .unwrap();
+    let mut events = jobs.subscribe();
+    let mut refs = Vec::new();
+    for _ in 0..200 {
+        refs.push(jobs.start_child(WorkerArgs::new("w", &log)).await.unwrap());
+    }
+    // Children leave in every way a dynamic child can, enough of them that the supervisor
+    // sweeps its removed entries out of the table along the way.
+    let mut kept = Vec::new();
+    for (i, r) in refs.iter().enumerate() {
+        let name = format!("jobs#{}", i + 1);
+        match i % 4 {
+            0 => kept.push(name),
+            1 => jobs.terminate_child(&name).await.unwrap(),
+            2 => {
+                r.cast(WCast::Stop(ExitReason::Normal)).unwrap();
+                r.wait_exit().await;
+            }
+            _ => {
+                r.cast(WCast::Stop(ExitReason::NoRestart)).unwrap();
+                r.wait_exit().await;
+            }
+        }
+    }
+    // Exits arrive through the supervisor's mailbox: this call is answered after them.
+    let which = jobs.which_children().await.unwrap();
+    let names: Vec<&str> = which.iter().map(|c| &*c.name).collect();
+    assert_eq!(names, kept);
+    assert_eq!(jobs.count_children().await.unwrap().specs, 50);
+    for (i, _) in refs.iter().enumerate() {
+        let name = format!("jobs#{}", i + 1);
+        let found = jobs.child(&name).await;
+        if i % 4 == 0 {
+            assert!(matches!(found, Ok(Some(_))), "{name}: {found:?}");
+        } else {
+            assert_eq!(found, Err(SupervisorError::NotFound(name.clone().into())));
+        }
+    }
+    // The survivors still restart; the room that was freed can be used again.
+    refs[100].cast(WCast::Panic).unwrap();
+    events
+        .wait_for(|e| matches!(e, Event::Restarted { child, .. } if &**child == "jobs#101"))
+        .await
+        .unwrap();
+    for _ in 0..150 {
+        jobs.start_child(WorkerArgs::new("w", &log)).await.unwrap();
+    }
+    assert_eq!(
+        jobs.start_child(WorkerArgs::new("w", &log))
+            .await
+            .unwrap_err(),
+        SupervisorError::MaxChildren(200)
+    );
+    let which = jobs.which_children().await.unwrap();
+    assert_eq!(which.len(), 200);
+    assert_eq!(&*which[0].name, "jobs#1");
+    assert_eq!(&*which[199].name, "jobs#350");
+    assert!(which.windows(2).all(|w| {
+        let n = |c: &perennial_runtime::supervisor::ChildInfo| -> u64 {
+            c.name["jobs#".len()..].parse().unwrap()
+        };
+        n(&w[0]) < n(&w[1])
+    }));
+}
+
+#[tokio::test(start_paused = true)]
 async fn shutdown_stops_all_children_at_once_under_one_timer() {
     let log = Log::default();
     let jobs = DynamicSpec::<Worker>::new("jobs")

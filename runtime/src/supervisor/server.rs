@@ -32,7 +32,12 @@ pub(crate) struct SupervisorServer {
     /// `Some` for a dynamic supervisor: its limit on children.
     dynamic: Option<Option<usize>>,
     /// In start order, which is the order of their keys: a key is found by binary search.
+    /// A dynamic supervisor leaves a removed child's entry in place, marked removed, and sweeps
+    /// them out once they are half of the table: a pool of many children that come and go
+    /// does not move the whole table for every child that leaves.
     children: Vec<Child>,
+    /// How many entries of `children` are marked removed.
+    removed: usize,
     registry: Registry,
     events: EventHub,
     myself: ServerRef<SupervisorServer>,
@@ -86,6 +91,8 @@ enum Run {
         retry: u64,
     },
     NotRunning,
+    /// Gone from a dynamic supervisor; the entry waits to be swept out.
+    Removed,
 }
 
 impl Drop for Child {
@@ -121,6 +128,10 @@ impl Child {
         }
     }
 
+    fn is_removed(&self) -> bool {
+        matches!(self.run, Run::Removed)
+    }
+
     /// `true` if the child's current run is the process `id` (not an earlier incarnation).
     fn is_running(&self, id: ProcessId) -> bool {
         matches!(&self.run, Run::Running { started } if started.process.id() == id)
@@ -134,7 +145,7 @@ impl Child {
             state: match &self.run {
                 Run::Running { started, .. } => ChildState::Running(started.process.id()),
                 Run::Restarting { .. } => ChildState::Restarting,
-                Run::NotRunning => ChildState::NotRunning,
+                Run::NotRunning | Run::Removed => ChildState::NotRunning,
             },
             restarts: self.restarts,
             health: self.spec.health.as_ref().map(|_| {
@@ -230,6 +241,7 @@ impl GenServer for SupervisorServer {
             within: spec.within,
             dynamic: spec.dynamic.map(|d| d.max_children),
             children: Vec::with_capacity(spec.children.len()),
+            removed: 0,
             registry,
             events,
             myself: ctx.myself().clone(),
@@ -262,9 +274,7 @@ impl GenServer for SupervisorServer {
         _ctx: &mut Context<Self>,
     ) -> Result<Response, SupervisorError> {
         match request {
-            Request::Which => Ok(Response::Which(
-                self.children.iter().map(Child::info).collect(),
-            )),
+            Request::Which => Ok(Response::Which(self.live().map(Child::info).collect())),
             Request::Status(name) => Ok(Response::Status(self.child(&name)?.info())),
             Request::Count => Ok(Response::Count(self.count())),
             Request::StartChild(spec) => self.api_start_child(spec).await,
@@ -272,8 +282,7 @@ impl GenServer for SupervisorServer {
             Request::Restart(name) => self.api_restart(&name).await,
             Request::Delete(name) => self.api_delete(&name),
             Request::Snapshot => Ok(Response::Snapshot(
-                self.children
-                    .iter()
+                self.live()
                     .map(|c| {
                         let nested = match &c.run {
                             Run::Running { started, .. } => started.control.supervisor(),
@@ -344,7 +353,36 @@ impl SupervisorServer {
 
     /// The index of the child with `key`, if it is still there.
     fn index_of(&self, key: u64) -> Option<usize> {
-        self.children.binary_search_by_key(&key, |c| c.key).ok()
+        self.children
+            .binary_search_by_key(&key, |c| c.key)
+            .ok()
+            .filter(|&idx| !self.children[idx].is_removed())
+    }
+
+    /// The children, in start order.
+    fn live(&self) -> impl Iterator<Item = &Child> {
+        self.children.iter().filter(|c| !c.is_removed())
+    }
+
+    /// How many children there are.
+    fn len(&self) -> usize {
+        self.children.len() - self.removed
+    }
+
+    /// Removes the child at `idx` (stopped already), keeping the other children's order.
+    fn remove(&mut self, idx: usize) {
+        if self.dynamic.is_none() {
+            self.children.remove(idx);
+            return;
+        }
+        let child = &mut self.children[idx];
+        child.stop_timers();
+        child.run = Run::Removed;
+        self.removed += 1;
+        if self.removed >= 64 && self.removed * 2 >= self.children.len() {
+            self.children.retain(|c| !c.is_removed());
+            self.removed = 0;
+        }
     }
 
     fn child(&self, name: &str) -> Result<&Child, SupervisorError> {
@@ -366,10 +404,10 @@ impl SupervisorServer {
 
     fn count(&self) -> ChildCounts {
         let mut counts = ChildCounts {
-            specs: self.children.len(),
+            specs: self.len(),
             ..ChildCounts::default()
         };
-        for c in &self.children {
+        for c in self.live() {
             if matches!(c.run, Run::Running { .. }) {
                 counts.active += 1;
             }
@@ -435,6 +473,9 @@ impl SupervisorServer {
     /// Stops one child per its shutdown mode, if running, and returns how it ended.
     async fn stop_child_at(&mut self, idx: usize) -> Option<ExitReason> {
         let child = &mut self.children[idx];
+        if child.is_removed() {
+            return None;
+        }
         child.stop_timers();
         let Run::Running { started, .. } = std::mem::replace(&mut child.run, Run::NotRunning)
         else {
@@ -465,7 +506,7 @@ impl SupervisorServer {
 
     async fn stop_all_at_once(&mut self) {
         let mut stopping = Vec::new();
-        for child in &mut self.children {
+        for child in self.children.iter_mut().filter(|c| !c.is_removed()) {
             child.stop_timers();
             if let Run::Running { started, .. } = std::mem::replace(&mut child.run, Run::NotRunning)
             {
@@ -538,7 +579,7 @@ impl SupervisorServer {
 
         if !should_restart(restart, &reason) {
             if restart == Restart::Temporary || self.dynamic.is_some() {
-                self.children.remove(idx);
+                self.remove(idx);
             }
             return;
         }
@@ -627,7 +668,12 @@ impl SupervisorServer {
         let mut i = first;
         while i < self.children.len() {
             let c = &self.children[i];
+            if c.is_removed() {
+                i += 1;
+                continue;
+            }
             if c.spec.restart == Restart::Temporary && c.spec.name != crashed {
+                // Not `remove`: no sweep may move the children this loop walks.
                 self.children.remove(i);
                 continue;
             }
@@ -735,7 +781,7 @@ impl SupervisorServer {
     async fn api_start_child(&mut self, spec: ChildSpec) -> Result<Response, SupervisorError> {
         let spec = match self.dynamic {
             Some(max) => {
-                if max.is_some_and(|max| self.children.len() >= max) {
+                if max.is_some_and(|max| self.len() >= max) {
                     return Err(SupervisorError::MaxChildren(max.unwrap_or_default()));
                 }
                 let name = numbered(&self.name, self.last_key + 1);
@@ -775,7 +821,7 @@ impl SupervisorServer {
         let child = &mut self.children[idx];
         child.run = Run::NotRunning;
         if child.spec.restart == Restart::Temporary || self.dynamic.is_some() {
-            self.children.remove(idx);
+            self.remove(idx);
         }
         Ok(Response::Done)
     }
@@ -785,6 +831,7 @@ impl SupervisorServer {
         match self.children[idx].run {
             Run::Running { .. } => return Err(SupervisorError::Running(name.into())),
             Run::Restarting { .. } => return Err(SupervisorError::Restarting(name.into())),
+            Run::Removed => return Err(SupervisorError::NotFound(name.into())),
             Run::NotRunning => {}
         }
         self.start_child_at(idx)
@@ -803,9 +850,10 @@ impl SupervisorServer {
             Run::Running { .. } => Err(SupervisorError::Running(name.into())),
             Run::Restarting { .. } => Err(SupervisorError::Restarting(name.into())),
             Run::NotRunning => {
-                self.children.remove(idx);
+                self.remove(idx);
                 Ok(Response::Done)
             }
+            Run::Removed => Err(SupervisorError::NotFound(name.into())),
         }
     }
 }
