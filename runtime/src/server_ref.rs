@@ -197,6 +197,7 @@ impl<S: GenServer> ServerRef<S> {
 pub(crate) const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
 
 /// `now + timeout`, saturating far in the future instead of overflowing.
+#[inline]
 pub(crate) fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout).unwrap_or_else(|| now + NEVER)
@@ -232,6 +233,7 @@ struct Timer {
 /// replaced. `None` when the call is not made from a task, or when the thread's spare belongs
 /// to another task that has not used it up: many tasks taking turns on a thread (health checks,
 /// say) then arm plain one-off timers, as they would without spares, and leave it be.
+#[inline]
 fn take_timer(deadline: Instant) -> Option<Timer> {
     let task = tokio::task::try_id()?;
     let spare = SPARE_TIMER.try_with(Cell::take).ok()?;
@@ -256,12 +258,14 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
 
 /// Keeps `timer` as the thread's spare for its task's next call. (Its owner is checked, and a
 /// timer that fired meanwhile is replaced, when a call takes it.)
+#[inline]
 fn keep_timer(timer: Timer) {
     let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
 }
 
 impl Timer {
     /// Ready once the timer has fired; until then, makes sure it wakes `cx`'s waker.
+    #[inline]
     fn poll_fired(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
         if !self.sleep.is_elapsed() && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
         {
