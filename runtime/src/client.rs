@@ -52,6 +52,27 @@ impl<S: GenServer> Client<S> {
         }
     }
 
+    /// [`call`](Self::call), with the reply mapped by `reply` in the same future: what a
+    /// `#[gen_server]` client's call method returns, without a future of its own around this
+    /// one. Not public API.
+    #[doc(hidden)]
+    pub async fn call_map<T>(
+        &self,
+        call: S::Call,
+        reply: fn(S::Reply) -> T,
+    ) -> Result<T, CallError> {
+        match &self.target {
+            Target::Direct(s) => s
+                .request(|tx| Envelope::DirectCall(call, tx), self.timeout)
+                .await
+                .map(reply),
+            Target::Named(n) => n
+                .request(|tx| Envelope::Call(call, tx), self.timeout)
+                .await
+                .map(reply),
+        }
+    }
+
     /// Queues a cast without waiting.
     pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
         match &self.target {
