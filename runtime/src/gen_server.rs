@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::mailbox::{self, Envelope, ReplyTx, Rx};
+use crate::mailbox::{self, Envelope, Replier, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
@@ -389,7 +389,7 @@ struct Guard<S: GenServer> {
     rx: Rx<S>,
     process: Arc<Process>,
     registry: Option<Registry>,
-    in_flight: Option<ReplyTx<S::Reply>>,
+    in_flight: Option<Replier<S::Reply>>,
 }
 
 impl<S: GenServer> Guard<S> {
@@ -404,7 +404,7 @@ impl<S: GenServer> Guard<S> {
             registry.unregister(&self.process);
         }
         if let Some(reply) = self.in_flight.take() {
-            let _ = reply.send(Err(reason.clone()));
+            reply.send(Err(reason.clone()));
         }
         self.rx.close_and_reject(&reason);
         log_exit(&self.process, &reason);
@@ -529,27 +529,32 @@ fn serve<'a, S: GenServer>(
                 envelope.reject(&reason);
                 return reason;
             }
-            let outcome = match envelope {
-                Envelope::Call(call, reply) => {
+            let outcome = match envelope.into_call() {
+                Ok((call, reply)) => {
                     guard.in_flight = Some(reply);
                     let replied = catch_unwind_pinned(pin!(state.handle_call(call, ctx))).await;
                     replied.map(|value| {
                         if let Some(reply) = guard.in_flight.take() {
-                            let _ = reply.send(Ok(value));
+                            reply.send(Ok(value));
                         }
                     })
                 }
-                Envelope::Cast(cast) => {
+                Err(Envelope::Cast(cast)) => {
                     catch_unwind_pinned(pin!(state.handle_cast(cast, ctx))).await
                 }
-                Envelope::Info(info) => {
+                Err(Envelope::Info(info)) => {
                     catch_unwind_pinned(pin!(state.handle_info(info, ctx))).await
                 }
-                Envelope::Ping(reply) => {
+                Err(Envelope::Ping(reply)) => {
                     let _ = reply.send(Ok(()));
                     Ok(())
                 }
-                Envelope::Wake => Ok(()),
+                Err(Envelope::DirectPing(reply)) => {
+                    reply.send(Ok(()));
+                    Ok(())
+                }
+                // Calls of either kind were taken out just above.
+                Err(Envelope::Wake | Envelope::Call(..) | Envelope::DirectCall(..)) => Ok(()),
             };
             if let Err(panic) = outcome {
                 return ExitReason::Panic(panic);

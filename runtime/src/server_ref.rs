@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
-use crate::mailbox::{Envelope, TrySendError, Tx};
+use crate::mailbox::{Envelope, SlotDropped, SlotRx, SlotTx, TrySendError, Tx, reply_slot};
 use crate::process::{Process, ProcessId};
 use crate::{CallError, CastError, ExitReason, GenServer};
 
@@ -47,7 +47,7 @@ impl<S: GenServer> ServerRef<S> {
         call: S::Call,
         timeout: Duration,
     ) -> Result<S::Reply, CallError> {
-        self.request(|reply| Envelope::Call(call, reply), timeout)
+        self.request(|reply| Envelope::DirectCall(call, reply), timeout)
             .await
     }
 
@@ -59,20 +59,20 @@ impl<S: GenServer> ServerRef<S> {
 
     /// [`ping`](Self::ping) with an explicit timeout; supervisors' health checks use this.
     pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        self.request(Envelope::Ping, timeout).await
+        self.request(Envelope::DirectPing, timeout).await
     }
 
     /// The one path of every call and ping (the client calls it directly, one layer less).
-    pub(crate) async fn request<T>(
+    pub(crate) async fn request<T: Send + 'static>(
         &self,
-        envelope: impl FnOnce(oneshot::Sender<Result<T, ExitReason>>) -> Envelope<S>,
+        envelope: impl FnOnce(SlotTx<T>) -> Envelope<S>,
         timeout: Duration,
     ) -> Result<T, CallError> {
         if self.process.is_current_task() {
             return Err(CallError::CallingSelf);
         }
         let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = reply_slot();
         match self.tx.try_send(envelope(reply)) {
             Ok(()) => {}
             Err(TrySendError::Closed(_)) => return Err(self.not_running()),
@@ -197,6 +197,7 @@ impl<S: GenServer> ServerRef<S> {
 pub(crate) const NEVER: Duration = Duration::from_secs(60 * 60 * 24 * 365 * 30);
 
 /// `now + timeout`, saturating far in the future instead of overflowing.
+#[inline]
 pub(crate) fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout).unwrap_or_else(|| now + NEVER)
@@ -232,6 +233,7 @@ struct Timer {
 /// replaced. `None` when the call is not made from a task, or when the thread's spare belongs
 /// to another task that has not used it up: many tasks taking turns on a thread (health checks,
 /// say) then arm plain one-off timers, as they would without spares, and leave it be.
+#[inline]
 fn take_timer(deadline: Instant) -> Option<Timer> {
     let task = tokio::task::try_id()?;
     let spare = SPARE_TIMER.try_with(Cell::take).ok()?;
@@ -256,12 +258,14 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
 
 /// Keeps `timer` as the thread's spare for its task's next call. (Its owner is checked, and a
 /// timer that fired meanwhile is replaced, when a call takes it.)
+#[inline]
 fn keep_timer(timer: Timer) {
     let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
 }
 
 impl Timer {
     /// Ready once the timer has fired; until then, makes sure it wakes `cx`'s waker.
+    #[inline]
     fn poll_fired(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
         if !self.sleep.is_elapsed() && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
         {
@@ -276,18 +280,54 @@ impl Timer {
     }
 }
 
+/// A reply channel's receiving half, as [`ReplyWait`] polls it.
+pub(crate) trait ReplyRx {
+    /// The reply, or why it will never come.
+    type Output;
+    /// Ready with the reply (or the reason there is none).
+    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output>;
+    /// The wait is over.
+    fn done(self);
+}
+
+impl<T> ReplyRx for oneshot::Receiver<T> {
+    type Output = Result<T, oneshot::error::RecvError>;
+
+    #[inline]
+    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        Pin::new(self).poll(cx)
+    }
+
+    #[inline]
+    fn done(self) {}
+}
+
+impl<T: Send + 'static> ReplyRx for SlotRx<T> {
+    type Output = Result<T, SlotDropped>;
+
+    #[inline]
+    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
+        self.poll(cx)
+    }
+
+    #[inline]
+    fn done(self) {
+        SlotRx::done(self);
+    }
+}
+
 /// Waiting for a reply until a deadline (`None`: for as long as it takes). The timer is armed
 /// only if the reply is not already there (see [`take_timer`]). Polled from the caller's own
 /// future (with a pinned place for a one-off timer), not as a future of its own: one layer of
 /// state machine less on every call.
-pub(crate) struct ReplyWait<T> {
-    rx: oneshot::Receiver<T>,
+pub(crate) struct ReplyWait<R> {
+    rx: R,
     deadline: Option<Instant>,
     spare: Option<Timer>,
 }
 
-impl<T> ReplyWait<T> {
-    pub(crate) fn new(rx: oneshot::Receiver<T>, deadline: Option<Instant>) -> Self {
+impl<R: ReplyRx> ReplyWait<R> {
+    pub(crate) fn new(rx: R, deadline: Option<Instant>) -> Self {
         ReplyWait {
             rx,
             deadline,
@@ -300,8 +340,8 @@ impl<T> ReplyWait<T> {
         &mut self,
         cx: &mut std::task::Context<'_>,
         mut one_off: Pin<&mut Option<Sleep>>,
-    ) -> Poll<Option<Result<T, oneshot::error::RecvError>>> {
-        if let Poll::Ready(reply) = Pin::new(&mut self.rx).poll(cx) {
+    ) -> Poll<Option<R::Output>> {
+        if let Poll::Ready(reply) = self.rx.poll_reply(cx) {
             return Poll::Ready(Some(reply));
         }
         let Some(deadline) = self.deadline else {
@@ -336,12 +376,13 @@ impl<T> ReplyWait<T> {
         if let Some(timer) = self.spare {
             keep_timer(timer);
         }
+        self.rx.done();
     }
 }
 
 /// Maps what came back on a reply channel to a call's result.
-pub(crate) fn reply_outcome<T>(
-    reply: Result<Result<T, ExitReason>, oneshot::error::RecvError>,
+pub(crate) fn reply_outcome<T, E>(
+    reply: Result<Result<T, ExitReason>, E>,
     process: &Process,
 ) -> Result<T, CallError> {
     match reply {
@@ -419,6 +460,107 @@ mod tests {
     }
 
     const S: Duration = Duration::from_secs(1);
+
+    /// Answers a call with its number, after sleeping for as long as it says.
+    struct Echo;
+
+    impl GenServer for Echo {
+        type Args = ();
+        type Call = (Duration, u32);
+        type Reply = u32;
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Echo)
+        }
+
+        async fn handle_call(&mut self, (nap, n): (Duration, u32), _: &mut Context<Self>) -> u32 {
+            tokio::time::sleep(nap).await;
+            n
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_late_reply_left_in_a_reused_reply_slot_is_discarded() {
+        in_task(async move {
+            let late = Echo::start(()).await.unwrap();
+            assert_eq!(
+                late.call_timeout((2 * S, 1), S).await,
+                Err(CallError::Timeout(S))
+            );
+            // Stopped once it has handled that call: its late reply is in the slot this thread
+            // keeps for its next call, and the server has let go of it.
+            late.stop(ExitReason::Shutdown).await.unwrap();
+            assert_eq!(
+                crate::mailbox::spare_slot::<u32>(),
+                Some((1, true)),
+                "the spare slot holds the late reply and nothing else holds the slot"
+            );
+            let next = Echo::start(()).await.unwrap();
+            assert_eq!(next.call((S, 2)).await, Ok(2));
+            assert_eq!(next.call((Duration::ZERO, 3)).await, Ok(3));
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_slot_a_server_still_holds_is_not_reused() {
+        in_task(async move {
+            let slow = Echo::start(()).await.unwrap();
+            let quick = Echo::start(()).await.unwrap();
+            assert_eq!(
+                slow.call_timeout((2 * S, 1), S).await,
+                Err(CallError::Timeout(S))
+            );
+            // `slow` still holds the first call's slot; its reply comes while the next call
+            // waits, and must not answer it.
+            let t = Instant::now();
+            assert_eq!(quick.call((3 * S, 2)).await, Ok(2));
+            assert_eq!(t.elapsed(), 3 * S);
+            assert_eq!(slow.call((Duration::ZERO, 3)).await, Ok(3));
+            assert_eq!(quick.call((Duration::ZERO, 4)).await, Ok(4));
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_of_one_task_in_flight_together_get_their_own_replies() {
+        in_task(async move {
+            let server = Echo::start(()).await.unwrap();
+            let (a, b, c) = tokio::join!(
+                server.call((S, 1)),
+                server.call((Duration::ZERO, 2)),
+                server.ping(),
+            );
+            assert_eq!((a, b, c), (Ok(1), Ok(2), Ok(())));
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_server_killed_while_handling_a_call_answers_it_with_the_kill() {
+        in_task(async move {
+            let server = Echo::start(()).await.unwrap();
+            let killer = server.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(S).await;
+                killer.kill();
+            });
+            assert_eq!(
+                server.call((10 * S, 1)).await,
+                Err(CallError::Exited(ExitReason::Killed))
+            );
+            // And the next call on this thread, with a slot of the same type, is told it is gone.
+            assert!(matches!(
+                server.call((Duration::ZERO, 2)).await,
+                Err(CallError::NotRunning { .. })
+            ));
+        })
+        .await;
+    }
 
     /// Runs `body` as a task: spare timers are kept for tasks, not for `block_on`.
     async fn in_task(body: impl Future<Output = ()> + Send + 'static) {

@@ -71,17 +71,19 @@ fn call_method(n: &Names, h: &Handler) -> TokenStream {
         unreachable_body(n, &idents)
     } else {
         let reply = mixed("__reply");
-        let error = mixed("__error");
         let mismatch = format!(
             "the gen_server `{server}` answered the call `{name}` with another call's reply"
         );
+        // The reply is unwrapped inside the runtime's own call future, which the method returns
+        // as it is: no future of the method's own around it.
         quote! {
-            match self.inner.call(#call_enum::#name { #(#idents),* }).await {
-                ::core::result::Result::Ok(#reply_enum::#name(#reply)) => ::core::result::Result::Ok(#reply),
+            self.inner.call_map(#call_enum::#name { #(#idents),* }, |#reply| {
                 #[allow(unreachable_patterns)]
-                ::core::result::Result::Ok(_) => ::core::unreachable!(#mismatch),
-                ::core::result::Result::Err(#error) => ::core::result::Result::Err(#error),
-            }
+                match #reply {
+                    #reply_enum::#name(#reply) => #reply,
+                    _ => ::core::unreachable!(#mismatch),
+                }
+            })
         }
     };
     let docs = method_docs(
@@ -94,10 +96,22 @@ fn call_method(n: &Names, h: &Handler) -> TokenStream {
     let cfgs = &h.func.cfgs;
     let generics = &h.func.sig.generics;
     let where_clause = &generics.where_clause;
+    let output = quote!(::core::result::Result<#ty, #rt::CallError>);
+    if n.stub() {
+        // A stand-in's body diverges, which an `impl Future` return type cannot be.
+        return quote! {
+            #docs
+            #(#cfgs)*
+            pub async fn #name #generics (&self, #(#params),*) -> #output #where_clause {
+                #body
+            }
+        };
+    }
     quote! {
         #docs
         #(#cfgs)*
-        pub async fn #name #generics (&self, #(#params),*) -> ::core::result::Result<#ty, #rt::CallError> #where_clause {
+        #[inline]
+        pub fn #name #generics (&self, #(#params),*) -> impl ::core::future::Future<Output = #output> #where_clause {
             #body
         }
     }
