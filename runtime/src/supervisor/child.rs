@@ -179,8 +179,11 @@ impl ChildSpec {
             ChildKind::Server,
             Shutdown::WORKER_DEFAULT,
             Some(HealthCheck::default()),
-            ServerStarter::<S, _> {
-                args,
+            // Boxed: one start future per server type, not one per `args` closure (a tree
+            // gives each child its own closure, and a copy of the start code each made that
+            // tree's start slower than the same tree written by hand).
+            ServerStarter::<S, ArgsFn<S>> {
+                args: Box::new(args),
                 server: PhantomData,
             },
         )
@@ -395,6 +398,11 @@ pub(crate) trait Control: Any + Send + Sync {
 /// it), so that a hanging `init` cannot hang its supervisor.
 pub(crate) const CHILD_START_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// A gen_server child's args maker, boxed.
+type ArgsFn<S> = Box<dyn Fn() -> <S as GenServer>::Args + Send + Sync>;
+
+/// Starts a gen_server; `F` makes its args (a dynamic supervisor's children share one type of
+/// `F`, unboxed; other children box theirs).
 struct ServerStarter<S, F> {
     args: F,
     server: PhantomData<fn() -> S>,
