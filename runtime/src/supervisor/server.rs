@@ -923,6 +923,97 @@ async fn shutdown(started: &Started, mode: Shutdown) -> ExitReason {
 mod tests {
     use super::*;
 
+    /// An idle server, for the tests below.
+    struct Idle;
+
+    impl GenServer for Idle {
+        type Args = ();
+        type Call = ();
+        type Reply = ();
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Idle)
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn news_of_an_earlier_incarnation_is_ignored() {
+        use crate::supervisor::{ChildSpec, ChildState};
+        let check = crate::supervisor::HealthCheck {
+            interval: Duration::from_secs(3600),
+            ..Default::default()
+        };
+        let sup = SupervisorSpec::new("sup")
+            .child(ChildSpec::server::<Idle>("idle", ()).health(Some(check)))
+            .start()
+            .await
+            .unwrap();
+        let server = sup.server().unwrap();
+        let id = |info: ChildInfo| match info.state {
+            ChildState::Running(id) => id,
+            other => panic!("not running: {other:?}"),
+        };
+        let first = id(sup.child_status("idle").await.unwrap());
+        let mut events = sup.subscribe();
+        sup.registry().lookup::<Idle>("idle").unwrap().kill();
+        events
+            .wait_for(|e| matches!(e, Event::Restarted { .. }))
+            .await
+            .unwrap();
+        let second = id(sup.child_status("idle").await.unwrap());
+        assert_ne!(first, second);
+        let failures = async || {
+            sup.health("idle")
+                .await
+                .unwrap()
+                .unwrap()
+                .consecutive_failures
+        };
+        // The first incarnation's missed pong and exit, arriving late, change nothing.
+        let key = 1;
+        server
+            .info(Notice::Health {
+                key,
+                id: first,
+                ok: false,
+            })
+            .unwrap();
+        server
+            .info(Notice::Exited {
+                key,
+                id: first,
+                reason: ExitReason::Killed,
+            })
+            .unwrap();
+        assert_eq!(failures().await, 0);
+        assert_eq!(sup.restart_count("idle").await, Ok(1));
+        assert_eq!(id(sup.child_status("idle").await.unwrap()), second);
+        // The same news of the running one counts.
+        server
+            .info(Notice::Health {
+                key,
+                id: second,
+                ok: false,
+            })
+            .unwrap();
+        assert_eq!(failures().await, 1);
+        // And news of a key that was never given out is ignored.
+        server
+            .info(Notice::Health {
+                key: 7,
+                id: second,
+                ok: false,
+            })
+            .unwrap();
+        assert_eq!(failures().await, 1);
+    }
+
     #[test]
     fn dynamic_children_are_numbered_after_their_supervisor() {
         assert_eq!(&*numbered("pool", 0), "pool#0");
