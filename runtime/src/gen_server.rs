@@ -27,9 +27,10 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::mailbox::{self, Envelope, Replier, Rx};
+use crate::mailbox::{self, Envelope, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
+use crate::reply::Replier;
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
 use crate::{ExitReason, ServerRef, StartError};
 

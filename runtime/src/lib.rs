@@ -28,6 +28,7 @@ pub mod gen_server;
 mod mailbox;
 mod process;
 pub mod registry;
+mod reply;
 mod server_ref;
 pub mod supervisor;
 mod task;

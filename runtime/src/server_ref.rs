@@ -12,8 +12,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
-use crate::mailbox::{Envelope, SlotDropped, SlotRx, SlotTx, TrySendError, Tx, reply_slot};
+use crate::mailbox::{Envelope, TrySendError, Tx};
 use crate::process::{Process, ProcessId};
+use crate::reply::{SlotDropped, SlotRx, SlotTx, reply_slot};
 use crate::{CallError, CastError, ExitReason, GenServer};
 
 /// How long a call waits for its reply unless told otherwise: 5 seconds, as in OTP.
@@ -495,7 +496,7 @@ mod tests {
             // keeps for its next call, and the server has let go of it.
             late.stop(ExitReason::Shutdown).await.unwrap();
             assert_eq!(
-                crate::mailbox::spare_slot::<u32>(),
+                crate::reply::spare_slot::<u32>(),
                 Some((1, true)),
                 "the spare slot holds the late reply and nothing else holds the slot"
             );
