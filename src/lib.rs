@@ -17,8 +17,38 @@ pub use perennial_macros::supervision_tree;
 
 pub mod guide;
 
-/// The names most programs need: `use perennial::prelude::*;`.
+/// The names most programs need: `use perennial::prelude::*;` brings both macros, the
+/// [`GenServer`] trait and its [`Context`], references, the registry, exit reasons and errors.
+///
+/// ```
+/// use perennial::prelude::*;
+///
+/// struct Counter(u64);
+///
+/// #[gen_server]
+/// impl Counter {
+///     fn init(start: u64) -> Self {
+///         Counter(start)
+///     }
+///
+///     #[call]
+///     fn get(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let app = supervision_tree! { app: supervisor { counter: Counter(7) } }
+///     .start()
+///     .await?;
+/// assert_eq!(app.counter.get().await?, 7);
+/// app.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 pub mod prelude {
+    pub use perennial_macros::{gen_server, supervision_tree};
     pub use perennial_runtime::{
         CallError, CastError, Context, ExitReason, GenServer, NamedRef, Registry, ServerRef,
         StartError,
