@@ -42,3 +42,30 @@ pub use process::ProcessId;
 pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use task::IntoExitReason;
+
+/// What the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    use std::convert::Infallible;
+
+    use crate::{Context, GenServer};
+
+    /// A server that only answers `()` calls: enough to start, supervise, kill and restart.
+    pub(crate) struct Idle;
+
+    impl GenServer for Idle {
+        type Args = ();
+        type Call = ();
+        type Reply = ();
+        type Cast = ();
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Idle)
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+}

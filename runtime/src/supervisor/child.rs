@@ -536,27 +536,7 @@ impl Control for SupervisorHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Idle;
-
-    impl GenServer for Idle {
-        type Args = ();
-        type Call = ();
-        type Reply = ();
-        type Cast = ();
-        type Info = std::convert::Infallible;
-        type Continue = std::convert::Infallible;
-        type Error = std::convert::Infallible;
-
-        async fn init(
-            _: (),
-            _: &mut crate::Context<Self>,
-        ) -> Result<Self, std::convert::Infallible> {
-            Ok(Idle)
-        }
-
-        async fn handle_call(&mut self, _: (), _: &mut crate::Context<Self>) {}
-    }
+    use crate::test_support::Idle;
 
     #[tokio::test(start_paused = true)]
     async fn dropping_a_childs_hold_frees_its_name_before_the_task_is_dropped() {

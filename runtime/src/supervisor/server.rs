@@ -923,28 +923,10 @@ async fn shutdown(started: &Started, mode: Shutdown) -> ExitReason {
 mod tests {
     use super::*;
 
-    /// An idle server, for the tests below.
-    struct Idle;
-
-    impl GenServer for Idle {
-        type Args = ();
-        type Call = ();
-        type Reply = ();
-        type Cast = Infallible;
-        type Info = Infallible;
-        type Continue = Infallible;
-        type Error = Infallible;
-
-        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
-            Ok(Idle)
-        }
-
-        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
-    }
-
     #[tokio::test(start_paused = true)]
     async fn news_of_an_earlier_incarnation_is_ignored() {
         use crate::supervisor::{ChildSpec, ChildState};
+        use crate::test_support::Idle;
         let check = crate::supervisor::HealthCheck {
             interval: Duration::from_secs(3600),
             ..Default::default()
