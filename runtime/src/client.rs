@@ -42,7 +42,7 @@ impl<S: GenServer> Client<S> {
     pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
         match &self.target {
             Target::Direct(s) => {
-                s.request(|reply| Envelope::DirectCall(call, reply), self.timeout)
+                s.request(|reply| Envelope::Call(call, reply), self.timeout)
                     .await
             }
             Target::Named(n) => {
@@ -63,7 +63,7 @@ impl<S: GenServer> Client<S> {
     ) -> Result<T, CallError> {
         match &self.target {
             Target::Direct(s) => s
-                .request(|tx| Envelope::DirectCall(call, tx), self.timeout)
+                .request(|tx| Envelope::Call(call, tx), self.timeout)
                 .await
                 .map(reply),
             Target::Named(n) => n
@@ -104,7 +104,7 @@ impl<S: GenServer> Client<S> {
     /// Checks the server answers, within this client's timeout.
     pub async fn ping(&self) -> Result<(), CallError> {
         match &self.target {
-            Target::Direct(s) => s.request(Envelope::DirectPing, self.timeout).await,
+            Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
             Target::Named(n) => n.request(Envelope::Ping, self.timeout).await,
         }
     }

@@ -30,7 +30,7 @@ use tracing::Instrument;
 use crate::mailbox::{self, Envelope, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
-use crate::reply::Replier;
+use crate::reply::SlotTx;
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
 use crate::{ExitReason, ServerRef, StartError};
 
@@ -390,7 +390,7 @@ struct Guard<S: GenServer> {
     rx: Rx<S>,
     process: Arc<Process>,
     registry: Option<Registry>,
-    in_flight: Option<Replier<S::Reply>>,
+    in_flight: Option<SlotTx<S::Reply>>,
 }
 
 impl<S: GenServer> Guard<S> {
@@ -530,8 +530,8 @@ fn serve<'a, S: GenServer>(
                 envelope.reject(&reason);
                 return reason;
             }
-            let outcome = match envelope.into_call() {
-                Ok((call, reply)) => {
+            let outcome = match envelope {
+                Envelope::Call(call, reply) => {
                     guard.in_flight = Some(reply);
                     let replied = catch_unwind_pinned(pin!(state.handle_call(call, ctx))).await;
                     replied.map(|value| {
@@ -540,22 +540,17 @@ fn serve<'a, S: GenServer>(
                         }
                     })
                 }
-                Err(Envelope::Cast(cast)) => {
+                Envelope::Cast(cast) => {
                     catch_unwind_pinned(pin!(state.handle_cast(cast, ctx))).await
                 }
-                Err(Envelope::Info(info)) => {
+                Envelope::Info(info) => {
                     catch_unwind_pinned(pin!(state.handle_info(info, ctx))).await
                 }
-                Err(Envelope::Ping(reply)) => {
-                    let _ = reply.send(Ok(()));
-                    Ok(())
-                }
-                Err(Envelope::DirectPing(reply)) => {
+                Envelope::Ping(reply) => {
                     reply.send(Ok(()));
                     Ok(())
                 }
-                // Calls of either kind were taken out just above.
-                Err(Envelope::Wake | Envelope::Call(..) | Envelope::DirectCall(..)) => Ok(()),
+                Envelope::Wake => Ok(()),
             };
             if let Err(panic) = outcome {
                 return ExitReason::Panic(panic);

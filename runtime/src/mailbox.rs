@@ -31,25 +31,18 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
-use crate::reply::{Replier, SlotTx};
+use crate::reply::SlotTx;
 use crate::{ExitReason, GenServer};
-
-/// Where a name-bound reference's reply goes: the value, or the reason the server ended before
-/// replying.
-pub(crate) type ReplyTx<T> = oneshot::Sender<Result<T, ExitReason>>;
 
 /// One message in a server's mailbox.
 pub(crate) enum Envelope<S: GenServer> {
-    /// A call through a [`NamedRef`](crate::NamedRef), answered on a oneshot channel.
-    Call(S::Call, ReplyTx<S::Reply>),
-    /// A call through a [`ServerRef`](crate::ServerRef), answered in the caller's reply slot.
-    DirectCall(S::Call, SlotTx<S::Reply>),
+    /// A call, answered in the caller's reply slot.
+    Call(S::Call, SlotTx<S::Reply>),
     Cast(S::Cast),
     Info(S::Info),
-    Ping(ReplyTx<()>),
-    DirectPing(SlotTx<()>),
+    Ping(SlotTx<()>),
     /// Wakes an idle server so that it sees a pending stop request.
     Wake,
 }
@@ -58,27 +51,9 @@ impl<S: GenServer> Envelope<S> {
     /// Answers a message the server will never handle with the reason it ended.
     pub(crate) fn reject(self, reason: &ExitReason) {
         match self {
-            Envelope::Call(_, reply) => {
-                let _ = reply.send(Err(reason.clone()));
-            }
-            Envelope::DirectCall(_, reply) => reply.send(Err(reason.clone())),
-            Envelope::Ping(reply) => {
-                let _ = reply.send(Err(reason.clone()));
-            }
-            Envelope::DirectPing(reply) => reply.send(Err(reason.clone())),
+            Envelope::Call(_, reply) => reply.send(Err(reason.clone())),
+            Envelope::Ping(reply) => reply.send(Err(reason.clone())),
             Envelope::Cast(_) | Envelope::Info(_) | Envelope::Wake => {}
-        }
-    }
-}
-
-impl<S: GenServer> Envelope<S> {
-    /// A call of either kind, with where its reply goes; any other message as it is.
-    #[inline]
-    pub(crate) fn into_call(self) -> Result<(S::Call, Replier<S::Reply>), Self> {
-        match self {
-            Envelope::DirectCall(call, reply) => Ok((call, Replier::Slot(reply))),
-            Envelope::Call(call, reply) => Ok((call, Replier::Oneshot(reply))),
-            other => Err(other),
         }
     }
 }

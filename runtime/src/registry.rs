@@ -18,10 +18,11 @@ use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::Notify;
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
+use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after, reply_outcome};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
@@ -399,12 +400,12 @@ impl<S: GenServer> NamedRef<S> {
     }
 
     /// The one path of every call and ping (the client calls it directly, one layer less).
-    pub(crate) async fn request<T>(
+    pub(crate) async fn request<T: Send + 'static>(
         &self,
-        envelope: impl FnOnce(oneshot::Sender<Result<T, ExitReason>>) -> Envelope<S>,
+        envelope: impl FnOnce(SlotTx<T>) -> Envelope<S>,
         timeout: Duration,
     ) -> Result<T, CallError> {
-        let (reply, rx) = oneshot::channel();
+        let (reply, rx) = reply_slot();
         let mut envelope = envelope(reply);
         let deadline = deadline_after(timeout);
         // Armed after a first miss, so the fast path never touches the `Notify`.

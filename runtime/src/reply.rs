@@ -1,6 +1,4 @@
-//! Where a call's reply goes: a reply slot, the one-shot channel of a call through a
-//! [`ServerRef`](crate::ServerRef), and [`Replier`], the server's side of either kind of reply
-//! channel (a slot, or the tokio oneshot that name-bound calls use).
+//! Where a call's reply goes: a reply slot, the one-shot channel of every call and ping.
 //!
 //! A tokio oneshot channel costs an allocation per call (and a free), plus the compare-and-swap
 //! protocol of a channel whose two halves may race. A call needs less: the server writes the
@@ -14,28 +12,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
 use crate::ExitReason;
-use crate::mailbox::ReplyTx;
 
-/// Where the server sends a call's reply: either kind of reply channel.
-pub(crate) enum Replier<T> {
-    Oneshot(ReplyTx<T>),
-    Slot(SlotTx<T>),
-}
-
-impl<T: Send + 'static> Replier<T> {
-    #[inline]
-    pub(crate) fn send(self, reply: Result<T, ExitReason>) {
-        match self {
-            Replier::Oneshot(tx) => {
-                let _ = tx.send(reply);
-            }
-            Replier::Slot(tx) => tx.send(reply),
-        }
-    }
-}
-
-/// A reply slot: the one-shot channel of a [`ServerRef`](crate::ServerRef) call, kept by the
-/// calling thread and used again by its next call once the server has let go of it.
+/// A reply slot: the one-shot channel of a call, kept by the calling thread and used again by its next call once the server has let go of it.
 ///
 /// A slot is reused only when the caller holds the one reference to it, that is, when the
 /// server's half has been used or dropped: a late reply (to a call that timed out) can never

@@ -48,7 +48,7 @@ impl<S: GenServer> ServerRef<S> {
         call: S::Call,
         timeout: Duration,
     ) -> Result<S::Reply, CallError> {
-        self.request(|reply| Envelope::DirectCall(call, reply), timeout)
+        self.request(|reply| Envelope::Call(call, reply), timeout)
             .await
     }
 
@@ -60,7 +60,7 @@ impl<S: GenServer> ServerRef<S> {
 
     /// [`ping`](Self::ping) with an explicit timeout; supervisors' health checks use this.
     pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        self.request(Envelope::DirectPing, timeout).await
+        self.request(Envelope::Ping, timeout).await
     }
 
     /// The one path of every call and ping (the client calls it directly, one layer less).
