@@ -24,13 +24,12 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tracing::Instrument;
 
 use crate::mailbox::{self, Envelope, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
-use crate::reply::SlotTx;
+use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
 use crate::{ExitReason, ServerRef, StartError};
 
@@ -326,7 +325,7 @@ impl<S: GenServer> ServerBuilder<S> {
             stop: None,
             cont: None,
         };
-        let (started_tx, started_rx) = oneshot::channel();
+        let (started_tx, started_rx) = reply_slot();
         let running = run(guard, ctx, args, started_tx);
         // A disabled span (no subscriber wants it) does nothing when entered: spawn without it
         // and keep its bytes out of every idle server's task.
@@ -356,10 +355,10 @@ impl<S: GenServer> ServerBuilder<S> {
         };
         abandoned.process = None;
         match started {
-            Ok(Ok(())) => Ok(server),
-            Ok(Err(e)) => Err(e),
+            Ok(Ok(Ok(()))) => Ok(server),
+            Ok(Ok(Err(e))) => Err(e),
             // The task ended without reporting: it was killed during init.
-            Err(_) => Err(StartError::InitStopped(
+            Ok(Err(_)) | Err(_) => Err(StartError::InitStopped(
                 process.exit_reason().unwrap_or(ExitReason::Killed),
             )),
         }
@@ -431,7 +430,9 @@ fn log_exit(process: &Process, reason: &ExitReason) {
     }
 }
 
-type Started<S> = oneshot::Sender<Result<(), StartError<S>>>;
+/// Where the task reports how `init` went: a reply slot, as for a call's reply (a supervisor
+/// starting children one after another reuses one).
+type Started<S> = SlotTx<Result<(), StartError<S>>>;
 
 /// The server's task. A plain function returning an `async move` block rather than an
 /// `async fn`: the block keeps each argument once, where an `async fn` would keep both the
@@ -472,7 +473,7 @@ fn run<S: GenServer>(
                 return fail_start(guard, started, error, ExitReason::Panic(panic));
             }
         };
-        let _ = started.send(Ok(()));
+        started.send(Ok(Ok(())));
 
         let reason = serve(&mut state, &mut ctx, &mut guard).await;
         let terminated = catch_unwind_pinned(pin!(state.terminate(&reason))).await;
@@ -494,7 +495,7 @@ fn fail_start<S: GenServer>(
     reason: ExitReason,
 ) {
     guard.finish(reason);
-    let _ = started.send(Err(error));
+    started.send(Ok(Err(error)));
 }
 
 /// The message loop. Returns the reason the server stops with.

@@ -1,4 +1,5 @@
-//! Where a call's reply goes: a reply slot, the one-shot channel of every call and ping.
+//! Where a reply goes: a reply slot, the one-shot channel of every call and ping, and of a
+//! start waiting for `init`.
 //!
 //! A tokio oneshot channel costs an allocation per call (and a free), plus the compare-and-swap
 //! protocol of a channel whose two halves may race. A call needs less: the server writes the
@@ -7,7 +8,8 @@
 //! thread's spare, and the next call of the same reply type takes it instead of allocating.
 
 use std::any::Any;
-use std::cell::Cell;
+use std::any::TypeId;
+use std::cell::{Cell, RefCell};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker, ready};
 
@@ -46,9 +48,86 @@ pub(crate) struct SlotRx<T> {
 /// The server's half dropped without a reply.
 pub(crate) struct SlotDropped;
 
+/// How many other reply types a thread keeps a spare slot for, besides its last call's.
+const OTHER_SPARES: usize = 3;
+
+/// A slot of any reply type.
+type AnySlot = Arc<dyn Any + Send + Sync>;
+
 thread_local! {
-    /// The reply slot of the last call made on this thread, for its next call.
-    static SPARE_SLOT: Cell<Option<Arc<dyn Any + Send + Sync>>> = const { Cell::new(None) };
+    /// The slot of the last call made on this thread, for its next call.
+    static SPARE: Cell<Option<AnySlot>> = const { Cell::new(None) };
+    /// Spare slots of other reply types, one per type, so that tasks taking turns on a thread
+    /// with calls of different types each find theirs.
+    static OTHER: RefCell<[Option<(TypeId, AnySlot)>; OTHER_SPARES]> =
+        const { RefCell::new([const { None }; OTHER_SPARES]) };
+}
+
+/// Takes the thread's spare `S`, if it has one.
+#[inline]
+fn take_spare<S: Any + Send + Sync>() -> Option<Arc<S>> {
+    match SPARE.try_with(Cell::take).ok().flatten() {
+        Some(last) => match last.downcast::<S>() {
+            Ok(slot) => Some(slot),
+            Err(other) => take_other(Some(other)),
+        },
+        // Taken by a call still waiting (another task's, on this thread): look among the others.
+        None => take_other(None),
+    }
+}
+
+/// The thread's last spare, if any, was of another type: keeps it among the others, and takes an
+/// `S` from them if there is one.
+#[cold]
+fn take_other<S: Any + Send + Sync>(last: Option<AnySlot>) -> Option<Arc<S>> {
+    if let Some(last) = last {
+        keep_other(last);
+    }
+    let id = TypeId::of::<S>();
+    let mine = OTHER
+        .try_with(|others| {
+            // Busy only if a slot's drop (a user's reply value) makes a call: then do without.
+            let mut others = others.try_borrow_mut().ok()?;
+            others
+                .iter_mut()
+                .find(|o| o.as_ref().is_some_and(|(of, _)| *of == id))
+                .and_then(Option::take)
+        })
+        .ok()
+        .flatten()?;
+    mine.1.downcast::<S>().ok()
+}
+
+/// Keeps `slot` among the spares of other types than the last call's: in place of one of its
+/// type, else in a free place, else in place of the last.
+#[cold]
+fn keep_other(slot: AnySlot) {
+    let id = (*slot).type_id();
+    let _ = OTHER.try_with(|others| {
+        let Ok(mut others) = others.try_borrow_mut() else {
+            return;
+        };
+        let at = others
+            .iter()
+            .position(|o| o.as_ref().is_some_and(|(of, _)| *of == id))
+            .or_else(|| others.iter().position(Option::is_none))
+            .unwrap_or(OTHER_SPARES - 1);
+        let evicted = others[at].replace((id, slot));
+        drop(others);
+        // After the borrow: a slot's drop may run a user's drop code.
+        drop(evicted);
+    });
+}
+
+/// Keeps `slot` as the thread's spare for its next call (the spare it displaces, of a call made
+/// meanwhile, among the others).
+#[inline]
+fn keep_spare<S: Any + Send + Sync>(slot: Arc<S>) {
+    let _ = SPARE.try_with(|spare| {
+        if let Some(displaced) = spare.replace(Some(slot)) {
+            keep_other(displaced);
+        }
+    });
 }
 
 impl<T> Slot<T> {
@@ -63,11 +142,7 @@ impl<T> Slot<T> {
 /// new one.
 #[inline]
 pub(crate) fn reply_slot<T: Send + 'static>() -> (SlotTx<T>, SlotRx<Result<T, ExitReason>>) {
-    let mut slot = SPARE_SLOT
-        .try_with(Cell::take)
-        .ok()
-        .flatten()
-        .and_then(|spare| spare.downcast::<Slot<Result<T, ExitReason>>>().ok())
+    let mut slot = take_spare::<Slot<Result<T, ExitReason>>>()
         .filter(|slot| Arc::strong_count(slot) == 1)
         .unwrap_or_else(|| {
             Arc::new(Slot {
@@ -88,22 +163,17 @@ pub(crate) fn reply_slot<T: Send + 'static>() -> (SlotTx<T>, SlotRx<Result<T, Ex
     (tx, SlotRx { slot })
 }
 
-/// The thread's spare slot, if it is one for replies of type `T`: how many hold it, and
-/// whether a reply sits in it.
+/// The thread's spare slot for replies of type `T`, if it has one: how many hold it (the spare
+/// itself included), and whether a reply sits in it.
 #[cfg(test)]
 pub(crate) fn spare_slot<T: Send + 'static>() -> Option<(usize, bool)> {
-    SPARE_SLOT.with(|cell| {
-        let spare = cell.take();
-        let seen = spare
-            .clone()
-            .and_then(|spare| spare.downcast::<Slot<Result<T, ExitReason>>>().ok())
-            .map(|slot| {
-                let full = matches!(*slot.lock(), SlotState::Full(_));
-                (Arc::strong_count(&slot) - 1, full)
-            });
-        cell.set(spare);
-        seen
-    })
+    let slot = take_spare::<Slot<Result<T, ExitReason>>>()?;
+    let seen = (
+        Arc::strong_count(&slot),
+        matches!(*slot.lock(), SlotState::Full(_)),
+    );
+    keep_spare(slot);
+    Some(seen)
 }
 
 impl<T> SlotTx<T> {
@@ -159,7 +229,6 @@ impl<T: Send + 'static> SlotRx<T> {
     /// Gives the slot back to the thread for its next call.
     #[inline]
     pub(crate) fn done(self) {
-        let spare: Arc<dyn Any + Send + Sync> = self.slot;
-        let _ = SPARE_SLOT.try_with(|cell| cell.set(Some(spare)));
+        keep_spare(self.slot);
     }
 }

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use crate::mailbox::{Envelope, TrySendError, Tx};
@@ -281,54 +280,18 @@ impl Timer {
     }
 }
 
-/// A reply channel's receiving half, as [`ReplyWait`] polls it.
-pub(crate) trait ReplyRx {
-    /// The reply, or why it will never come.
-    type Output;
-    /// Ready with the reply (or the reason there is none).
-    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output>;
-    /// The wait is over.
-    fn done(self);
-}
-
-impl<T> ReplyRx for oneshot::Receiver<T> {
-    type Output = Result<T, oneshot::error::RecvError>;
-
-    #[inline]
-    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        Pin::new(self).poll(cx)
-    }
-
-    #[inline]
-    fn done(self) {}
-}
-
-impl<T: Send + 'static> ReplyRx for SlotRx<T> {
-    type Output = Result<T, SlotDropped>;
-
-    #[inline]
-    fn poll_reply(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Self::Output> {
-        self.poll(cx)
-    }
-
-    #[inline]
-    fn done(self) {
-        SlotRx::done(self);
-    }
-}
-
 /// Waiting for a reply until a deadline (`None`: for as long as it takes). The timer is armed
 /// only if the reply is not already there (see [`take_timer`]). Polled from the caller's own
 /// future (with a pinned place for a one-off timer), not as a future of its own: one layer of
 /// state machine less on every call.
-pub(crate) struct ReplyWait<R> {
-    rx: R,
+pub(crate) struct ReplyWait<T> {
+    rx: SlotRx<T>,
     deadline: Option<Instant>,
     spare: Option<Timer>,
 }
 
-impl<R: ReplyRx> ReplyWait<R> {
-    pub(crate) fn new(rx: R, deadline: Option<Instant>) -> Self {
+impl<T: Send + 'static> ReplyWait<T> {
+    pub(crate) fn new(rx: SlotRx<T>, deadline: Option<Instant>) -> Self {
         ReplyWait {
             rx,
             deadline,
@@ -341,8 +304,8 @@ impl<R: ReplyRx> ReplyWait<R> {
         &mut self,
         cx: &mut std::task::Context<'_>,
         mut one_off: Pin<&mut Option<Sleep>>,
-    ) -> Poll<Option<R::Output>> {
-        if let Poll::Ready(reply) = self.rx.poll_reply(cx) {
+    ) -> Poll<Option<Result<T, SlotDropped>>> {
+        if let Poll::Ready(reply) = self.rx.poll(cx) {
             return Poll::Ready(Some(reply));
         }
         let Some(deadline) = self.deadline else {
@@ -503,6 +466,23 @@ mod tests {
             let next = Echo::start(()).await.unwrap();
             assert_eq!(next.call((S, 2)).await, Ok(2));
             assert_eq!(next.call((Duration::ZERO, 3)).await, Ok(3));
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_of_different_reply_types_on_one_thread_each_keep_a_spare_slot() {
+        in_task(async move {
+            let server = Echo::start(()).await.unwrap();
+            for n in 0..3 {
+                // A call (replying `u32`), then a ping (replying `()`), in turn.
+                assert_eq!(server.call((Duration::ZERO, n)).await, Ok(n));
+                assert_eq!(server.ping().await, Ok(()));
+            }
+            // Each type's slot is kept, empty and held by nothing else, for its next call.
+            assert_eq!(crate::reply::spare_slot::<u32>(), Some((1, false)));
+            assert_eq!(crate::reply::spare_slot::<()>(), Some((1, false)));
+            assert_eq!(crate::reply::spare_slot::<String>(), None);
         })
         .await;
     }
