@@ -6,7 +6,7 @@ use std::future::{Future, poll_fn};
 use std::hash::{Hash, Hasher};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::task::{Poll, Waker};
+use std::task::Poll;
 use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
@@ -208,12 +208,10 @@ thread_local! {
     static SPARE_TIMER: Cell<Option<Timer>> = const { Cell::new(None) };
 }
 
-/// A call timer, the task that armed it, and the waker it was last polled with (the one it
-/// will wake).
+/// A call timer and the task that armed it.
 struct Timer {
     owner: tokio::task::Id,
     sleep: Pin<Box<Sleep>>,
-    waker: Option<Waker>,
 }
 
 /// A timer due no later than `deadline`: the current task's spare one, or a new one.
@@ -224,8 +222,14 @@ struct Timer {
 /// syscall), which then often steals one side of a call-and-reply ping-pong onto another thread.
 /// A task making calls one after another instead keeps one registered timer: a spare due before
 /// the new deadline is used as it is (when it fires early, [`ReplyWait`] moves it to the real
-/// deadline, once, and waits on), and one due after it is moved earlier. A spare that will
-/// already wake the waiting task is not even polled again.
+/// deadline and waits on), and one due after it is moved earlier.
+///
+/// Correctness rests on tokio's own contract for [`Sleep`] and nothing more: whatever happened
+/// to a spare before (fired, reset, polled with no coop budget left, which arms nothing), every
+/// wait polls it again with the current waker, and a `Sleep` that returns `Pending` from a poll
+/// wakes that waker when its deadline passes (or at once, when the poll was refused for
+/// budget). No state of ours says "already registered": such a shortcut can be wrong, and a wait
+/// without an armed deadline hangs.
 ///
 /// The spare is reused only by the task that armed it (tokio draws task ids from one
 /// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
@@ -251,7 +255,6 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
         _ => Some(Timer {
             owner: task,
             sleep: Box::pin(tokio::time::sleep_until(deadline)),
-            waker: None,
         }),
     }
 }
@@ -261,23 +264,6 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
 #[inline]
 fn keep_timer(timer: Timer) {
     let _ = SPARE_TIMER.try_with(|spare| spare.set(Some(timer)));
-}
-
-impl Timer {
-    /// Ready once the timer has fired; until then, makes sure it wakes `cx`'s waker.
-    #[inline]
-    fn poll_fired(&mut self, cx: &mut std::task::Context<'_>) -> Poll<()> {
-        if !self.sleep.is_elapsed() && self.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
-        {
-            // Registered with this very waker already (by an earlier call of this task).
-            return Poll::Pending;
-        }
-        let fired = self.sleep.as_mut().poll(cx);
-        if fired.is_pending() {
-            self.waker = Some(cx.waker().clone());
-        }
-        fired
-    }
 }
 
 /// Waiting for a reply until a deadline (`None`: for as long as it takes). The timer is armed
@@ -324,7 +310,8 @@ impl<T: Send + 'static> ReplyWait<T> {
             return Poll::Pending; // unreachable: one of the two was just armed
         };
         loop {
-            if timer.poll_fired(cx).is_pending() {
+            // Polled every time, with this poll's waker: see `take_timer`.
+            if timer.sleep.as_mut().poll(cx).is_pending() {
                 return Poll::Pending;
             }
             // A spare due before this call's deadline fired: move it there and wait on.
@@ -398,6 +385,7 @@ impl<S: GenServer> fmt::Debug for ServerRef<S> {
 #[cfg(test)]
 mod tests {
     use std::convert::Infallible;
+    use std::task::Waker;
 
     use super::*;
     use crate::Context;
