@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::panic::{AssertUnwindSafe, catch_unwind as std_catch_unwind};
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
 use std::task::Poll;
 
@@ -53,6 +53,9 @@ pub(crate) struct Process {
     /// The first stop request's reason.
     stop_reason: OnceLock<ExitReason>,
     abort: OnceLock<AbortHandle>,
+    /// Set by the first kill, so that a kill made before the abort handle exists (a server
+    /// looked up by name between its registration and its spawn) is honoured when it arrives.
+    killed: AtomicBool,
     /// The reason an abort records, when someone aborted with one (a task stopped on request,
     /// a server killed for failing its health checks); a plain kill records `Killed`.
     abort_reason: OnceLock<ExitReason>,
@@ -70,6 +73,7 @@ impl Process {
             exited: Notify::new(),
             stop_reason: OnceLock::new(),
             abort: OnceLock::new(),
+            killed: AtomicBool::new(false),
             abort_reason: OnceLock::new(),
             task: OnceLock::new(),
             link,
@@ -127,12 +131,26 @@ impl Process {
         self.stop_reason.get().cloned()
     }
 
+    /// Records the task's abort handle, and aborts it at once if it was killed before.
     pub(crate) fn set_abort(&self, handle: AbortHandle) {
         let _ = self.abort.set(handle);
+        // Paired with the fence in `kill`: of a kill racing this, either the kill sees the
+        // handle or this sees the kill (or both; aborting twice is harmless).
+        fence(Ordering::SeqCst);
+        if self.killed.load(Ordering::SeqCst) {
+            self.abort_now();
+        }
     }
 
-    /// Aborts the task at its next await point; `terminate` does not run.
+    /// Aborts the task at its next await point; `terminate` does not run. A kill is never
+    /// lost: made before the task's abort handle is recorded, it lands when it is.
     pub(crate) fn kill(&self) {
+        self.killed.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        self.abort_now();
+    }
+
+    fn abort_now(&self) {
         if let Some(handle) = self.abort.get() {
             handle.abort();
         }
@@ -184,4 +202,28 @@ pub(crate) fn catch_unwind_pinned<'a, F: Future + ?Sized + 'a>(
             Err(payload) => Poll::Ready(Err(Arc::from(panic_message(payload.as_ref())))),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_kill_made_before_the_abort_handle_exists_lands_when_it_does() {
+        let process = Process::new(None, None);
+        process.kill();
+        let task = tokio::spawn(std::future::pending::<()>());
+        process.set_abort(task.abort_handle());
+        let ended = task.await.unwrap_err();
+        assert!(ended.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn a_kill_after_the_abort_handle_lands_at_once() {
+        let process = Process::new(None, None);
+        let task = tokio::spawn(std::future::pending::<()>());
+        process.set_abort(task.abort_handle());
+        process.kill();
+        assert!(task.await.unwrap_err().is_cancelled());
+    }
 }

@@ -206,3 +206,47 @@ async fn a_spare_timer_that_fires_before_the_deadline_is_moved_and_still_times_o
     })
     .await;
 }
+
+/// Kills each server the moment its name resolves, from another worker thread, while its start
+/// is still under way: every kill must land (the server's exit is `Killed`, its name freed).
+#[test]
+fn a_server_killed_as_soon_as_its_name_resolves_always_dies() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for _ in 0..2000 {
+            let registry = Registry::new();
+            let stop = Arc::new(AtomicBool::new(false));
+            let killer = {
+                let (registry, stop) = (registry.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::SeqCst) {
+                        if let Ok(server) = registry.lookup::<Mute>("m") {
+                            server.kill();
+                            return Some(server);
+                        }
+                        tokio::task::yield_now().await;
+                    }
+                    None
+                })
+            };
+            // The start may fail (killed during init) or succeed (killed just after).
+            let _ = Mute::builder().register(&registry, "m").start(()).await;
+            stop.store(true, Ordering::SeqCst);
+            if let Some(server) = killer.await.unwrap() {
+                // Only a lost kill waits: a killed server is gone within microseconds.
+                let reason = tokio::time::timeout(Duration::from_secs(10), server.wait_exit())
+                    .await
+                    .expect("a kill was lost: the server is still running");
+                assert_eq!(reason, perennial_runtime::ExitReason::Killed);
+                assert!(registry.lookup::<Mute>("m").is_err());
+            }
+        }
+    });
+}
