@@ -6,8 +6,11 @@
 //! to anyone (so a supervisor's restart can take the name again). A lookup returns the running
 //! server or an error — never a server that has exited.
 //!
-//! Each name has one slot that outlives the servers registered in it. A [`NamedRef`] holds the
-//! slot, so a call through it costs a read lock on that slot, not a lookup in the map.
+//! Each name in use has one slot that outlives the servers registered in it. A [`NamedRef`]
+//! holds the slot, so a call through it costs a read lock on that slot, not a lookup in the map.
+//! A slot lives while a server is registered in it or a [`NamedRef`] holds it, and no longer:
+//! the last of them to go removes it (under the map's lock, which is where slots are made), so
+//! a registry used with ever new names does not grow.
 
 use std::any::Any;
 use std::collections::HashMap;
@@ -15,7 +18,8 @@ use std::fmt;
 use std::future::poll_fn;
 use std::marker::PhantomData;
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Weak};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -57,14 +61,21 @@ use crate::{
 /// ```
 #[derive(Clone, Default)]
 pub struct Registry {
-    slots: Arc<Mutex<HashMap<Arc<str>, Arc<Slot>>>>,
+    slots: Arc<Slots>,
 }
 
+/// The names in use, each with its slot.
+type Slots = Mutex<HashMap<Arc<str>, Arc<Slot>>>;
+
 /// One name's place in the registry.
-#[derive(Default)]
 pub(crate) struct Slot {
     current: RwLock<Option<Entry>>,
     registered: Notify,
+    /// How many [`NamedRef`]s hold the slot. Goes from 0 to 1 only under the map's lock (a
+    /// clone needs a holder, so it never does).
+    refs: AtomicUsize,
+    /// The map the slot is in, for the last [`NamedRef`] to remove it from.
+    owner: Weak<Slots>,
 }
 
 struct Entry {
@@ -87,6 +98,35 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Slot {
+    fn new(owner: &Arc<Slots>) -> Arc<Slot> {
+        Arc::new(Slot {
+            current: RwLock::new(None),
+            registered: Notify::new(),
+            refs: AtomicUsize::new(0),
+            owner: Arc::downgrade(owner),
+        })
+    }
+
+    /// `true` when no running server holds the slot and no [`NamedRef`] uses it: nothing needs
+    /// it any more. Meaningful under the map's lock.
+    fn unused(&self) -> bool {
+        self.refs.load(Ordering::Acquire) == 0 && self.with_live(|e| e.is_none())
+    }
+
+    /// Called by the last [`NamedRef`] to let go of the slot: removes it from its map if it is
+    /// still there and nothing took it up meanwhile.
+    #[cold]
+    fn release(self: &Arc<Self>, name: &str) {
+        let Some(owner) = self.owner.upgrade() else {
+            return;
+        };
+        let mut slots = lock(&owner);
+        // The name may have a new slot already, if this one was removed when its server left.
+        if slots.get(name).is_some_and(|s| Arc::ptr_eq(s, self)) && self.unused() {
+            slots.remove(name);
+        }
+    }
+
     fn read(&self) -> RwLockReadGuard<'_, Option<Entry>> {
         self.current.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -140,10 +180,13 @@ impl Registry {
             Some((name, slot)) => (name.clone(), slot.clone()),
             None => {
                 let name: Arc<str> = name.into();
-                let slot = slots.entry(name.clone()).or_default().clone();
+                let slot = Slot::new(&self.slots);
+                slots.insert(name.clone(), slot.clone());
                 (name, slot)
             }
         };
+        // Under the map's lock: a last reference letting go meanwhile sees this one.
+        slot.refs.fetch_add(1, Ordering::Relaxed);
         drop(slots);
         NamedRef {
             name,
@@ -179,7 +222,10 @@ impl Registry {
             return Ok(());
         };
         let mut slots = lock(&self.slots);
-        let slot = slots.entry(name.clone()).or_default().clone();
+        let slot = slots
+            .entry(name.clone())
+            .or_insert_with(|| Slot::new(&self.slots))
+            .clone();
         let mut current = slot.current.write().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = current.as_ref().filter(|e| e.process.is_alive()) {
             return Err(match existing.server.downcast_ref::<ServerRef<S>>() {
@@ -201,7 +247,7 @@ impl Registry {
         Ok(())
     }
 
-    /// Removes `process`'s registration, if it still holds its name. Drops the slot when no
+    /// Removes `process`'s registration, if it still holds its name. Removes the slot when no
     /// name-bound reference uses it.
     pub(crate) fn unregister(&self, process: &Arc<Process>) {
         let Some(name) = process.name() else { return };
@@ -216,10 +262,8 @@ impl Registry {
         {
             *current = None;
         }
-        let empty = current.is_none();
         drop(current);
-        // The map and the local `slot` are the only holders: no NamedRef needs it.
-        if empty && Arc::strong_count(&slot) == 2 {
+        if slot.unused() {
             slots.remove(name);
         }
     }
@@ -486,10 +530,20 @@ impl<S: GenServer> NamedRef<S> {
 
 impl<S: GenServer> Clone for NamedRef<S> {
     fn clone(&self) -> Self {
+        // Relaxed, as for an `Arc`: this reference keeps the count above zero meanwhile.
+        self.slot.refs.fetch_add(1, Ordering::Relaxed);
         NamedRef {
             name: self.name.clone(),
             slot: self.slot.clone(),
             _server: PhantomData,
+        }
+    }
+}
+
+impl<S: GenServer> Drop for NamedRef<S> {
+    fn drop(&mut self) {
+        if self.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.slot.release(&self.name);
         }
     }
 }
@@ -500,5 +554,124 @@ impl<S: GenServer> fmt::Debug for NamedRef<S> {
             .field("type", &std::any::type_name::<S>())
             .field("name", &self.name)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::Idle;
+
+    impl Registry {
+        /// How many slots the registry keeps, in use or not.
+        fn slot_count(&self) -> usize {
+            lock(&self.slots).len()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_name_used_once_leaves_nothing_behind_whichever_goes_last() {
+        let registry = Registry::new();
+        for n in 0..1000 {
+            let name = format!("session-{n}");
+            let server = Idle::builder()
+                .register(&registry, name.as_str())
+                .start(())
+                .await
+                .unwrap();
+            let named = registry.named::<Idle>(name.as_str());
+            assert_eq!(named.call(()).await, Ok(()));
+            if n % 2 == 0 {
+                // The server goes first, then the last reference.
+                server.stop(ExitReason::Shutdown).await.unwrap();
+                assert_eq!(registry.slot_count(), 1);
+                drop(named);
+            } else {
+                // The reference goes first, then the server.
+                drop(named);
+                assert_eq!(registry.slot_count(), 1);
+                server.stop(ExitReason::Shutdown).await.unwrap();
+            }
+            assert_eq!(registry.slot_count(), 0, "round {n}");
+        }
+        assert!(registry.names().is_empty());
+    }
+
+    #[test]
+    fn a_name_never_registered_is_forgotten_with_its_last_reference() {
+        let registry = Registry::new();
+        for n in 0..1000 {
+            let named = registry.named::<Idle>(format!("nobody-{n}"));
+            let again = registry.get(Key::<Idle>::new("key"));
+            let clone = named.clone();
+            drop(named);
+            assert_eq!(registry.slot_count(), 2);
+            drop((clone, again));
+            assert_eq!(registry.slot_count(), 0);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_slot_stays_while_any_reference_holds_it_and_serves_the_next_holder() {
+        let registry = Registry::new();
+        let first = registry.named::<Idle>("idle");
+        let second = first.clone();
+        let server = Idle::builder()
+            .register(&registry, "idle")
+            .start(())
+            .await
+            .unwrap();
+        server.stop(ExitReason::Shutdown).await.unwrap();
+        drop(first);
+        // `second` still holds the slot, and it follows the name's next holder.
+        assert_eq!(registry.slot_count(), 1);
+        Idle::builder()
+            .register(&registry, "idle")
+            .start(())
+            .await
+            .unwrap();
+        assert_eq!(second.call(()).await, Ok(()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reference_made_after_the_slot_was_removed_follows_the_name() {
+        let registry = Registry::new();
+        drop(registry.named::<Idle>("idle"));
+        let server = Idle::builder()
+            .register(&registry, "idle")
+            .start(())
+            .await
+            .unwrap();
+        server.stop(ExitReason::Shutdown).await.unwrap();
+        assert_eq!(registry.slot_count(), 0);
+        let named = registry.named::<Idle>("idle");
+        Idle::builder()
+            .register(&registry, "idle")
+            .start(())
+            .await
+            .unwrap();
+        assert_eq!(named.call(()).await, Ok(()));
+    }
+
+    /// References dropped on several threads at once, while others are made: the last one to go
+    /// always removes the slot.
+    #[test]
+    fn references_dropped_on_many_threads_leave_no_slot() {
+        let registry = Registry::new();
+        for _ in 0..200 {
+            let refs: Vec<_> = (0..8).map(|_| registry.named::<Idle>("busy")).collect();
+            std::thread::scope(|scope| {
+                for named in refs {
+                    let registry = &registry;
+                    scope.spawn(move || {
+                        let mine = registry.named::<Idle>("busy");
+                        drop(named);
+                        drop(mine.clone());
+                        drop(mine);
+                    });
+                }
+            });
+            assert_eq!(registry.slot_count(), 0);
+        }
     }
 }
