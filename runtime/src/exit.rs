@@ -51,7 +51,7 @@ impl ExitReason {
 
     /// Builds an [`ExitReason::Panic`] from a caught panic payload.
     pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
-        ExitReason::Panic(panic_message(payload.as_ref()).into())
+        ExitReason::Panic(panic_text(payload))
     }
 
     /// `true` for the orderly exits `Normal`, `Shutdown` and `NoRestart`: a transient child that
@@ -145,7 +145,34 @@ impl fmt::Display for Escalation {
 }
 
 /// The message of a caught panic payload (`&str` or `String`), or a placeholder.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
+/// The message of a caught panic; the payload is dropped with [`drop_caught`], so a payload
+/// whose own drop panics cannot escape the catch.
+pub(crate) fn panic_text(payload: Box<dyn Any + Send>) -> Arc<str> {
+    let text = Arc::from(panic_message(payload.as_ref()));
+    // A payload whose drop panics too: the first panic is the one to report.
+    let _ = drop_caught(payload);
+    text
+}
+
+/// Drops `value`, catching a panic in its drop: `Err` with the panic's message. (A panic
+/// payload whose own drop panics in turn is leaked rather than dropped: there is no end to
+/// that.)
+pub(crate) fn drop_caught<T>(value: T) -> Result<(), Arc<str>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(value))) {
+        Ok(()) => Ok(()),
+        Err(payload) => {
+            let text = Arc::from(panic_message(payload.as_ref()));
+            if let Err(again) =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(payload)))
+            {
+                std::mem::forget(again);
+            }
+            Err(text)
+        }
+    }
+}
+
+fn panic_message(payload: &(dyn Any + Send)) -> &str {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         s
     } else if let Some(s) = payload.downcast_ref::<String>() {

@@ -26,6 +26,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::exit::drop_caught;
 use crate::mailbox::{self, Envelope, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
@@ -455,13 +456,14 @@ fn run<S: GenServer>(
                 None => state,
                 Some(reason) => {
                     // OTP's `{stop, Reason}` from init: no terminate, the start fails.
-                    drop(state);
-                    return fail_start(
-                        guard,
-                        started,
-                        StartError::InitStopped(reason.clone()),
-                        reason,
-                    );
+                    let (error, reason) = match drop_caught(state) {
+                        Ok(()) => (StartError::InitStopped(reason.clone()), reason),
+                        Err(panic) => (
+                            StartError::InitPanicked(panic.clone()),
+                            ExitReason::Panic(panic),
+                        ),
+                    };
+                    return fail_start(guard, started, error, reason);
                 }
             },
             Ok(Err(error)) => {
@@ -482,8 +484,14 @@ fn run<S: GenServer>(
             Err(panic) => ExitReason::Panic(panic),
         };
         // Drop the state before the exit is visible, so that what it holds (a port, a file
-        // lock) is free when a restart begins.
-        drop(state);
+        // lock) is free when a restart begins. A panic in its drop is what ended the server
+        // (unless `terminate` panicked first).
+        let reason = match (drop_caught(state), reason) {
+            (Err(panic), reason) if !matches!(reason, ExitReason::Panic(_)) => {
+                ExitReason::Panic(panic)
+            }
+            (_, reason) => reason,
+        };
         guard.finish(reason);
     }
 }

@@ -14,7 +14,7 @@ use tokio::sync::Notify;
 use tokio::task::{AbortHandle, Id as TaskId};
 
 use crate::ExitReason;
-use crate::exit::panic_message;
+use crate::exit::panic_text;
 
 /// A process's unique number, for logs and for telling incarnations apart.
 ///
@@ -199,7 +199,7 @@ pub(crate) fn catch_unwind_pinned<'a, F: Future + ?Sized + 'a>(
         move |cx| match std_catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
-            Err(payload) => Poll::Ready(Err(Arc::from(panic_message(payload.as_ref())))),
+            Err(payload) => Poll::Ready(Err(panic_text(payload))),
         },
     )
 }
