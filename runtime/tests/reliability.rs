@@ -250,3 +250,263 @@ fn a_server_killed_as_soon_as_its_name_resolves_always_dies() {
         }
     });
 }
+
+mod panics_while_making_a_child {
+    use std::collections::VecDeque;
+    use std::sync::{Arc, Mutex};
+
+    use perennial_runtime::ExitReason;
+    use perennial_runtime::supervisor::{
+        ChildSpec, DynamicSpec, Event, SupervisorError, SupervisorSpec, SupervisorStartError,
+    };
+
+    use super::*;
+
+    /// Init args whose clones follow a script: `true` succeeds, `false` panics; past the end
+    /// of the script, every clone succeeds if `then` says so and panics otherwise.
+    struct Fused(Arc<(Mutex<VecDeque<bool>>, bool)>);
+
+    impl Clone for Fused {
+        fn clone(&self) -> Self {
+            let (script, then) = &*self.0;
+            let ok = script.lock().unwrap().pop_front().unwrap_or(*then);
+            assert!(ok, "args clone panicked");
+            Fused(self.0.clone())
+        }
+    }
+
+    /// A server started from [`Fused`] args, that crashes when called.
+    struct Fuse;
+
+    impl GenServer for Fuse {
+        type Args = Fused;
+        type Call = ();
+        type Reply = ();
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: Fused, _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Fuse)
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {
+            panic!("crash on request");
+        }
+    }
+
+    fn fused(script: &[bool], then: bool) -> Fused {
+        Fused(Arc::new((
+            Mutex::new(script.iter().copied().collect()),
+            then,
+        )))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_args_clone_is_a_failed_restart_and_spares_the_siblings() {
+        let app = SupervisorSpec::new("app")
+            .child(ChildSpec::server::<Mute>("sibling", ()).health(None))
+            // The first start's clone succeeds, the first restart's panics, the retry's succeeds.
+            .child(ChildSpec::server::<Fuse>("fuse", fused(&[true, false], true)).health(None))
+            .start()
+            .await
+            .unwrap();
+        let mut events = app.subscribe();
+        let sibling = app.registry().lookup::<Mute>("sibling").unwrap();
+        let fuse = app.registry().lookup::<Fuse>("fuse").unwrap();
+        assert!(fuse.call(()).await.is_err());
+        let failed = events
+            .wait_for(|e| matches!(e, Event::RestartFailed { .. }))
+            .await
+            .unwrap();
+        let Event::RestartFailed { child, reason, .. } = failed else {
+            unreachable!()
+        };
+        assert_eq!(&*child, "fuse");
+        assert_eq!(reason, ExitReason::Panic("args clone panicked".into()));
+        // Retried like any failed restart: the retry starts it.
+        events
+            .wait_for(|e| matches!(e, Event::Restarted { child, .. } if &**child == "fuse"))
+            .await
+            .unwrap();
+        assert_eq!(app.registry().lookup::<Fuse>("fuse").map(|_| ()), Ok(()));
+        // The supervisor and the sibling never noticed.
+        assert!(sibling.is_alive());
+        assert_eq!(app.restart_count("fuse").await, Ok(1));
+        assert_eq!(app.count_children().await.unwrap().active, 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn args_that_always_panic_are_counted_until_the_supervisor_gives_up_in_order() {
+        let app = SupervisorSpec::new("app")
+            .child(ChildSpec::server::<Mute>("sibling", ()).health(None))
+            .child(ChildSpec::server::<Fuse>("fuse", fused(&[true], false)).health(None))
+            .start()
+            .await
+            .unwrap();
+        let sibling = app.registry().lookup::<Mute>("sibling").unwrap();
+        let fuse = app.registry().lookup::<Fuse>("fuse").unwrap();
+        assert!(fuse.call(()).await.is_err());
+        // Not a supervisor panic: its restart intensity, then an orderly stop of the rest.
+        let reason = app.wait_exit().await;
+        assert!(matches!(reason, ExitReason::Escalated(_)), "{reason:?}");
+        assert_eq!(sibling.wait_exit().await, ExitReason::Shutdown);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_args_clone_at_first_start_names_the_child() {
+        let started = SupervisorSpec::new("app")
+            .child(ChildSpec::server::<Fuse>("fuse", fused(&[false], false)).health(None))
+            .start()
+            .await;
+        match started {
+            Err(SupervisorStartError::ChildFailed { child, cause, .. }) => {
+                assert_eq!(&*child, "fuse");
+                assert_eq!(cause, ExitReason::Panic("args clone panicked".into()));
+            }
+            other => panic!("expected the child's failed start, got {other:?}"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_args_clone_in_a_pool_fails_that_restart_only() {
+        let pool = DynamicSpec::<Fuse>::new("pool")
+            .health(None)
+            .start()
+            .await
+            .unwrap();
+        let mut events = pool.subscribe();
+        let healthy = pool.start_child(fused(&[], true)).await.unwrap();
+        let doomed = pool.start_child(fused(&[true, false], true)).await.unwrap();
+        assert!(doomed.call(()).await.is_err());
+        let failed = events
+            .wait_for(|e| matches!(e, Event::RestartFailed { .. }))
+            .await
+            .unwrap();
+        assert!(
+            matches!(&failed, Event::RestartFailed { reason, .. }
+                if *reason == ExitReason::Panic("args clone panicked".into())),
+            "{failed:?}"
+        );
+        assert!(healthy.is_alive());
+        assert!(pool.count_children().await.is_ok());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_task_maker_is_a_failed_start() {
+        let app = SupervisorSpec::new("app")
+            .child(ChildSpec::server::<Mute>("sibling", ()).health(None))
+            .start()
+            .await
+            .unwrap();
+        let sibling = app.registry().lookup::<Mute>("sibling").unwrap();
+        let made = ChildSpec::task("job", || -> std::future::Ready<()> {
+            panic!("task maker panicked")
+        });
+        assert_eq!(
+            app.start_child(made).await,
+            Err(SupervisorError::StartFailed {
+                child: "job".into(),
+                reason: ExitReason::Panic("task maker panicked".into()),
+            })
+        );
+        assert!(sibling.is_alive());
+        assert!(app.count_children().await.is_ok());
+    }
+}
+
+mod panics_during_teardown {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use perennial_runtime::ExitReason;
+
+    use super::*;
+
+    /// A state that panics when dropped, and says whether `terminate` ran.
+    struct Brittle(Arc<AtomicBool>);
+
+    impl Drop for Brittle {
+        fn drop(&mut self) {
+            panic!("state drop panicked");
+        }
+    }
+
+    /// A panic payload that panics again when dropped.
+    struct Bomb;
+
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            panic!("payload drop panicked");
+        }
+    }
+
+    /// Says whether `terminate` ran; panics with a [`Bomb`] when called.
+    struct Bomber(Arc<AtomicBool>);
+
+    impl GenServer for Bomber {
+        type Args = Arc<AtomicBool>;
+        type Call = ();
+        type Reply = ();
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(terminated: Self::Args, _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Bomber(terminated))
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {
+            std::panic::panic_any(Bomb);
+        }
+
+        async fn terminate(&mut self, _: &ExitReason) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    impl GenServer for Brittle {
+        type Args = Arc<AtomicBool>;
+        type Call = ();
+        type Reply = ();
+        type Cast = Infallible;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(terminated: Self::Args, _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Brittle(terminated))
+        }
+
+        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+
+        async fn terminate(&mut self, _: &ExitReason) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_state_whose_drop_panics_ends_with_that_panic_after_terminate() {
+        let terminated = Arc::new(AtomicBool::new(false));
+        let server = Brittle::start(terminated.clone()).await.unwrap();
+        let panic = ExitReason::Panic("state drop panicked".into());
+        assert_eq!(server.stop(ExitReason::Normal).await, Ok(panic.clone()));
+        assert_eq!(server.exit_reason(), Some(panic));
+        assert!(terminated.load(Ordering::SeqCst));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panic_whose_payload_panics_when_dropped_is_still_that_panic() {
+        let terminated = Arc::new(AtomicBool::new(false));
+        let server = Bomber::start(terminated.clone()).await.unwrap();
+        let reason = match server.call(()).await {
+            Err(CallError::Exited(reason)) => reason,
+            other => panic!("expected the server's exit, got {other:?}"),
+        };
+        assert!(matches!(reason, ExitReason::Panic(_)), "{reason:?}");
+        assert_eq!(server.wait_exit().await, reason);
+        assert!(terminated.load(Ordering::SeqCst), "terminate did not run");
+    }
+}

@@ -4,11 +4,12 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::process::{Link, Process};
+use crate::process::{Link, Process, catch_unwind};
 use crate::registry::Registry;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::{SupervisorHandle, SupervisorSpec};
@@ -380,6 +381,18 @@ pub(crate) trait Starter: Send + Sync + 'static {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>>;
 }
 
+/// Starts one incarnation of a child with `starter`. A panic in the user's code that runs in
+/// the supervisor's own task to make the child (an args maker, `Args::clone`, a task's maker)
+/// is that child's failed start, with the panic as its reason, retried and counted like any
+/// other: it never takes the supervisor, or the child's siblings, down.
+pub(crate) async fn start(starter: &dyn Starter, ctx: StartCtx) -> Result<Started, ExitReason> {
+    let start = std::panic::catch_unwind(AssertUnwindSafe(|| starter.start(ctx)))
+        .map_err(ExitReason::from_panic)?;
+    catch_unwind(start)
+        .await
+        .unwrap_or_else(|panic| Err(ExitReason::Panic(panic)))
+}
+
 /// How a supervisor talks to a running child, whatever its kind.
 ///
 /// The value behind it is the child's typed reference, so it is also the child's `dyn Any`.
@@ -553,7 +566,7 @@ mod tests {
             span: tracing::Span::none(),
         };
         let spec = ChildSpec::server::<Idle>("idle", ());
-        let started = spec.starter.start(ctx).await.unwrap();
+        let started = start(&*spec.starter, ctx).await.unwrap();
         let process = started.process.clone();
         assert!(registry.registered_type("idle").is_some());
         drop(started);

@@ -14,7 +14,9 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::process::{Link, LinkNotify};
-use crate::supervisor::child::{ChildSpec, Restart, Shutdown, StartCtx, Started};
+use crate::supervisor::child::{
+    ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
+};
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
 use crate::supervisor::{
@@ -439,7 +441,7 @@ impl SupervisorServer {
             link,
         };
         // A gen_server child's start gives up on an init that hangs (CHILD_START_TIMEOUT).
-        let started = spec.starter.start(ctx).await?;
+        let started = start_one(&*spec.starter, ctx).await?;
         let health = spec.health.as_deref().copied();
         let child = &mut self.children[idx];
         if child.spec.backoff.is_some() {
