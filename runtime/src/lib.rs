@@ -31,8 +31,12 @@ pub mod registry;
 mod reply;
 mod server_ref;
 pub mod supervisor;
+mod sync;
 mod task;
 pub mod tree;
+
+#[cfg(all(test, loom))]
+mod loom_support;
 
 pub use client::{Client, HasClient};
 pub use error::{CallError, CastError, LookupError, StartError};

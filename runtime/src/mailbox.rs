@@ -27,13 +27,13 @@
 use std::future::poll_fn;
 use std::num::NonZeroUsize;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker, ready};
 
 use tokio::sync::Notify;
 
 use crate::reply::SlotTx;
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering, seq_cst_for_loom};
 use crate::{ExitReason, GenServer};
 
 /// One message in a server's mailbox.
@@ -103,6 +103,8 @@ impl Bound {
     /// Gives a place back, and tells a waiting sender.
     fn release(&self) {
         self.len.fetch_sub(1, Ordering::SeqCst);
+        // Either a waiting sender's count is seen here, or its retry sees the place given back.
+        seq_cst_for_loom();
         if self.waiting.load(Ordering::SeqCst) > 0 {
             self.room.notify_one();
         }
@@ -192,6 +194,7 @@ impl<S: GenServer> Tx<S> {
             let mut room = pin!(bound.room.notified());
             room.as_mut().enable();
             let _waiting = Waiting::new(&bound.waiting);
+            seq_cst_for_loom();
             env = match self.try_send(env) {
                 Ok(()) => return Ok(()),
                 Err(TrySendError::Closed(env)) => return Err(env),
@@ -265,7 +268,9 @@ impl<S: GenServer> Rx<S> {
             env.reject(reason);
         }
         if let Some(bound) = &self.shared.bound {
-            // Senders waiting for room find the mailbox closed.
+            // Senders waiting for room find the mailbox closed: either a sender registered
+            // before this and is woken, or it registered after and its retry sees `closed`.
+            seq_cst_for_loom();
             bound.room.notify_waiters();
         }
     }
@@ -349,5 +354,247 @@ mod tests {
             when_the_other_ran < CASTS,
             "the server handled all {CASTS} casts in one go, starving its thread"
         );
+    }
+}
+
+/// Loom models of the mailbox: run with `--cfg loom` (see the README's test command and
+/// `crate::loom_support`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::convert::Infallible;
+    use std::future::poll_fn;
+    use std::num::NonZeroUsize;
+    use std::sync::Arc as StdArc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    use loom::thread;
+
+    use super::{Envelope, Rx, TrySendError, Tx, channel};
+    use crate::loom_support::{block_on, model};
+    use crate::reply::reply_slot;
+    use crate::sync::Ordering;
+    use crate::{Context, ExitReason, GenServer};
+
+    /// How each message of a model ended, by its id.
+    #[derive(Default)]
+    struct Ledger {
+        /// Handed to the server by `recv`.
+        delivered: [AtomicUsize; 2],
+        /// Given back to its sender by a send that found the mailbox closed.
+        returned: [AtomicUsize; 2],
+        /// Dropped by the mailbox unhandled: rejected by its close.
+        rejected: [AtomicUsize; 2],
+    }
+
+    impl Ledger {
+        /// Every message ended exactly once; returns how many were delivered.
+        fn check(&self) -> usize {
+            for id in 0..2 {
+                let ends = [&self.delivered, &self.returned, &self.rejected]
+                    .map(|count| count[id].load(SeqCst));
+                assert_eq!(ends.iter().sum::<usize>(), 1, "message {id}: {ends:?}");
+            }
+            self.delivered.iter().map(|n| n.load(SeqCst)).sum()
+        }
+    }
+
+    /// A message that records how it ended in the ledger.
+    struct Msg {
+        id: usize,
+        ledger: StdArc<Ledger>,
+        ended: bool,
+    }
+
+    impl Msg {
+        fn new(id: usize, ledger: &StdArc<Ledger>) -> Self {
+            Msg {
+                id,
+                ledger: ledger.clone(),
+                ended: false,
+            }
+        }
+
+        fn end(mut self, how: fn(&Ledger) -> &[AtomicUsize; 2]) {
+            how(&self.ledger)[self.id].fetch_add(1, SeqCst);
+            self.ended = true;
+        }
+    }
+
+    impl Drop for Msg {
+        fn drop(&mut self) {
+            if !self.ended {
+                self.ledger.rejected[self.id].fetch_add(1, SeqCst);
+            }
+        }
+    }
+
+    /// A server type for the mailbox's envelopes; never started.
+    struct Server;
+
+    impl GenServer for Server {
+        type Args = ();
+        type Call = Msg;
+        type Reply = usize;
+        type Cast = Msg;
+        type Info = Infallible;
+        type Continue = Infallible;
+        type Error = Infallible;
+
+        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+            Ok(Server)
+        }
+
+        async fn handle_call(&mut self, msg: Msg, _: &mut Context<Self>) -> usize {
+            msg.id
+        }
+    }
+
+    /// What the server does with a message it takes: records it, answers a call with its id.
+    fn handle(env: Envelope<Server>) {
+        match env {
+            Envelope::Cast(msg) => msg.end(|l| &l.delivered),
+            Envelope::Call(msg, reply) => {
+                reply.send(Ok(msg.id));
+                msg.end(|l| &l.delivered);
+            }
+            Envelope::Info(never) => match never {},
+            Envelope::Ping(_) | Envelope::Wake => panic!("a message nobody sent"),
+        }
+    }
+
+    /// Casts message `id` without waiting.
+    fn cast(tx: &Tx<Server>, msg: Msg) {
+        match tx.try_send(Envelope::Cast(msg)) {
+            Ok(()) => {}
+            Err(TrySendError::Closed(Envelope::Cast(msg))) => msg.end(|l| &l.returned),
+            Err(TrySendError::Closed(_)) => panic!("another envelope came back"),
+            Err(TrySendError::Full(_)) => panic!("an unbounded mailbox was full"),
+        }
+    }
+
+    /// Calls with message `id` and waits for the answer: the server's, or its close's.
+    fn call(tx: &Tx<Server>, msg: Msg) {
+        let id = msg.id;
+        let (reply, mut rx) = reply_slot::<usize>();
+        match tx.try_send(Envelope::Call(msg, reply)) {
+            Ok(()) => match block_on(poll_fn(|cx| rx.poll(cx))) {
+                Ok(Ok(answer)) => assert_eq!(answer, id, "another call's answer"),
+                Ok(Err(ExitReason::Shutdown)) => {}
+                Ok(Err(other)) => panic!("rejected with {other}"),
+                Err(_) => panic!("a queued call was dropped without an answer"),
+            },
+            Err(TrySendError::Closed(Envelope::Call(msg, _))) => msg.end(|l| &l.returned),
+            Err(TrySendError::Closed(_)) => panic!("another envelope came back"),
+            Err(TrySendError::Full(_)) => panic!("an unbounded mailbox was full"),
+        }
+        rx.done();
+    }
+
+    /// Messages queued or taken but not yet handed out.
+    fn held(rx: &Rx<Server>) -> usize {
+        rx.shared.lock().items.len() + rx.batch.len()
+    }
+
+    /// A cast and a call from two threads race a server that takes one message and then exits
+    /// (`close_and_reject`): the server's wait for its first message is woken, and each message
+    /// ends exactly once: handled, given back to its sender, or rejected (a call's caller gets
+    /// the exit reason, never a dropped reply).
+    #[test]
+    fn loom_a_cast_and_a_call_racing_the_close_each_end_exactly_once() {
+        model(|| {
+            let ledger = StdArc::new(Ledger::default());
+            let (tx, mut rx) = channel::<Server>(None);
+            let (tx1, l) = (tx.clone(), ledger.clone());
+            let caster = thread::spawn(move || cast(&tx1, Msg::new(0, &l)));
+            let (tx2, l) = (tx.clone(), ledger.clone());
+            let caller = thread::spawn(move || call(&tx2, Msg::new(1, &l)));
+            drop(tx);
+            let first = block_on(rx.recv()).expect("a message");
+            handle(first);
+            rx.close_and_reject(&ExitReason::Shutdown);
+            assert!(block_on(rx.recv()).is_none(), "a message after the close");
+            caster.join().unwrap();
+            caller.join().unwrap();
+            assert!(ledger.check() >= 1);
+        });
+    }
+
+    /// Two threads cast while the server waits: its waker is never lost between batches, and
+    /// it gets both messages.
+    #[test]
+    fn loom_a_waiting_server_gets_every_cast() {
+        model(|| {
+            let ledger = StdArc::new(Ledger::default());
+            let (tx, mut rx) = channel::<Server>(None);
+            let senders: Vec<_> = (0..2)
+                .map(|id| {
+                    let (tx, l) = (tx.clone(), ledger.clone());
+                    thread::spawn(move || cast(&tx, Msg::new(id, &l)))
+                })
+                .collect();
+            drop(tx);
+            for _ in 0..2 {
+                handle(block_on(rx.recv()).expect("a message"));
+            }
+            for sender in senders {
+                sender.join().unwrap();
+            }
+            rx.close_and_reject(&ExitReason::Shutdown);
+            assert_eq!(ledger.check(), 2);
+        });
+    }
+
+    /// A bounded mailbox of one place, two senders waiting for room: the server never holds
+    /// more than one message, no sender waits forever, both messages arrive.
+    #[test]
+    fn loom_senders_waiting_for_room_in_a_bounded_mailbox_all_get_in() {
+        model(|| {
+            let ledger = StdArc::new(Ledger::default());
+            let (tx, mut rx) = channel::<Server>(NonZeroUsize::new(1));
+            let senders: Vec<_> = (0..2)
+                .map(|id| {
+                    let (tx, l) = (tx.clone(), ledger.clone());
+                    thread::spawn(move || {
+                        let sent = block_on(tx.send(Envelope::Cast(Msg::new(id, &l))));
+                        assert!(sent.is_ok(), "a send failed with the server running");
+                    })
+                })
+                .collect();
+            drop(tx);
+            for _ in 0..2 {
+                assert!(held(&rx) <= 1, "over capacity");
+                handle(block_on(rx.recv()).expect("a message"));
+            }
+            for sender in senders {
+                sender.join().unwrap();
+            }
+            let bound = rx.shared.bound.as_ref().expect("bounded");
+            assert_eq!(bound.len.load(Ordering::SeqCst), 0, "places not given back");
+            rx.close_and_reject(&ExitReason::Shutdown);
+            assert_eq!(ledger.check(), 2);
+        });
+    }
+
+    /// A bounded mailbox of one place, full; a second sender waits for room when the server
+    /// exits without taking anything: the waiting sender gets its message back (it does not
+    /// wait forever), and the queued one is rejected.
+    #[test]
+    fn loom_a_sender_waiting_for_room_sees_the_close() {
+        model(|| {
+            let ledger = StdArc::new(Ledger::default());
+            let (tx, mut rx) = channel::<Server>(NonZeroUsize::new(1));
+            cast(&tx, Msg::new(0, &ledger));
+            let l = ledger.clone();
+            let sender = thread::spawn(move || {
+                match block_on(tx.send(Envelope::Cast(Msg::new(1, &l)))) {
+                    Ok(()) => panic!("sent into a full mailbox nobody empties"),
+                    Err(Envelope::Cast(msg)) => msg.end(|l| &l.returned),
+                    Err(_) => panic!("another envelope came back"),
+                }
+            });
+            rx.close_and_reject(&ExitReason::Shutdown);
+            sender.join().unwrap();
+            assert_eq!(ledger.check(), 0);
+        });
     }
 }

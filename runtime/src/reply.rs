@@ -7,13 +7,15 @@
 //! call is over and the slot's only owner is the caller again, the slot goes back to the
 //! thread's spare, and the next call of the same reply type takes it instead of allocating.
 
-use std::any::Any;
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{Context, Poll, Waker, ready};
 
 use crate::ExitReason;
+use crate::sync::{
+    AnyArc, Arc, Mutex, MutexGuard, any_type_id, downcast, into_any, thread_local, type_id_of,
+};
 
 /// A reply slot: the one-shot channel of a call, kept by the calling thread and used again by its next call once the server has let go of it.
 ///
@@ -52,7 +54,7 @@ pub(crate) struct SlotDropped;
 const OTHER_SPARES: usize = 3;
 
 /// A slot of any reply type.
-type AnySlot = Arc<dyn Any + Send + Sync>;
+type AnySlot = AnyArc;
 
 thread_local! {
     /// The slot of the last call made on this thread, for its next call.
@@ -67,7 +69,7 @@ thread_local! {
 #[inline]
 fn take_spare<S: Any + Send + Sync>() -> Option<Arc<S>> {
     match SPARE.try_with(Cell::take).ok().flatten() {
-        Some(last) => match last.downcast::<S>() {
+        Some(last) => match downcast::<S>(last) {
             Ok(slot) => Some(slot),
             Err(other) => take_other(Some(other)),
         },
@@ -83,7 +85,7 @@ fn take_other<S: Any + Send + Sync>(last: Option<AnySlot>) -> Option<Arc<S>> {
     if let Some(last) = last {
         keep_other(last);
     }
-    let id = TypeId::of::<S>();
+    let id = type_id_of::<S>();
     let mine = OTHER
         .try_with(|others| {
             // Busy only if a slot's drop (a user's reply value) makes a call: then do without.
@@ -95,14 +97,14 @@ fn take_other<S: Any + Send + Sync>(last: Option<AnySlot>) -> Option<Arc<S>> {
         })
         .ok()
         .flatten()?;
-    mine.1.downcast::<S>().ok()
+    downcast::<S>(mine.1).ok()
 }
 
 /// Keeps `slot` among the spares of other types than the last call's: in place of one of its
 /// type, else in a free place, else in place of the last.
 #[cold]
 fn keep_other(slot: AnySlot) {
-    let id = (*slot).type_id();
+    let id = any_type_id(&slot);
     let _ = OTHER.try_with(|others| {
         let Ok(mut others) = others.try_borrow_mut() else {
             return;
@@ -124,7 +126,7 @@ fn keep_other(slot: AnySlot) {
 #[inline]
 fn keep_spare<S: Any + Send + Sync>(slot: Arc<S>) {
     let _ = SPARE.try_with(|spare| {
-        if let Some(displaced) = spare.replace(Some(slot)) {
+        if let Some(displaced) = spare.replace(Some(into_any(slot))) {
             keep_other(displaced);
         }
     });
@@ -230,5 +232,166 @@ impl<T: Send + 'static> SlotRx<T> {
     #[inline]
     pub(crate) fn done(self) {
         keep_spare(self.slot);
+    }
+}
+
+/// Loom models of the reply slot: run with `--cfg loom` (see the README's test command and
+/// `crate::loom_support`).
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::future::poll_fn;
+    use std::sync::Arc as StdArc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::task::{Context, Poll, Waker};
+
+    use loom::thread;
+
+    use super::{SlotDropped, SlotRx, SlotTx, reply_slot};
+    use crate::ExitReason;
+    use crate::loom_support::{block_on, model, waker};
+
+    /// What a server does with the reply half of a call.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Server {
+        /// Answers it.
+        Replies,
+        /// Its exit guard answers it with the reason the server ended.
+        Rejects,
+        /// Exits (or is dropped by the runtime) without answering.
+        Exits,
+    }
+
+    const SERVERS: [Server; 3] = [Server::Replies, Server::Rejects, Server::Exits];
+
+    /// A reply that counts its drops: wherever it ends, it is dropped exactly once.
+    struct Counted(u32, StdArc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.1.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn serve(tx: SlotTx<Counted>, server: Server, n: u32, drops: StdArc<AtomicUsize>) {
+        match server {
+            Server::Replies => tx.send(Ok(Counted(n, drops))),
+            Server::Rejects => tx.send(Err(ExitReason::Shutdown)),
+            Server::Exits => drop(tx),
+        }
+    }
+
+    type Outcome = Result<Result<Counted, ExitReason>, SlotDropped>;
+
+    fn poll_once(rx: &mut SlotRx<Result<Counted, ExitReason>>, waker: &Waker) -> Poll<Outcome> {
+        rx.poll(&mut Context::from_waker(waker))
+    }
+
+    fn is(outcome: &Outcome, server: Server, n: u32) -> bool {
+        match (server, outcome) {
+            (Server::Replies, Ok(Ok(Counted(got, _)))) => *got == n,
+            (Server::Rejects, Ok(Err(ExitReason::Shutdown))) => true,
+            (Server::Exits, Err(SlotDropped)) => true,
+            _ => false,
+        }
+    }
+
+    /// A caller waiting for its reply sees the one thing the server did (answer, reject, exit),
+    /// whenever it did it: no lost wake-up (the caller would park forever, which loom reports),
+    /// even when the caller was first polled with another waker (a task that moved), and no
+    /// second outcome afterwards.
+    #[test]
+    fn loom_a_waiting_caller_sees_the_servers_one_outcome() {
+        for server in SERVERS {
+            model(move || {
+                let drops = StdArc::new(AtomicUsize::new(0));
+                let (tx, mut rx) = reply_slot::<Counted>();
+                let d = drops.clone();
+                let handle = thread::spawn(move || serve(tx, server, 7, d));
+                // First polled with a waker that wakes nothing: only the last waker counts.
+                let outcome = match poll_once(&mut rx, Waker::noop()) {
+                    Poll::Ready(outcome) => outcome,
+                    Poll::Pending => block_on(poll_fn(|cx| rx.poll(cx))),
+                };
+                assert!(is(&outcome, server, 7), "{server:?}: the caller saw something else");
+                drop(outcome);
+                handle.join().unwrap();
+                assert!(
+                    poll_once(&mut rx, &waker()).is_pending(),
+                    "{server:?}: a second outcome"
+                );
+                let replied = usize::from(server == Server::Replies);
+                assert_eq!(drops.load(SeqCst), replied, "{server:?}: the reply's drops");
+                rx.done();
+            });
+        }
+    }
+
+    /// A caller that gives up (its future dropped by a `select!` or an outer timeout), before
+    /// its first poll or after, while the server answers, rejects or exits: nothing panics, the
+    /// reply (if any) is dropped exactly once, and the slot is freed (loom checks every `Arc`).
+    #[test]
+    fn loom_a_caller_cancelled_while_the_server_answers_leaks_nothing() {
+        for server in SERVERS {
+            for polled in [false, true] {
+                model(move || {
+                    let drops = StdArc::new(AtomicUsize::new(0));
+                    let (tx, mut rx) = reply_slot::<Counted>();
+                    let d = drops.clone();
+                    let handle = thread::spawn(move || serve(tx, server, 7, d));
+                    if polled && let Poll::Ready(outcome) = poll_once(&mut rx, &waker()) {
+                        assert!(is(&outcome, server, 7), "{server:?}: something else");
+                    }
+                    drop(rx);
+                    handle.join().unwrap();
+                    let replied = usize::from(server == Server::Replies);
+                    assert_eq!(drops.load(SeqCst), replied, "{server:?}: the reply's drops");
+                });
+            }
+        }
+    }
+
+    /// A call times out and its caller gives the slot back while the server still holds its
+    /// half; a call of another reply type comes between; then a call of the first type takes
+    /// the spare again, racing the first server's late reply. The slot is reused only once the
+    /// first server let go of it, emptied; the third call gets its own reply and nothing else,
+    /// ever; every reply is dropped exactly once, and no slot leaks.
+    #[test]
+    fn loom_a_late_reply_never_lands_in_a_later_call_of_any_type() {
+        for late in [Server::Replies, Server::Exits] {
+            model(move || {
+                let drops = StdArc::new(AtomicUsize::new(0));
+                // Call 1: polled once, then timed out.
+                let (tx1, mut rx1) = reply_slot::<Counted>();
+                let d = drops.clone();
+                let server1 = thread::spawn(move || serve(tx1, late, 1, d));
+                if let Poll::Ready(outcome) = poll_once(&mut rx1, &waker()) {
+                    assert!(is(&outcome, late, 1), "call 1 got something else");
+                }
+                rx1.done();
+                // Call 2, of another reply type, answered at once: call 1's slot moves among
+                // the thread's other spares.
+                let (tx2, mut rx2) = reply_slot::<&'static str>();
+                tx2.send(Ok("two"));
+                let two = rx2.poll(&mut Context::from_waker(&waker()));
+                assert!(matches!(two, Poll::Ready(Ok(Ok("two")))), "call 2");
+                rx2.done();
+                // Call 3, of call 1's type, answered by another server.
+                let (tx3, mut rx3) = reply_slot::<Counted>();
+                let d = drops.clone();
+                let server3 = thread::spawn(move || serve(tx3, Server::Replies, 3, d));
+                let outcome = block_on(poll_fn(|cx| rx3.poll(cx)));
+                assert!(is(&outcome, Server::Replies, 3), "call 3 got another reply");
+                drop(outcome);
+                server1.join().unwrap();
+                server3.join().unwrap();
+                assert!(
+                    poll_once(&mut rx3, &waker()).is_pending(),
+                    "a late reply landed in a later call's slot"
+                );
+                rx3.done();
+                let replies = 1 + usize::from(late == Server::Replies);
+                assert_eq!(drops.load(SeqCst), replies, "the replies' drops");
+            });
+        }
     }
 }
