@@ -47,12 +47,20 @@ pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use task::IntoExitReason;
 
+/// Runs a wait with its task's coop budget spent at every other poll: shared with the
+/// integration tests (see the file's docs), reached as `crate::test_support::starved`.
+#[cfg(test)]
+#[path = "../tests/common/starved.rs"]
+mod starved;
+
 /// What the unit tests of several modules share.
 #[cfg(test)]
 mod test_support {
     use std::convert::Infallible;
 
     use crate::{Context, GenServer};
+
+    pub(crate) use super::starved;
 
     /// A server that only answers `()` calls: enough to start, supervise, kill and restart.
     pub(crate) struct Idle;

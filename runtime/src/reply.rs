@@ -235,6 +235,29 @@ impl<T: Send + 'static> SlotRx<T> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use std::future::poll_fn;
+
+    use super::reply_slot;
+    use crate::test_support::starved::starved;
+
+    /// A reply already in the slot when its caller, out of budget, polls for it stays there
+    /// for the caller's next poll: it is neither lost nor waited for in vain.
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_is_not_lost_on_a_caller_out_of_budget() {
+        let (tx, mut rx) = reply_slot::<u32>();
+        tx.send(Ok(7));
+        let wait = tokio::spawn(starved(async move {
+            let reply = poll_fn(|cx| rx.poll(cx)).await;
+            rx.done();
+            reply
+        }));
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(60), wait).await;
+        assert!(matches!(reply, Ok(Ok(Ok(Ok(7))))), "the reply was lost");
+    }
+}
+
 /// Loom models of the reply slot: run with `--cfg loom` (see the README's test command and
 /// `crate::loom_support`).
 #[cfg(all(test, loom))]
