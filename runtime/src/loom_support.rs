@@ -7,7 +7,7 @@
 //! wake-up) or a leaked `Arc`.
 //!
 //! The bound is [`DEFAULT_PREEMPTIONS`] so that CI stays quick; for a deeper search set
-//! `LOOM_MAX_PREEMPTIONS` (e.g. `LOOM_MAX_PREEMPTIONS=4`, minutes rather than seconds).
+//! `LOOM_MAX_PREEMPTIONS` (`LOOM_MAX_PREEMPTIONS=5`: about a minute, against seconds).
 
 use std::future::Future;
 use std::pin::pin;

@@ -1,30 +1,32 @@
 //! The synchronisation types of the runtime's hand-written primitives ([`reply`](crate::reply),
-//! [`mailbox`](crate::mailbox)): std's, or loom's under `--cfg loom`, so that the code the loom
-//! models check (`loom_models.rs`) is the code that runs.
+//! [`mailbox`](crate::mailbox)): std's, or loom's in the loom models' build (the unit tests
+//! under `--cfg loom`, see `crate::loom_support`), so that the code the models check is the
+//! code that runs.
 //!
-//! Without `--cfg loom` everything here is a re-export of std or an `#[inline]` identity: the
-//! runtime compiles to exactly what it would with std named directly.
+//! In every other build (`--cfg loom` without `test` too: loom is only a dev-dependency)
+//! everything here is a re-export of std or an `#[inline]` identity: the runtime compiles to
+//! exactly what it would with std named directly.
 
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 pub(crate) use std::thread_local;
 
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
 /// loom's `thread_local!`, taking the `const { .. }` initialisers std's takes (loom's macro,
 /// of an older edition, does not parse them).
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 macro_rules! const_thread_local {
     ($($(#[$attr:meta])* $vis:vis static $name:ident: $t:ty = const { $init:expr };)*) => {
         loom::thread_local! { $($(#[$attr])* $vis static $name: $t = $init;)* }
     };
 }
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) use const_thread_local as thread_local;
 
 /// Orders the `SeqCst` accesses around it, for loom only: a no-op in the real build.
@@ -35,12 +37,12 @@ pub(crate) use const_thread_local as thread_local;
 /// accesses, this fence (real under loom, which models `fence(SeqCst)` fully) gives loom back
 /// the order the real build already has. It also stands for the `SeqCst` accesses inside
 /// tokio's `Notify`, which loom cannot see.
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 #[inline(always)]
 pub(crate) fn seq_cst_for_loom() {}
 
 /// See the std build's: a `fence(SeqCst)` under loom.
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 pub(crate) fn seq_cst_for_loom() {
     loom::sync::atomic::fence(Ordering::SeqCst);
 }
@@ -49,7 +51,7 @@ pub(crate) fn seq_cst_for_loom() {
 pub(crate) use any_arc::{AnyArc, any_type_id, downcast, into_any, type_id_of};
 
 /// With std, an [`AnyArc`] is the `Arc` itself, unsized.
-#[cfg(not(loom))]
+#[cfg(not(all(test, loom)))]
 mod any_arc {
     use std::any::{Any, TypeId};
     use std::sync::Arc;
@@ -81,7 +83,7 @@ mod any_arc {
 
 /// loom's `Arc` cannot be unsized, nor downcast: an [`AnyArc`] is a box holding the typed `Arc`.
 /// (The box is the only difference from the std build, and no concurrency depends on it.)
-#[cfg(loom)]
+#[cfg(all(test, loom))]
 mod any_arc {
     use std::any::{Any, TypeId};
 
