@@ -585,13 +585,14 @@ mod loom_tests {
             let (tx, mut rx) = channel::<Server>(NonZeroUsize::new(1));
             cast(&tx, Msg::new(0, &ledger));
             let l = ledger.clone();
-            let sender = thread::spawn(move || {
-                match block_on(tx.send(Envelope::Cast(Msg::new(1, &l)))) {
-                    Ok(()) => panic!("sent into a full mailbox nobody empties"),
-                    Err(Envelope::Cast(msg)) => msg.end(|l| &l.returned),
-                    Err(_) => panic!("another envelope came back"),
-                }
-            });
+            let sender =
+                thread::spawn(
+                    move || match block_on(tx.send(Envelope::Cast(Msg::new(1, &l)))) {
+                        Ok(()) => panic!("sent into a full mailbox nobody empties"),
+                        Err(Envelope::Cast(msg)) => msg.end(|l| &l.returned),
+                        Err(_) => panic!("another envelope came back"),
+                    },
+                );
             rx.close_and_reject(&ExitReason::Shutdown);
             sender.join().unwrap();
             assert_eq!(ledger.check(), 0);

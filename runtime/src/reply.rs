@@ -335,7 +335,10 @@ mod loom_tests {
                     Poll::Ready(outcome) => outcome,
                     Poll::Pending => block_on(poll_fn(|cx| rx.poll(cx))),
                 };
-                assert!(is(&outcome, server, 7), "{server:?}: the caller saw something else");
+                assert!(
+                    is(&outcome, server, 7),
+                    "{server:?}: the caller saw something else"
+                );
                 drop(outcome);
                 handle.join().unwrap();
                 assert!(

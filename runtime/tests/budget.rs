@@ -10,8 +10,10 @@ use std::future::{Future, pending};
 use std::time::Duration;
 
 use common::starved::starved;
-use perennial_runtime::supervisor::{ChildCounts, ChildSpec, SupervisorStartError, SupervisorSpec};
-use perennial_runtime::{CallError, Context, ExitReason, GenServer, Registry, ServerBuilder, StartError};
+use perennial_runtime::supervisor::{ChildCounts, ChildSpec, SupervisorSpec, SupervisorStartError};
+use perennial_runtime::{
+    CallError, Context, ExitReason, GenServer, Registry, ServerBuilder, StartError,
+};
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_millis(200);
@@ -170,7 +172,11 @@ async fn a_starved_ping_of_a_busy_server_times_out_at_its_deadline() {
     // Busy for ever with this cast: a ping waits behind it.
     server.cast(()).unwrap();
     let (outcome, elapsed) =
-        starved_within("ping_timeout", async move { server.ping_timeout(TIMEOUT).await }).await;
+        starved_within(
+            "ping_timeout",
+            async move { server.ping_timeout(TIMEOUT).await },
+        )
+        .await;
     assert_eq!(outcome, Err(CallError::Timeout(TIMEOUT)));
     took(elapsed, TIMEOUT);
     let named = registry.named::<Mute>("busy");
@@ -203,10 +209,12 @@ async fn a_starved_start_gives_up_on_a_hanging_init_at_its_timeout() {
 async fn a_starved_stop_waits_for_terminate_and_returns() {
     let server = Slow::start(()).await.unwrap();
     let stopping = server.clone();
-    let (outcome, elapsed) = starved_within("stop", async move {
-        stopping.stop(ExitReason::Shutdown).await
-    })
-    .await;
+    let (outcome, elapsed) =
+        starved_within(
+            "stop",
+            async move { stopping.stop(ExitReason::Shutdown).await },
+        )
+        .await;
     assert_eq!(outcome, Ok(ExitReason::Shutdown));
     took(elapsed, Duration::from_secs(1));
     assert!(!server.is_alive());
@@ -239,8 +247,11 @@ async fn a_starved_count_children_and_shutdown_of_a_supervisor_complete() {
         .await
         .unwrap();
     let handle = sup.clone();
-    let (counts, _) =
-        starved_within("count_children", async move { handle.count_children().await }).await;
+    let (counts, _) = starved_within(
+        "count_children",
+        async move { handle.count_children().await },
+    )
+    .await;
     assert_eq!(
         counts,
         Ok(ChildCounts {
@@ -254,9 +265,10 @@ async fn a_starved_count_children_and_shutdown_of_a_supervisor_complete() {
     let mute = sup.registry().lookup::<Mute>("mute").unwrap();
     mute.cast(()).unwrap();
     let handle = sup.clone();
-    let (reason, elapsed) =
-        starved_within("SupervisorHandle::shutdown", async move { handle.shutdown().await })
-            .await;
+    let (reason, elapsed) = starved_within("SupervisorHandle::shutdown", async move {
+        handle.shutdown().await
+    })
+    .await;
     assert_eq!(reason, ExitReason::Shutdown);
     // Children stop in reverse order: `slow` takes 1 s, then `mute` is killed after 5 s.
     took(elapsed, Duration::from_secs(6));
