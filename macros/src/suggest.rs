@@ -3,11 +3,30 @@
 //! Shared by both macros. Two words are near when they are equal ignoring case and `_`/`-`
 //! (`OneForAll` and `one_for_all`), or when their optimal-string-alignment distance (edits:
 //! insert, delete, substitute, swap two neighbours) is small for their length: at most one edit
-//! for words of up to five characters, then one more per three characters.
+//! for words of up to five characters, then one more per three characters. Failing that, a word
+//! of three characters or more that one of them starts with is near too (`brutal` for
+//! `brutal_kill`, `client_name` for `client`).
 
 /// The entry of `allowed` nearest to `given`, if any is near enough to be a likely typo.
 /// Ties go to the earlier entry of `allowed`.
 pub(crate) fn did_you_mean<'a>(given: &str, allowed: &[&'a str]) -> Option<&'a str> {
+    let given_lower = given.to_lowercase();
+    near_by_edits(given, allowed).or_else(|| {
+        allowed.iter().copied().find(|a| {
+            let a = a.to_lowercase();
+            let (short, long) = if a.len() < given_lower.len() {
+                (a.as_str(), given_lower.as_str())
+            } else {
+                (given_lower.as_str(), a.as_str())
+            };
+            short.chars().count() >= 3 && long.starts_with(short)
+        })
+    })
+}
+
+/// The entry of `allowed` nearest to `given` by edits alone (no prefixes): for names a user may
+/// also give to something else, where a shared prefix says little (`term` and `terminate`).
+pub(crate) fn near_by_edits<'a>(given: &str, allowed: &[&'a str]) -> Option<&'a str> {
     let given_norm = normalize(given);
     if given_norm.is_empty() {
         return None;
@@ -119,6 +138,19 @@ mod tests {
     fn short_words_allow_one_edit_only() {
         assert_eq!(did_you_mean("sec", &["ms", "s", "m", "h"]), None);
         assert_eq!(did_you_mean("mx", &["ms", "s", "m", "h"]), Some("ms"));
+    }
+
+    #[test]
+    fn a_prefix_of_three_characters_or_more_is_near() {
+        assert_eq!(
+            did_you_mean("brutal", &["brutal_kill", "infinity"]),
+            Some("brutal_kill")
+        );
+        assert_eq!(
+            did_you_mean("client_name", &["vis", "client", "crate"]),
+            Some("client")
+        );
+        assert_eq!(did_you_mean("in", &["infinity"]), None);
     }
 
     #[test]

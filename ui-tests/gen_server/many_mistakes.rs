@@ -1,6 +1,8 @@
 // Several independent mistakes in one impl are all reported in one build, and the impl block
 // is still emitted, with stand-ins for the client: the code below that uses the server and its
-// client reports no error of its own.
+// client reports no error of its own, except that a block without `init` gets no stand-ins (it
+// may be a second block of a server whose stand-ins would clash), so the use of `start_client`
+// below is reported too.
 use perennial::gen_server;
 
 struct Counter {

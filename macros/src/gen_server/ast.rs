@@ -19,6 +19,9 @@ pub(crate) struct Server {
     pub terminate: Option<Callback>,
     /// The marked handlers, in the order they were written.
     pub handlers: Vec<Handler>,
+    /// The other functions (helpers, or callbacks that were misnamed or left unmarked), in the
+    /// order they were written.
+    pub unmarked: Vec<Callback>,
     /// Every function of the impl with its position, handlers or not, for the reserved-name
     /// check.
     pub fn_names: Vec<(usize, Ident)>,
@@ -148,26 +151,49 @@ pub(crate) fn param_ident(pt: &syn::PatType) -> Option<&Ident> {
     }
 }
 
-/// `&mut Context<..>` or `&Context<..>` (any path ending in `Context` with one type argument):
-/// the runtime's context, handed to the handler rather than sent by the caller.
-pub(crate) fn is_context(ty: &Type) -> bool {
-    let Type::Reference(r) = ty else {
-        return false;
+/// How a parameter written for the runtime's context is typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ContextShape {
+    /// `&mut Context<..>` or `&Context<..>`: right.
+    Borrowed,
+    /// `Context<..>` by value: a mistake (the runtime lends it).
+    ByValue,
+    /// `&mut Context` without the server type: a mistake.
+    NoServer,
+}
+
+/// Whether `ty` is meant as the runtime's context (a path ending in `Context` with one type
+/// argument, borrowed or not, or a borrowed `Context` without one), and how it is written.
+pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
+    let (elem, borrowed) = match ty {
+        Type::Reference(r) => (&*r.elem, true),
+        other => (other, false),
     };
-    let Type::Path(p) = &*r.elem else {
-        return false;
+    let Type::Path(p) = elem else {
+        return None;
     };
     if p.qself.is_some() {
-        return false;
+        return None;
     }
-    let Some(last) = p.path.segments.last() else {
-        return false;
-    };
+    let last = p.path.segments.last()?;
     if last.ident != "Context" {
-        return false;
+        return None;
     }
-    match &last.arguments {
+    let one_type = match &last.arguments {
         syn::PathArguments::AngleBracketed(args) => args.args.len() == 1,
-        _ => false,
+        syn::PathArguments::None => false,
+        syn::PathArguments::Parenthesized(_) => return None,
+    };
+    match (borrowed, one_type) {
+        (true, true) => Some(ContextShape::Borrowed),
+        (false, true) => Some(ContextShape::ByValue),
+        (true, false) => Some(ContextShape::NoServer),
+        // A `Context` of its own (another crate's, by value) is an ordinary message argument.
+        (false, false) => None,
     }
+}
+
+/// A parameter the runtime passes rather than the caller sends: the context.
+pub(crate) fn is_context(ty: &Type) -> bool {
+    context_shape(ty).is_some()
 }

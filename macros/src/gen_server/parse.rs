@@ -98,6 +98,7 @@ pub(crate) fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -
         init,
         terminate,
         handlers,
+        unmarked,
         fn_names,
     } = sorted;
     Parsed::Server(Box::new(Server {
@@ -106,6 +107,7 @@ pub(crate) fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -
         init,
         terminate,
         handlers,
+        unmarked,
         fn_names,
     }))
 }
@@ -268,6 +270,7 @@ struct Sorted {
     init: Option<Callback>,
     terminate: Option<Callback>,
     handlers: Vec<Handler>,
+    unmarked: Vec<Callback>,
     fn_names: Vec<(usize, Ident)>,
 }
 
@@ -277,17 +280,29 @@ fn sort_items(item: &mut ItemImpl, errors: &mut Errors) -> Sorted {
         init: None,
         terminate: None,
         handlers: Vec::new(),
+        unmarked: Vec::new(),
         fn_names: Vec::new(),
     };
     for (position, impl_item) in item.items.iter_mut().enumerate() {
-        let (attrs, what) = match impl_item {
-            ImplItem::Fn(f) => (&mut f.attrs, None),
-            ImplItem::Const(c) => (&mut c.attrs, Some("an associated const")),
-            ImplItem::Type(t) => (&mut t.attrs, Some("an associated type")),
-            ImplItem::Macro(m) => (&mut m.attrs, Some("a macro invocation")),
+        let what = match impl_item {
+            ImplItem::Fn(_) => None,
+            ImplItem::Const(_) => Some("an associated const"),
+            ImplItem::Type(_) => Some("an associated type"),
+            ImplItem::Macro(_) => Some("a macro invocation"),
             _ => continue,
         };
-        let markers = take_helper_attrs(attrs, errors);
+        let fn_name = match impl_item {
+            ImplItem::Fn(f) => Some(f.sig.ident.to_string()),
+            _ => None,
+        };
+        let attrs = match impl_item {
+            ImplItem::Fn(f) => &mut f.attrs,
+            ImplItem::Const(c) => &mut c.attrs,
+            ImplItem::Type(t) => &mut t.attrs,
+            ImplItem::Macro(m) => &mut m.attrs,
+            _ => continue,
+        };
+        let (markers, by_name) = take_helper_attrs(attrs, fn_name.as_deref(), errors);
         if let Some(what) = what {
             for (kind, marker) in markers {
                 errors.spanned(
@@ -341,23 +356,37 @@ fn sort_items(item: &mut ItemImpl, errors: &mut Errors) -> Sorted {
                 None => {}
             }
         }
+        // `#[init] fn setup(..)`: reported where the attribute is taken; the method is taken as
+        // the callback it was marked as, so that nothing else is reported about it.
+        let name = match by_name {
+            Some(callback) if first.is_none() => callback.to_owned(),
+            _ => name,
+        };
         match (name.as_str(), first) {
-            ("init" | "terminate", Some((kind, marker))) => errors.spanned(
-                marker,
-                format_args!(
-                    "`{name}` is the server's {name} callback, found by its name; it cannot also \
-                     be a #[{}] handler: remove the attribute, or rename the method",
-                    kind.attr_name()
-                ),
-            ),
-            ("init", None) => sorted.init = Some(callback),
-            ("terminate", None) => sorted.terminate = Some(callback),
+            ("init" | "terminate", Some((kind, marker))) => {
+                errors.spanned(
+                    marker,
+                    format_args!(
+                        "`{name}` is the server's {name} callback, found by its name; it cannot \
+                         also be a #[{}] handler: remove the attribute, or rename the method",
+                        kind.attr_name()
+                    ),
+                );
+                // Still the callback, so that it is not also reported missing.
+                if name == "init" {
+                    sorted.init.get_or_insert(callback);
+                } else {
+                    sorted.terminate.get_or_insert(callback);
+                }
+            }
+            ("init", None) if sorted.init.is_none() => sorted.init = Some(callback),
+            ("terminate", None) if sorted.terminate.is_none() => sorted.terminate = Some(callback),
             (_, Some((kind, marker))) => sorted.handlers.push(Handler {
                 kind,
                 marker,
                 func: callback,
             }),
-            (_, None) => {}
+            (_, None) => sorted.unmarked.push(callback),
         }
     }
     sorted
@@ -377,13 +406,35 @@ fn one_of(a: Kind, b: Kind) -> &'static str {
 }
 
 /// Removes the helper attributes (and near-misses of them, which are reported) from `attrs`,
-/// returning the kinds they mark with their spans.
-fn take_helper_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Vec<(Kind, Attribute)> {
+/// returning the kinds they mark with their spans, and the callback (`init`, `terminate`) an
+/// attribute such as `#[init]` (reported: callbacks are found by name) took the method for.
+fn take_helper_attrs(
+    attrs: &mut Vec<Attribute>,
+    fn_name: Option<&str>,
+    errors: &mut Errors,
+) -> (Vec<(Kind, Attribute)>, Option<&'static str>) {
     let mut markers = Vec::new();
+    let mut by_name = None;
     attrs.retain(|attr| {
         let Some(name) = attr.path().get_ident().map(Ident::to_string) else {
             return true;
         };
+        if let Some(callback) = ["init", "terminate"].into_iter().find(|c| *c == name) {
+            let fix = if fn_name == Some(callback) {
+                format!("remove `#[{callback}]`")
+            } else {
+                format!("name the method `{callback}` and remove `#[{callback}]`")
+            };
+            errors.spanned(
+                attr,
+                format_args!(
+                    "`{callback}` is not marked with an attribute: #[gen_server] finds it by its \
+                     name; {fix}"
+                ),
+            );
+            by_name = Some(callback);
+            return false;
+        }
         if let Some(kind) = Kind::from_attr_name(&name) {
             if !matches!(attr.meta, Meta::Path(_)) {
                 errors.spanned(
@@ -411,7 +462,7 @@ fn take_helper_attrs(attrs: &mut Vec<Attribute>, errors: &mut Errors) -> Vec<(Ki
         );
         false
     });
-    markers
+    (markers, by_name)
 }
 
 #[cfg(test)]

@@ -11,9 +11,12 @@ use syn::{
     TypeReference,
 };
 
-use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
+use super::ast::{
+    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
+};
 use super::errors::Errors;
 use super::text::type_name;
+use crate::suggest::near_by_edits;
 
 /// The client's own methods, and those of the traits it implements, which an inherent method
 /// of the same name would hide: a call or cast handler cannot take these names.
@@ -52,17 +55,11 @@ pub(crate) fn validate(server: &Server, errors: &mut Errors) {
         client_name: client_name(server),
     };
     check_impl(server, errors);
+    check_client_name(server, errors);
     if server.init.is_none() {
-        errors.spanned(
-            &server.item.self_ty,
-            format_args!(
-                "gen_server `{name}` has no `init`: add `async fn init(args) -> Result<Self, E>` \
-                 (or `-> Self` when it cannot fail) to this impl block; it builds the state when \
-                 the server starts",
-                name = ctx.server_name
-            ),
-        );
+        missing_init(server, &ctx, errors);
     }
+    check_unmarked(server, errors);
 
     enum Item<'a> {
         Init(&'a Callback),
@@ -118,6 +115,171 @@ pub(crate) fn validate(server: &Server, errors: &mut Errors) {
             ),
             Item::Name(_) => {}
         }
+    }
+}
+
+/// No `init`: reported at the method that was most likely meant to be it (a near miss of the
+/// name, or a function building the state), else at the server's type.
+fn missing_init(server: &Server, ctx: &Ctx, errors: &mut Errors) {
+    if let Some(f) = init_candidate(server) {
+        let name = f.ident();
+        errors.spanned(
+            name,
+            format_args!(
+                "gen_server `{server}` has no `init`, and `{name}` looks like it; did you mean \
+                 `init`? #[gen_server] finds `init` by its name: rename `{name}` to `init`",
+                server = ctx.server_name
+            ),
+        );
+        return;
+    }
+    errors.spanned(
+        &server.item.self_ty,
+        format_args!(
+            "gen_server `{name}` has no `init`: add `async fn init(args) -> Result<Self, E>` \
+             (or `-> Self` when it cannot fail) to this impl block; it builds the state when \
+             the server starts. A server has one #[gen_server] impl block: if `{name}` has \
+             another, move these methods into it",
+            name = ctx.server_name
+        ),
+    );
+}
+
+/// The method most likely meant as `init` when there is none: a near miss of the name (or
+/// another library's word for it), else a function without `self` that builds the state.
+pub(crate) fn init_candidate(server: &Server) -> Option<&Callback> {
+    let near = server
+        .unmarked
+        .iter()
+        .find(|f| f.receiver().is_none() && init_alias(&f.ident().to_string()).is_some());
+    near.or_else(|| {
+        server.unmarked.iter().find(|f| {
+            f.receiver().is_none()
+                && f.output()
+                    .is_some_and(|ty| init_output(ty, &server.item.self_ty).is_ok())
+        })
+    })
+}
+
+/// Names people give `init` (near misses, and the words of ractor, kameo and OTP).
+fn init_alias(name: &str) -> Option<&'static str> {
+    const ALIASES: &[&str] = &[
+        "on_init",
+        "pre_start",
+        "on_start",
+        "post_start",
+        "initialize",
+        "initialise",
+        "start_link",
+    ];
+    if ALIASES.contains(&name) {
+        return Some("init");
+    }
+    near_by_edits(name, &["init"])
+}
+
+/// The rule for unmarked methods: `init` and `terminate` are found by their names, handlers by
+/// their attribute. An unmarked method named like a handler callback (`handle_info`), or like
+/// `terminate` when there is none (`on_terminate`, `terminated`, kameo's `on_stop`), was meant
+/// to be called by the server and would silently never be: it is refused, with what to write.
+fn check_unmarked(server: &Server, errors: &mut Errors) {
+    for f in &server.unmarked {
+        let name = f.ident();
+        let given = name.to_string();
+        if f.receiver().is_none() {
+            continue;
+        }
+        if let Some((callback, attr)) = handler_callback(&given) {
+            let exact = *callback == given;
+            errors.spanned(
+                name,
+                format_args!(
+                    "{what}: #[gen_server] finds handlers by their attribute, not by their name; \
+                     mark this method `#[{attr}]` (any name works){rest}",
+                    what = if exact {
+                        format!("`{given}` is not called by the server as it is")
+                    } else {
+                        format!("`{given}` looks like the `{callback}` callback, which is not found by name")
+                    },
+                    rest = ", or, if it is a helper, move it to a separate `impl` block",
+                ),
+            );
+            continue;
+        }
+        if server.terminate.is_none() && terminate_alias(&given) && f.output().is_none_or(is_unit) {
+            errors.spanned(
+                name,
+                format_args!(
+                    "`{given}` is not called when the server stops; did you mean `terminate`? \
+                     #[gen_server] finds `terminate` by its name: rename `{given}` to \
+                     `terminate` (`async fn terminate(&mut self, reason: &ExitReason)`), or, if it \
+                     is a helper, move it to a separate `impl` block"
+                ),
+            );
+        }
+    }
+}
+
+/// The handler callbacks of OTP and of the runtime's `GenServer` trait, and the attribute that
+/// marks each in a #[gen_server] block.
+const HANDLER_CALLBACKS: &[(&str, &str)] = &[
+    ("handle_call", "call"),
+    ("handle_cast", "cast"),
+    ("handle_info", "info"),
+    ("handle_continue", "handle_continue"),
+];
+
+/// The handler callback `name` is, or is a near miss of (`handle_infos`, ractor's `handle`).
+fn handler_callback(name: &str) -> Option<(&'static str, &'static str)> {
+    if let Some(found) = HANDLER_CALLBACKS.iter().find(|(c, _)| *c == name) {
+        return Some(*found);
+    }
+    if matches!(name, "handle" | "handle_message" | "handle_msg") {
+        return Some(HANDLER_CALLBACKS[0]);
+    }
+    // Compare what follows `handle_`: `handle_cancel` is no near miss of `handle_cast`.
+    let rest = name.strip_prefix("handle_")?;
+    let suffixes: Vec<&str> = HANDLER_CALLBACKS
+        .iter()
+        .filter_map(|(c, _)| c.strip_prefix("handle_"))
+        .collect();
+    let near = near_by_edits(rest, &suffixes)?;
+    HANDLER_CALLBACKS
+        .iter()
+        .find(|(c, _)| c.strip_prefix("handle_") == Some(near))
+        .copied()
+}
+
+/// Near misses of `terminate`, and the words other actor libraries use for it.
+fn terminate_alias(name: &str) -> bool {
+    const ALIASES: &[&str] = &[
+        "on_terminate",
+        "on_stop",
+        "post_stop",
+        "on_shutdown",
+        "on_exit",
+        "stopped",
+        "terminated",
+        "terminating",
+        "on_terminated",
+    ];
+    ALIASES.contains(&name) || near_by_edits(name, &["terminate"]).is_some()
+}
+
+/// The client named like the server type: the two would clash.
+fn check_client_name(server: &Server, errors: &mut Errors) {
+    let Some(client) = &server.options.client else {
+        return;
+    };
+    if *client == last_ident_name(&server.item.self_ty) {
+        errors.spanned(
+            client,
+            format_args!(
+                "the client cannot be named `{client}`: that is the server's own type; choose \
+                 another name, such as `{client}Client` (the default, when `client` is left out) \
+                 or `{client}Handle`"
+            ),
+        );
     }
 }
 
@@ -341,7 +503,7 @@ fn check_terminate(terminate: &Callback, errors: &mut Errors) {
                 pt,
                 format_args!("`terminate` takes at most the exit reason: write {SHAPE}"),
             ),
-            Param::Message(_) => {}
+            Param::Message(pt) => check_reason(&pt.ty, errors),
         }
     }
     if let Some(ty) = terminate.output().filter(|t| !is_unit(t)) {
@@ -349,6 +511,38 @@ fn check_terminate(terminate: &Callback, errors: &mut Errors) {
             ty,
             format_args!("`terminate` returns nothing: write {SHAPE}"),
         );
+    }
+}
+
+/// `terminate`'s argument: the exit reason, lent by the runtime.
+fn check_reason(ty: &Type, errors: &mut Errors) {
+    let names_reason = |ty: &Type| match ty {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "ExitReason"),
+        _ => false,
+    };
+    match ty {
+        Type::Reference(r) if r.mutability.is_none() && names_reason(&r.elem) => {}
+        Type::Reference(r) if names_reason(&r.elem) => errors.spanned(
+            ty,
+            "`terminate` reads the exit reason, it cannot change it: take `reason: &ExitReason`",
+        ),
+        _ if names_reason(ty) => errors.spanned(
+            ty,
+            "`terminate` borrows the exit reason, which the runtime keeps to report the exit: \
+             take `reason: &ExitReason` (and `reason.clone()` to keep a copy)",
+        ),
+        _ => errors.spanned(
+            ty,
+            format_args!(
+                "`terminate`'s one argument is the exit reason, a `&ExitReason`, not `{}`: take \
+                 `reason: &ExitReason`, or no argument",
+                type_name(ty)
+            ),
+        ),
     }
 }
 
@@ -482,6 +676,8 @@ fn check_params(func: &Callback, role: Role, ctx: &Ctx, errors: &mut Errors) {
                         pt,
                         format_args!("`{name}` takes the context twice; keep one"),
                     );
+                } else {
+                    check_context(&pt.ty, errors);
                 }
             }
             Param::Message(pt) => {
@@ -491,6 +687,28 @@ fn check_params(func: &Callback, role: Role, ctx: &Ctx, errors: &mut Errors) {
                 check_owned(&pt.ty, Use::Message, errors);
             }
         }
+    }
+}
+
+/// A parameter taken for the runtime's context must be `&mut Context<Self>` (or `&Context<Self>`).
+fn check_context(ty: &Type, errors: &mut Errors) {
+    match context_shape(ty) {
+        Some(ContextShape::Borrowed) | None => {}
+        Some(ContextShape::ByValue) => errors.spanned(
+            ty,
+            format_args!(
+                "the context is lent to the callback for one message, not given away: take \
+                 `ctx: &mut Context<Self>`, not `{}`",
+                type_name(ty)
+            ),
+        ),
+        Some(ContextShape::NoServer) => errors.spanned(
+            ty,
+            format_args!(
+                "`Context` is generic over the server: take `ctx: &mut Context<Self>`, not `{}`",
+                type_name(ty)
+            ),
+        ),
     }
 }
 
@@ -895,8 +1113,96 @@ mod tests {
             [
                 "gen_server `S` has no `init`: add `async fn init(args) -> Result<Self, E>` (or \
               `-> Self` when it cannot fail) to this impl block; it builds the state when the \
-              server starts"
+              server starts. A server has one #[gen_server] impl block: if `S` has another, move \
+              these methods into it"
             ]
+        );
+    }
+
+    #[test]
+    fn a_missing_init_is_reported_at_what_was_meant_as_init() {
+        for (item, name) in [
+            (quote!(impl S { fn int() -> Self { S } }), "int"),
+            (
+                quote!(impl S { fn on_start(x: u8) -> Self { S } }),
+                "on_start",
+            ),
+            (quote!(impl S { fn new() -> Result<Self, E> { S } }), "new"),
+        ] {
+            let errors = errors_of(item);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(
+                errors[0].contains(&format!("`{name}` looks like it; did you mean `init`?")),
+                "{}",
+                errors[0]
+            );
+        }
+    }
+
+    #[test]
+    fn unmarked_callbacks_are_refused_and_helpers_are_not() {
+        let errors = errors_of(quote! {
+            impl S {
+                fn init() -> Self { S }
+                fn handle_info(&mut self, m: u8) {}
+                fn handle_calls(&self) -> u8 { 1 }
+                fn handle(&mut self, m: u8) {}
+                fn on_terminate(&mut self) {}
+                fn handle_cancel(&mut self) {}
+                fn terminated_count(&self) -> u8 { 0 }
+                fn term(&mut self) {}
+            }
+        });
+        let starts: Vec<&str> = errors
+            .iter()
+            .map(|e| &e[..e.find(' ').unwrap_or(0)])
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                "`handle_info`",
+                "`handle_calls`",
+                "`handle`",
+                "`on_terminate`"
+            ],
+            "{errors:#?}"
+        );
+        // With a `terminate`, a near miss of it is a helper.
+        let errors = errors_of(quote! {
+            impl S {
+                fn init() -> Self { S }
+                fn terminate(&mut self) {}
+                fn terminated(&mut self) {}
+            }
+        });
+        assert_eq!(errors, Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_context_is_lent_and_the_reason_borrowed() {
+        let errors = errors_of(quote! {
+            impl S {
+                fn init(ctx: Context<Self>) -> Self { S }
+                #[cast] fn a(&mut self, ctx: &mut Context) {}
+                #[cast] fn b(&mut self, ctx: &Context<Self>, cx: otel::Context) {}
+                fn terminate(&mut self, reason: ExitReason) {}
+            }
+        });
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("the context is lent"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].starts_with("`Context` is generic"),
+            "{}",
+            errors[1]
+        );
+        assert!(
+            errors[2].starts_with("`terminate` borrows the exit reason"),
+            "{}",
+            errors[2]
         );
     }
 }

@@ -2,7 +2,7 @@
 //! `with_timeout` and `info`, the conversions, and `Server::start_client`.
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
 use super::{Names, mixed, tuple_or_single, unreachable_body};
@@ -290,6 +290,97 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
             fn as_ref(&self) -> &#rt::Client<#self_ty> {
                 &self.inner
             }
+        }
+    }
+}
+
+/// Stand-ins on the client for what the server has but cannot be sent: each unmarked method
+/// of the state taking `&self` or `&mut self` (a helper, or a handler whose `#[call]` was
+/// forgotten) and `info` without an `#[info]` handler. Hidden, never callable: their bound
+/// (`for<'a>` defers it to the call) fails with a message that says why, at the user's call,
+/// instead of "no method named `get` found". Outside the anonymous `const _`, so that the
+/// compiler's note names them `CounterClient::get`.
+pub(super) fn not_handlers(n: &Names) -> TokenStream {
+    let Names {
+        rt,
+        checks,
+        self_ty,
+        client,
+        bounds,
+        ..
+    } = n;
+    let mut out = TokenStream::new();
+    let taken = |name: &str| {
+        CLIENT_BUILTINS.iter().any(|(b, _)| *b == name)
+            || n.server.handlers.iter().any(|h| h.func.ident() == name)
+    };
+    for f in &n.server.unmarked {
+        let sig = &f.sig;
+        let plain = sig.constness.is_none()
+            && sig.abi.is_none()
+            && matches!(sig.safety, syn::Safety::Default)
+            && sig.generics.params.is_empty()
+            && sig.generics.where_clause.is_none()
+            && sig.variadic.is_none()
+            && f.receiver()
+                .is_some_and(|r| matches!(r.kind, syn::ReceiverKind::Reference(..)));
+        let name = f.ident();
+        if !plain || taken(&name.to_string()) {
+            continue;
+        }
+        let params = f.message_params().map(|pt| {
+            let ty = n.resolve(&pt.ty);
+            quote!(_: #ty)
+        });
+        let reply = f
+            .output()
+            .filter(|ty| find_borrow(ty).is_none() && !matches!(ty, syn::Type::Never(_)))
+            .map(|ty| n.resolve(ty));
+        let cfgs = &f.cfgs;
+        let bound = quote_spanned!(name.span()=> for<'__not_a_handler> #self_ty: #checks::CallOrCastHandler);
+        out.extend(match reply {
+            // Returns what the method returns: read as a call. A future of a type of its own,
+            // without the bound, so that `.await?` adds no errors.
+            Some(reply) => quote! {
+                #[doc(hidden)]
+                #(#cfgs)*
+                pub fn #name(&self, #(#params),*) -> ::core::future::Pending<::core::result::Result<#reply, #rt::CallError>>
+                where #bound
+                {
+                    ::core::unreachable!()
+                }
+            },
+            // Returns nothing: read as a cast.
+            None => quote! {
+                #[doc(hidden)]
+                #(#cfgs)*
+                pub fn #name(&self, #(#params),*) -> ::core::result::Result<(), #rt::CastError<()>>
+                where #bound
+                {
+                    ::core::unreachable!()
+                }
+            },
+        });
+    }
+    if !n.has(Kind::Info) {
+        let message = quote::format_ident!("message");
+        out.extend(quote! {
+            #[doc(hidden)]
+            pub fn info<__M>(&self, #message: __M) -> ::core::result::Result<(), #rt::CastError<__M>>
+            where for<'__no_info> #self_ty: #checks::InfoHandler
+            {
+                let _ = #message;
+                ::core::unreachable!()
+            }
+        });
+    }
+    if out.is_empty() {
+        return out;
+    }
+    quote! {
+        #[allow(dead_code, private_interfaces, private_bounds, clippy::all)]
+        impl #client #bounds {
+            #out
         }
     }
 }

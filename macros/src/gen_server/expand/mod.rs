@@ -22,8 +22,10 @@ use syn::spanned::Spanned as _;
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Path, Type, Visibility};
 
-use super::ast::{Callback, Handler, Kind, Param, Server, param_ident};
-use super::validate::{InitOutput, find_borrow, init_output};
+use super::ast::{
+    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
+};
+use super::validate::{InitOutput, find_borrow, init_candidate, init_output};
 
 /// The full expansion of a valid server.
 pub(crate) fn expand(server: &Server) -> TokenStream {
@@ -35,9 +37,11 @@ pub(crate) fn expand(server: &Server) -> TokenStream {
     let client_impl = client::client_impl(&n);
     let start = client::start_client(&n);
     let checks = checks::send_checks(&n);
+    let not_handlers = client::not_handlers(&n);
     quote! {
         #item
         #client_struct
+        #not_handlers
         const _: () = {
             #enums
             #gen_server
@@ -55,12 +59,21 @@ pub(crate) fn expand(server: &Server) -> TokenStream {
 ///
 /// A server the stand-ins cannot describe (generic, or not a named type) gets its impl block
 /// only.
+///
+/// Nor does a block without `init` (and nothing that looks like one): it is most likely a second
+/// `#[gen_server]` block of a server that has one, whose stand-ins would clash with the real
+/// ones. And the context parameters the user wrote wrongly (reported) are written as they
+/// should be, so that the compiler reports nothing more about them.
 pub(crate) fn fallback(server: &Server) -> TokenStream {
-    let item = &server.item;
+    let mut item = server.item.clone();
+    repair_context_params(&mut item);
+    let item = &item;
     let describable = item.generics.params.is_empty()
         && item.generics.where_clause.is_none()
         && item.unsafety.is_none()
-        && matches!(&*item.self_ty, Type::Path(p) if p.qself.is_none());
+        && matches!(&*item.self_ty, Type::Path(p) if p.qself.is_none())
+        && !client_is_server(server)
+        && (server.init.is_some() || init_candidate(server).is_some());
     if !describable {
         return item.to_token_stream();
     }
@@ -78,6 +91,45 @@ pub(crate) fn fallback(server: &Server) -> TokenStream {
             #start
         };
     }
+}
+
+/// `ctx: Context<Self>` -> `ctx: &mut Context<Self>`; `ctx: &mut Context` -> `ctx: &mut
+/// Context<Self>`.
+fn repair_context_params(item: &mut syn::ItemImpl) {
+    for impl_item in &mut item.items {
+        let syn::ImplItem::Fn(f) = impl_item else {
+            continue;
+        };
+        for arg in &mut f.sig.inputs {
+            let syn::FnArg::Typed(pt) = arg else { continue };
+            match context_shape(&pt.ty) {
+                Some(ContextShape::ByValue) => {
+                    let ty = &pt.ty;
+                    *pt.ty = syn::parse_quote_spanned!(ty.span()=> &mut #ty);
+                }
+                Some(ContextShape::NoServer) => {
+                    if let Type::Reference(r) = &mut *pt.ty
+                        && let Type::Path(p) = &mut *r.elem
+                        && let Some(last) = p.path.segments.last_mut()
+                    {
+                        last.arguments = syn::PathArguments::AngleBracketed(
+                            syn::parse_quote_spanned!(last.ident.span()=> <Self>),
+                        );
+                    }
+                }
+                Some(ContextShape::Borrowed) | None => {}
+            }
+        }
+    }
+}
+
+/// `client = Counter` on `impl Counter`: a client struct would clash with the server's type.
+fn client_is_server(server: &Server) -> bool {
+    let last = match &*server.item.self_ty {
+        Type::Path(p) => p.path.segments.last().map(|s| &s.ident),
+        _ => None,
+    };
+    matches!((&server.options.client, last), (Some(client), Some(ty)) if client == ty)
 }
 
 /// A full expansion, or stand-ins next to errors.
@@ -218,11 +270,16 @@ impl<'a> Names<'a> {
     }
 
     /// The message type of the one `#[info]` or `#[handle_continue]` handler: its argument's
-    /// type, `()` without one, `Infallible` without a handler (or, for a stand-in, when the
-    /// type could not be a message).
+    /// type, `()` without one; without a handler, a type with no values named after what is
+    /// missing (`NoInfoHandler`), so that a mismatch says it; `Infallible` for a stand-in
+    /// whose type could not be a message.
     fn single_message_ty(&self, kind: Kind) -> TokenStream {
         let Some(h) = self.handlers(kind).next() else {
-            return never();
+            let checks = &self.checks;
+            return match kind {
+                Kind::Info => quote!(#checks::NoInfoHandler),
+                _ => quote!(#checks::NoHandleContinueHandler),
+            };
         };
         match self.fields(&h.func).into_iter().next() {
             Some((_, ty)) if self.stub() && find_borrow(&ty).is_some() => never(),
