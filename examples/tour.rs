@@ -124,7 +124,7 @@ supervision_tree! {
             pool: Pool(8),
             writer: Writer(pool),
         },
-        jobs: dynamic_supervisor<Job>(max_children = 4) { health = off },
+        jobs: dynamic_supervisor<Job>(max_children = 4, children = { health = off }),
     }
 }
 

@@ -461,10 +461,12 @@ async fn the_options_of_a_dynamic_supervisors_children_apply_to_each() {
     let log = Log::default();
     let app = supervision_tree! {
         app: supervisor {
-            temps: dynamic_supervisor<Probe> { restart = temporary, health = off },
-            perms: dynamic_supervisor<Probe>(max_restarts = 1, within = 5s) {
-                shutdown = brutal_kill, health = off,
-            },
+            temps: dynamic_supervisor<Probe>(children = { restart = temporary, health = off }),
+            perms: dynamic_supervisor<Probe>(
+                max_restarts = 1,
+                within = 5s,
+                children = { shutdown = brutal_kill, health = off },
+            ),
         }
     }
     .start()

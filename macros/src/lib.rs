@@ -20,6 +20,7 @@ mod gen_server;
 #[cfg(test)]
 mod no_panic;
 mod suggest;
+mod text;
 mod tree;
 
 #[doc = include_str!("gen_server/README.md")]

@@ -10,7 +10,7 @@ fn main() {
             b: Cache(2) { health = { failures = 0 } },
             c: Cache(3) { health = { retries = 3 } },
             d: Cache(4) { health = yes },
-            jobs: dynamic_supervisor<Job> { health = { failures = 5000 } },
+            jobs: dynamic_supervisor<Job>(children = { health = { failures = 5000 } }),
         }
     };
 }

@@ -11,9 +11,11 @@ fn main() {
             metrics: task(metrics_loop) { restart = transient },
             once: task(migrate) { restart = temporary },
             jobs: dynamic_supervisor<Job>(max_restarts = 0, restart = temporary),
-            batch: dynamic_supervisor<Job>(max_restarts = 0, restart = temporary) {
+            batch: dynamic_supervisor<Job>(
+                max_restarts = 0,
                 restart = temporary,
-            },
+                children = { restart = temporary },
+            ),
         }
     };
 }

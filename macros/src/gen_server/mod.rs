@@ -15,7 +15,7 @@ mod ast;
 mod errors;
 mod expand;
 mod parse;
-mod text;
+
 mod validate;
 
 use errors::Errors;

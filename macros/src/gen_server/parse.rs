@@ -14,8 +14,8 @@ use syn::{Attribute, Ident, ImplItem, Item, ItemImpl, Meta, Path, Token, Visibil
 
 use super::ast::{Callback, Handler, Kind, Options, Server};
 use super::errors::Errors;
-use super::text::{list, type_name};
 use crate::suggest::did_you_mean;
+use crate::text::{list, type_name};
 
 /// The options `#[gen_server(...)]` takes.
 pub(crate) const OPTIONS: &[&str] = &["vis", "client", "crate"];

@@ -15,8 +15,8 @@ use super::ast::{
     Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
 };
 use super::errors::Errors;
-use super::text::type_name;
 use crate::suggest::near_by_edits;
+use crate::text::type_name;
 
 /// The client's own methods, and those of the traits it implements, which an inherent method
 /// of the same name would hide: a call or cast handler cannot take these names.

@@ -58,7 +58,7 @@ pub(crate) enum NodeKind {
     Task(Task),
     /// `db: supervisor(..) { children }`
     Supervisor(Supervisor),
-    /// `jobs: dynamic_supervisor<Job>(..) { .. }`
+    /// `jobs: dynamic_supervisor<Job>(.., children = { .. })`
     Dynamic(DynamicSupervisor),
 }
 
@@ -94,9 +94,12 @@ pub(crate) struct Supervisor {
     pub child: ChildOptions,
     /// In declaration order, which is start order.
     pub children: Vec<Node>,
+    /// A `{ .. }` written after the children (`supervisor { .. } { restart = .. }`): a mistake,
+    /// reported by validation.
+    pub options_after: Option<proc_macro2::Group>,
 }
 
-/// A dynamic supervisor: `dynamic_supervisor<Child>(options) { options of its children }`.
+/// A dynamic supervisor: `dynamic_supervisor<Child>(options, children = { options of its children })`.
 #[derive(Debug, Clone)]
 pub(crate) struct DynamicSupervisor {
     /// The gen_server type of the children it starts at run time.

@@ -172,12 +172,12 @@ pub(crate) fn entry(input: TokenStream) -> TokenStream {
         // A header that could not be read leaves no type to declare: only the errors.
         Some(tree) if item_form && tree.header.is_none() => quote! { #(#errors)* },
         Some(tree) => {
-            let tree = expand::expand(&expand::sanitize(tree), &taken);
-            if item_form {
-                quote! { #(#errors)* #tree }
+            let before = if item_form {
+                quote! { #(#errors)* }
             } else {
-                quote! {{ #(#errors;)* #tree }}
-            }
+                quote! { #(#errors;)* }
+            };
+            expand::expand_after(&expand::sanitize(tree), &taken, before)
         }
         None if item_form => quote! { #(#errors)* },
         // A block whose value is the last error: its type is the compiler's error type, so

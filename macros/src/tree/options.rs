@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use proc_macro2::{Delimiter, Group, Punct, Span, TokenStream, TokenTree};
+use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
 use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
@@ -19,6 +19,7 @@ use super::ast::{
 use super::duration::duration;
 use super::errors::Errors;
 use crate::suggest::did_you_mean;
+use crate::text::type_name;
 
 /// Where an option list is written; decides which keys it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +28,7 @@ pub(crate) enum Place {
     Supervisor,
     /// `dynamic_supervisor<T>( .. )`
     Dynamic,
-    /// `dynamic_supervisor<T>(..) { .. }`: options of the children it will start.
+    /// `dynamic_supervisor<T>(children = { .. })`: options of the children it will start.
     DynamicChildren,
     /// `Type(args) { .. }`
     Server,
@@ -57,6 +58,7 @@ impl Place {
                 "restart",
                 "shutdown",
                 "backoff",
+                "children",
             ],
             Place::DynamicChildren | Place::Server => &["restart", "shutdown", "health", "backoff"],
             Place::Task => &["restart", "shutdown", "backoff"],
@@ -88,7 +90,13 @@ impl Place {
                 "health checks ping gen_server children; a supervisor is not pinged"
             }
             ("health", Place::Dynamic) => {
-                "health checks ping gen_server children; a dynamic_supervisor is not pinged (to check the children it starts, write `health` in the `{ .. }` after it)"
+                "health checks ping gen_server children; a dynamic_supervisor is not pinged (to check the children it starts, write `children = { health = .. }`)"
+            }
+            ("children", _) => {
+                return Some(format!(
+                    "`children` holds the options of the children a dynamic_supervisor starts; {} has none; allowed here: {allowed}",
+                    self.describe()
+                ));
             }
             ("strategy", Place::Dynamic) => {
                 "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`"
@@ -156,6 +164,35 @@ const ALL_KEYS: &[&str] = &[
     "initial",
     "factor",
     "max",
+    "children",
+];
+
+/// OTP's (and other libraries') names for options, and the option they mean here.
+const OTHER_WORDS: &[(&str, &str)] = &[
+    ("intensity", "max_restarts"),
+    ("max_intensity", "max_restarts"),
+    ("max_r", "max_restarts"),
+    ("maxr", "max_restarts"),
+    ("restart_intensity", "max_restarts"),
+    ("period", "within"),
+    ("max_t", "within"),
+    ("maxt", "within"),
+    ("max_seconds", "within"),
+    ("restart_period", "within"),
+    ("window", "within"),
+    ("restart_strategy", "strategy"),
+    ("restart_type", "restart"),
+    ("type", "restart"),
+    ("health_check", "health"),
+    ("ping", "health"),
+    ("restart_delay", "backoff"),
+    ("delay", "backoff"),
+    ("shutdown_timeout", "shutdown"),
+    ("max_workers", "max_children"),
+    ("threshold", "failures"),
+    ("max_failures", "failures"),
+    ("every", "interval"),
+    ("multiplier", "factor"),
 ];
 
 /// Words that are values of a key: `{ permanent }` means `{ restart = permanent }`.
@@ -250,12 +287,77 @@ impl ToTokens for Value {
 }
 
 impl fmt::Display for Value {
+    /// As the user wrote it (`Strategy::RestForOne`, not `Strategy :: RestForOne`).
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             Value::Block(_) => f.write_str("{ .. }"),
-            Value::Missing(_) => f.write_str(""),
-            _ => write!(f, "{}", self.to_token_stream()),
+            Value::Missing(_) => f.write_str("nothing"),
+            _ => f.write_str(&type_name(&self.to_token_stream())),
         }
+    }
+}
+
+/// What the option `key` takes, for messages about a missing or unreadable value.
+pub(crate) fn expects(key: &str) -> &'static str {
+    match key {
+        "strategy" => "one of `one_for_one`, `one_for_all`, `rest_for_one`",
+        "restart" => "one of `permanent`, `transient`, `temporary`",
+        "shutdown" => "`brutal_kill`, `infinity` or a duration such as `5s`",
+        "max_restarts" | "max_children" | "failures" => "a whole number such as `3`",
+        "within" | "interval" | "timeout" | "initial" | "max" => {
+            "a duration such as `500ms`, `5s`, `1m` or `2h`"
+        }
+        "factor" => "a number such as `2` or `1.5`",
+        "health" => "`off`, `on` or `{ interval = 30s, timeout = 5s, failures = 3 }`",
+        "backoff" => "`off`, `on` or `{ initial = 100ms, factor = 2, max = 10s }`",
+        "children" => {
+            "a block of options of the children it starts, such as `{ restart = temporary }`"
+        }
+        _ => "a value",
+    }
+}
+
+/// Reads `value` with `read`; a value in quotes whose text would be read (`"5s"`,
+/// `"one_for_all"`) is refused with the unquoted spelling, a missing one with what it takes.
+fn read_value<T>(
+    key: &Ident,
+    value: &Value,
+    mut read: impl FnMut(&Value) -> syn::Result<T>,
+) -> syn::Result<T> {
+    match value {
+        Value::Missing(eq) => Err(syn::Error::new(
+            eq.span(),
+            format!(
+                "`{key}` needs a value after `=`: {}",
+                expects(&key.to_string())
+            ),
+        )),
+        Value::Lit(Lit::Str(text)) => {
+            let unquoted = text.value();
+            let inner = unquoted.parse::<TokenStream>().ok().map(|tokens| {
+                let trees: Vec<TokenTree> = tokens
+                    .into_iter()
+                    .map(|mut tree| {
+                        tree.set_span(text.span());
+                        tree
+                    })
+                    .collect();
+                Value::classify(trees, Punct::new('=', Spacing::Alone))
+            });
+            match inner {
+                Some(inner @ (Value::Word(_) | Value::Lit(_))) if read(&inner).is_ok() => {
+                    Err(syn::Error::new(
+                        text.span(),
+                        format!(
+                            "option values are written without quotes: write `{key} = {}`",
+                            type_name(&inner.to_token_stream())
+                        ),
+                    ))
+                }
+                _ => read(value),
+            }
+        }
+        _ => read(value),
     }
 }
 
@@ -357,6 +459,21 @@ fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
         errors.spanned(key, message);
         return None;
     }
+    if let Some((_, meant)) = OTHER_WORDS.iter().find(|(word, _)| *word == name) {
+        let message = if place.allowed().contains(meant) {
+            format!(
+                "unknown option `{name}`; it is called `{meant}` here: write `{meant} = ..` ({})",
+                expects(meant)
+            )
+        } else {
+            let why = place
+                .misplaced(meant)
+                .unwrap_or_else(|| format!("allowed here: {}", list(place.allowed())));
+            format!("unknown option `{name}`; did you mean `{meant}`? ({why})")
+        };
+        errors.spanned(key, message);
+        return None;
+    }
     let mut message = format!(
         "unknown option `{name}` for {}; expected one of {}",
         place.describe(),
@@ -404,6 +521,8 @@ pub(crate) struct Options {
     pub limits: RestartLimits,
     pub child: ChildOptions,
     pub health: Option<Setting<Health>>,
+    /// `children = { .. }` of a dynamic supervisor: its key, and the options read from it.
+    pub children: Option<(Ident, Box<Options>)>,
 }
 
 impl Options {
@@ -416,11 +535,11 @@ impl Options {
             };
             match name.as_str() {
                 "strategy" => {
-                    let parsed = strategy(&value);
+                    let parsed = read_value(&key, &value, strategy);
                     store(&mut options.strategy, key, &value, parsed, errors);
                 }
                 "max_restarts" => {
-                    let parsed = count(&name, &value);
+                    let parsed = read_value(&key, &value, |v| count(&name, v));
                     store(
                         &mut options.limits.max_restarts,
                         key,
@@ -430,29 +549,43 @@ impl Options {
                     );
                 }
                 "within" => {
-                    let parsed = duration(&name, &value);
+                    let parsed = read_value(&key, &value, |v| duration(&name, v));
                     store(&mut options.limits.within, key, &value, parsed, errors);
                 }
                 "max_children" => {
-                    let parsed = count(&name, &value);
+                    let parsed = read_value(&key, &value, |v| count(&name, v));
                     store(&mut options.max_children, key, &value, parsed, errors);
                 }
                 "restart" => {
-                    let parsed = restart(&value);
+                    let parsed = read_value(&key, &value, restart);
                     store(&mut options.child.restart, key, &value, parsed, errors);
                 }
                 "shutdown" => {
-                    let parsed = shutdown(&value);
+                    let parsed = read_value(&key, &value, shutdown);
                     store(&mut options.child.shutdown, key, &value, parsed, errors);
                 }
                 "health" => {
-                    let parsed = health(&value, errors);
+                    let parsed = read_value(&key, &value, |v| health(v, errors));
                     store(&mut options.health, key, &value, parsed, errors);
                 }
                 "backoff" => {
-                    let parsed = backoff(&value, errors);
+                    let parsed = read_value(&key, &value, |v| backoff(v, errors));
                     store(&mut options.child.backoff, key, &value, parsed, errors);
                 }
+                "children" => match (&value, &options.children) {
+                    (_, Some((first, _))) => {
+                        errors.spanned(&key, "`children` is given twice");
+                        errors.spanned(first, "`children` is first given here");
+                    }
+                    (Value::Block(group), None) => {
+                        let read = Options::read(group, Place::DynamicChildren, errors);
+                        options.children = Some((key, Box::new(read)));
+                    }
+                    (other, None) => errors.spanned(
+                        other,
+                        format!("`children` takes {}, found `{other}`", expects("children")),
+                    ),
+                },
                 _ => {}
             }
         }
@@ -463,6 +596,14 @@ impl Options {
 /// Reads a word among `choices`, or says which words are allowed.
 fn word<T: Copy>(what: &str, value: &Value, choices: &[(&str, T)]) -> syn::Result<T> {
     let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+    if let Some(last) = path_end(value)
+        && let Some(near) = did_you_mean(&last.to_string(), &names)
+    {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("a {what} is written as a word: write `{near}`, not `{value}`"),
+        ));
+    }
     let Value::Word(word) = value else {
         return Err(syn::Error::new_spanned(
             value,
@@ -481,6 +622,22 @@ fn word<T: Copy>(what: &str, value: &Value, choices: &[(&str, T)]) -> syn::Resul
         message.push_str(&format!("; did you mean `{nearest}`?"));
     }
     Err(syn::Error::new(word.span(), message))
+}
+
+/// The last identifier of a value written as a path (`Strategy::RestForOne`).
+fn path_end(value: &Value) -> Option<&Ident> {
+    let Value::Malformed(tokens) = value else {
+        return None;
+    };
+    let is_path = tokens.iter().all(|t| match t {
+        TokenTree::Ident(_) => true,
+        TokenTree::Punct(p) => p.as_char() == ':',
+        _ => false,
+    });
+    match tokens.last() {
+        Some(TokenTree::Ident(last)) if is_path => Some(last),
+        _ => None,
+    }
 }
 
 fn strategy(value: &Value) -> syn::Result<Strategy> {
@@ -517,6 +674,14 @@ fn restart(value: &Value) -> syn::Result<Restart> {
 
 fn shutdown(value: &Value) -> syn::Result<Shutdown> {
     const WORDS: &[&str] = &["brutal_kill", "infinity"];
+    if let Some(last) = path_end(value)
+        && let Some(near) = did_you_mean(&last.to_string(), WORDS)
+    {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("a shutdown is written as a word: write `{near}`, not `{value}`"),
+        ));
+    }
     match value {
         Value::Word(word) if word == "brutal_kill" => Ok(Shutdown::BrutalKill),
         Value::Word(word) if word == "infinity" => Ok(Shutdown::Infinity),
@@ -609,6 +774,23 @@ fn toggle<T>(
     match value {
         Value::Word(word) if word == "off" => Ok(None),
         Value::Word(word) if word == "on" => Ok(Some(read_block(Vec::new(), errors))),
+        Value::Word(word) => {
+            let given = word.to_string();
+            let near = match given.as_str() {
+                "false" | "no" | "none" | "disabled" | "disable" => Some("off"),
+                "true" | "yes" | "enabled" | "enable" | "default" => Some("on"),
+                _ => did_you_mean(&given, &["off", "on"]),
+            };
+            let mut message = format!(
+                "unknown value `{given}` for {}; expected `off`, `on` or a block of {}, e.g. `{example}`",
+                place.describe(),
+                list(place.allowed()),
+            );
+            if let Some(near) = near {
+                message.push_str(&format!("; did you mean `{near}`?"));
+            }
+            Err(syn::Error::new(word.span(), message))
+        }
         Value::Block(group) => Ok(Some(read_block(
             split(group.stream(), place, errors),
             errors,
@@ -631,15 +813,15 @@ fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
         for RawOption { key, value } in options {
             match accept(&key, Place::Health, errors).as_deref() {
                 Some("interval") => {
-                    let parsed = duration("interval", &value);
+                    let parsed = read_value(&key, &value, |v| duration("interval", v));
                     store(&mut check.interval, key, &value, parsed, errors);
                 }
                 Some("timeout") => {
-                    let parsed = duration("timeout", &value);
+                    let parsed = read_value(&key, &value, |v| duration("timeout", v));
                     store(&mut check.timeout, key, &value, parsed, errors);
                 }
                 Some("failures") => {
-                    let parsed = count("failures", &value);
+                    let parsed = read_value(&key, &value, |v| count("failures", v));
                     store(&mut check.failures, key, &value, parsed, errors);
                 }
                 _ => {}
@@ -657,15 +839,15 @@ fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
         for RawOption { key, value } in options {
             match accept(&key, Place::Backoff, errors).as_deref() {
                 Some("initial") => {
-                    let parsed = duration("initial", &value);
+                    let parsed = read_value(&key, &value, |v| duration("initial", v));
                     store(&mut policy.initial, key, &value, parsed, errors);
                 }
                 Some("factor") => {
-                    let parsed = factor(&value);
+                    let parsed = read_value(&key, &value, factor);
                     store(&mut policy.factor, key, &value, parsed, errors);
                 }
                 Some("max") => {
-                    let parsed = duration("max", &value);
+                    let parsed = read_value(&key, &value, |v| duration("max", v));
                     store(&mut policy.max, key, &value, parsed, errors);
                 }
                 _ => {}

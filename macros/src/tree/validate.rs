@@ -8,9 +8,10 @@ use syn::Ident;
 
 use super::ast::{
     Backoff, ChildOptions, Duration, Header, Health, InitArg, Node, NodeKind, Restart,
-    RestartLimits, Setting, Shutdown, Tree, bare_ident,
+    RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::errors::Errors;
+use crate::suggest::near_by_edits;
 
 /// Names a node can't take: each node's name is a field of the tree value the expansion
 /// returns, and these are the methods and functions people call on it (its own `supervisor`,
@@ -82,8 +83,18 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
             );
         }
     }
+    checker.options_after(&tree.root, &tree.name, true);
     checker.limits(&tree.root.limits, &tree.name, &tree.root.children);
     checker.children(&tree.root.children, &[&tree.name]);
+}
+
+/// `to pass ..` -> `To pass ..`.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn collect_names<'a>(name: &'a Ident, children: &'a [Node], into: &mut Vec<&'a Ident>) {
@@ -118,6 +129,7 @@ impl<'a> Checker<'a, '_> {
                 NodeKind::Server(server) => self.health(&server.health),
                 NodeKind::Task(_) => {}
                 NodeKind::Supervisor(supervisor) => {
+                    self.options_after(supervisor, &child.name, false);
                     self.limits(&supervisor.limits, &child.name, &supervisor.children);
                     let mut inner = ancestors.to_vec();
                     inner.push(&child.name);
@@ -247,7 +259,46 @@ impl<'a> Checker<'a, '_> {
             );
             self.errors
                 .spanned(*other, format!("`{ident}` is declared here"));
+        } else {
+            // A near miss of an earlier gen_server sibling (`pol` for `pool`) is a typo: as a
+            // local variable it would not exist, or would not be the client meant.
+            let earlier: Vec<String> = siblings[..position]
+                .iter()
+                .filter(|sibling| matches!(sibling.kind, NodeKind::Server(_)))
+                .map(|sibling| sibling.name.to_string())
+                .collect();
+            let earlier: Vec<&str> = earlier.iter().map(String::as_str).collect();
+            if let Some(near) = near_by_edits(&ident.to_string(), &earlier) {
+                self.errors.spanned(
+                    ident,
+                    format!(
+                        "`{ident}` is not a sibling of `{}`; did you mean the earlier sibling `{near}`, passed as its client? {}",
+                        me.name,
+                        capitalize(&local)
+                    ),
+                );
+            }
         }
+    }
+
+    /// `supervisor { .. } { .. }`: a second block after a supervisor's children.
+    fn options_after(&mut self, supervisor: &Supervisor, name: &Ident, root: bool) {
+        let Some(group) = &supervisor.options_after else {
+            return;
+        };
+        let first = group.stream().into_iter().next().map(|t| t.to_string());
+        let message = match (first.as_deref(), root) {
+            (Some("health"), _) => format!(
+                "health checks ping gen_servers, and `{name}` is a supervisor, which is not pinged; write `health` in the `{{ .. }}` after each gen_server child"
+            ),
+            (_, true) => format!(
+                "`{name}` is the root supervisor: it has no parent, so no `restart`, `shutdown` or `backoff`, and its own options (`strategy`, `max_restarts`, `within`) go in the `( .. )` after `supervisor`: `{name}: supervisor(strategy = ..) {{ .. }}`"
+            ),
+            _ => format!(
+                "the `{{ .. }}` after `supervisor` holds its children; its options, and how its parent treats it (`restart`, `shutdown`, `backoff`), go in the `( .. )` before them: `{name}: supervisor(restart = ..) {{ .. }}`"
+            ),
+        };
+        self.errors.at(group.span(), message);
     }
 
     /// Restart limits of a static supervisor over its listed children.
@@ -288,7 +339,7 @@ impl<'a> Checker<'a, '_> {
             self.errors.at(
                 max.span,
                 format!(
-                    "`max_restarts = 0` lets `{name}` restart no child, yet its children are {}; allow at least 1 restart, or write `{{ restart = temporary }}` after it",
+                    "`max_restarts = 0` lets `{name}` restart no child, yet its children are {}; allow at least 1 restart, or write `children = {{ restart = temporary }}`",
                     children.restart_or_default().name()
                 ),
             );
@@ -332,12 +383,22 @@ impl<'a> Checker<'a, '_> {
             );
         }
         let Some(Setting {
+            key,
             value: Backoff::On(policy),
             ..
         }) = &child.backoff
         else {
             return;
         };
+        if let Some(restart) = &child.restart
+            && restart.value == Restart::Temporary
+        {
+            self.errors.spanned(
+                key,
+                "`backoff` can't take effect on a `temporary` child: it is never restarted, so there is no restart to delay; remove `backoff`, or make the child `transient` or `permanent`",
+            );
+            return;
+        }
         self.nonzero(&policy.initial, "the first delay before a restart");
         self.nonzero(&policy.max, "the longest delay before a restart");
         if let Some(factor) = &policy.factor
@@ -385,7 +446,9 @@ impl<'a> Checker<'a, '_> {
                 ),
             );
         }
+        // A zero is reported on its own: one mistake, one error.
         if let (Some(interval), Some(timeout)) = (&check.interval, &check.timeout)
+            && interval.value.millis > 0
             && timeout.value.millis > interval.value.millis
         {
             self.errors.at(

@@ -21,7 +21,7 @@ supervision_tree! {
             pool: DbPool(),
             writer: Writer(pool),
         },
-        jobs: dynamic_supervisor<Job> { restart = temporary },
+        jobs: dynamic_supervisor<Job>(children = { restart = temporary }),
         ticker: task(report, label.len() as u32),
     }
 }

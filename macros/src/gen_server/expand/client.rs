@@ -7,8 +7,8 @@ use syn::Ident;
 
 use super::{Names, mixed, tuple_or_single, unreachable_body};
 use crate::gen_server::ast::{Handler, Kind};
-use crate::gen_server::text::type_name;
 use crate::gen_server::validate::{Borrow, CLIENT_BUILTINS, START_CLIENT, find_borrow};
+use crate::text::type_name;
 
 pub(super) fn client_struct(n: &Names) -> TokenStream {
     let Names {

@@ -385,7 +385,7 @@ fn never() -> TokenStream {
 fn unreachable_body(n: &Names, used: &[Ident]) -> TokenStream {
     let message = format!(
         "#[gen_server] could not expand `{}`; see the errors it reported",
-        super::text::type_name(n.self_ty)
+        crate::text::type_name(n.self_ty)
     );
     let used = (!used.is_empty()).then(|| quote!(let _ = (#(#used,)*);));
     quote! {

@@ -10,6 +10,7 @@
 
 use std::collections::HashSet;
 
+use crate::suggest::near_by_edits;
 use syn::spanned::Spanned;
 use syn::{Expr, Ident, parse_quote_spanned};
 
@@ -61,7 +62,15 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
         .iter()
         .map(|(_, node)| matches!(node.kind, NodeKind::Server(_)))
         .collect();
+    let names: Vec<String> = kept.iter().map(|(_, node)| node.name.to_string()).collect();
     for (position, (_, node)) in kept.iter_mut().enumerate() {
+        // Earlier gen_server siblings, whose near misses were reported as typos.
+        let earlier: Vec<&str> = names[..position]
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, server)| **server)
+            .map(|(name, _)| name.as_str())
+            .collect();
         let mut replaced = false;
         for arg in node.kind.args_mut() {
             let replace = match arg {
@@ -78,9 +87,10 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
                     }
                 }
                 // A bare name of the tree that is no earlier sibling was reported.
-                InitArg::Expr(expr) => {
-                    bare_ident(expr).is_some_and(|ident| declared.contains(&ident.to_string()))
-                }
+                InitArg::Expr(expr) => bare_ident(expr).is_some_and(|ident| {
+                    let ident = ident.to_string();
+                    declared.contains(&ident) || near_by_edits(&ident, &earlier).is_some()
+                }),
             };
             if replace {
                 *arg = InitArg::Expr(placeholder(arg));

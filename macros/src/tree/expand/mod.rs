@@ -40,6 +40,16 @@ pub(crate) struct Cx {
 /// Expands a tree that validated (or was made valid by [`sanitize`]). `taken` holds every
 /// identifier of the macro's input, so that the types of the expression form shadow none.
 pub(crate) fn expand(tree: &Tree, taken: &HashSet<String>) -> TokenStream {
+    expand_after(tree, taken, TokenStream::new())
+}
+
+/// [`expand`], with `before` (the `compile_error!`s of a tree with mistakes) at the start of the
+/// expression form's block, or before the items of the item form.
+pub(crate) fn expand_after(
+    tree: &Tree,
+    taken: &HashSet<String>,
+    before: TokenStream,
+) -> TokenStream {
     let root_ty = match &tree.header {
         Some(header) => header.ident.clone(),
         None => names::expression_root_type(tree, taken),
@@ -51,16 +61,37 @@ pub(crate) fn expand(tree: &Tree, taken: &HashSet<String>) -> TokenStream {
     let structs = types::structs(&cx, tree);
     let body = spec::body(&cx, tree);
     match &tree.header {
-        None => quote! {{
-            #structs
-            #body
-        }},
+        None => expression(
+            quote! {
+                #before
+                #structs
+                #body
+            },
+            tree.name.span(),
+        ),
         Some(header) => {
             let api = types::item_api(&cx, tree, header, body);
             quote! {
+                #before
                 #structs
                 #api
             }
+        }
+    }
+}
+
+/// The expression form's block, labelled so that the form read in item position (at module
+/// level, where it can't be: the compiler then says "macro expansion ignores `'label`") says
+/// what to do. In expression position the label is used by its own `break`, so it changes
+/// nothing. Located at `at` (the root's name), with a hygienic name no user label can meet.
+pub(crate) fn expression(block: TokenStream, at: Span) -> TokenStream {
+    let label = syn::Lifetime::new(
+        "'at_module_level_write_a_header_such_as_pub_struct_app_before_the_tree",
+        Span::mixed_site().located_at(at),
+    );
+    quote! {
+        #label: {
+            break #label { #block };
         }
     }
 }

@@ -103,13 +103,13 @@ fn snapshot_of_every_option() {
         expanded(quote! {
             app: supervisor(strategy = one_for_all, max_restarts = 10, within = 1m) {
                 a: A { restart = transient, shutdown = brutal_kill, health = off, backoff = on },
-                b: B() { restart = temporary, shutdown = infinity, health = { failures = 1 },
+                b: B() { restart = transient, shutdown = infinity, health = { failures = 1 },
                          backoff = { initial = 1s, factor = 1.5, max = 1m } },
                 c: task(|| async {}) { shutdown = 250ms, backoff = { initial = 20s } },
                 d: supervisor(strategy = rest_for_one, within = 2s) { e: E(1, 2) },
                 f: supervisor(max_restarts = 0) { g: G { restart = temporary } },
-                jobs: dynamic_supervisor<Job>(max_children = 5, max_restarts = 1, within = 10s)
-                    { restart = transient, shutdown = 1s, health = { interval = 1s, timeout = 1s }, backoff = on },
+                jobs: dynamic_supervisor<Job>(max_children = 5, max_restarts = 1, within = 10s,
+                    children = { restart = transient, shutdown = 1s, health = { interval = 1s, timeout = 1s }, backoff = on }),
             }
         })
     );

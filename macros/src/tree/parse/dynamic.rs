@@ -1,10 +1,11 @@
-//! `name: dynamic_supervisor<ChildType>(options) { options of its children }`.
+//! `name: dynamic_supervisor<ChildType>(options, children = { options of its children })`.
 
-use proc_macro2::Group;
+use proc_macro2::{Group, TokenTree};
 use syn::parse::ParseStream;
 use syn::{Token, Type, token};
 
 use super::{ParseWith, kw};
+use crate::text::type_name;
 use crate::tree::ast::DynamicSupervisor;
 use crate::tree::errors::Errors;
 use crate::tree::options::{Options, Place};
@@ -26,11 +27,13 @@ impl ParseWith for DynamicSupervisor {
         } else {
             Options::default()
         };
-        let children = if input.peek(token::Brace) {
-            Options::read(&input.parse::<Group>()?, Place::DynamicChildren, errors)
-        } else {
-            Options::default()
-        };
+        if input.peek(token::Brace) {
+            braces_after(&input.parse::<Group>()?, errors);
+        }
+        let children = own
+            .children
+            .map(|(_, children)| *children)
+            .unwrap_or_default();
         Ok(DynamicSupervisor {
             child_ty,
             max_children: own.max_children,
@@ -40,6 +43,31 @@ impl ParseWith for DynamicSupervisor {
             children_health: children.health,
         })
     }
+}
+
+/// `{ .. }` after a dynamic supervisor: refused, since it could mean how its parent treats it
+/// (as after any other child) or how it treats the children it starts. Both are written in its
+/// `( .. )`, the latter as `children = { .. }`.
+fn braces_after(group: &Group, errors: &mut Errors) {
+    let mut trees = group.stream().into_iter();
+    let lists_children = matches!(
+        (trees.next(), trees.next()),
+        (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(colon))) if colon.as_char() == ':'
+    );
+    if lists_children {
+        errors.at(
+            group.span(),
+            "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; options of those children go in its `( .. )`, as `children = { restart = temporary }`",
+        );
+        return;
+    }
+    let written = type_name(&group.stream());
+    errors.at(
+        group.span(),
+        format!(
+            "options in `{{ .. }}` after a dynamic_supervisor would be ambiguous: they could be how its parent treats it, or how it treats the children it starts; write both in its `( .. )`: the children's as `children = {{ {written} }}`, its own (`restart`, `shutdown`, `backoff`) as they are"
+        ),
+    );
 }
 
 super::strict_parse!(DynamicSupervisor);

@@ -204,6 +204,9 @@ impl ParseWith for Node {
                     ),
                 ));
             }
+            if input.peek(Token![=]) {
+                return Err(option_among_children(&name));
+            }
             return Err(input.error(format!(
                 "expected `:` after `{name}`; a child is written `name: kind`, as in `cache: Cache(1024)`"
             )));
@@ -212,6 +215,24 @@ impl ParseWith for Node {
         let kind = NodeKind::parse_with(input, errors)?;
         Ok(Node { name, kind })
     }
+}
+
+/// `restart = ..` where a child goes: an option written in a supervisor's list of children.
+fn option_among_children(key: &Ident) -> syn::Error {
+    let word = key.to_string();
+    let message = match word.as_str() {
+        "health" => "`health` is an option of a gen_server child, written in the `{ .. }` after it (`cache: Cache(1024) { health = on }`), not in a supervisor's list of children".to_owned(),
+        "strategy" | "max_restarts" | "within" | "restart" | "shutdown" | "backoff" => format!(
+            "`{word}` is an option, but a supervisor's `{{ .. }}` lists its children (`name: kind`); a supervisor's options, and how its parent treats it, go in the `( .. )` after `supervisor`: `supervisor({word} = ..) {{ .. }}` (the root has no parent: no `restart`, `shutdown` or `backoff` on it)"
+        ),
+        "max_children" | "children" => format!(
+            "`{word}` is an option of a dynamic_supervisor, written in the `( .. )` after it: `jobs: dynamic_supervisor<Job>({word} = ..)`"
+        ),
+        _ => format!(
+            "expected `:` after `{word}`; a supervisor's `{{ .. }}` lists its children, each written `name: kind`, as in `cache: Cache(1024)`; its options go in the `( .. )` after `supervisor`"
+        ),
+    };
+    syn::Error::new(key.span(), message)
 }
 
 impl ParseWith for NodeKind {
@@ -277,6 +298,10 @@ pub(crate) fn nodes(input: ParseStream, root: bool, errors: &mut Errors) -> Vec<
         }
         if !input.peek(Token![,]) {
             if ok && let Some(last) = nodes.last() {
+                // A second root: reported as such by the caller, not as a missing `,`.
+                if root && starts_node(input) {
+                    continue;
+                }
                 if starts_node(input) {
                     errors
                         .push(input.error(format!("expected `,` after the child `{}`", last.name)));

@@ -33,12 +33,20 @@ impl ParseWith for Supervisor {
         }
         let mut children = nodes(&content, false, errors);
         resolve_siblings(&mut children);
+        // `supervisor { .. } { restart = .. }`: options after the children, reported by
+        // validation, which knows whether this is the root.
+        let options_after = if input.peek(token::Brace) {
+            Some(input.parse::<Group>()?)
+        } else {
+            None
+        };
         Ok(Supervisor {
             keyword: keyword.span,
             strategy: options.strategy,
             limits: options.limits,
             child: options.child,
             children,
+            options_after,
         })
     }
 }

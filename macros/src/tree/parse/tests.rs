@@ -188,9 +188,8 @@ fn every_option_spelling() {
             d: supervisor(restart = transient, shutdown = infinity, backoff = { factor = 2 }) {
                 e: E(),
             },
-            f: dynamic_supervisor<F>(max_restarts = 1, within = 500ms, restart = temporary) {
-                restart = transient, shutdown = 1s, health = { failures = 1 },
-            },
+            f: dynamic_supervisor<F>(max_restarts = 1, within = 500ms, restart = temporary,
+                children = { restart = transient, shutdown = 1s, health = { failures = 1 } }),
         }
     });
     let root = &tree.root;
@@ -325,7 +324,7 @@ fn unknown_values_list_the_allowed_ones_and_the_nearest() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { shutdown = brutal } })),
-        "unknown shutdown `brutal`; expected `brutal_kill`, `infinity` or a duration such as `5s`"
+        "unknown shutdown `brutal`; expected `brutal_kill`, `infinity` or a duration such as `5s`; did you mean `brutal_kill`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor(strategy = simple_one_for_one) { a: A })),
@@ -353,7 +352,7 @@ fn unknown_and_misplaced_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J>(strategy = one_for_all) })),
-        "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`; allowed here: `max_children`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`"
+        "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`; allowed here: `max_children`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`, `children`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { within = 5s } })),
@@ -424,7 +423,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor(max_restarts = ) { a: A })),
-        "`max_restarts` needs a value: a whole number"
+        "`max_restarts` needs a value after `=`: a whole number such as `3`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor(max_restarts = 3s) { a: A })),
@@ -448,7 +447,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = yes } })),
-        "expected `off`, `on` or a block of `interval`, `timeout`, `failures` for `health`, found `yes`; e.g. `health = { interval = 30s, timeout = 5s, failures = 3 }`"
+        "unknown value `yes` for `health`; expected `off`, `on` or a block of `interval`, `timeout`, `failures`, e.g. `health = { interval = 30s, timeout = 5s, failures = 3 }`; did you mean `on`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { backoff = { factor = x } } })),
@@ -456,7 +455,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J> { a: J(1) } })),
-        "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; the `{ .. }` after it holds options of those children, such as `restart = temporary`"
+        "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; options of those children go in its `( .. )`, as `children = { restart = temporary }`"
     );
 }
 

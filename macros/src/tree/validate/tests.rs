@@ -38,7 +38,7 @@ fn a_valid_tree_has_no_errors() {
                 db: supervisor(strategy = rest_for_one, backoff = { initial = 1s, factor = 1, max = 1s }) {
                     pool: DbPool(url.clone()),
                     writer: Writer(pool, jobs_count, (cache)),
-                    jobs2: dynamic_supervisor<Job>(max_restarts = 0) { restart = temporary },
+                    jobs2: dynamic_supervisor<Job>(max_restarts = 0, children = { restart = temporary }),
                 },
                 quiet: supervisor(max_restarts = 0) { t: task(f) { restart = temporary } },
                 limits: supervisor(max_restarts = 10000) { x1: X },
@@ -188,7 +188,7 @@ fn restart_limits() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J>(max_restarts = 0) })),
-        "`max_restarts = 0` lets `j` restart no child, yet its children are permanent; allow at least 1 restart, or write `{ restart = temporary }` after it"
+        "`max_restarts = 0` lets `j` restart no child, yet its children are permanent; allow at least 1 restart, or write `children = { restart = temporary }`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J>(max_children = 0) })),
@@ -227,7 +227,7 @@ fn durations_and_numbers_in_range() {
     );
     assert_eq!(
         one_message(
-            quote!(app: supervisor { j: dynamic_supervisor<J> { health = { failures = 1001 } } })
+            quote!(app: supervisor { j: dynamic_supervisor<J>(children = { health = { failures = 1001 } }) })
         ),
         "`failures` must be between 1 and 1000, found 1001: it is how many failed pings in a row restart the child"
     );
