@@ -10,7 +10,7 @@
 //! node        = name ":" kind ;
 //! kind        = supervisor | dynamic | task | server ;
 //! supervisor  = "supervisor" ["(" options ")"] "{" node {"," node} [","] "}" ;
-//! dynamic     = "dynamic_supervisor" "<" TYPE ">" ["(" options ")"] ["{" options "}"] ;
+//! dynamic     = "dynamic_supervisor" "<" TYPE ">" ["(" options ")"] ;   (* children = { .. } among them *)
 //! task        = "task" "(" EXPR {"," EXPR} [","] ")" ["{" options "}"] ;
 //! server      = TYPE_PATH ["(" [EXPR {"," EXPR} [","]] ")"] ["{" options "}"] ;
 //! options     = [option {"," option} [","]] ;
@@ -19,9 +19,10 @@
 //! DURATION    = an integer literal suffixed with its unit: ms | s | m | h   (500ms, 5s, 1m, 2h)
 //! ```
 //!
-//! `( .. )` after `supervisor`/`dynamic_supervisor` holds the supervisor's own options; `{ .. }`
-//! after a gen_server, a task or a dynamic supervisor holds options of that child (for a dynamic
-//! supervisor: of the children it starts at run time). The first expression of `task( .. )` is
+//! `( .. )` after `supervisor`/`dynamic_supervisor` holds the supervisor's own options (and how
+//! its parent treats it); `{ .. }` after a gen_server or a task holds options of that child. A
+//! dynamic supervisor's `( .. )` holds the options of the children it starts as
+//! `children = { .. }`; a `{ .. }` after it is refused, as it would read both ways. The first expression of `task( .. )` is
 //! the function (a path to an `async fn`, or a closure), the rest are its arguments. A single
 //! lowercase identifier in kind position (with or without `<..>`) is read as a misspelt kind, so
 //! a gen_server type is written with its usual `CamelCase` name (or as a path). The root has no
@@ -63,7 +64,8 @@
 //! | `restart`      | every child (not the root)           | `permanent`, `transient`, `temporary`    | `permanent` |
 //! | `shutdown`     | every child (not the root)           | `brutal_kill`, `infinity`, a duration > 0 | 5s; `infinity` for supervisors |
 //! | `backoff`      | every child (not the root)           | `off`, `on`, `{ initial = d, factor = n, max = d }` | `off` |
-//! | `health`       | gen_server child, dynamic_supervisor's `{ .. }` | `off`, `on`, `{ interval = d, timeout = d, failures = n }` | `on` |
+//! | `health`       | gen_server child, dynamic_supervisor's `children` | `off`, `on`, `{ interval = d, timeout = d, failures = n }` | `on` |
+//! | `children`     | dynamic_supervisor                   | `{ restart, shutdown, backoff, health }` of the children it starts | |
 //!
 //! Inside `backoff`: `initial` and `max` are durations > 0 with `max >= initial`; `factor` is a
 //! number in `1..=100`. Inside `health`: `interval` and `timeout` are durations > 0 with
@@ -77,7 +79,8 @@
 //! `max_restarts = 0` is refused unless every child of that supervisor is `temporary`: with it,
 //! the first restart of any child stops the supervisor, so a `permanent` or `transient` child
 //! would in fact never be restarted. For a dynamic supervisor the children's restart type is
-//! the one in its `{ .. }`.
+//! the one in its `children = { .. }`. `backoff` on a `temporary` child is refused too: it could
+//! not take effect.
 //!
 //! # Expansion
 //!
