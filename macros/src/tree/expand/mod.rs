@@ -89,9 +89,15 @@ pub(crate) fn expression(block: TokenStream, at: Span) -> TokenStream {
         "'at_module_level_write_a_header_such_as_pub_struct_app_before_the_tree",
         Span::mixed_site().located_at(at),
     );
+    // The label is used (no `unused_labels`), by a `break` the lints do not read as diverging.
+    let value = Ident::new("__tree", Span::mixed_site());
     quote! {
         #label: {
-            break #label { #block };
+            let #value = { #block };
+            if true {
+                break #label #value;
+            }
+            #value
         }
     }
 }

@@ -62,9 +62,10 @@ fn not_a_function(function: &Expr, args: &[Expr]) -> Option<String> {
         }
     };
     match function {
-        Expr::Async(_) => Some(format!(
-            "`task` takes a function that it calls at each (re)start, and an `async` block is a future that runs once; write `task(|| async {{ .. }})` (`async move` to take what it uses)"
-        )),
+        Expr::Async(_) => Some(
+            "`task` takes a function that it calls at each (re)start, and an `async` block is a future that runs once; write `task(|| async { .. })` (`async move` to take what it uses)"
+                .to_owned(),
+        ),
         // `tokio::spawn(f())`, `f(g(x))`: no function and arguments to take apart.
         Expr::Call(call)
             if call.args.iter().any(|a| {
