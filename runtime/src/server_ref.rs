@@ -233,10 +233,13 @@ struct Timer {
 ///
 /// The spare is reused only by the task that armed it (tokio draws task ids from one
 /// process-wide 64-bit counter), so it belongs to the runtime that is polling that task, which
-/// is alive; a timer that has fired (or whose runtime shut down, which fires every timer) is
-/// replaced. `None` when the call is not made from a task, or when the thread's spare belongs
-/// to another task that has not used it up: many tasks taking turns on a thread (health checks,
-/// say) then arm plain one-off timers, as they would without spares, and leave it be.
+/// is alive. A spare that has fired (or whose runtime shut down, which fires every timer), or
+/// that another task left, is replaced by a new one that this task keeps: a spare in the
+/// thread's place is never in use (a wait takes it out), so dropping another task's costs what
+/// a one-off timer would, and the next call of this task finds its own. (Before, another
+/// task's spare was left in place, and a supervisor's 60 s start wait made every call on its
+/// thread arm a one-off timer for a minute after any start.) `None` only when the call is not
+/// made from a task.
 #[inline]
 fn take_timer(deadline: Instant) -> Option<Timer> {
     let task = tokio::task::try_id()?;
@@ -248,10 +251,7 @@ fn take_timer(deadline: Instant) -> Option<Timer> {
             }
             Some(timer)
         }
-        Some(theirs) if !theirs.sleep.is_elapsed() => {
-            let _ = SPARE_TIMER.try_with(|slot| slot.set(Some(theirs)));
-            None
-        }
+        // None yet, one that fired, or another task's: a new one, which this task keeps.
         _ => Some(Timer {
             owner: task,
             sleep: Box::pin(tokio::time::sleep_until(deadline)),
@@ -546,6 +546,36 @@ mod tests {
             spare.set(timer);
             mine
         })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_task_replaces_another_tasks_spare_timer_with_its_own() {
+        // Another task (a supervisor, say) waits for a start with a long timeout and leaves
+        // its spare timer on this (the only) thread.
+        let server = tokio::spawn(async {
+            let server = Sleeper::builder()
+                .init_timeout(60 * S)
+                .start(())
+                .await
+                .unwrap();
+            assert!(has_spare());
+            server
+        })
+        .await
+        .unwrap();
+        // A caller on the same thread takes the place with its own, and keeps it.
+        in_task(async move {
+            assert!(!has_spare());
+            server.call(Duration::ZERO).await.unwrap();
+            assert!(has_spare());
+            let t = Instant::now();
+            assert_eq!(
+                server.call_timeout(60 * S, S).await,
+                Err(CallError::Timeout(S))
+            );
+            assert_eq!(t.elapsed(), S);
+        })
+        .await;
     }
 
     #[tokio::test(start_paused = true)]
