@@ -249,6 +249,8 @@ impl Measure {
 enum Row {
     Call,
     CallClient,
+    /// A call to a supervised child through the tree's (name-bound) client, the README's way.
+    CallSupervised,
     CastUnbounded,
     CastBounded,
     Start,
@@ -284,9 +286,10 @@ enum Target {
 }
 
 impl Row {
-    const ALL: [Row; 13] = [
+    const ALL: [Row; 14] = [
         Row::Call,
         Row::CallClient,
+        Row::CallSupervised,
         Row::CastUnbounded,
         Row::CastBounded,
         Row::Start,
@@ -302,7 +305,7 @@ impl Row {
 
     fn measure(self) -> Measure {
         match self {
-            Row::Call | Row::CallClient => Measure::Call,
+            Row::Call | Row::CallClient | Row::CallSupervised => Measure::Call,
             Row::CastUnbounded | Row::CastBounded => Measure::Cast,
             Row::Start | Row::Stop => Measure::Start,
             Row::MemAlloc | Row::MemRss => Measure::Memory,
@@ -316,6 +319,9 @@ impl Row {
         match self {
             Row::Call => "1 call round trip, generated client (per call)".into(),
             Row::CallClient => "1 call round trip, runtime Client<S> by hand (per call)".into(),
+            Row::CallSupervised => {
+                "1 call round trip, supervised child via the tree's client (per call)".into()
+            }
             Row::CastUnbounded => format!("2 cast throughput, unbounded ({} casts)", s.casts),
             Row::CastBounded => format!(
                 "2 cast throughput, bounded {} ({} casts)",
@@ -355,7 +361,7 @@ impl Row {
     /// perennial's target, as a ratio to the floor (issue 7).
     fn target(self) -> Target {
         match self {
-            Row::Call | Row::CallClient => Target::AtMost(1.25),
+            Row::Call | Row::CallClient | Row::CallSupervised => Target::AtMost(1.25),
             Row::CastUnbounded | Row::CastBounded => Target::AtLeast(0.7),
             Row::Start => Target::AtMost(1.5),
             Row::Stop => Target::AtMost(1.3),
@@ -543,11 +549,16 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
             });
             results.push(Row::Call, flavor, who, v);
             match who {
-                // The same floor sample is the reference of both call rows.
-                Floor => results.push(Row::CallClient, flavor, who, v),
+                // The same floor sample is the reference of every call row.
+                Floor => {
+                    results.push(Row::CallClient, flavor, who, v);
+                    results.push(Row::CallSupervised, flavor, who, v);
+                }
                 Perennial => {
                     let v = flavor.run(async move { ours::call(n).await });
                     results.push(Row::CallClient, flavor, who, v);
+                    let v = flavor.run(async move { ours::call_supervised(n).await });
+                    results.push(Row::CallSupervised, flavor, who, v);
                 }
                 Ractor | Kameo => {}
             }
@@ -845,6 +856,7 @@ fn render(opts: &Options, r: &Results, took: Duration) -> String {
         took.as_secs_f64()
     );
     let _ = writeln!(out, "machine: {}", sys::machine());
+    let _ = writeln!(out, "load average at the end: {}", sys::load_average());
     let _ = writeln!(
         out,
         "cells: median [min–max] of the repetitions, **ratio** of the median to the floor's \

@@ -90,6 +90,29 @@ pub async fn call_generated(n: usize) -> f64 {
     t.elapsed().as_secs_f64() / n as f64
 }
 
+/// Row 1 again, to a supervised child through the client a `supervision_tree!` gives out (bound
+/// to the child's name, so it follows restarts): seconds per sequential call.
+pub async fn call_supervised(n: usize) -> f64 {
+    let app = perennial::supervision_tree! {
+        app: supervisor {
+            worker: MWorker { health = off },
+        }
+    }
+    .start()
+    .await
+    .expect("start");
+    for _ in 0..warm_up(n) {
+        app.worker.get().await.expect("call");
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        app.worker.get().await.expect("call");
+    }
+    let per_call = t.elapsed().as_secs_f64() / n as f64;
+    app.shutdown().await;
+    per_call
+}
+
 /// Row 1 again, through the runtime's `Client<S>` of the hand-written server (what a generated
 /// client wraps): seconds per sequential call.
 pub async fn call(n: usize) -> f64 {

@@ -55,3 +55,10 @@ pub fn machine() -> String {
         .unwrap_or_default();
     format!("{cpu}, {cpus} logical CPUs, {mem_gib:.0} GiB RAM, Linux {kernel}")
 }
+
+/// The machine's load average over 1, 5 and 15 minutes, as `/proc/loadavg` says it.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
