@@ -413,6 +413,25 @@ impl<S: GenServer> Guard<S> {
     }
 }
 
+/// A registered server's exit exactly as its task's guard runs it (unregister, answer what is
+/// queued, record the exit), without the task, which loom cannot run: for the registry's loom
+/// models.
+#[cfg(all(test, loom))]
+pub(crate) fn exit_registered<S: GenServer>(
+    rx: Rx<S>,
+    process: Arc<Process>,
+    registry: &Registry,
+    reason: ExitReason,
+) {
+    Guard {
+        rx,
+        process,
+        registry: Some(registry.clone()),
+        in_flight: None,
+    }
+    .finish(reason);
+}
+
 impl<S: GenServer> Drop for Guard<S> {
     fn drop(&mut self) {
         // Only reached without `finish` when the task was aborted (or the runtime dropped it).

@@ -18,8 +18,7 @@ use std::fmt;
 use std::future::poll_fn;
 use std::marker::PhantomData;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, Weak};
+use std::sync::{Arc, PoisonError, Weak};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -28,6 +27,7 @@ use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
 use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after, reply_outcome};
+use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
 };
@@ -65,7 +65,11 @@ pub struct Registry {
 }
 
 /// The names in use, each with its slot.
-type Slots = Mutex<HashMap<Arc<str>, Arc<Slot>>>;
+type Slots = Mutex<HashMap<Arc<str>, SlotArc>>;
+
+/// A slot, as the map and each [`NamedRef`] hold it (loom's `Arc` in the loom models, which
+/// check that no slot leaks; the names and the map itself are std's, see `crate::sync`).
+type SlotArc = sync::Arc<Slot>;
 
 /// One name's place in the registry.
 pub(crate) struct Slot {
@@ -98,8 +102,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Slot {
-    fn new(owner: &Arc<Slots>) -> Arc<Slot> {
-        Arc::new(Slot {
+    fn new(owner: &Arc<Slots>) -> SlotArc {
+        SlotArc::new(Slot {
             current: RwLock::new(None),
             registered: Notify::new(),
             refs: AtomicUsize::new(0),
@@ -116,13 +120,13 @@ impl Slot {
     /// Called by the last [`NamedRef`] to let go of the slot: removes it from its map if it is
     /// still there and nothing took it up meanwhile.
     #[cold]
-    fn release(self: &Arc<Self>, name: &str) {
+    fn release(&self, name: &str) {
         let Some(owner) = self.owner.upgrade() else {
             return;
         };
         let mut slots = lock(&owner);
         // The name may have a new slot already, if this one was removed when its server left.
-        if slots.get(name).is_some_and(|s| Arc::ptr_eq(s, self)) && self.unused() {
+        if slots.get(name).is_some_and(|s| std::ptr::eq(&**s, self)) && self.unused() {
             slots.remove(name);
         }
     }
@@ -144,7 +148,7 @@ impl Registry {
         Self::default()
     }
 
-    fn slot(&self, name: &str) -> Option<Arc<Slot>> {
+    fn slot(&self, name: &str) -> Option<SlotArc> {
         lock(&self.slots).get(name).cloned()
     }
 
@@ -359,7 +363,7 @@ impl Registry {
 /// been handled): it fails with [`CallError::Exited`].
 pub struct NamedRef<S: GenServer> {
     name: Arc<str>,
-    slot: Arc<Slot>,
+    slot: SlotArc,
     _server: PhantomData<fn() -> S>,
 }
 
@@ -673,5 +677,204 @@ mod tests {
             });
             assert_eq!(registry.slot_count(), 0);
         }
+    }
+}
+
+/// Loom models of the registry's slots: run with `--cfg loom` (see the README's test command and
+/// `crate::loom_support`).
+///
+/// A server is registered as [`ServerBuilder::start`](crate::ServerBuilder::start) registers it
+/// (before its task exists), and exits through its task guard's own code
+/// (`gen_server::exit_registered`: unregister, answer what is queued, record the exit). Only the
+/// task is left out, which loom cannot run.
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use std::future::poll_fn;
+    use std::pin::Pin;
+    use std::sync::Arc;
+
+    use loom::thread;
+    use tokio::sync::futures::Notified;
+
+    use super::{NamedRef, Offer, Registry, SlotArc, lock};
+    use crate::gen_server::exit_registered;
+    use crate::loom_support::{block_on, model};
+    use crate::mailbox::{Envelope, Rx, channel};
+    use crate::process::Process;
+    use crate::reply::{SlotRx, reply_slot};
+    use crate::test_support::Idle;
+    use crate::{ExitReason, ServerRef};
+
+    const NAME: &str = "idle";
+
+    /// Registers a new server under [`NAME`], as a start does before it spawns the task: its
+    /// process, and its mailbox's receiving end.
+    fn register(registry: &Registry) -> (Arc<Process>, Rx<Idle>) {
+        let (tx, rx) = channel::<Idle>(None);
+        let process = Arc::new(Process::new(Some(NAME.into()), None));
+        let registered = registry.register(&ServerRef::new(tx, process.clone()));
+        assert!(registered.is_ok(), "the name is held by a running server");
+        (process, rx)
+    }
+
+    /// How many slots the registry keeps.
+    fn slot_count(registry: &Registry) -> usize {
+        lock(&registry.slots).len()
+    }
+
+    /// Sends a call through `named` as `NamedRef::request` does, without its timer (which needs a
+    /// tokio runtime): while nobody holds the name, it waits for the next registration (if none
+    /// comes, loom reports the deadlock). Returns the caller's half of the reply slot.
+    fn send_call(named: &NamedRef<Idle>) -> SlotRx<Result<(), ExitReason>> {
+        let (reply, rx) = reply_slot::<()>();
+        let mut envelope = Envelope::Call((), reply);
+        let mut armed: Option<Pin<Box<Notified<'_>>>> = None;
+        loop {
+            envelope = match named.try_send(envelope, true) {
+                Offer::Queued => return rx,
+                Offer::Absent(envelope) => {
+                    match armed.take() {
+                        // Register interest, then look once more.
+                        None => {
+                            let mut notified = Box::pin(named.slot.registered.notified());
+                            notified.as_mut().enable();
+                            armed = Some(notified);
+                        }
+                        Some(notified) => block_on(notified),
+                    }
+                    envelope
+                }
+                Offer::Full(..) => panic!("an unbounded mailbox was full"),
+                Offer::WrongType(..) => panic!("the name is held by another type"),
+                Offer::CallingSelf(_) => panic!("a call from outside any server calls itself"),
+            };
+        }
+    }
+
+    /// The server holding a name exits and a new one takes the name (a supervisor's restart)
+    /// while a reference bound to the name, made before, looks the name up and sends a call,
+    /// then is dropped. The call is queued with the old server and answered by its exit, or
+    /// queued with the new one: never lost, never waiting for a registration that already
+    /// happened. Once a lookup shows the old server gone, no call reaches it; a lookup never
+    /// returns a server whose exit was visible before it began. In the end, with both servers
+    /// gone and no reference left, the name has no slot.
+    #[test]
+    fn loom_a_call_through_a_name_re_registered_meanwhile_reaches_one_incarnation() {
+        model(|| {
+            let registry = Registry::new();
+            let (old, old_rx) = register(&registry);
+            let named = registry.named::<Idle>(NAME);
+            let restart = {
+                let (registry, old) = (registry.clone(), old.clone());
+                thread::spawn(move || {
+                    exit_registered(old_rx, old, &registry, ExitReason::Shutdown);
+                    register(&registry)
+                })
+            };
+            let caller = {
+                let registry = registry.clone();
+                thread::spawn(move || {
+                    let exited_before = !old.is_alive();
+                    let found = registry.lookup::<Idle>(NAME).ok();
+                    let found_old = found.is_some_and(|s| Arc::ptr_eq(&s.process, &old));
+                    assert!(
+                        !(exited_before && found_old),
+                        "a lookup returned a server that had exited"
+                    );
+                    let reply = send_call(&named);
+                    drop(named);
+                    (found_old, reply)
+                })
+            };
+            let (new, new_rx) = restart.join().unwrap();
+            let (found_old, mut reply) = caller.join().unwrap();
+            // The new server exits too, answering what it was sent with its own reason.
+            exit_registered(new_rx, new, &registry, ExitReason::Normal);
+            match block_on(poll_fn(|cx| reply.poll(cx))) {
+                Ok(Err(ExitReason::Shutdown)) => assert!(
+                    found_old,
+                    "a call reached the old server after a lookup showed it gone"
+                ),
+                Ok(Err(ExitReason::Normal)) => {}
+                Ok(other) => panic!("answered with {other:?}"),
+                Err(_) => panic!("a queued call was dropped without an answer"),
+            }
+            assert_eq!(slot_count(&registry), 0, "a slot nobody uses");
+        });
+    }
+
+    /// The last reference to a name lets go while another reference to the name is made and a
+    /// server registers under the name and exits. While registered, the server is what the name
+    /// resolves to. Afterwards the name has exactly one slot, the one the live reference holds
+    /// (so the reference follows the name), and once that reference goes, none; no slot is
+    /// leaked (loom checks every `Arc`).
+    #[test]
+    fn loom_a_reference_made_while_the_last_one_goes_keeps_the_names_slot() {
+        model(|| {
+            let registry = Registry::new();
+            let last = registry.named::<Idle>(NAME);
+            let dropper = thread::spawn(move || drop(last));
+            let maker = {
+                let registry = registry.clone();
+                thread::spawn(move || registry.named::<Idle>(NAME))
+            };
+            let server = {
+                let registry = registry.clone();
+                thread::spawn(move || {
+                    let (process, rx) = register(&registry);
+                    let found = registry.lookup::<Idle>(NAME).ok();
+                    assert!(
+                        found.is_some_and(|s| Arc::ptr_eq(&s.process, &process)),
+                        "a registered server is not found by its name"
+                    );
+                    exit_registered(rx, process, &registry, ExitReason::Normal);
+                })
+            };
+            dropper.join().unwrap();
+            server.join().unwrap();
+            let named = maker.join().unwrap();
+            {
+                let slots = lock(&registry.slots);
+                assert_eq!(slots.len(), 1, "a slot for each name in use, no other");
+                let slot = slots.get(NAME).expect("the slot of a name in use");
+                assert!(
+                    SlotArc::ptr_eq(slot, &named.slot),
+                    "a reference holds a slot the name no longer has"
+                );
+            }
+            drop(named);
+            assert_eq!(slot_count(&registry), 0, "a slot nobody uses");
+        });
+    }
+
+    /// Two last references to a name let go (one made meanwhile) while a server registers under
+    /// the name and stays: the server keeps the name's slot, and is found by its name, until it
+    /// exits; then the slot goes.
+    #[test]
+    fn loom_a_server_registering_while_the_last_references_go_keeps_the_names_slot() {
+        model(|| {
+            let registry = Registry::new();
+            let last = registry.named::<Idle>(NAME);
+            let dropper = thread::spawn(move || drop(last));
+            let maker = {
+                let registry = registry.clone();
+                thread::spawn(move || drop(registry.named::<Idle>(NAME)))
+            };
+            let (process, rx) = register(&registry);
+            dropper.join().unwrap();
+            maker.join().unwrap();
+            assert_eq!(
+                slot_count(&registry),
+                1,
+                "a slot for each name in use, no other"
+            );
+            let found = registry.lookup::<Idle>(NAME).ok();
+            assert!(
+                found.is_some_and(|s| Arc::ptr_eq(&s.process, &process)),
+                "a registered server is not found by its name"
+            );
+            exit_registered(rx, process, &registry, ExitReason::Normal);
+            assert_eq!(slot_count(&registry), 0, "a slot nobody uses");
+        });
     }
 }

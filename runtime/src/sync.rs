@@ -1,7 +1,11 @@
 //! The synchronisation types of the runtime's hand-written primitives ([`reply`](crate::reply),
-//! [`mailbox`](crate::mailbox)): std's, or loom's in the loom models' build (the unit tests
-//! under `--cfg loom`, see `crate::loom_support`), so that the code the models check is the
-//! code that runs.
+//! [`mailbox`](crate::mailbox), the slots of the [`registry`](crate::registry)): std's, or
+//! loom's in the loom models' build (the unit tests under `--cfg loom`, see
+//! `crate::loom_support`), so that the code the models check is the code that runs.
+//!
+//! loom has no `Weak`: what is only ever downgraded (the registry's map of names) keeps std's
+//! `Arc` and `Weak` in every build. It is made once per registry, outside the models' threads;
+//! the slots it holds are loom's `Arc`s.
 //!
 //! In every other build (`--cfg loom` without `test` too: loom is only a dev-dependency)
 //! everything here is a re-export of std or an `#[inline]` identity: the runtime compiles to
@@ -10,14 +14,14 @@
 #[cfg(not(all(test, loom)))]
 pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(not(all(test, loom)))]
-pub(crate) use std::sync::{Arc, Mutex, MutexGuard};
+pub(crate) use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 #[cfg(not(all(test, loom)))]
 pub(crate) use std::thread_local;
 
 #[cfg(all(test, loom))]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(all(test, loom))]
-pub(crate) use loom::sync::{Arc, Mutex, MutexGuard};
+pub(crate) use loom::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard};
 /// loom's `thread_local!`, taking the `const { .. }` initialisers std's takes (loom's macro,
 /// of an older edition, does not parse them).
 #[cfg(all(test, loom))]
