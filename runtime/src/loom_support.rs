@@ -1,7 +1,7 @@
 //! What the loom models share (built only with `--cfg loom`; see the README's test command).
 //!
-//! The models themselves sit beside the code they check: `reply::loom_tests` and
-//! `mailbox::loom_tests`. Each runs its scenario under loom, which runs it once for every
+//! The models themselves sit beside the code they check: `reply::loom_tests`,
+//! `mailbox::loom_tests` and `registry::loom_tests`. Each runs its scenario under loom, which runs it once for every
 //! interleaving of its threads (up to a bound on preemptions) and every value each atomic load
 //! may see, and fails on a panic, a deadlock (a thread parked that nothing will wake: a lost
 //! wake-up) or a leaked `Arc`.
