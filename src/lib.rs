@@ -50,8 +50,8 @@ pub mod guide;
 pub mod prelude {
     pub use perennial_macros::{gen_server, supervision_tree};
     pub use perennial_runtime::{
-        CallError, CastError, Context, ExitReason, GenServer, NamedRef, Registry, ServerRef,
-        StartError,
+        CallError, CancellationToken, CastError, Context, ExitReason, GenServer, NamedRef,
+        Registry, ServerRef, StartError,
     };
 }
 

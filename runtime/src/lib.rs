@@ -46,6 +46,9 @@ pub use process::ProcessId;
 pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use task::IntoExitReason;
+/// The shutdown signal a task child may take (tokio-util's): see
+/// [`ChildSpec::task_with_shutdown`](supervisor::ChildSpec::task_with_shutdown).
+pub use tokio_util::sync::CancellationToken;
 
 /// Runs a wait with its task's coop budget spent at every other poll: shared with the
 /// integration tests (see the file's docs), reached as `crate::test_support::starved`.

@@ -1,14 +1,25 @@
 //! Task children: plain async functions run as supervised processes.
 //!
 //! A task's future is its whole life: when it completes, its output becomes the exit reason
-//! ([`IntoExitReason`]); a panic becomes [`ExitReason::Panic`]. A task has no mailbox, so an
-//! orderly stop cannot be *asked* of it: stopping a task aborts it at its next await point
-//! with reason `Shutdown` (OTP's untrapped exit signal), and `brutal_kill` with `Killed`.
+//! ([`IntoExitReason`]); a panic becomes [`ExitReason::Panic`].
+//!
+//! A task has no mailbox, so there are two kinds of stop:
+//!
+//! - A plain task (`ChildSpec::task`) cannot be *asked* to stop: stopping it aborts it at its
+//!   next await point with reason `Shutdown` (OTP's untrapped exit signal), whatever its
+//!   `shutdown` option says, and `brutal_kill` with `Killed`.
+//! - A task that takes a shutdown token (`ChildSpec::task_with_shutdown`, or `shutdown` among
+//!   the arguments of `task(f, ..)` in a tree) is asked: its [`CancellationToken`] is
+//!   cancelled, and it has its `shutdown` timeout as a grace period to finish (flush, close,
+//!   say goodbye) before it is aborted with `Killed`. Ending within the grace is an exit with
+//!   `Shutdown` (or its own error, if it returns one). `brutal_kill` aborts it at once, and
+//!   `infinity` waits for it as long as it takes.
 
 use std::error::Error as StdError;
 use std::future::Future;
 use std::sync::Arc;
 
+use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use crate::ExitReason;
@@ -79,12 +90,21 @@ where
     let task = tokio::spawn(
         async move {
             guard.process.set_task(tokio::task::id());
-            let reason = match catch_unwind(fut).await {
+            let mut reason = match catch_unwind(fut).await {
                 Ok(output) => output.into_exit_reason(),
                 Err(panic) => ExitReason::Panic(panic),
             };
+            // A task that was asked to stop (its token cancelled) and then ended normally
+            // stopped on request: its exit is the request's, as a gen_server's is.
+            if matches!(reason, ExitReason::Normal)
+                && let Some(requested) = guard.process.stop_request()
+            {
+                reason = requested;
+            }
+            let process = &guard.process;
             if reason.is_abnormal() {
-                tracing::error!(task = guard.process.name().map(|n| &**n), %reason, "task exited");
+                let id = process.id();
+                tracing::error!(task = process.name().map(|n| &**n), %id, %reason, "task exited");
             }
             guard.process.set_exit(reason);
         }
@@ -92,4 +112,25 @@ where
     );
     process.set_abort(task.abort_handle());
     process
+}
+
+/// How a supervisor stops a running task child.
+pub(crate) struct TaskControl {
+    pub(crate) process: Arc<Process>,
+    /// The task's shutdown token, when it takes one.
+    pub(crate) token: Option<CancellationToken>,
+}
+
+impl TaskControl {
+    /// Stops the task with `reason`: asks through its token when it has one (the supervisor
+    /// aborts it if it outlasts its grace), aborts it at once when it has none.
+    pub(crate) fn stop(&self, reason: ExitReason) {
+        match &self.token {
+            Some(token) => {
+                self.process.request_stop(reason);
+                token.cancel();
+            }
+            None => self.process.kill_with(reason),
+        }
+    }
 }

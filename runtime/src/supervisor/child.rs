@@ -9,11 +9,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::process::{Link, Process, catch_unwind};
 use crate::registry::Registry;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::{SupervisorHandle, SupervisorSpec};
-use crate::task::{self, IntoExitReason};
+use crate::task::{self, IntoExitReason, TaskControl};
 use crate::{ExitReason, GenServer, ServerRef, StartError};
 
 /// When a child is restarted after it exits (OTP's restart types).
@@ -221,6 +223,10 @@ impl ChildSpec {
 
     /// A task child: `f` makes the future to run, afresh for every (re)start. Its output
     /// becomes the exit reason ([`IntoExitReason`]).
+    ///
+    /// Such a task cannot be asked to stop: its supervisor aborts it at its next await point,
+    /// whatever its [`shutdown`](Self::shutdown) option. A task with cleanup to do on shutdown
+    /// takes a token: [`task_with_shutdown`](Self::task_with_shutdown).
     pub fn task<F, Fut>(name: impl Into<Arc<str>>, f: F) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -232,7 +238,64 @@ impl ChildSpec {
             ChildKind::Task,
             Shutdown::WORKER_DEFAULT,
             None,
-            TaskStarter { f },
+            TaskStarter {
+                f: move |_: CancellationToken| f(),
+                takes_token: false,
+            },
+        )
+    }
+
+    /// A task child that is told when to stop: `f` gets a [`CancellationToken`] (a fresh one
+    /// for every start), cancelled when the supervisor stops the task. The task then has its
+    /// [`shutdown`](Self::shutdown) timeout (5 s by default) to finish its cleanup and return
+    /// before it is aborted; `brutal_kill` aborts it at once and `infinity` waits as long as it
+    /// takes. Returning within the grace is an exit with `Shutdown`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{ChildSpec, Shutdown, SupervisorSpec};
+    /// use perennial_runtime::CancellationToken;
+    ///
+    /// async fn flusher(shutdown: CancellationToken) {
+    ///     let mut buffered = 0;
+    ///     loop {
+    ///         tokio::select! {
+    ///             _ = shutdown.cancelled() => break,
+    ///             _ = tokio::time::sleep(Duration::from_millis(10)) => buffered += 1,
+    ///         }
+    ///     }
+    ///     // the cleanup: runs on shutdown, within the grace period
+    ///     println!("flushed {buffered} records");
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(
+    ///         ChildSpec::task_with_shutdown("flusher", flusher)
+    ///             .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+    ///     )
+    ///     .start()
+    ///     .await?;
+    /// app.shutdown().await; // cancels the token, waits up to 2 s for `flusher` to return
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn task_with_shutdown<F, Fut>(name: impl Into<Arc<str>>, f: F) -> Self
+    where
+        F: Fn(CancellationToken) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        Self::new(
+            name,
+            ChildKind::Task,
+            Shutdown::WORKER_DEFAULT,
+            None,
+            TaskStarter {
+                f,
+                takes_token: true,
+            },
         )
     }
 
@@ -471,19 +534,27 @@ impl<S: GenServer> Control for ServerRef<S> {
 
 struct TaskStarter<F> {
     f: F,
+    /// Whether the task watches its token; a task that does not is aborted when stopped.
+    takes_token: bool,
 }
 
 impl<F, Fut> Starter for TaskStarter<F>
 where
-    F: Fn() -> Fut + Send + Sync + 'static,
+    F: Fn(CancellationToken) -> Fut + Send + Sync + 'static,
     Fut: Future + Send + 'static,
     Fut::Output: IntoExitReason,
 {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
-        let process = task::spawn(ctx.name, Some(ctx.link), ctx.span, (self.f)());
+        let token = CancellationToken::new();
+        let future = (self.f)(token.clone());
+        let process = task::spawn(ctx.name, Some(ctx.link), ctx.span, future);
+        let control = TaskControl {
+            process: process.clone(),
+            token: self.takes_token.then_some(token),
+        };
         Box::pin(async move {
             Ok(Started {
-                control: Arc::new(TaskControl(process.clone())),
+                control: Arc::new(control),
                 process,
                 // Tasks are not registered.
                 registry: None,
@@ -492,12 +563,9 @@ where
     }
 }
 
-struct TaskControl(Arc<Process>);
-
 impl Control for TaskControl {
     fn request_stop(&self, reason: ExitReason) {
-        // A task has no mailbox to ask through: stopping it is aborting it with the reason.
-        self.0.kill_with(reason);
+        self.stop(reason);
     }
 
     fn ping(&self, _timeout: Duration) -> Option<BoxFuture<bool>> {

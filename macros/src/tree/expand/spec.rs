@@ -22,12 +22,13 @@
 //! a reported bound implies), rather than once per use. Arguments are checked at themselves.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
 use super::super::ast::{
     DynamicSupervisor, InitArg, Node, NodeKind, Server, SiblingRef, Supervisor, Task, Tree,
+    bare_ident,
 };
 use super::{Cx, at, located, names, settings};
 
@@ -140,7 +141,11 @@ fn args(
                     return (quote!(#expr), span);
                 }
                 let var = names::arg_var(name, index, span);
-                eager.push(quote!(let #var = #expr;));
+                // `(name)` passes a local that a bare `name` would not (a sibling's client, a
+                // task's token): its parentheses are meant, not unused.
+                let allow = matches!(expr, syn::Expr::Paren(_))
+                    .then(|| quote!(#[allow(unused_parens)]));
+                eager.push(quote!(#allow let #var = #expr;));
                 (quote!(#var), span)
             }
             InitArg::Sibling(sibling) => {
@@ -230,6 +235,10 @@ fn server(
 /// evaluated once and called at each (re)start with clones of the arguments. The whole spec is
 /// located at the function, where the runtime's bounds on the future (`Send`, its output) are
 /// reported; each argument at itself.
+///
+/// An argument that is the bare word `shutdown` is the task's shutdown token: the spec is then
+/// `ChildSpec::task_with_shutdown(name, move |token| ..)` and the token is passed there (a
+/// mismatch with the function's parameter lands on the word).
 fn task(
     cx: &Cx,
     name: &Ident,
@@ -242,23 +251,56 @@ fn task(
     let rt = cx.rt_at(fn_span);
     let var = names::var_at(name, fn_span);
     eager.push(quote!(let #var = #function;));
+    let token = format_ident!("__perennial_shutdown", span = fn_span);
+    fn is_token(arg: &InitArg) -> Option<&Ident> {
+        match arg {
+            InitArg::Expr(expr) => bare_ident(expr).filter(|ident| *ident == SHUTDOWN_ARG),
+            InitArg::Sibling(_) => None,
+        }
+    }
+    let plain: Vec<InitArg> = task
+        .args
+        .iter()
+        .filter(|arg| is_token(arg).is_none())
+        .cloned()
+        .collect();
     let mut clients = TokenStream::new();
-    let values = args(cx, name, &task.args, siblings, false, eager, &mut clients);
+    let values = args(cx, name, &plain, siblings, false, eager, &mut clients);
+    let mut values = values.iter().enumerate();
     let mut clones = TokenStream::new();
     let mut call_args = Vec::new();
-    for (index, (kept, span)) in values.iter().enumerate() {
+    let mut takes_token = false;
+    for arg in &task.args {
+        if let Some(word) = is_token(arg) {
+            takes_token = true;
+            let span = at(word.span());
+            call_args.push(quote_spanned!(span=> ::core::clone::Clone::clone(&#token)));
+            continue;
+        }
+        let Some((index, (kept, span))) = values.next() else {
+            continue;
+        };
         let span = at(*span);
         let fresh = names::fresh_var(name, index, span);
         let rt_arg = cx.rt_at(span);
         clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::checks::again(&#kept);));
-        call_args.push(fresh);
+        call_args.push(quote!(#fresh));
     }
     let key = name.to_string();
-    let spec = quote_spanned! {fn_span=>
-        #rt::supervisor::ChildSpec::task(#key, move || {
-            #clones
-            #rt::checks::task(#var(#(#call_args),*))
-        })
+    let spec = if takes_token {
+        quote_spanned! {fn_span=>
+            #rt::supervisor::ChildSpec::task_with_shutdown(#key, move |#token: #rt::CancellationToken| {
+                #clones
+                #rt::checks::task(#var(#(#call_args),*))
+            })
+        }
+    } else {
+        quote_spanned! {fn_span=>
+            #rt::supervisor::ChildSpec::task(#key, move || {
+                #clones
+                #rt::checks::task(#var(#(#call_args),*))
+            })
+        }
     };
     if clients.is_empty() {
         spec
@@ -266,6 +308,9 @@ fn task(
         quote!({ #clients #spec })
     }
 }
+
+/// The word that passes a task its shutdown token: `task(f, shutdown, ..)`.
+const SHUTDOWN_ARG: &str = "shutdown";
 
 /// The dynamic supervisor's child spec, checked at the child type.
 fn dynamic(
