@@ -1,7 +1,12 @@
 //! A web service whose handlers talk to the gen_servers of a supervision tree held in the
-//! router's state — the FastAPI "lifespan" pattern in Rust: the tree starts before serving, and
-//! on Ctrl-C or SIGTERM the server stops accepting requests, finishes the ones in flight, and
-//! then the tree shuts down in reverse order.
+//! router's state — the FastAPI "lifespan" pattern in Rust. The tree starts before serving, and
+//! the service lives and dies with it:
+//!
+//! - on Ctrl-C or SIGTERM the server stops accepting, finishes the requests in flight, then the
+//!   tree shuts down in reverse order, and the process exits 0;
+//! - when the tree gives up (its restart intensity exceeded), the server stops accepting and
+//!   drains the same way, and the process exits 1 with the cause on stderr, so that whatever
+//!   runs it (systemd, Kubernetes) sees a dead service and restarts or reports it.
 //!
 //! Run it with `cargo run --example axum_service`, then:
 //!
@@ -10,6 +15,7 @@
 //! curl localhost:3000/count            # 5
 //! curl -X POST localhost:3000/crash    # the counter panics; its supervisor restarts it
 //! curl localhost:3000/count            # 0: a fresh counter, reached by the same client
+//! # three more crashes within 10 s and the tree gives up: the service exits with status 1
 //! ```
 
 use std::future::Future;
@@ -54,7 +60,7 @@ impl Counter {
 supervision_tree! {
     /// The service's servers. The type has a name, so it can be the router's state.
     pub struct Services(start: i64);
-    services: supervisor(strategy = one_for_one, max_restarts = 10, within = 10s) {
+    services: supervisor(strategy = one_for_one, max_restarts = 3, within = 10s) {
         counter: Counter(start),
     }
 }
@@ -93,50 +99,44 @@ async fn crash(State(services): State<Services>) -> (StatusCode, String) {
     }
 }
 
-/// Serves until `shutdown` resolves, then lets requests in flight finish, then stops the tree.
+/// Serves until `stop` resolves or the tree exits, whichever comes first; then lets the
+/// requests in flight finish, shuts the tree down and returns how it ended: `Shutdown` after
+/// `stop`, the escalation when the tree gave up.
 pub async fn serve(
     listener: TcpListener,
     services: Services,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<ExitReason> {
+    let lifespan = services.exit_or(stop);
     axum::serve(listener, router(services.clone()))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            lifespan.await;
+        })
         .await?;
     Ok(services.shutdown().await)
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-}
-
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    tracing_subscriber::fmt().with_target(false).init();
-    std::panic::set_hook(Box::new(|_| {})); // panics are reported as exit reasons
+async fn main() -> Result<ExitReason, Box<dyn std::error::Error + Send + Sync>> {
+    // Logs to stderr, in colour only on a terminal; `RUST_LOG=debug` shows more.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_target(false)
+        .init();
+    // Panics perennial catches are logged as exit reasons; keep them off stderr (and only them).
+    perennial::panics::quiet_caught_panics();
     let services = Services::start(0).await?;
     let addr = std::env::var("ADDR").unwrap_or_else(|_| "127.0.0.1:3000".to_owned());
     let listener = TcpListener::bind(&addr).await?;
     println!("listening on http://{}", listener.local_addr()?);
-    let reason = serve(listener, services, signal()).await?;
-    println!("stopped: {reason}");
-    Ok(())
+    // Ctrl-C or SIGTERM, or the tree's death: the lifespan of the HTTP server.
+    let stop = services.signal_or_exit()?;
+    // `ExitReason` as `main`'s result: exit status 0 after a signal, 1 (and the cause) if the
+    // tree gave up.
+    Ok(serve(listener, services, stop).await?)
 }

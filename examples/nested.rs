@@ -64,11 +64,20 @@ supervision_tree! {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    // Logs to stderr, in colour only on a terminal; `RUST_LOG=debug` (or `perennial=debug`,
+    // ..) shows more, `RUST_LOG=warn` less.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
         .with_target(false)
         .without_time()
         .init();
-    std::panic::set_hook(Box::new(|_| {}));
+    // Panics perennial catches are logged as exit reasons; keep them off stderr (and only them).
+    perennial::panics::quiet_caught_panics();
     run().await
 }
 

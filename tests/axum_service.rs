@@ -68,3 +68,51 @@ async fn the_service_answers_again_after_a_crash_and_stops_gracefully() {
         "the port is closed"
     );
 }
+
+#[tokio::test]
+async fn the_service_stops_accepting_and_fails_when_its_tree_gives_up() {
+    let services = Services::start(0).await.unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut events = services.subscribe();
+    // No signal in this test: only the tree's death can stop the server.
+    let server = tokio::spawn(serve(listener, services.clone(), std::future::pending()));
+
+    assert_eq!(request(addr, "POST", "/add/5").await, (200, "5".into()));
+    // The tree allows 3 restarts within 10 s: the 4th crash is one too many. Each crash's
+    // request is answered, the last one while the server drains.
+    for _ in 0..4 {
+        let (status, body) = request(addr, "POST", "/crash").await;
+        assert_eq!(status, 202, "{body}");
+    }
+    let gave_up = events
+        .wait_for(|e| matches!(e, perennial::supervisor::Event::IntensityExceeded { .. }))
+        .await;
+    assert!(gave_up.is_some());
+
+    // The server stopped on its own, and `serve` returns the tree's escalation.
+    let reason = server.await.unwrap().unwrap();
+    let ExitReason::Escalated(escalation) = &reason else {
+        panic!("expected an escalation, got {reason}");
+    };
+    assert_eq!(&*escalation.child, "counter");
+    assert!(
+        reason
+            .to_string()
+            .contains("the counter crashed on purpose"),
+        "{reason}"
+    );
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "the port is closed"
+    );
+    // Returned from `main`, that reason is a failing exit status.
+    assert_eq!(
+        std::process::Termination::report(reason),
+        std::process::ExitCode::FAILURE
+    );
+    assert_eq!(
+        std::process::Termination::report(ExitReason::Shutdown),
+        std::process::ExitCode::SUCCESS
+    );
+}

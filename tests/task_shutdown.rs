@@ -80,7 +80,13 @@ async fn a_token_aware_task_that_outlasts_its_grace_is_aborted() {
         .await
         .unwrap();
     assert!(
-        matches!(&exited, Event::Exited { reason: ExitReason::Killed, .. }),
+        matches!(
+            &exited,
+            Event::Exited {
+                reason: ExitReason::Killed,
+                ..
+            }
+        ),
         "{exited:?}"
     );
 }
@@ -128,7 +134,13 @@ async fn a_task_without_a_token_is_aborted_whatever_its_shutdown() {
         .await
         .unwrap();
     assert!(
-        matches!(&exited, Event::Exited { reason: ExitReason::Shutdown, .. }),
+        matches!(
+            &exited,
+            Event::Exited {
+                reason: ExitReason::Shutdown,
+                ..
+            }
+        ),
         "{exited:?}"
     );
 }
@@ -153,7 +165,11 @@ async fn a_restarted_task_gets_a_fresh_token() {
         .wait_for(|e| matches!(e, Event::Started { .. } | Event::Restarted { .. }))
         .await;
     tokio::task::yield_now().await;
-    assert_eq!(log.take(), Vec::<String>::new(), "the new token is not cancelled");
+    assert_eq!(
+        log.take(),
+        Vec::<String>::new(),
+        "the new token is not cancelled"
+    );
     app.shutdown().await;
     assert_eq!(log.take(), ["flushing", "flushed"]);
 }

@@ -83,6 +83,33 @@ impl fmt::Display for ExitReason {
     }
 }
 
+/// How a process that ends with this reason exits: `main` may return it (or
+/// `Result<ExitReason, E>`), so that a service whose tree gave up exits with a failure status.
+///
+/// `Normal`, `Shutdown` and `NoRestart` exit with success; any other reason prints itself with
+/// its whole chain of causes (`{:#}`) to stderr and exits with failure (1).
+///
+/// ```no_run
+/// use perennial_runtime::ExitReason;
+/// # use perennial_runtime::supervisor::SupervisorSpec;
+///
+/// #[tokio::main]
+/// async fn main() -> Result<ExitReason, Box<dyn std::error::Error>> {
+///     let app = SupervisorSpec::new("app").start().await?;
+///     Ok(app.shutdown_on_signals()?.await) // 0 after Ctrl-C; 1 if the tree gave up
+/// }
+/// ```
+impl std::process::Termination for ExitReason {
+    fn report(self) -> std::process::ExitCode {
+        if self.is_normal() {
+            std::process::ExitCode::SUCCESS
+        } else {
+            eprintln!("stopped: {self:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 impl PartialEq for ExitReason {
     /// Reasons compare by kind and message: two `Error`s are equal when their messages are.
     fn eq(&self, other: &Self) -> bool {
@@ -134,14 +161,67 @@ impl Escalation {
 }
 
 impl fmt::Display for Escalation {
+    /// One line whose length does not grow with the depth of the cascade: this supervisor's
+    /// limit, the child that was one restart too many, and the first failure of the chain.
+    /// The alternate form (`{:#}`) lists the whole chain, one level per line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "supervisor `{}` reached its restart intensity ({} restarts within {:?}); \
-             last failure: child `{}`: {}",
-            self.supervisor, self.max_restarts, self.within, self.child, self.cause
-        )
+            "supervisor `{}` reached its restart intensity ({})",
+            self.supervisor,
+            restarts_within(self.max_restarts, self.within)
+        )?;
+        if f.alternate() {
+            let mut current = self;
+            loop {
+                match &current.cause {
+                    ExitReason::Escalated(inner) => {
+                        write!(
+                            f,
+                            "\n  after child `{}` gave up: supervisor `{}` reached its restart \
+                             intensity ({})",
+                            current.child,
+                            inner.supervisor,
+                            restarts_within(inner.max_restarts, inner.within)
+                        )?;
+                        current = inner;
+                    }
+                    cause => {
+                        return write!(f, "\n  after child `{}` exited: {cause}", current.child);
+                    }
+                }
+            }
+        }
+        match &self.cause {
+            ExitReason::Escalated(_) => {
+                let (child, cause) = self.first_failure();
+                write!(
+                    f,
+                    "; last failure: child `{}` gave up; first failure: child `{child}`: {cause}",
+                    self.child
+                )
+            }
+            cause => write!(f, "; last failure: child `{}`: {cause}", self.child),
+        }
     }
+}
+
+impl Escalation {
+    /// The failure at the bottom of the chain: the child whose exits started the cascade, and
+    /// its last exit reason.
+    pub fn first_failure(&self) -> (&Arc<str>, &ExitReason) {
+        let mut current = self;
+        while let ExitReason::Escalated(inner) = &current.cause {
+            current = inner;
+        }
+        (&current.child, &current.cause)
+    }
+}
+
+/// "1 restart within 5s", "3 restarts within 500ms".
+pub(crate) fn restarts_within(max_restarts: u32, within: Duration) -> String {
+    let s = if max_restarts == 1 { "" } else { "s" };
+    format!("{max_restarts} restart{s} within {within:?}")
 }
 
 /// The message of a caught panic payload (`&str` or `String`), or a placeholder.
@@ -232,7 +312,35 @@ mod tests {
         let causes: Vec<_> = outer.causes().into_iter().map(|(n, _)| n).collect();
         assert_eq!(causes, vec![Arc::from("db"), Arc::from("writer")]);
         let text = outer.to_string();
-        assert!(text.contains("supervisor `app`"), "{text}");
-        assert!(text.contains("child `writer`: panicked: disk"), "{text}");
+        assert_eq!(
+            text,
+            "supervisor `app` reached its restart intensity (1 restart within 1s); last failure: \
+             child `db` gave up; first failure: child `writer`: panicked: disk"
+        );
+        assert_eq!(
+            format!("{:#}", ExitReason::Escalated(Arc::new(outer))),
+            "supervisor `app` reached its restart intensity (1 restart within 1s)\n  \
+             after child `db` gave up: supervisor `db` reached its restart intensity (3 restarts \
+             within 5s)\n  after child `writer` exited: panicked: disk"
+        );
+    }
+
+    #[test]
+    fn an_escalation_line_does_not_grow_with_the_depth_of_the_cascade() {
+        let mut reason = ExitReason::Panic("disk".into());
+        let mut lengths = Vec::new();
+        for level in 0..5 {
+            let escalation = Escalation {
+                supervisor: format!("sup{level}").into(),
+                child: format!("child{level}").into(),
+                cause: reason,
+                max_restarts: 3,
+                within: Duration::from_secs(5),
+            };
+            lengths.push(escalation.to_string().len());
+            reason = ExitReason::Escalated(Arc::new(escalation));
+        }
+        // The first level names its cause directly; every level above has the same shape.
+        assert!(lengths[2..].iter().all(|&n| n == lengths[1]), "{lengths:?}");
     }
 }

@@ -443,7 +443,8 @@ impl<S: GenServer> Drop for Guard<S> {
 fn log_exit(process: &Process, reason: &ExitReason) {
     let name = process.name().map(|n| &**n).unwrap_or("");
     let id = process.id();
-    if reason.is_abnormal() {
+    // A supervisor that gave up has logged why, as ERROR, where it happened.
+    if reason.is_abnormal() && !matches!(reason, ExitReason::Escalated(_)) {
         tracing::error!(server = name, %id, %reason, "server exited");
     } else {
         tracing::debug!(server = name, %id, %reason, "server exited");

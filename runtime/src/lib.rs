@@ -26,6 +26,7 @@ mod error;
 mod exit;
 pub mod gen_server;
 mod mailbox;
+pub mod panics;
 mod process;
 pub mod registry;
 mod reply;

@@ -119,14 +119,32 @@ impl Event {
         }
     }
 
+    /// Logs the event at the level it deserves, so that a service's log has one line per thing
+    /// that happened: a crash is logged as ERROR once, by the child that crashed (with its name,
+    /// id and reason), so its `Exited` is DEBUG here; a restart is INFO; a missed health check
+    /// is WARN; an escalation is logged as ERROR once, with its cause, by the supervisor that
+    /// gave up, and the exits it causes above are DEBUG.
     fn log(&self) {
         let sup = self.supervisor();
-        match (self, self.child()) {
-            (Event::IntensityExceeded { .. }, Some(child)) => {
-                tracing::error!(supervisor = sup, child, "{self}");
-            }
-            (_, Some(child)) => tracing::info!(supervisor = sup, child, "{self}"),
-            (_, None) => tracing::info!(supervisor = sup, "{self}"),
+        let child = self.child();
+        macro_rules! at {
+            ($level:ident) => {
+                match child {
+                    Some(child) => tracing::$level!(supervisor = sup, child, "{self}"),
+                    None => tracing::$level!(supervisor = sup, "{self}"),
+                }
+            };
+        }
+        match self {
+            Event::Exited { reason, .. } | Event::ShutDown { reason, .. } => match reason {
+                ExitReason::Normal | ExitReason::NoRestart => at!(info),
+                ExitReason::Shutdown if matches!(self, Event::ShutDown { .. }) => at!(info),
+                _ => at!(debug),
+            },
+            Event::HealthFailed { .. } | Event::RestartFailed { .. } => at!(warn),
+            // Logged where it happens, with its cause.
+            Event::IntensityExceeded { .. } => at!(debug),
+            _ => at!(info),
         }
     }
 }
@@ -161,8 +179,9 @@ impl fmt::Display for Event {
                 within,
             } => write!(
                 f,
-                "supervisor `{supervisor}` reached its restart intensity ({max_restarts} in \
-                 {within:?}) after `{child}` exited; stopping all its children"
+                "supervisor `{supervisor}` reached its restart intensity ({}) after `{child}` \
+                 exited; stopping all its children",
+                crate::exit::restarts_within(*max_restarts, *within)
             ),
             Event::ShutDown { supervisor, reason } => {
                 write!(f, "supervisor `{supervisor}` shut down: {reason}")

@@ -51,7 +51,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::Instant;
 
@@ -72,6 +72,7 @@ mod snapshot;
 pub use child::{Backoff, ChildKind, ChildSpec, HealthCheck, Restart, Shutdown};
 pub use dynamic::{DynamicSpec, DynamicSupervisor};
 pub use events::{Event, EventStream};
+pub use signals::ShutdownGuard;
 pub use snapshot::{Snapshot, SnapshotNode};
 
 use events::EventHub;
@@ -211,14 +212,15 @@ impl SupervisorSpec {
     ) -> Result<SupervisorHandle, SupervisorStartError> {
         let name = self.name.clone();
         let builder = SupervisorServer::builder().register(&registry, name.clone());
-        let builder = match parent {
-            Some((link, span)) => builder.link(link).span(span),
-            None => builder,
+        let (builder, span) = match parent {
+            Some((link, span)) => (builder.link(link).span(span.clone()), Some(span)),
+            None => (builder, None),
         };
         let args = SupervisorArgs {
             spec: self,
             registry: registry.clone(),
             events: events.clone(),
+            span,
         };
         match builder.start(args).await {
             Ok(server) => Ok(SupervisorHandle {
@@ -298,8 +300,11 @@ pub struct HealthStatus {
     pub enabled: bool,
     /// Missed pongs in a row.
     pub consecutive_failures: u32,
-    /// When the last check finished, if one has.
+    /// When the last check finished, if one has, on tokio's monotonic clock (for durations:
+    /// `last_check.elapsed()`).
     pub last_check: Option<Instant>,
+    /// When the last check finished, if one has, as wall-clock time (for logs and dashboards).
+    pub last_check_at: Option<SystemTime>,
 }
 
 /// Counts of a supervisor's children (OTP's `count_children`).

@@ -8,14 +8,14 @@
 use std::any::Any;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::process::{Link, LinkNotify};
 use crate::supervisor::child::{
-    ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
+    ChildKind, ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
 };
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
@@ -64,12 +64,15 @@ struct Child {
     health: Option<Box<HealthState>>,
     /// For a child with a backoff, once started.
     backoff: Option<Box<BackoffState>>,
+    /// Whether this permanent task has been warned about for ending normally.
+    warned_normal_end: bool,
 }
 
 #[derive(Default)]
 struct HealthState {
     consecutive_failures: u32,
     last_check: Option<Instant>,
+    last_check_at: Option<SystemTime>,
     /// The task that pings the child.
     task: Option<AbortHandle>,
 }
@@ -117,6 +120,7 @@ impl Child {
             restarts: 0,
             health: None,
             backoff: None,
+            warned_normal_end: false,
         }
     }
 
@@ -156,6 +160,7 @@ impl Child {
                     enabled: true,
                     consecutive_failures: state.map_or(0, |h| h.consecutive_failures),
                     last_check: state.and_then(|h| h.last_check),
+                    last_check_at: state.and_then(|h| h.last_check_at),
                 }
             }),
         }
@@ -166,6 +171,9 @@ pub(crate) struct SupervisorArgs {
     pub(crate) spec: SupervisorSpec,
     pub(crate) registry: Registry,
     pub(crate) events: EventHub,
+    /// A nested supervisor's child span in its parent (`child{name=db}`), which names it
+    /// already: its children's spans go under it, with no `supervisor{name=db}` repeated.
+    pub(crate) span: Option<tracing::Span>,
 }
 
 /// Requests from a [`SupervisorHandle`].
@@ -228,9 +236,10 @@ impl GenServer for SupervisorServer {
             spec,
             registry,
             events,
+            span,
         } = args;
         spec.validate()?;
-        let span = tracing::info_span!("supervisor", name = %spec.name);
+        let span = span.unwrap_or_else(|| tracing::info_span!("supervisor", name = %spec.name));
         let me = ctx.myself().clone();
         let link_notify: LinkNotify = Arc::new(move |key, id, reason| {
             let _ = me.info(Notice::Exited { key, id, reason });
@@ -573,11 +582,26 @@ impl SupervisorServer {
         child.run = Run::NotRunning;
         let name = child.spec.name.clone();
         let restart = child.spec.restart;
+        // A permanent task that finished its work is restarted (OTP's rule): right for a loop
+        // that should never end, a surprise for a one-shot job. Say so, once.
+        let one_shot = child.spec.kind == ChildKind::Task
+            && restart == Restart::Permanent
+            && matches!(reason, ExitReason::Normal)
+            && !std::mem::replace(&mut child.warned_normal_end, true);
         self.publish(Event::Exited {
             supervisor: self.name.clone(),
             child: name.clone(),
             reason: reason.clone(),
         });
+        if one_shot {
+            let _entered = self.span.enter();
+            tracing::warn!(
+                supervisor = &*self.name,
+                child = &*name,
+                "permanent task `{name}` ended normally and will be restarted; a task meant to \
+                 run once should be `restart = transient` (or `temporary`)"
+            );
+        }
 
         if !should_restart(restart, &reason) {
             if restart == Restart::Temporary || self.dynamic.is_some() {
@@ -720,6 +744,28 @@ impl SupervisorServer {
     }
 
     async fn escalate(&mut self, child: Arc<str>, cause: ExitReason, ctx: &mut Context<Self>) {
+        {
+            // The one ERROR of an escalation, where it happens, with its cause; the exits it
+            // causes above say no more than "gave up" (a nested supervisor that gave up first
+            // has logged its own cause).
+            let _entered = self.span.enter();
+            let limit = crate::exit::restarts_within(self.max_restarts, self.within);
+            let name = &*self.name;
+            match &cause {
+                ExitReason::Escalated(_) => tracing::error!(
+                    supervisor = name,
+                    child = &*child,
+                    "supervisor `{name}` reached its restart intensity ({limit}) after \
+                     `{child}` gave up; stopping all its children"
+                ),
+                cause => tracing::error!(
+                    supervisor = name,
+                    child = &*child,
+                    "supervisor `{name}` reached its restart intensity ({limit}) after \
+                     `{child}` exited: {cause}; stopping all its children"
+                ),
+            }
+        }
         self.publish(Event::IntensityExceeded {
             supervisor: self.name.clone(),
             child: child.clone(),
@@ -747,6 +793,7 @@ impl SupervisorServer {
         let child = &mut self.children[idx];
         let state = child.health.get_or_insert_default();
         state.last_check = Some(Instant::now());
+        state.last_check_at = Some(SystemTime::now());
         let name = child.spec.name.clone();
         if ok {
             let was_failing = state.consecutive_failures > 0;

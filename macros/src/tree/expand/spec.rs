@@ -143,8 +143,8 @@ fn args(
                 let var = names::arg_var(name, index, span);
                 // `(name)` passes a local that a bare `name` would not (a sibling's client, a
                 // task's token): its parentheses are meant, not unused.
-                let allow = matches!(expr, syn::Expr::Paren(_))
-                    .then(|| quote!(#[allow(unused_parens)]));
+                let allow =
+                    matches!(expr, syn::Expr::Paren(_)).then(|| quote!(#[allow(unused_parens)]));
                 eager.push(quote!(#allow let #var = #expr;));
                 (quote!(#var), span)
             }
