@@ -78,6 +78,11 @@ async fn one_pong_resets_the_count_and_is_reported_as_recovery() {
     let health = sup.health("w").await.unwrap().unwrap();
     assert_eq!(health.consecutive_failures, 0);
     assert!(health.last_check.is_some());
+    // Wall-clock time too (the paused clock only pauses tokio's): now or a moment ago.
+    let at = health
+        .last_check_at
+        .expect("a wall-clock time of the last check");
+    assert!(std::time::SystemTime::now().duration_since(at).unwrap() < Duration::from_secs(60));
     assert_eq!(sup.restart_count("w").await, Ok(0));
 }
 
@@ -129,8 +134,13 @@ async fn gen_servers_are_health_checked_by_default_and_tasks_are_not() {
         .unwrap();
     let w = sup.child_status("w").await.unwrap().health.unwrap();
     assert_eq!(
-        (w.enabled, w.consecutive_failures, w.last_check),
-        (true, 0, None)
+        (
+            w.enabled,
+            w.consecutive_failures,
+            w.last_check,
+            w.last_check_at
+        ),
+        (true, 0, None, None)
     );
     assert_eq!(sup.health("t").await, Ok(None));
     // The default interval is 30 s.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use perennial_runtime::{CallError, Context, ExitReason, GenServer};
 
+pub mod recorder;
 pub mod starved;
 pub mod worker;
 use tokio::sync::mpsc;
