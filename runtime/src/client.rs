@@ -10,7 +10,9 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::mailbox::Envelope;
-use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, GenServer, NamedRef, ServerRef};
+use crate::{
+    CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, NamedRef, ServerRef,
+};
 
 /// A server reference with a call timeout: direct or name-bound.
 pub struct Client<S: GenServer> {
@@ -106,6 +108,41 @@ impl<S: GenServer> Client<S> {
         match &self.target {
             Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
             Target::Named(n) => n.request(Envelope::Ping, self.timeout).await,
+        }
+    }
+
+    /// Stops the server this client reaches now, in an orderly way (its `terminate` runs), and
+    /// waits until it has exited; returns its exit reason (`Shutdown`, unless it ended
+    /// otherwise first). Fails with [`CallError::NotRunning`] when no server is running there.
+    ///
+    /// A supervised server is its supervisor's to restart: a permanent child stopped this way
+    /// comes back (as after any exit). To stop a child for good, use its supervisor's
+    /// `terminate_child`.
+    ///
+    /// ```
+    /// # use perennial_runtime::{Client, ExitReason, GenServer, Context};
+    /// # use std::convert::Infallible;
+    /// # struct Idle;
+    /// # impl GenServer for Idle {
+    /// #     type Args = (); type Call = (); type Reply = (); type Cast = ();
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Idle) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let client = Client::from(Idle::builder().start(()).await?);
+    /// assert_eq!(client.stop().await?, ExitReason::Shutdown);
+    /// assert!(client.stop().await.is_err()); // nothing left to stop
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn stop(&self) -> Result<ExitReason, CallError> {
+        match self.resolve() {
+            Some(server) => server.stop(ExitReason::Shutdown).await,
+            None => Err(CallError::NotRunning {
+                name: self.name().map(Into::into),
+            }),
         }
     }
 

@@ -63,8 +63,9 @@ impl fmt::Display for CallError {
                 registered,
             } => write!(
                 f,
-                "`{name}` is registered as a `{registered}` server, not as the `{expected}` \
-                 this reference expects"
+                "`{name}` is registered as a {}, not as the {} this reference expects",
+                kind(registered),
+                kind(expected)
             ),
         }
     }
@@ -162,13 +163,15 @@ impl<S: GenServer> fmt::Display for StartError<S> {
         match self {
             StartError::AlreadyStarted(existing) => write!(
                 f,
-                "a `{ty}` server is already registered under `{}`; use the returned reference \
-                 or pick another name",
+                "a {} is already registered under `{}`; use the returned reference or pick \
+                 another name",
+                kind(ty),
                 existing.name().unwrap_or("?")
             ),
             StartError::NameTaken { name, registered } => write!(
                 f,
-                "the name `{name}` is taken by a running `{registered}` server; pick another name"
+                "the name `{name}` is taken by a running {}; pick another name",
+                kind(registered)
             ),
             StartError::Init(e) => write!(f, "`{ty}` failed to init: {e}"),
             StartError::InitPanicked(msg) => write!(f, "`{ty}` panicked in init: {msg}"),
@@ -242,10 +245,40 @@ impl fmt::Display for LookupError {
                 registered,
             } => write!(
                 f,
-                "`{name}` is registered as a `{registered}` server, not as a `{expected}`"
+                "`{name}` is registered as a {}, not as a {}",
+                kind(registered),
+                kind(expected)
             ),
         }
     }
 }
 
 impl StdError for LookupError {}
+
+/// What a registered type is, for messages: "supervisor" for the runtime's own supervisor type
+/// (its Rust name is an implementation detail), "`my_app::Cache` server" for a gen_server.
+pub(crate) fn kind(type_name: &str) -> String {
+    if type_name == std::any::type_name::<crate::supervisor::SupervisorServer>() {
+        "supervisor".to_owned()
+    } else {
+        format!("`{type_name}` server")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_supervisor_is_named_as_one_not_by_its_rust_type() {
+        let error = LookupError::WrongType {
+            name: "db".into(),
+            expected: "app::Cache",
+            registered: std::any::type_name::<crate::supervisor::SupervisorServer>(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "`db` is registered as a supervisor, not as a `app::Cache` server"
+        );
+    }
+}

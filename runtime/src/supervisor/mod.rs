@@ -76,7 +76,8 @@ pub use signals::ShutdownGuard;
 pub use snapshot::{Snapshot, SnapshotNode};
 
 use events::EventHub;
-use server::{Request, Response, SupervisorArgs, SupervisorServer};
+pub(crate) use server::SupervisorServer;
+use server::{Request, Response, SupervisorArgs};
 
 /// How a supervisor reacts when a child exits and must be restarted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -216,11 +216,30 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
     });
 
+    // A handler named `stop` keeps its name; the built-in one is then `client.as_ref().stop()`.
+    let stop = (!n
+        .server
+        .handlers
+        .iter()
+        .any(|h| matches!(h.kind, Kind::Call | Kind::Cast) && h.func.ident() == "stop"))
+    .then(|| {
+        quote! {
+            /// Stops the server this client reaches now, in an orderly way (its `terminate`
+            /// runs), and waits until it has exited; returns its exit reason. A supervised
+            /// server may be restarted by its supervisor, as after any exit; stop a child for
+            /// good with its supervisor's `terminate_child`.
+            pub async fn stop(&self) -> ::core::result::Result<#rt::ExitReason, #rt::CallError> {
+                self.inner.stop().await
+            }
+        }
+    });
+
     quote! {
         #[allow(dead_code, private_interfaces, private_bounds)]
         impl #client #bounds {
             #(#methods)*
             #info
+            #stop
 
             /// Checks that the server is running and has handled everything sent to it before,
             /// waiting up to the client's timeout.
