@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use perennial::CancellationToken;
 use perennial::supervisor::{Event, EventStream};
 use perennial::{gen_server, supervision_tree};
 use tokio::sync::Notify;
@@ -108,10 +109,17 @@ impl Job {
     }
 }
 
-/// A task that ingests from upstream until upstream gives up, then returns an error.
-async fn ingest(upstream_closed: Arc<Notify>) -> Result<(), String> {
-    upstream_closed.notified().await;
-    Err("upstream closed the connection".to_owned())
+/// A task that ingests from upstream until upstream gives up, then returns an error. It takes
+/// a shutdown token: on shutdown it flushes what it buffered, within its `shutdown` grace.
+async fn ingest(upstream_closed: Arc<Notify>, shutdown: CancellationToken) -> Result<(), String> {
+    tokio::select! {
+        _ = upstream_closed.notified() => Err("upstream closed the connection".to_owned()),
+        _ = shutdown.cancelled() => {
+            tokio::time::sleep(Duration::from_millis(50)).await; // an async flush
+            println!("ingest flushed its buffer before stopping");
+            Ok(())
+        }
+    }
 }
 
 supervision_tree! {
@@ -119,7 +127,7 @@ supervision_tree! {
     pub struct Tour(upstream_closed: Arc<Notify>);
     app: supervisor(strategy = one_for_one, max_restarts = 5, within = 10s) {
         cache: Cache(1024) { health = { interval = 200ms, timeout = 100ms, failures = 3 } },
-        ingest: task(ingest, upstream_closed.clone()) { restart = permanent },
+        ingest: task(ingest, upstream_closed.clone(), shutdown) { restart = permanent, shutdown = 1s },
         db: supervisor(strategy = rest_for_one, max_restarts = 2, within = 10s) {
             pool: Pool(8),
             writer: Writer(pool),
@@ -225,7 +233,10 @@ pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     );
     println!("{}", app.snapshot().await?);
 
-    step("5. graceful shutdown: every child stops, in reverse start order");
+    step(
+        "5. graceful shutdown: every child stops, in reverse start order; the ingest task, \
+         which takes a shutdown token, flushes first",
+    );
     let reason = app.shutdown().await;
     println!("the tree ended: {reason}");
     Ok(())

@@ -8,6 +8,7 @@
 //! 6. [`shutdown`]: stopping children and trees, and signals.
 //! 7. [`observability`]: lifecycle events, tracing and snapshots.
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
+//! 9. [`coming_from`]: for people coming from otpylib and fauxtp, the map of their features.
 
 #[doc = include_str!("gen_server.md")]
 pub mod gen_server {}
@@ -32,3 +33,6 @@ pub mod observability {}
 
 #[doc = include_str!("testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("coming_from.md")]
+pub mod coming_from {}
