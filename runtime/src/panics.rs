@@ -11,28 +11,26 @@ use std::cell::Cell;
 use std::panic::PanicHookInfo;
 
 thread_local! {
-    /// How many of perennial's catches the current thread is inside of.
-    static CATCHING: Cell<u32> = const { Cell::new(0) };
+    /// Whether the current thread is inside one of perennial's catches.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Runs `f` as code whose panics perennial catches.
+/// Runs `f`, catching a panic in it, as code whose panics perennial catches (the hook of
+/// [`quiet_caught_panics`] knows them by this). Called around every poll of every handler, so
+/// it costs two thread-local accesses beyond the catch: the outer state is restored after the
+/// catch, panic or not, for nested catches.
 #[inline]
-pub(crate) fn catching<R>(f: impl FnOnce() -> R) -> R {
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            CATCHING.with(|c| c.set(c.get().saturating_sub(1)));
-        }
-    }
-    CATCHING.with(|c| c.set(c.get() + 1));
-    let _leave = Leave;
-    f()
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    let outer = CATCHING.replace(true);
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CATCHING.set(outer);
+    out
 }
 
 /// `true` while a panic that perennial will catch is being raised on this thread: in a panic
 /// hook, whether the panic will end up as a child's exit reason.
 pub fn is_caught() -> bool {
-    CATCHING.with(|c| c.get() > 0)
+    CATCHING.get()
 }
 
 /// Installs a panic hook that keeps the panics perennial catches off stderr (they are logged
@@ -68,11 +66,17 @@ mod tests {
     #[test]
     fn only_panics_inside_a_catch_are_caught_ones() {
         assert!(!is_caught());
-        let inside = catching(is_caught);
-        assert!(inside);
+        let inside = catch(is_caught);
+        assert!(matches!(inside, Ok(true)));
         assert!(!is_caught());
-        // A panic unwinding out of the catch leaves the count as it was.
-        let _ = std::panic::catch_unwind(|| catching(|| panic!("boom")));
+        // A panic caught leaves the state as it was, also inside another catch.
+        assert!(catch(|| panic!("boom")).is_err());
+        assert!(!is_caught());
+        let nested = catch(|| {
+            assert!(catch(|| panic!("boom")).is_err());
+            is_caught()
+        });
+        assert!(matches!(nested, Ok(true)));
         assert!(!is_caught());
     }
 }

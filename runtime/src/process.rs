@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind as std_catch_unwind};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock};
@@ -195,15 +194,13 @@ pub(crate) async fn catch_unwind<F: Future>(fut: F) -> Result<F::Output, Arc<str
 pub(crate) fn catch_unwind_pinned<'a, F: Future + ?Sized + 'a>(
     mut fut: Pin<&'a mut F>,
 ) -> impl Future<Output = Result<F::Output, Arc<str>>> + 'a {
-    poll_fn(move |cx| {
-        match std_catch_unwind(AssertUnwindSafe(|| {
-            crate::panics::catching(|| fut.as_mut().poll(cx))
-        })) {
+    poll_fn(
+        move |cx| match crate::panics::catch(|| fut.as_mut().poll(cx)) {
             Ok(Poll::Ready(value)) => Poll::Ready(Ok(value)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(payload) => Poll::Ready(Err(panic_text(payload))),
-        }
-    })
+        },
+    )
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -449,10 +448,7 @@ pub(crate) trait Starter: Send + Sync + 'static {
 /// is that child's failed start, with the panic as its reason, retried and counted like any
 /// other: it never takes the supervisor, or the child's siblings, down.
 pub(crate) async fn start(starter: &dyn Starter, ctx: StartCtx) -> Result<Started, ExitReason> {
-    let start = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        crate::panics::catching(|| starter.start(ctx))
-    }))
-    .map_err(ExitReason::from_panic)?;
+    let start = crate::panics::catch(|| starter.start(ctx)).map_err(ExitReason::from_panic)?;
     catch_unwind(start)
         .await
         .unwrap_or_else(|panic| Err(ExitReason::Panic(panic)))
