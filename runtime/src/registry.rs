@@ -74,7 +74,11 @@ type SlotArc = sync::Arc<Slot>;
 /// One name's place in the registry.
 pub(crate) struct Slot {
     current: RwLock<Option<Entry>>,
-    registered: Notify,
+    /// Woken when a server registers in the slot, and when a supervisor stops expecting one.
+    changed: Notify,
+    /// How many supervisors are bringing the name back ([`NameClaim`]s that expect it): while
+    /// any is, a call through the name waits for the next holder; otherwise it fails at once.
+    expected: AtomicUsize,
     /// How many [`NamedRef`]s hold the slot. Goes from 0 to 1 only under the map's lock (a
     /// clone needs a holder, so it never does).
     refs: AtomicUsize,
@@ -105,7 +109,8 @@ impl Slot {
     fn new(owner: &Arc<Slots>) -> SlotArc {
         SlotArc::new(Slot {
             current: RwLock::new(None),
-            registered: Notify::new(),
+            changed: Notify::new(),
+            expected: AtomicUsize::new(0),
             refs: AtomicUsize::new(0),
             owner: Arc::downgrade(owner),
         })
@@ -115,6 +120,11 @@ impl Slot {
     /// it any more. Meaningful under the map's lock.
     fn unused(&self) -> bool {
         self.refs.load(Ordering::Acquire) == 0 && self.with_live(|e| e.is_none())
+    }
+
+    /// `true` while some supervisor is bringing the name back.
+    fn is_expected(&self) -> bool {
+        self.expected.load(Ordering::SeqCst) > 0
     }
 
     /// Called by the last [`NamedRef`] to let go of the slot: removes it from its map if it is
@@ -177,6 +187,17 @@ impl Registry {
     /// is registered under the name at that moment, so it keeps working across restarts.
     /// The name need not be registered yet.
     pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NamedRef<S> {
+        let (name, slot) = self.hold(name);
+        NamedRef {
+            name,
+            slot,
+            _server: PhantomData,
+        }
+    }
+
+    /// The slot of `name`, made if need be, held (counted in its `refs`) for a [`NamedRef`] or
+    /// a [`NameClaim`].
+    fn hold(&self, name: impl Into<Arc<str>> + AsRef<str>) -> (Arc<str>, Arc<Slot>) {
         let mut slots = lock(&self.slots);
         // A name in use already has its slot and its string: share both rather than copy the
         // name (a supervision tree asks for one reference per child it has just started).
@@ -192,10 +213,16 @@ impl Registry {
         // Under the map's lock: a last reference letting go meanwhile sees this one.
         slot.refs.fetch_add(1, Ordering::Relaxed);
         drop(slots);
-        NamedRef {
+        (name, slot)
+    }
+
+    /// A supervisor's claim on the name of a child it supervises (see [`NameClaim`]).
+    pub(crate) fn claim(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NameClaim {
+        let (name, slot) = self.hold(name);
+        NameClaim {
             name,
             slot,
-            _server: PhantomData,
+            expecting: false,
         }
     }
 
@@ -247,7 +274,7 @@ impl Registry {
         });
         drop(current);
         drop(slots);
-        slot.registered.notify_waiters();
+        slot.changed.notify_waiters();
         Ok(())
     }
 
@@ -356,11 +383,52 @@ impl Registry {
 /// under the name at the time of each call, so it keeps working when a supervisor replaces the
 /// server.
 ///
-/// While no server holds the name (between a crash and the restart), a call or ping **waits**
-/// for one to be registered, within the call's timeout, and then fails with
-/// [`CallError::NotRunning`]. A cast does not wait: it fails at once with
-/// [`CastError::NotRunning`]. A call sent to a server that then dies is not resent (it may have
-/// been handled): it fails with [`CallError::Exited`].
+/// # When nobody holds the name
+///
+/// A call or ping that finds no server under the name **waits** for the next one, within the
+/// call's timeout, only while the name's supervisor is bringing it back: the child crashed and
+/// its restart is in progress, a restart backoff is pending, or a failed restart is being
+/// retried. In every other case nobody will bring the name back, and the call fails **at once**
+/// with [`CallError::NotRunning`] (OTP's `noproc`):
+///
+/// - the name is not declared by any running supervisor (never registered, or registered by a
+///   server started by hand that has exited);
+/// - the child ended for good (a transient child that ended normally, a temporary one), was
+///   stopped with `terminate_child`, or was deleted;
+/// - its supervisor is shutting down, gave up (its restart intensity), or is gone.
+///
+/// A cast never waits: it fails at once with [`CastError::NotRunning`]. A call sent to a server
+/// that then dies is not resent (it may have been handled): it fails with
+/// [`CallError::Exited`].
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Cache;
+/// # impl GenServer for Cache {
+/// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+/// # }
+/// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+/// use perennial_runtime::CallError;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tree = SupervisorSpec::new("app")
+///     .child(ChildSpec::server::<Cache>("cache", ()))
+///     .start()
+///     .await?;
+/// let cache = tree.registry().named::<Cache>("cache");
+/// assert_eq!(cache.call(()).await?, 7);
+///
+/// tree.shutdown().await;
+/// // Nobody will bring `cache` back: the call fails at once, not after its 5 s timeout.
+/// assert!(matches!(cache.call(()).await, Err(CallError::NotRunning { .. })));
+/// # Ok(())
+/// # }
+/// ```
 pub struct NamedRef<S: GenServer> {
     name: Arc<str>,
     slot: SlotArc,
@@ -413,6 +481,12 @@ impl<S: GenServer> NamedRef<S> {
         })
     }
 
+    fn not_running(&self) -> CallError {
+        CallError::NotRunning {
+            name: Some(self.name.clone()),
+        }
+    }
+
     fn wrong_type(&self, registered: &'static str) -> CallError {
         CallError::WrongType {
             name: self.name.clone(),
@@ -422,7 +496,8 @@ impl<S: GenServer> NamedRef<S> {
     }
 
     /// Sends a call to the server holding the name and waits up to [`DEFAULT_CALL_TIMEOUT`]
-    /// (including any wait for the name to be registered again).
+    /// (including any wait for the name's supervisor to bring it back; see
+    /// [above](NamedRef#when-nobody-holds-the-name)).
     pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
         self.call_timeout(call, DEFAULT_CALL_TIMEOUT).await
     }
@@ -475,15 +550,17 @@ impl<S: GenServer> NamedRef<S> {
                         // Nobody holds the name: register interest, then look once more, since
                         // a registration may have landed in between.
                         None => {
-                            let mut notified = Box::pin(self.slot.registered.notified());
+                            let mut notified = Box::pin(self.slot.changed.notified());
                             notified.as_mut().enable();
                             armed = Some(notified);
                         }
+                        // Still nobody. Wait only if a supervisor is bringing the name back;
+                        // one that stops expecting it wakes this wait too.
                         Some(notified) => {
-                            if tokio::time::timeout_at(deadline, notified).await.is_err() {
-                                return Err(CallError::NotRunning {
-                                    name: Some(self.name.clone()),
-                                });
+                            if !self.slot.is_expected()
+                                || tokio::time::timeout_at(deadline, notified).await.is_err()
+                            {
+                                return Err(self.not_running());
                             }
                         }
                     }
@@ -549,6 +626,53 @@ impl<S: GenServer> Drop for NamedRef<S> {
         if self.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.slot.release(&self.name);
         }
+    }
+}
+
+/// A supervisor's hold on the name of a child it supervises: while the claim *expects* the name
+/// (the child runs, or is being brought back: a restart in progress, a backoff pending, a retry
+/// of a failed restart), a call through the name that finds nobody waits for the next holder,
+/// within its timeout. Once no claim expects it (the child ended for good, was terminated or
+/// removed, or the supervisor is shutting down or gone), such a call fails at once with
+/// [`CallError::NotRunning`]. Dropping the claim stops expecting, so a supervisor that is
+/// killed lets go of its names too.
+pub(crate) struct NameClaim {
+    name: Arc<str>,
+    slot: Arc<Slot>,
+    expecting: bool,
+}
+
+impl NameClaim {
+    /// Starts or stops expecting the name; stopping wakes every call waiting for it, to fail.
+    pub(crate) fn expect(&mut self, expecting: bool) {
+        if self.expecting == expecting {
+            return;
+        }
+        self.expecting = expecting;
+        if expecting {
+            self.slot.expected.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.slot.expected.fetch_sub(1, Ordering::SeqCst);
+            self.slot.changed.notify_waiters();
+        }
+    }
+}
+
+impl Drop for NameClaim {
+    fn drop(&mut self) {
+        self.expect(false);
+        if self.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.slot.release(&self.name);
+        }
+    }
+}
+
+impl fmt::Debug for NameClaim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NameClaim")
+            .field("name", &self.name)
+            .field("expecting", &self.expecting)
+            .finish()
     }
 }
 

@@ -141,13 +141,18 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     /// Stops the server in an orderly way (see [`request_stop`](Self::request_stop)) and waits
-    /// until it has exited. Returns how it ended: `reason`, unless it had already exited or its
-    /// `terminate` panicked. From inside the server itself, use
+    /// until it has exited. Returns how it ended: `reason`, unless it ended otherwise meanwhile
+    /// or its `terminate` panicked. A server that had already exited gives
+    /// [`CallError::NotRunning`] (OTP's `noproc`); its exit reason is still
+    /// [`exit_reason`](Self::exit_reason). From inside the server itself, use
     /// [`Context::stop`](crate::Context::stop) instead: this returns
     /// [`CallError::CallingSelf`].
     pub async fn stop(&self, reason: ExitReason) -> Result<ExitReason, CallError> {
         if self.process.is_current_task() {
             return Err(CallError::CallingSelf);
+        }
+        if !self.is_alive() {
+            return Err(self.not_running());
         }
         self.request_stop(reason);
         Ok(self.process.wait_exit().await)

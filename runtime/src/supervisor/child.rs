@@ -23,8 +23,9 @@ pub enum Restart {
     /// Always restarted, whatever the exit reason (even `Shutdown`). The default.
     #[default]
     Permanent,
-    /// Restarted only after an abnormal exit (`Error`, `Panic`, `Killed`, `Escalated`);
-    /// after `Normal` or `Shutdown` its spec is kept, not running.
+    /// Restarted only after an abnormal exit (`Error`, `Panic`, `Killed`); after `Normal`,
+    /// `Shutdown`, or `Escalated` (a sub-supervisor that gave up, which OTP treats as
+    /// `shutdown`) its spec is kept, not running.
     Transient,
     /// Never restarted; removed from the supervisor when it exits.
     Temporary,

@@ -229,9 +229,27 @@ impl SupervisorSpec {
                 tree: Tree { registry, events },
             }),
             Err(StartError::Init(e)) => Err(e),
-            Err(StartError::AlreadyStarted(_) | StartError::NameTaken { .. }) => {
-                Err(SupervisorStartError::NameTaken { name })
+            Err(StartError::AlreadyStarted(existing)) => {
+                // OTP's `{already_started, Pid}`: the running supervisor, with its own tree's
+                // events (asked of it, as it may belong to another tree of this registry).
+                let existing = Client::from(existing).with_timeout(Duration::MAX);
+                match existing
+                    .with_timeout(DEFAULT_CALL_TIMEOUT)
+                    .call(Request::Tree)
+                    .await
+                {
+                    Ok(Ok(Response::Tree(events))) => Err(SupervisorStartError::AlreadyStarted {
+                        name,
+                        existing: SupervisorHandle {
+                            target: existing,
+                            tree: Tree { registry, events },
+                        },
+                    }),
+                    // It went away meanwhile: the name was taken, and is not any more.
+                    _ => Err(SupervisorStartError::NameTaken { name }),
+                }
             }
+            Err(StartError::NameTaken { .. }) => Err(SupervisorStartError::NameTaken { name }),
             Err(other) => Err(SupervisorStartError::Failed {
                 supervisor: name,
                 reason: other.into_exit_reason(),
@@ -343,7 +361,15 @@ pub enum SupervisorStartError {
         /// What is wrong with it.
         reason: String,
     },
-    /// The supervisor's name is taken in the registry.
+    /// A supervisor is already running under the name in this registry (OTP's
+    /// `{already_started, Pid}`): here is its handle.
+    AlreadyStarted {
+        /// The name.
+        name: Arc<str>,
+        /// The supervisor running under it.
+        existing: SupervisorHandle,
+    },
+    /// The supervisor's name is taken in the registry by a server that is not a supervisor.
     NameTaken {
         /// The name.
         name: Arc<str>,
@@ -379,6 +405,11 @@ impl fmt::Display for SupervisorStartError {
                 flag,
                 reason,
             } => write!(f, "supervisor `{supervisor}`: invalid `{flag}`: {reason}"),
+            SupervisorStartError::AlreadyStarted { name, .. } => write!(
+                f,
+                "a supervisor is already running under the name `{name}` in this registry; use \
+                 the returned handle, or start this one under another name or with a name scope"
+            ),
             SupervisorStartError::NameTaken { name } => write!(
                 f,
                 "the name `{name}` is taken by a running server in this registry; names are \
@@ -399,9 +430,10 @@ impl std::error::Error for SupervisorStartError {}
 pub enum SupervisorError {
     /// No child has that name.
     NotFound(Arc<str>),
-    /// `start_child`: a child of that name is running (or restarting).
+    /// `start_child`: a child of that name is running.
     AlreadyStarted(Arc<str>),
-    /// `start_child`: a child of that name exists but is not running; restart or delete it.
+    /// `start_child`: a child of that name exists but is not running (stopped, or being
+    /// restarted); restart or delete it.
     AlreadyPresent(Arc<str>),
     /// The child is running, so it cannot be restarted or deleted.
     Running(Arc<str>),
@@ -707,6 +739,18 @@ impl ChildHandle {
     /// Starts it again after a terminate ([`SupervisorHandle::restart_child`]).
     pub async fn restart(&self) -> Result<(), SupervisorError> {
         self.supervisor.restart_child(&self.name).await
+    }
+}
+
+/// Two handles are equal when they reach the same supervisor: the same incarnation for direct
+/// handles, the same name for name-bound ones.
+impl PartialEq for SupervisorHandle {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.target.direct(), other.target.direct()) {
+            (Some(a), Some(b)) => a.id() == b.id(),
+            (None, None) => self.name() == other.name(),
+            _ => false,
+        }
     }
 }
 

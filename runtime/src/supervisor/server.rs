@@ -14,6 +14,7 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use crate::process::{Link, LinkNotify};
+use crate::registry::NameClaim;
 use crate::supervisor::child::{
     ChildKind, ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
 };
@@ -66,6 +67,9 @@ struct Child {
     backoff: Option<Box<BackoffState>>,
     /// Whether this permanent task has been warned about for ending normally.
     warned_normal_end: bool,
+    /// For a registered child: the supervisor's hold on its name, expecting it while the child
+    /// runs or is being brought back, so that calls through the name wait only then.
+    claim: Option<NameClaim>,
 }
 
 #[derive(Default)]
@@ -112,7 +116,7 @@ impl Drop for Child {
 }
 
 impl Child {
-    fn new(key: u64, spec: ChildSpec) -> Self {
+    fn new(key: u64, spec: ChildSpec, claim: Option<NameClaim>) -> Self {
         Child {
             key,
             spec,
@@ -121,6 +125,15 @@ impl Child {
             health: None,
             backoff: None,
             warned_normal_end: false,
+            claim,
+        }
+    }
+
+    /// Whether calls through the child's name should wait for it: `true` while it runs or is
+    /// being brought back, `false` once nobody will bring it back.
+    fn expect_name(&mut self, expecting: bool) {
+        if let Some(claim) = &mut self.claim {
+            claim.expect(expecting);
         }
     }
 
@@ -187,6 +200,8 @@ pub(crate) enum Request {
     Delete(Arc<str>),
     Snapshot,
     Resolve(Arc<str>),
+    /// The tree's events, for a handle to this supervisor made elsewhere.
+    Tree,
 }
 
 pub(crate) enum Response {
@@ -197,6 +212,7 @@ pub(crate) enum Response {
     Done,
     Snapshot(Vec<(ChildInfo, Option<SupervisorHandle>)>),
     Resolved(Option<Arc<dyn Any + Send + Sync>>),
+    Tree(EventHub),
 }
 
 /// What children and timers tell the supervisor.
@@ -307,6 +323,7 @@ impl GenServer for SupervisorServer {
                 Run::Running { started, .. } => Some(started.typed()),
                 _ => None,
             })),
+            Request::Tree => Ok(Response::Tree(self.events.clone())),
         }
     }
 
@@ -358,7 +375,10 @@ impl SupervisorServer {
     /// Adds a child at the end, with the next key, and returns its index.
     fn add(&mut self, spec: ChildSpec) -> usize {
         self.last_key += 1;
-        self.children.push(Child::new(self.last_key, spec));
+        // Tasks have no name in the registry to claim.
+        let claim = (spec.register && spec.kind != ChildKind::Task)
+            .then(|| self.registry.claim(spec.name.clone()));
+        self.children.push(Child::new(self.last_key, spec, claim));
         self.children.len() - 1
     }
 
@@ -478,6 +498,7 @@ impl SupervisorServer {
             state.task = Some(task.abort_handle());
         }
         child.run = Run::Running { started };
+        child.expect_name(true);
         Ok(())
     }
 
@@ -506,6 +527,11 @@ impl SupervisorServer {
     /// Stops every child: in reverse start order, or all at once under one timer for a dynamic
     /// supervisor.
     async fn stop_all(&mut self) {
+        // Nobody will bring these children back: calls through their names fail at once from
+        // now on, not only once each child is stopped.
+        for child in &mut self.children {
+            child.expect_name(false);
+        }
         if self.dynamic.is_some() {
             self.stop_all_at_once().await;
         } else {
@@ -604,6 +630,7 @@ impl SupervisorServer {
         }
 
         if !should_restart(restart, &reason) {
+            self.children[idx].expect_name(false);
             if restart == Restart::Temporary || self.dynamic.is_some() {
                 self.remove(idx);
             }
@@ -840,9 +867,11 @@ impl SupervisorServer {
             }
             None => {
                 if let Ok(existing) = self.child(&spec.name) {
+                    // OTP: `already_started` only for a running child; a child that exists but
+                    // does not run (stopped, or being restarted) is `already_present`.
                     return Err(match existing.run {
-                        Run::NotRunning => SupervisorError::AlreadyPresent(spec.name.clone()),
-                        _ => SupervisorError::AlreadyStarted(spec.name.clone()),
+                        Run::Running { .. } => SupervisorError::AlreadyStarted(spec.name.clone()),
+                        _ => SupervisorError::AlreadyPresent(spec.name.clone()),
                     });
                 }
                 spec
@@ -866,6 +895,7 @@ impl SupervisorServer {
 
     async fn api_terminate(&mut self, name: &str) -> Result<Response, SupervisorError> {
         let idx = self.position(name)?;
+        self.children[idx].expect_name(false);
         self.stop_child_at(idx).await;
         let child = &mut self.children[idx];
         child.run = Run::NotRunning;
@@ -938,14 +968,16 @@ fn numbered(prefix: &str, n: u64) -> Arc<str> {
     format!("{prefix}#{n}").into()
 }
 
-/// OTP's restart table, plus the explicit "do not restart me" exit that overrides it.
+/// OTP's restart table, plus the explicit "do not restart me" exit that overrides it. A
+/// sub-supervisor that gave up ([`ExitReason::Escalated`]) counts as OTP's `shutdown`: a
+/// transient one stays down.
 fn should_restart(restart: Restart, reason: &ExitReason) -> bool {
     if matches!(reason, ExitReason::NoRestart) {
         return false;
     }
     match restart {
         Restart::Permanent => true,
-        Restart::Transient => reason.is_abnormal(),
+        Restart::Transient => reason.is_abnormal() && !matches!(reason, ExitReason::Escalated(_)),
         Restart::Temporary => false,
     }
 }
