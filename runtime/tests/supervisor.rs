@@ -693,3 +693,44 @@ impl perennial_runtime::GenServer for Hangs {
 
     async fn handle_call(&mut self, _: (), _: &mut perennial_runtime::Context<Self>) {}
 }
+
+/// OTP: a supervisor that gives up exits `shutdown`, so a transient sub-supervisor that gave
+/// up stays down while a permanent one is restarted and counted.
+#[tokio::test(start_paused = true)]
+async fn a_sub_supervisor_that_gave_up_is_restarted_only_if_permanent() {
+    for (restart, restarted) in [(Restart::Transient, false), (Restart::Permanent, true)] {
+        let log = Log::default();
+        let inner = SupervisorSpec::new("inner")
+            .intensity(0, Duration::from_secs(5))
+            .child(worker(&WorkerArgs::new("w", &log)));
+        let root = SupervisorSpec::new("root")
+            .child(ChildSpec::supervisor(inner).restart(restart))
+            .start()
+            .await
+            .unwrap();
+        let mut events = root.subscribe();
+        crash(&root, "w");
+        let reason = match events
+            .wait_for(|e| matches!(e, Event::Exited { child, .. } if &**child == "inner"))
+            .await
+        {
+            Some(Event::Exited { reason, .. }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(reason, ExitReason::Escalated(_)), "{reason}");
+        let status = root.child_status("inner").await.unwrap();
+        if restarted {
+            assert!(
+                matches!(status.state, ChildState::Running(_)),
+                "{restart:?}"
+            );
+            assert_eq!(status.restarts, 1);
+        } else {
+            assert_eq!(status.state, ChildState::NotRunning, "{restart:?}");
+            assert_eq!(status.restarts, 0);
+        }
+        // The root itself carries on either way.
+        assert!(!root.is_shutting_down());
+        assert_eq!(root.shutdown().await, ExitReason::Shutdown);
+    }
+}

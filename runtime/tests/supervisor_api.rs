@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use common::worker::*;
 use perennial_runtime::supervisor::{
-    ChildCounts, ChildKind, ChildSpec, ChildState, Event, Restart, SupervisorError, SupervisorSpec,
-    SupervisorStartError,
+    Backoff, ChildCounts, ChildKind, ChildSpec, ChildState, Event, Restart, SupervisorError,
+    SupervisorSpec, SupervisorStartError,
 };
 use perennial_runtime::{ExitReason, LookupError};
 
@@ -223,6 +223,89 @@ async fn a_name_used_twice_in_a_tree_fails_the_start() {
                 ..
             }
         ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_child_of_a_child_being_restarted_is_already_present() {
+    let log = Log::default();
+    let sup = SupervisorSpec::new("sup")
+        .child(worker(&WorkerArgs::new("w", &log)).backoff(Backoff {
+            initial: Duration::from_secs(10),
+            factor: 1.0,
+            max: Duration::from_secs(10),
+        }))
+        .start()
+        .await
+        .unwrap();
+    let mut events = sup.subscribe();
+    sup.registry()
+        .lookup::<Worker>("w")
+        .unwrap()
+        .cast(WCast::Panic)
+        .unwrap();
+    events
+        .wait_for(|e| matches!(e, Event::Exited { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        sup.child_status("w").await.unwrap().state,
+        ChildState::Restarting
+    );
+    // OTP's `already_present`: the child exists, but does not run.
+    assert_eq!(
+        sup.start_child(worker(&WorkerArgs::new("w", &log))).await,
+        Err(SupervisorError::AlreadyPresent("w".into()))
+    );
+    events
+        .wait_for(|e| matches!(e, Event::Restarted { .. }))
+        .await
+        .unwrap();
+    assert_eq!(
+        sup.start_child(worker(&WorkerArgs::new("w", &log))).await,
+        Err(SupervisorError::AlreadyStarted("w".into()))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_supervisor_started_under_a_taken_name_gets_the_running_ones_handle() {
+    let log = Log::default();
+    let running = SupervisorSpec::new("app")
+        .child(worker(&WorkerArgs::new("a", &log)))
+        .start()
+        .await
+        .unwrap();
+    let err = SupervisorSpec::new("app")
+        .child(worker(&WorkerArgs::new("b", &log)))
+        .start_in(running.registry())
+        .await
+        .unwrap_err();
+    let SupervisorStartError::AlreadyStarted { name, existing } = &err else {
+        panic!("expected AlreadyStarted, got {err:?}");
+    };
+    assert_eq!(&**name, "app");
+    assert_eq!(existing, &running);
+    assert!(
+        err.to_string()
+            .contains("already running under the name `app`")
+    );
+    // The handle works: it is the running supervisor, with its own tree's events.
+    assert_eq!(existing.which_children().await.unwrap()[0].name, "a".into());
+    let mut events = existing.subscribe();
+    running.terminate_child("a").await.unwrap();
+    assert!(matches!(events.next().await, Some(Event::Exited { .. })));
+    // The second one never started a child.
+    assert_eq!(log.take(), ["init a", "terminate a: shutdown"]);
+
+    // A name taken by a server that is not a supervisor is only taken.
+    running.restart_child("a").await.unwrap();
+    let err = SupervisorSpec::new("a")
+        .start_in(running.registry())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, SupervisorStartError::NameTaken { .. }),
         "{err:?}"
     );
 }
