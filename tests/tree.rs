@@ -243,9 +243,10 @@ async fn a_tree_can_share_a_registry_whose_names_it_then_holds() {
     }
     .start_in(&registry)
     .await;
+    // OTP's `{already_started, Pid}`: the root's name is held by the running root.
     assert!(matches!(
         taken,
-        Err(perennial::supervisor::SupervisorStartError::NameTaken { .. })
+        Err(perennial::supervisor::SupervisorStartError::AlreadyStarted { .. })
     ));
     app.shutdown().await;
     assert!(registry.names().is_empty());
