@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::process::{Link, Process, catch_unwind};
 use crate::registry::Registry;
 use crate::supervisor::events::EventHub;
-use crate::supervisor::{SupervisorHandle, SupervisorSpec};
+use crate::supervisor::{AutoShutdown, SupervisorHandle, SupervisorSpec};
 use crate::task::{self, IntoExitReason, TaskControl};
 use crate::{ExitReason, GenServer, ServerRef, StartError};
 
@@ -158,6 +158,8 @@ pub struct ChildSpec {
     pub(crate) backoff: Option<Box<Backoff>>,
     /// Registered in the tree's registry under its name (every static child; not dynamic ones).
     pub(crate) register: bool,
+    /// Its ending by itself counts towards its supervisor's [`AutoShutdown`].
+    pub(crate) significant: bool,
     pub(crate) starter: Arc<dyn Starter>,
 }
 
@@ -214,6 +216,7 @@ impl ChildSpec {
             health: health.map(Box::new),
             backoff: backoff.map(Box::new),
             register: false,
+            significant: false,
             starter: Arc::new(ServerStarter::<S, _> {
                 args: move || args.clone(),
                 server: PhantomData,
@@ -330,6 +333,7 @@ impl ChildSpec {
             health: health.map(Box::new),
             backoff: None,
             register: true,
+            significant: false,
             starter: Arc::new(starter),
         }
     }
@@ -354,6 +358,43 @@ impl ChildSpec {
             self.health = health.map(Box::new);
         }
         self
+    }
+
+    /// Marks the child significant (OTP 24): when it ends by itself and is not restarted, its
+    /// supervisor's [`AutoShutdown`] decides whether the supervisor shuts down. Only transient
+    /// and temporary children may be significant, and only under a supervisor whose
+    /// `auto_shutdown` is not `never`; anything else is refused when the supervisor starts (or
+    /// by `start_child`).
+    pub fn significant(mut self, significant: bool) -> Self {
+        self.significant = significant;
+        self
+    }
+
+    /// Whether the child is significant.
+    pub fn is_significant(&self) -> bool {
+        self.significant
+    }
+
+    /// OTP's checks of the `significant` flag, for a supervisor with `auto_shutdown`.
+    pub(crate) fn check_significant(&self, auto_shutdown: AutoShutdown) -> Result<(), String> {
+        if !self.significant {
+            return Ok(());
+        }
+        if self.restart == Restart::Permanent {
+            return Err(format!(
+                "child `{}` is permanent; only transient and temporary children may be \
+                 significant",
+                self.name
+            ));
+        }
+        if auto_shutdown == AutoShutdown::Never {
+            return Err(format!(
+                "child `{}` is significant, but the supervisor's `auto_shutdown` is `never`; \
+                 set it to `any_significant` or `all_significant`",
+                self.name
+            ));
+        }
+        Ok(())
     }
 
     /// Delays restarts with a growing backoff.
@@ -388,6 +429,7 @@ impl fmt::Debug for ChildSpec {
             .field("shutdown", &self.shutdown)
             .field("health", &self.health)
             .field("backoff", &self.backoff)
+            .field("significant", &self.significant)
             .finish()
     }
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::supervisor::AutoShutdown;
 use crate::{ExitReason, ProcessId};
 
 /// Something a supervisor did or saw.
@@ -81,6 +82,17 @@ pub enum Event {
         /// The supervisor's window.
         within: Duration,
     },
+    /// A significant child ended by itself and the supervisor's `auto_shutdown` says to shut
+    /// down: it stops its other children and exits with `Shutdown` (a [`Event::ShutDown`]
+    /// follows).
+    AutoShutdown {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The significant child whose end triggered it.
+        child: Arc<str>,
+        /// The supervisor's setting.
+        auto_shutdown: AutoShutdown,
+    },
     /// The supervisor stopped all its children and exited.
     ShutDown {
         /// The supervisor.
@@ -101,6 +113,7 @@ impl Event {
             | Event::HealthFailed { supervisor, .. }
             | Event::HealthRecovered { supervisor, .. }
             | Event::IntensityExceeded { supervisor, .. }
+            | Event::AutoShutdown { supervisor, .. }
             | Event::ShutDown { supervisor, .. } => supervisor,
         }
     }
@@ -114,7 +127,8 @@ impl Event {
             | Event::RestartFailed { child, .. }
             | Event::HealthFailed { child, .. }
             | Event::HealthRecovered { child, .. }
-            | Event::IntensityExceeded { child, .. } => Some(child),
+            | Event::IntensityExceeded { child, .. }
+            | Event::AutoShutdown { child, .. } => Some(child),
             Event::ShutDown { .. } => None,
         }
     }
@@ -182,6 +196,15 @@ impl fmt::Display for Event {
                 "supervisor `{supervisor}` reached its restart intensity ({}) after `{child}` \
                  exited; stopping all its children",
                 crate::exit::restarts_within(*max_restarts, *within)
+            ),
+            Event::AutoShutdown {
+                supervisor,
+                child,
+                auto_shutdown,
+            } => write!(
+                f,
+                "significant child `{child}` ended; supervisor `{supervisor}` shuts down \
+                 (auto_shutdown = {auto_shutdown})"
             ),
             Event::ShutDown { supervisor, reason } => {
                 write!(f, "supervisor `{supervisor}` shut down: {reason}")

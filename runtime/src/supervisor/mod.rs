@@ -101,6 +101,52 @@ impl fmt::Display for Strategy {
     }
 }
 
+/// When a supervisor shuts itself down because its significant children ended (OTP 24's
+/// `auto_shutdown`). Only children that end by themselves and are not restarted count: not a
+/// child stopped by `terminate_child`, nor one stopped as a bystander of a one_for_all or
+/// rest_for_one restart, nor children stopped while the supervisor shuts down.
+///
+/// The supervisor then stops its other children in reverse order and exits with
+/// [`ExitReason::Shutdown`]: "the app ends when its main job ends".
+///
+/// ```
+/// use perennial_runtime::supervisor::{AutoShutdown, ChildSpec, Restart, SupervisorSpec};
+/// use perennial_runtime::ExitReason;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let app = SupervisorSpec::new("app")
+///     .auto_shutdown(AutoShutdown::AnySignificant)
+///     .child(ChildSpec::task("main_job", || async { /* the work, then done */ })
+///         .restart(Restart::Transient)
+///         .significant(true))
+///     .start()
+///     .await?;
+/// assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum AutoShutdown {
+    /// Never shut down because of children ending; no child may be significant. The default.
+    #[default]
+    Never,
+    /// Shut down as soon as any significant child ends by itself without being restarted.
+    AnySignificant,
+    /// Shut down once every significant child has ended by itself without being restarted.
+    AllSignificant,
+}
+
+impl fmt::Display for AutoShutdown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            AutoShutdown::Never => "never",
+            AutoShutdown::AnySignificant => "any_significant",
+            AutoShutdown::AllSignificant => "all_significant",
+        })
+    }
+}
+
 /// The default restart intensity: 3 restarts...
 pub const DEFAULT_MAX_RESTARTS: u32 = 3;
 /// ...within 5 seconds (Elixir's defaults).
@@ -115,6 +161,7 @@ pub struct SupervisorSpec {
     pub(crate) within: Duration,
     pub(crate) children: Vec<ChildSpec>,
     pub(crate) dynamic: Option<DynamicLimits>,
+    pub(crate) auto_shutdown: AutoShutdown,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -132,6 +179,7 @@ impl SupervisorSpec {
             within: DEFAULT_WITHIN,
             children: Vec::new(),
             dynamic: None,
+            auto_shutdown: AutoShutdown::Never,
         }
     }
 
@@ -146,6 +194,13 @@ impl SupervisorSpec {
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
+        self
+    }
+
+    /// Shuts the supervisor down when its significant children end ([`AutoShutdown`]; default
+    /// [`AutoShutdown::Never`]). Not for dynamic supervisors.
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
         self
     }
 
@@ -177,6 +232,16 @@ impl SupervisorSpec {
                 "the restart window must be longer than zero".into(),
             ));
         }
+        if self.is_dynamic() && self.auto_shutdown != AutoShutdown::Never {
+            return Err(invalid(
+                "auto_shutdown",
+                format!(
+                    "a dynamic supervisor cannot shut down on its children's exits (it has \
+                     `{}`); use `never`",
+                    self.auto_shutdown
+                ),
+            ));
+        }
         let mut names = std::collections::HashSet::with_capacity(self.children.len());
         for child in &self.children {
             if !names.insert(&*child.name) {
@@ -184,6 +249,9 @@ impl SupervisorSpec {
                     "children",
                     format!("two children are named `{}`", child.name),
                 ));
+            }
+            if let Err(reason) = child.check_significant(self.auto_shutdown) {
+                return Err(invalid("significant", reason));
             }
         }
         Ok(())

@@ -21,8 +21,8 @@ use crate::supervisor::child::{
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
 use crate::supervisor::{
-    ChildCounts, ChildInfo, ChildState, HealthStatus, Strategy, SupervisorError, SupervisorHandle,
-    SupervisorSpec, SupervisorStartError,
+    AutoShutdown, ChildCounts, ChildInfo, ChildState, HealthStatus, Strategy, SupervisorError,
+    SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
 use crate::{Context, Escalation, ExitReason, GenServer, ProcessId, Registry, ServerRef};
 
@@ -34,6 +34,7 @@ pub(crate) struct SupervisorServer {
     intensity: Intensity,
     /// `Some` for a dynamic supervisor: its limit on children.
     dynamic: Option<Option<usize>>,
+    auto_shutdown: AutoShutdown,
     /// In start order, which is the order of their keys: a key is found by binary search.
     /// A dynamic supervisor leaves a removed child's entry in place, marked removed, and sweeps
     /// them out once they are half of the table: a pool of many children that come and go
@@ -267,6 +268,7 @@ impl GenServer for SupervisorServer {
             max_restarts: spec.max_restarts,
             within: spec.within,
             dynamic: spec.dynamic.map(|d| d.max_children),
+            auto_shutdown: spec.auto_shutdown,
             children: Vec::with_capacity(spec.children.len()),
             removed: 0,
             registry,
@@ -630,9 +632,19 @@ impl SupervisorServer {
         }
 
         if !should_restart(restart, &reason) {
+            let significant = self.children[idx].spec.significant;
             self.children[idx].expect_name(false);
             if restart == Restart::Temporary || self.dynamic.is_some() {
                 self.remove(idx);
+            }
+            if significant && self.shuts_down_after_significant_exit() {
+                self.publish(Event::AutoShutdown {
+                    supervisor: self.name.clone(),
+                    child: name,
+                    auto_shutdown: self.auto_shutdown,
+                });
+                self.myself.process.request_stop(ExitReason::Shutdown);
+                ctx.stop(ExitReason::Shutdown);
             }
             return;
         }
@@ -650,6 +662,19 @@ impl SupervisorServer {
             return;
         }
         self.restart_by_strategy(idx).await;
+    }
+
+    /// After a significant child ended by itself for good: whether the supervisor's
+    /// `auto_shutdown` says to shut down now.
+    fn shuts_down_after_significant_exit(&self) -> bool {
+        match self.auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            // A significant child being restarted is still one of the supervisor's.
+            AutoShutdown::AllSignificant => !self.live().any(|c| {
+                c.spec.significant && matches!(c.run, Run::Running { .. } | Run::Restarting { .. })
+            }),
+        }
     }
 
     /// Marks the child restarting and sends the retry through the mailbox (after `delay`).
@@ -866,6 +891,12 @@ impl SupervisorServer {
                 spec
             }
             None => {
+                if let Err(reason) = spec.check_significant(self.auto_shutdown) {
+                    return Err(SupervisorError::StartFailed {
+                        child: spec.name.clone(),
+                        reason: ExitReason::error(reason),
+                    });
+                }
                 if let Ok(existing) = self.child(&spec.name) {
                     // OTP: `already_started` only for a running child; a child that exists but
                     // does not run (stopped, or being restarted) is `already_present`.
