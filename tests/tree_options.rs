@@ -545,3 +545,50 @@ async fn a_nested_supervisors_own_child_options_apply_to_it() {
     app.shutdown().await;
     assert_eq!(log.take(), ["terminate kept: shutdown"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_app_ends_when_its_significant_main_job_ends() {
+    let log = Log::default();
+    let app = supervision_tree! {
+        app: supervisor(auto_shutdown = any_significant) {
+            helper: Probe("helper", log.clone()) { health = off },
+            main: Probe("main", log.clone()) { restart = transient, significant = true, health = off },
+        }
+    }
+    .start()
+    .await
+    .unwrap();
+    let mut events = app.subscribe();
+    // A crash of the transient main job restarts it: it did not end for good.
+    crash(&app.main);
+    restarted(&mut events, "main").await;
+    assert!(!app.is_shutting_down());
+    log.take();
+    // Its normal end shuts the app down, helper first stopped.
+    stop(&app.main, ExitReason::Normal);
+    assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
+    assert_eq!(
+        log.take(),
+        ["terminate main: normal", "terminate helper: shutdown"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn all_significant_waits_for_every_significant_child() {
+    let log = Log::default();
+    let app = supervision_tree! {
+        app: supervisor(auto_shutdown = all_significant) {
+            a: Probe("a", log.clone()) { restart = temporary, significant = true, health = off },
+            b: Probe("b", log.clone()) { restart = transient, significant = true, health = off },
+        }
+    }
+    .start()
+    .await
+    .unwrap();
+    let mut events = app.subscribe();
+    stop(&app.a, ExitReason::Normal);
+    exited(&mut events, "a").await;
+    assert!(!app.is_shutting_down());
+    stop(&app.b, ExitReason::Normal);
+    assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
+}

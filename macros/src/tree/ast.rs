@@ -90,6 +90,8 @@ pub(crate) struct Supervisor {
     pub keyword: Span,
     pub strategy: Option<Setting<Strategy>>,
     pub limits: RestartLimits,
+    /// When it shuts itself down because its significant children ended.
+    pub auto_shutdown: Option<Setting<AutoShutdown>>,
     /// How its own parent treats it; always empty on the root (checked by validation).
     pub child: ChildOptions,
     /// In declaration order, which is start order.
@@ -135,9 +137,17 @@ pub(crate) struct ChildOptions {
     pub restart: Option<Setting<Restart>>,
     pub shutdown: Option<Setting<Shutdown>>,
     pub backoff: Option<Setting<Backoff>>,
+    /// `significant = true`: its ending by itself counts towards its supervisor's
+    /// `auto_shutdown`.
+    pub significant: Option<Setting<bool>>,
 }
 
 impl ChildOptions {
+    /// `true` when `significant = true` is written.
+    pub(crate) fn is_significant(&self) -> bool {
+        self.significant.as_ref().is_some_and(|s| s.value)
+    }
+
     /// The restart type, `permanent` when not given (OTP's default, for every kind of child).
     pub(crate) fn restart_or_default(&self) -> Restart {
         self.restart
@@ -151,6 +161,14 @@ pub(crate) enum Strategy {
     OneForOne,
     OneForAll,
     RestForOne,
+}
+
+/// OTP 24's `auto_shutdown` of a supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AutoShutdown {
+    Never,
+    AnySignificant,
+    AllSignificant,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

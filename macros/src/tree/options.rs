@@ -13,8 +13,8 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::ast::{
-    Backoff, BackoffPolicy, ChildOptions, Health, HealthCheck, Restart, RestartLimits, Setting,
-    Shutdown, Strategy,
+    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Health, HealthCheck, Restart,
+    RestartLimits, Setting, Shutdown, Strategy,
 };
 use super::duration::duration;
 use super::errors::Errors;
@@ -47,9 +47,11 @@ impl Place {
                 "strategy",
                 "max_restarts",
                 "within",
+                "auto_shutdown",
                 "restart",
                 "shutdown",
                 "backoff",
+                "significant",
             ],
             Place::Dynamic => &[
                 "max_children",
@@ -59,9 +61,11 @@ impl Place {
                 "shutdown",
                 "backoff",
                 "children",
+                "significant",
             ],
-            Place::DynamicChildren | Place::Server => &["restart", "shutdown", "health", "backoff"],
-            Place::Task => &["restart", "shutdown", "backoff"],
+            Place::DynamicChildren => &["restart", "shutdown", "health", "backoff"],
+            Place::Server => &["restart", "shutdown", "health", "backoff", "significant"],
+            Place::Task => &["restart", "shutdown", "backoff", "significant"],
             Place::Health => &["interval", "timeout", "failures"],
             Place::Backoff => &["initial", "factor", "max"],
         }
@@ -95,6 +99,18 @@ impl Place {
             ("children", _) => {
                 return Some(format!(
                     "`children` holds the options of the children a dynamic_supervisor starts; {} has none; allowed here: {allowed}",
+                    self.describe()
+                ));
+            }
+            ("auto_shutdown", Place::Dynamic) => {
+                "a dynamic_supervisor has no `auto_shutdown`: it does not shut down when its children end (OTP refuses it for simple_one_for_one)"
+            }
+            ("significant", Place::DynamicChildren) => {
+                "the children of a dynamic_supervisor can't be `significant`: a dynamic_supervisor has no `auto_shutdown`"
+            }
+            ("auto_shutdown", _) => {
+                return Some(format!(
+                    "`auto_shutdown` is an option of a supervisor, not of {}; allowed here: {allowed}",
                     self.describe()
                 ));
             }
@@ -136,7 +152,10 @@ impl Place {
                     "`{key}` is a setting of the restart delay: write `backoff = {{ {key} = .. }}`"
                 ));
             }
-            ("restart" | "shutdown" | "backoff" | "health", Place::Health | Place::Backoff) => {
+            (
+                "restart" | "shutdown" | "backoff" | "health" | "significant",
+                Place::Health | Place::Backoff,
+            ) => {
                 return Some(format!(
                     "`{key}` is an option of a child, not of {}; allowed here: {allowed}",
                     self.describe()
@@ -154,8 +173,10 @@ const ALL_KEYS: &[&str] = &[
     "max_restarts",
     "within",
     "max_children",
+    "auto_shutdown",
     "restart",
     "shutdown",
+    "significant",
     "health",
     "backoff",
     "interval",
@@ -205,6 +226,9 @@ const VALUE_WORDS: &[(&str, &str)] = &[
     ("temporary", "restart"),
     ("brutal_kill", "shutdown"),
     ("infinity", "shutdown"),
+    ("never", "auto_shutdown"),
+    ("any_significant", "auto_shutdown"),
+    ("all_significant", "auto_shutdown"),
 ];
 
 /// `` `a`, `b`, `c` `` for messages.
@@ -313,6 +337,8 @@ pub(crate) fn expects(key: &str) -> &'static str {
         "children" => {
             "a block of options of the children it starts, such as `{ restart = temporary }`"
         }
+        "auto_shutdown" => "one of `never`, `any_significant`, `all_significant`",
+        "significant" => "`true` or `false`",
         _ => "a value",
     }
 }
@@ -517,6 +543,7 @@ fn store<T>(
 #[derive(Debug, Default)]
 pub(crate) struct Options {
     pub strategy: Option<Setting<Strategy>>,
+    pub auto_shutdown: Option<Setting<AutoShutdown>>,
     pub max_children: Option<Setting<u64>>,
     pub limits: RestartLimits,
     pub child: ChildOptions,
@@ -555,6 +582,16 @@ impl Options {
                 "max_children" => {
                     let parsed = read_value(&key, &value, |v| count(&name, v));
                     store(&mut options.max_children, key, &value, parsed, errors);
+                }
+                "auto_shutdown" => {
+                    let parsed = read_value(&key, &value, auto_shutdown);
+                    store(&mut options.auto_shutdown, key, &value, parsed, errors);
+                }
+                "significant" => {
+                    let parsed = read_value(&key, &value, |v| {
+                        word("boolean", v, &[("true", true), ("false", false)])
+                    });
+                    store(&mut options.child.significant, key, &value, parsed, errors);
                 }
                 "restart" => {
                     let parsed = read_value(&key, &value, restart);
@@ -656,6 +693,18 @@ fn strategy(value: &Value) -> syn::Result<Strategy> {
             ("one_for_one", Strategy::OneForOne),
             ("one_for_all", Strategy::OneForAll),
             ("rest_for_one", Strategy::RestForOne),
+        ],
+    )
+}
+
+fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
+    word(
+        "auto_shutdown",
+        value,
+        &[
+            ("never", AutoShutdown::Never),
+            ("any_significant", AutoShutdown::AnySignificant),
+            ("all_significant", AutoShutdown::AllSignificant),
         ],
     )
 }

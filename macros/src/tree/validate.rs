@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use super::ast::{
-    Backoff, ChildOptions, Duration, Header, Health, InitArg, Node, NodeKind, Restart,
-    RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    AutoShutdown, Backoff, ChildOptions, Duration, Header, Health, InitArg, Node, NodeKind,
+    Restart, RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::errors::Errors;
 use crate::suggest::near_by_edits;
@@ -72,6 +72,10 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
             tree.root.child.backoff.as_ref().map(|s| &s.key),
             "delay its restarts",
         ),
+        (
+            tree.root.child.significant.as_ref().map(|s| &s.key),
+            "shut down when it ends (the tree ends with it)",
+        ),
     ] {
         if let Some(key) = key {
             checker.errors.spanned(
@@ -85,6 +89,7 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
     }
     checker.options_after(&tree.root, &tree.name, true);
     checker.limits(&tree.root.limits, &tree.name, &tree.root.children);
+    checker.significant(&tree.name, &tree.root);
     checker.children(&tree.root.children, &[&tree.name]);
 }
 
@@ -131,6 +136,7 @@ impl<'a> Checker<'a, '_> {
                 NodeKind::Supervisor(supervisor) => {
                     self.options_after(supervisor, &child.name, false);
                     self.limits(&supervisor.limits, &child.name, &supervisor.children);
+                    self.significant(&child.name, supervisor);
                     let mut inner = ancestors.to_vec();
                     inner.push(&child.name);
                     self.children(&supervisor.children, &inner);
@@ -152,6 +158,44 @@ impl<'a> Checker<'a, '_> {
                     self.child_options(&dynamic.children);
                     self.health(&dynamic.children_health);
                 }
+            }
+        }
+    }
+
+    /// OTP's rules for significant children, against their supervisor `name`: only transient
+    /// and temporary children may be significant, and only under an `auto_shutdown` that is
+    /// not `never`.
+    fn significant(&mut self, name: &Ident, supervisor: &Supervisor) {
+        let shuts_down = supervisor
+            .auto_shutdown
+            .as_ref()
+            .is_some_and(|s| s.value != AutoShutdown::Never);
+        for child in &supervisor.children {
+            let options = child.kind.child_options();
+            let Some(setting) = options.significant.as_ref().filter(|s| s.value) else {
+                continue;
+            };
+            if options.restart_or_default() == Restart::Permanent {
+                self.errors.spanned(
+                    &setting.key,
+                    format!(
+                        "a permanent child can't be `significant`: `{}` would be restarted whatever its exit, so it never ends by itself; make it `restart = transient` (ended for good by a normal exit) or `restart = temporary`",
+                        child.name
+                    ),
+                );
+            }
+            if !shuts_down {
+                let now = match &supervisor.auto_shutdown {
+                    Some(_) => "is `auto_shutdown = never`",
+                    None => "has no `auto_shutdown`",
+                };
+                self.errors.spanned(
+                    &setting.key,
+                    format!(
+                        "`significant` has no effect: supervisor `{name}` {now}; give it `auto_shutdown = any_significant` (or `all_significant`) to shut down when `{}` ends",
+                        child.name
+                    ),
+                );
             }
         }
     }

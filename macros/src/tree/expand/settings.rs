@@ -11,7 +11,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::super::ast::{
-    Backoff, ChildOptions, Duration, Health, Restart, RestartLimits, Setting, Shutdown, Strategy,
+    AutoShutdown, Backoff, ChildOptions, Duration, Health, Restart, RestartLimits, Setting,
+    Shutdown, Strategy,
 };
 use super::Cx;
 
@@ -97,7 +98,24 @@ pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
     if let Some(backoff) = backoff(cx, options) {
         calls.extend(quote!(.backoff(#backoff)));
     }
+    if options.is_significant() {
+        calls.extend(quote!(.significant(true)));
+    }
     calls
+}
+
+/// `.auto_shutdown(..)` of a supervisor, when it is given.
+pub(super) fn auto_shutdown(cx: &Cx, auto_shutdown: &Option<Setting<AutoShutdown>>) -> TokenStream {
+    let rt = &cx.rt;
+    let Some(setting) = auto_shutdown else {
+        return TokenStream::new();
+    };
+    let variant = match setting.value {
+        AutoShutdown::Never => quote!(Never),
+        AutoShutdown::AnySignificant => quote!(AnySignificant),
+        AutoShutdown::AllSignificant => quote!(AllSignificant),
+    };
+    quote!(.auto_shutdown(#rt::supervisor::AutoShutdown::#variant))
 }
 
 /// `health = ..` of a gen_server child or of a dynamic supervisor's children, as the value of

@@ -79,6 +79,7 @@ fn supervisor(
     let name = name.to_string();
     let strategy = settings::strategy(cx, &supervisor.strategy);
     let intensity = settings::intensity(cx, &supervisor.limits);
+    let auto_shutdown = settings::auto_shutdown(cx, &supervisor.auto_shutdown);
     let children = supervisor
         .children
         .iter()
@@ -90,6 +91,7 @@ fn supervisor(
         #new
             #strategy
             #intensity
+            #auto_shutdown
             #(.child(#children))*
     }
 }

@@ -44,6 +44,7 @@ impl ParseWith for Supervisor {
             keyword: keyword.span,
             strategy: options.strategy,
             limits: options.limits,
+            auto_shutdown: options.auto_shutdown,
             child: options.child,
             children,
             options_after,

@@ -340,23 +340,23 @@ fn unknown_values_list_the_allowed_ones_and_the_nearest() {
 fn unknown_and_misplaced_options() {
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { restrat = permanent } })),
-        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`; did you mean `restart`?"
+        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`; did you mean `restart`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: task(f) { helth = off } })),
-        "unknown option `helth`; did you mean `health`? (health checks ping a gen_server; a task child has no mailbox to answer them; allowed here: `restart`, `shutdown`, `backoff`)"
+        "unknown option `helth`; did you mean `health`? (health checks ping a gen_server; a task child has no mailbox to answer them; allowed here: `restart`, `shutdown`, `backoff`, `significant`)"
     );
     assert_eq!(
         one_message(quote!(app: supervisor(max_children = 3) { a: A })),
-        "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`; allowed here: `strategy`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`"
+        "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`; allowed here: `strategy`, `max_restarts`, `within`, `auto_shutdown`, `restart`, `shutdown`, `backoff`, `significant`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J>(strategy = one_for_all) })),
-        "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`; allowed here: `max_children`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`, `children`"
+        "a dynamic_supervisor has no `strategy`: the children it starts are independent, as with `one_for_one`; allowed here: `max_children`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`, `children`, `significant`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { within = 5s } })),
-        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`"
+        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = { restart = permanent } } })),
@@ -415,7 +415,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { 5 = x } })),
-        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`), found `5`"
+        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`), found `5`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { , restart = permanent } })),

@@ -257,3 +257,67 @@ fn snake_case_conversion() {
     assert!(!is_snake_case("a_"));
     assert!(!is_snake_case("é"));
 }
+
+#[test]
+fn significant_children_follow_otp() {
+    let none: Vec<String> = Vec::new();
+    assert_eq!(
+        messages(quote! {
+            app: supervisor(auto_shutdown = any_significant) {
+                main: task(run) { restart = transient, significant = true },
+                helper: Cache(1),
+                job: supervisor(auto_shutdown = all_significant, restart = temporary, significant = true) {
+                    a: Cache(1) { restart = temporary, significant = true },
+                    b: Cache(1) { significant = false },
+                },
+            }
+        }),
+        none
+    );
+    assert_eq!(
+        one_message(quote! {
+            app: supervisor(auto_shutdown = any_significant) {
+                main: Cache(1) { significant = true },
+            }
+        }),
+        "a permanent child can't be `significant`: `main` would be restarted whatever its exit, so it never ends by itself; make it `restart = transient` (ended for good by a normal exit) or `restart = temporary`"
+    );
+    assert_eq!(
+        one_message(quote! {
+            app: supervisor {
+                main: Cache(1) { restart = transient, significant = true },
+            }
+        }),
+        "`significant` has no effect: supervisor `app` has no `auto_shutdown`; give it `auto_shutdown = any_significant` (or `all_significant`) to shut down when `main` ends"
+    );
+    assert_eq!(
+        messages(quote! {
+            app: supervisor(auto_shutdown = never) {
+                main: Cache(1) { significant = true },
+            }
+        })
+        .len(),
+        2,
+        "both rules are reported"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor(significant = true) { c: Cache(1) })),
+        "`significant` has no effect on the root supervisor `app`: it has no parent to shut down when it ends (the tree ends with it)"
+    );
+    assert_eq!(
+        one_message(quote! {
+            app: supervisor { jobs: dynamic_supervisor<Job>(auto_shutdown = any_significant) }
+        }),
+        "a dynamic_supervisor has no `auto_shutdown`: it does not shut down when its children end (OTP refuses it for simple_one_for_one); allowed here: `max_children`, `max_restarts`, `within`, `restart`, `shutdown`, `backoff`, `children`, `significant`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor(auto_shutdown = any_significnt) { c: Cache(1) })),
+        "unknown auto_shutdown `any_significnt`; expected one of `never`, `any_significant`, `all_significant`; did you mean `any_significant`?"
+    );
+    assert_eq!(
+        one_message(
+            quote!(app: supervisor(auto_shutdown = any_significant) { c: Cache(1) { significant = yes } })
+        ),
+        "unknown boolean `yes`; expected one of `true`, `false`"
+    );
+}
