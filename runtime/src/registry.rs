@@ -23,6 +23,11 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+mod listeners;
+
+use listeners::Listeners;
+pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, RegistryListener};
+
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
 use crate::reply::{SlotTx, reply_slot};
@@ -62,6 +67,7 @@ use crate::{
 #[derive(Clone, Default)]
 pub struct Registry {
     slots: Arc<Slots>,
+    listeners: Arc<Listeners>,
 }
 
 /// The names in use, each with its slot.
@@ -88,8 +94,9 @@ pub(crate) struct Slot {
 
 struct Entry {
     process: Arc<Process>,
-    /// The `ServerRef<S>` of the registered server, behind `Any` so one map holds every type.
-    server: Box<dyn Any + Send + Sync>,
+    /// The `ServerRef<S>` of the registered server, behind `Any` so one map holds every type
+    /// (shared with the event of its registration, when someone listens).
+    server: Arc<dyn Any + Send + Sync>,
     type_name: &'static str,
 }
 
@@ -231,6 +238,44 @@ impl Registry {
         self.slot(name)?.with_live(|e| e.map(|e| e.type_name))
     }
 
+    /// Subscribes to the registry's changes from now on: every registration and unregistration,
+    /// typed, in the order they happened (see [`RegistryListener`]). To follow the names from a
+    /// known state, subscribe first, then read [`names`](Self::names): every change after that
+    /// read is in the stream.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache;
+    /// # impl GenServer for Cache {
+    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+    /// # }
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut listener = registry.subscribe();
+    /// let cache = Cache::builder().register(&registry, "cache").start(()).await?;
+    /// cache.stop(ExitReason::Shutdown).await?;
+    ///
+    /// let registered = listener.next().await.unwrap()?;
+    /// assert_eq!(registered.change(), RegistryChange::Registered);
+    /// assert_eq!(registered.server::<Cache>(), Some(cache.clone()));
+    /// let unregistered = listener.next().await.unwrap()?;
+    /// assert_eq!(unregistered.change(), RegistryChange::Unregistered);
+    /// assert_eq!((unregistered.name(), unregistered.id()), ("cache", cache.id()));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn subscribe(&self) -> RegistryListener {
+        self.listeners.subscribe()
+    }
+
     /// The names of all running registered servers, sorted.
     pub fn names(&self) -> Vec<Arc<str>> {
         let slots = lock(&self.slots);
@@ -267,11 +312,20 @@ impl Registry {
                 },
             });
         }
-        *current = Some(Entry {
+        let entry = Entry {
             process: server.process.clone(),
-            server: Box::new(server.clone()),
+            server: Arc::new(server.clone()),
             type_name: std::any::type_name::<S>(),
+        };
+        self.listeners.publish(|| {
+            RegistryEvent::registered(
+                name,
+                server.process.id(),
+                entry.type_name,
+                entry.server.clone(),
+            )
         });
+        *current = Some(entry);
         drop(current);
         drop(slots);
         slot.changed.notify_waiters();
@@ -287,11 +341,10 @@ impl Registry {
             return;
         };
         let mut current = slot.current.write().unwrap_or_else(PoisonError::into_inner);
-        if current
-            .as_ref()
-            .is_some_and(|e| Arc::ptr_eq(&e.process, process))
-        {
-            *current = None;
+        if let Some(entry) = current.take_if(|e| Arc::ptr_eq(&e.process, process)) {
+            self.listeners.publish(|| {
+                RegistryEvent::unregistered(name.clone(), process.id(), entry.type_name)
+            });
         }
         drop(current);
         if slot.unused() {
