@@ -151,6 +151,7 @@ fn model_case_a_pending_backoff_retry() {
             max: 843,
         }),
         init_failures: 0,
+        significant: false,
     });
     let inner = S::new(2, Strategy::OneForOne, 1, 1, vec![w]);
     let tree = S::new(

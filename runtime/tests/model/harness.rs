@@ -25,9 +25,9 @@ use perennial_runtime::supervisor::{
     ChildSpec, ChildState, DynamicSpec, DynamicSupervisor, Event, HealthCheck, Shutdown,
     SupervisorHandle, SupervisorSpec,
 };
-use perennial_runtime::{ExitReason, ProcessId, Registry};
+use perennial_runtime::{CallError, ExitReason, ProcessId, Registry};
 
-use crate::fw::{Entry, Fw, FwArgs, FwCast, Log};
+use crate::fw::{Entry, Fw, FwArgs, FwCall, FwCast, Log};
 use crate::sim::{self, Act, ApiOp, CastKind, Obs, Plan};
 use crate::spec::{Flat, Kind, S, Step, Stop};
 
@@ -106,7 +106,8 @@ fn sup_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> Supervis
     let s = n.sup();
     let mut spec = SupervisorSpec::new(n.name.clone())
         .strategy(s.strategy)
-        .intensity(s.max_restarts, millis(s.within));
+        .intensity(s.max_restarts, millis(s.within))
+        .auto_shutdown(s.auto_shutdown);
     for &c in &n.children {
         spec = spec.child(child_spec(flat, c, args));
     }
@@ -120,7 +121,10 @@ fn child_spec(flat: &Flat, node: usize, args: &HashMap<usize, FwArgs>) -> ChildS
             .health(w.health.map(health_check)),
         Kind::S(_) => ChildSpec::supervisor(sup_spec(flat, node, args)),
     };
-    let spec = spec.restart(n.restart()).shutdown(shutdown_mode(n.stop()));
+    let spec = spec
+        .restart(n.restart())
+        .shutdown(shutdown_mode(n.stop()))
+        .significant(n.significant());
     match n.backoff() {
         Some(b) => spec.backoff(b.runtime()),
         None => spec,
@@ -141,6 +145,7 @@ fn text(e: &Event) -> String {
         } => format!("HealthFailed {child} {consecutive}"),
         Event::HealthRecovered { child, .. } => format!("HealthRecovered {child}"),
         Event::IntensityExceeded { child, .. } => format!("IntensityExceeded {child}"),
+        Event::AutoShutdown { child, .. } => format!("AutoShutdown {child}"),
         Event::ShutDown { reason, .. } => format!("ShutDown: {reason}"),
         other => format!("{other:?}"),
     }
@@ -386,6 +391,34 @@ async fn check_state(
                 return Err(format!("{name} runs in the model; the registry: {e}"));
             }
             Err(_) => {}
+        }
+    }
+    // Names fail fast: a call through the name of a worker that its supervisor is not bringing
+    // back (not running, removed, or its supervisor is down) says so at once. (The children
+    // of a supervisor with a restart pending may be waiting for it, as the rest of a
+    // one_for_all or rest_for_one pass does: they are left out.)
+    let expected: Vec<&Arc<str>> = ps_state
+        .iter()
+        .flat_map(|(_, rows)| {
+            let pending = rows.iter().any(|(_, state, _)| *state == "restarting");
+            rows.iter()
+                .filter(move |(_, state, _)| pending || *state != "not running")
+        })
+        .map(|(name, _, _)| name)
+        .collect();
+    for &w in &flat.workers {
+        let name = &flat.nodes[w].name;
+        if expected.contains(&name) {
+            continue;
+        }
+        let asked = tokio::time::Instant::now();
+        let reply = registry.named::<Fw>(name.clone()).call(FwCall::Id).await;
+        if !matches!(reply, Err(CallError::NotRunning { .. })) || asked.elapsed() > Duration::ZERO {
+            return Err(format!(
+                "a call to {name}, which nobody brings back, gave {reply:?} after {:?}; expected \
+                 NotRunning at once",
+                asked.elapsed()
+            ));
         }
     }
     Ok(())

@@ -16,7 +16,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use perennial_runtime::supervisor::{Restart, Strategy, SupervisorError, SupervisorStartError};
+use perennial_runtime::supervisor::{
+    AutoShutdown, Restart, Strategy, SupervisorError, SupervisorStartError,
+};
 use perennial_runtime::{Escalation, ExitReason};
 
 use crate::spec::{Action, Backoff, FOREVER, Fault, Flat, Health, S, Step, Stop, W};
@@ -252,6 +254,12 @@ impl Cx<'_> {
     fn health_of(&self, c: Cid) -> Option<Health> {
         self.template(c)
             .map_or_else(|| self.flat.nodes[c.node].health(), |t| t.health)
+    }
+
+    /// Significant to its supervisor's `auto_shutdown` (a dynamic supervisor's children never
+    /// are).
+    fn significant_of(&self, c: Cid) -> bool {
+        c.n == 0 && self.flat.nodes[c.node].significant()
     }
 
     fn is_sup(&self, c: Cid) -> bool {
@@ -556,12 +564,16 @@ impl Cx<'_> {
         self.ev(sup.node, format!("Exited {name}: {reason}"));
         sup.children[idx].run = Run::NotRunning;
         let restart = self.restart_of(node);
+        // A sub-supervisor that gave up (`Escalated`) counts as OTP's `shutdown`.
         let restarts = !matches!(reason, ExitReason::NoRestart)
             && match restart {
                 Restart::Permanent => true,
                 Restart::Transient => !matches!(
                     reason,
-                    ExitReason::Normal | ExitReason::Shutdown | ExitReason::NoRestart
+                    ExitReason::Normal
+                        | ExitReason::Shutdown
+                        | ExitReason::NoRestart
+                        | ExitReason::Escalated(_)
                 ),
                 Restart::Temporary => false,
             };
@@ -569,6 +581,10 @@ impl Cx<'_> {
             // A dynamic supervisor keeps no child that ended for good.
             if restart == Restart::Temporary || self.is_dynamic(sup.node) {
                 sup.children.remove(idx);
+            }
+            // A significant child that ended by itself for good: `auto_shutdown` decides.
+            if self.significant_of(node) && self.shuts_down(sup) {
+                return Some(self.auto_shutdown(sup, node));
             }
             return None;
         }
@@ -694,6 +710,29 @@ impl Cx<'_> {
             }
         }
         None
+    }
+
+    /// After a significant child ended for good: whether `sup` shuts down (`all_significant`
+    /// counts a significant child being restarted as still there).
+    fn shuts_down(&self, sup: &SupSt) -> bool {
+        match self.params(sup.node).auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => !sup
+                .children
+                .iter()
+                .any(|c| self.significant_of(c.node) && !matches!(c.run, Run::NotRunning)),
+        }
+    }
+
+    /// Shuts down after its significant children ended: stops the others in reverse and ends
+    /// with `Shutdown`.
+    fn auto_shutdown(&mut self, sup: &mut SupSt, child: Cid) -> ExitReason {
+        let name = self.cname(child);
+        self.ev(sup.node, format!("AutoShutdown {name}"));
+        let _ = self.stop_all(sup, None);
+        self.ev(sup.node, "ShutDown: shutdown".to_string());
+        ExitReason::Shutdown
     }
 
     /// Gives up: stops every child in reverse and ends with an escalation.

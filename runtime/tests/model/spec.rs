@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use perennial_runtime::supervisor::{Restart, Strategy as Sv};
+use perennial_runtime::supervisor::{AutoShutdown, Restart, Strategy as Sv};
 use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
@@ -63,6 +63,9 @@ pub struct W {
     pub backoff: Option<Backoff>,
     /// How many of its first inits fail (so a non-zero value fails the tree's start).
     pub init_failures: u32,
+    /// Significant to its supervisor's `auto_shutdown` (only where OTP allows it; see
+    /// [`tree`]).
+    pub significant: bool,
 }
 
 /// A static supervisor's settings, as a child of its parent and for its own children.
@@ -82,6 +85,10 @@ pub struct S {
     pub backoff: Option<Backoff>,
     /// `Some` for a dynamic supervisor (then one_for_one, and no children in the spec).
     pub dynamic: Option<Dyn>,
+    /// When it shuts down because its significant children ended (`Never` for a dynamic one).
+    pub auto_shutdown: AutoShutdown,
+    /// Significant to its parent's `auto_shutdown` (ignored for the root).
+    pub significant: bool,
     pub children: Vec<Node>,
 }
 
@@ -210,6 +217,13 @@ impl FNode {
         }
     }
 
+    pub fn significant(&self) -> bool {
+        match &self.kind {
+            Kind::W(w) => w.significant,
+            Kind::S(s) => s.significant,
+        }
+    }
+
     pub fn health(&self) -> Option<Health> {
         match &self.kind {
             Kind::W(w) => w.health,
@@ -331,6 +345,7 @@ impl W {
             health: None,
             backoff: None,
             init_failures: 0,
+            significant: false,
         })
     }
 }
@@ -347,6 +362,8 @@ impl S {
             stop: Stop::Infinity,
             backoff: None,
             dynamic: None,
+            auto_shutdown: AutoShutdown::Never,
+            significant: false,
             children,
         }
     }
@@ -372,6 +389,14 @@ fn restart() -> impl Strategy<Value = Restart> {
         5 => Just(Restart::Permanent),
         3 => Just(Restart::Transient),
         2 => Just(Restart::Temporary),
+    ]
+}
+
+fn auto_shutdown() -> impl Strategy<Value = AutoShutdown> {
+    prop_oneof![
+        3 => Just(AutoShutdown::Never),
+        1 => Just(AutoShutdown::AnySignificant),
+        1 => Just(AutoShutdown::AllSignificant),
     ]
 }
 
@@ -427,14 +452,16 @@ fn worker() -> impl Strategy<Value = W> {
         option::weighted(0.3, health()),
         option::weighted(0.2, backoff()),
         any::<u16>(),
+        prop::bool::weighted(0.3),
     )
-        .prop_map(|(restart, stop, health, backoff, id)| W {
+        .prop_map(|(restart, stop, health, backoff, id, significant)| W {
             id,
             restart,
             stop,
             health,
             backoff,
             init_failures: 0,
+            significant,
         })
 }
 
@@ -447,9 +474,21 @@ fn sup_params() -> impl Strategy<Value = S> {
         sup_stop(),
         option::weighted(0.15, backoff()),
         any::<u16>(),
+        auto_shutdown(),
+        prop::bool::weighted(0.3),
     )
         .prop_map(
-            |(strategy, max_restarts, within, restart, stop, backoff, id)| S {
+            |(
+                strategy,
+                max_restarts,
+                within,
+                restart,
+                stop,
+                backoff,
+                id,
+                auto_shutdown,
+                significant,
+            )| S {
                 id,
                 strategy,
                 max_restarts,
@@ -458,6 +497,8 @@ fn sup_params() -> impl Strategy<Value = S> {
                 stop,
                 backoff,
                 dynamic: None,
+                auto_shutdown,
+                significant,
                 children: Vec::new(),
             },
         )
@@ -468,6 +509,7 @@ fn dynamic() -> impl Strategy<Value = S> {
     (sup_params(), option::weighted(0.6, 1..=4usize), worker()).prop_map(
         |(s, max_children, template)| S {
             strategy: Sv::OneForOne,
+            auto_shutdown: AutoShutdown::Never,
             dynamic: Some(Dyn {
                 max_children,
                 template,
@@ -498,7 +540,12 @@ pub fn tree() -> impl Strategy<Value = S> {
         option::weighted(0.05, (any::<u16>(), 1..=2u32)),
     )
         .prop_map(|(s, children, fails)| {
-            let mut root = S { children, ..s };
+            let mut root = S {
+                children,
+                significant: false,
+                ..s
+            };
+            allow_significant(&mut root);
             if let Some((target, n)) = fails
                 && let Some(w) = Flat::new(&root).worker(target)
             {
@@ -507,6 +554,21 @@ pub fn tree() -> impl Strategy<Value = S> {
             }
             root
         })
+}
+
+/// Keeps `significant` only where OTP allows it: on a transient or temporary child of a
+/// supervisor whose `auto_shutdown` is not `never`.
+fn allow_significant(sup: &mut S) {
+    let allowed = sup.auto_shutdown != AutoShutdown::Never;
+    for child in &mut sup.children {
+        match child {
+            Node::W(w) => w.significant &= allowed && w.restart != Restart::Permanent,
+            Node::S(s) => {
+                s.significant &= allowed && s.restart != Restart::Permanent;
+                allow_significant(s);
+            }
+        }
+    }
 }
 
 fn set_init_failures(nodes: &mut [Node], id: u16, n: u32) -> bool {
