@@ -23,7 +23,11 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+mod groups;
 mod listeners;
+
+use groups::Groups;
+pub use groups::{Group, GroupChange, GroupError, GroupEvent, GroupListener, GroupRef};
 
 use listeners::Listeners;
 pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, RegistryListener};
@@ -68,6 +72,7 @@ use crate::{
 pub struct Registry {
     slots: Arc<Slots>,
     listeners: Arc<Listeners>,
+    groups: Arc<Groups>,
 }
 
 /// The names in use, each with its slot.

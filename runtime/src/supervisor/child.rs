@@ -160,6 +160,8 @@ pub struct ChildSpec {
     pub(crate) register: bool,
     /// Its ending by itself counts towards its supervisor's [`AutoShutdown`].
     pub(crate) significant: bool,
+    /// Process groups a gen_server child joins at each (re)start.
+    pub(crate) groups: Option<Arc<[Arc<str>]>>,
     pub(crate) starter: Arc<dyn Starter>,
 }
 
@@ -217,6 +219,7 @@ impl ChildSpec {
             backoff: backoff.map(Box::new),
             register: false,
             significant: false,
+            groups: None,
             starter: Arc::new(ServerStarter::<S, _> {
                 args: move || args.clone(),
                 server: PhantomData,
@@ -334,6 +337,7 @@ impl ChildSpec {
             backoff: None,
             register: true,
             significant: false,
+            groups: None,
             starter: Arc::new(starter),
         }
     }
@@ -367,6 +371,22 @@ impl ChildSpec {
     /// by `start_child`).
     pub fn significant(mut self, significant: bool) -> Self {
         self.significant = significant;
+        self
+    }
+
+    /// Puts a gen_server child in these process groups of the tree's registry at every
+    /// (re)start ([`Registry::join`]); it leaves them when it exits. Other kinds of child are
+    /// not servers a group can hold, so the setting is ignored for them. A group that holds
+    /// servers of another type fails the child's start.
+    pub fn groups<I>(mut self, groups: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<Arc<str>>,
+    {
+        if self.kind == ChildKind::Server {
+            let groups: Arc<[Arc<str>]> = groups.into_iter().map(Into::into).collect();
+            self.groups = (!groups.is_empty()).then_some(groups);
+        }
         self
     }
 
@@ -430,6 +450,7 @@ impl fmt::Debug for ChildSpec {
             .field("health", &self.health)
             .field("backoff", &self.backoff)
             .field("significant", &self.significant)
+            .field("groups", &self.groups)
             .finish()
     }
 }
@@ -443,6 +464,8 @@ pub(crate) struct StartCtx {
     pub(crate) link: Link,
     /// The child's span, inside its supervisor's: the child's task runs in it.
     pub(crate) span: tracing::Span,
+    /// Process groups a gen_server joins once started.
+    pub(crate) groups: Option<Arc<[Arc<str>]>>,
 }
 
 /// A child that started: its process, how to talk to it, and its typed reference.
@@ -551,6 +574,13 @@ where
                 }
                 e => e.into_exit_reason(),
             })?;
+            for group in ctx.groups.iter().flat_map(|g| g.iter()) {
+                if let Err(e) = ctx.registry.join_named(group.clone(), &server) {
+                    server.kill();
+                    server.wait_exit().await;
+                    return Err(ExitReason::error(e));
+                }
+            }
             Ok(Started {
                 process: server.process.clone(),
                 control: Arc::new(server),
@@ -673,6 +703,7 @@ mod tests {
                 notify: Arc::new(|_, _, _| {}),
             },
             span: tracing::Span::none(),
+            groups: None,
         };
         let spec = ChildSpec::server::<Idle>("idle", ());
         let started = start(&*spec.starter, ctx).await.unwrap();

@@ -470,6 +470,7 @@ impl SupervisorServer {
             registry: self.registry.clone(),
             events: self.events.clone(),
             link,
+            groups: spec.groups.clone(),
         };
         // A gen_server child's start gives up on an init that hangs (CHILD_START_TIMEOUT).
         let started = start_one(&*spec.starter, ctx).await?;
