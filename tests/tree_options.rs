@@ -592,3 +592,40 @@ async fn all_significant_waits_for_every_significant_child() {
     stop(&app.b, ExitReason::Normal);
     assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
 }
+
+#[tokio::test(start_paused = true)]
+async fn children_join_their_groups_at_every_restart() {
+    use perennial::registry::Group;
+    const POOL: Group<Probe> = Group::new("pool");
+    let log = Log::default();
+    let app = supervision_tree! {
+        app: supervisor {
+            a: Probe("a", log.clone()) { groups = [pool, everyone], health = off },
+            b: Probe("b", log.clone()) { groups = [pool], health = off },
+        }
+    }
+    .start()
+    .await
+    .unwrap();
+    let registry = app.registry().clone();
+    let ids = |members: Vec<perennial::ServerRef<Probe>>| {
+        members.iter().map(|m| m.id()).collect::<Vec<_>>()
+    };
+    let (a, b) = (
+        registry.lookup::<Probe>("a").unwrap(),
+        registry.lookup::<Probe>("b").unwrap(),
+    );
+    assert_eq!(ids(registry.members(POOL)), [a.id(), b.id()]);
+    let mut events = app.subscribe();
+    crash(&app.a);
+    restarted(&mut events, "a").await;
+    // The new incarnation joined again; the old one is gone from every group.
+    let again = registry.lookup::<Probe>("a").unwrap();
+    assert_eq!(ids(registry.members(POOL)), [b.id(), again.id()]);
+    assert_eq!(
+        ids(registry.members(Group::<Probe>::new("everyone"))),
+        [again.id()]
+    );
+    app.shutdown().await;
+    assert!(registry.members(POOL).is_empty());
+}

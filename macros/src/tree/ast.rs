@@ -72,6 +72,8 @@ pub(crate) struct Server {
     pub args_span: Span,
     pub child: ChildOptions,
     pub health: Option<Setting<Health>>,
+    /// `groups = [a, b]`: the process groups it joins at every (re)start.
+    pub groups: Option<Setting<Vec<Ident>>>,
 }
 
 /// A task child: `task(function, args) { options }`. The function is an expression (a path to

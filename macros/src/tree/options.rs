@@ -64,7 +64,14 @@ impl Place {
                 "significant",
             ],
             Place::DynamicChildren => &["restart", "shutdown", "health", "backoff"],
-            Place::Server => &["restart", "shutdown", "health", "backoff", "significant"],
+            Place::Server => &[
+                "restart",
+                "shutdown",
+                "health",
+                "backoff",
+                "significant",
+                "groups",
+            ],
             Place::Task => &["restart", "shutdown", "backoff", "significant"],
             Place::Health => &["interval", "timeout", "failures"],
             Place::Backoff => &["initial", "factor", "max"],
@@ -101,6 +108,9 @@ impl Place {
                     "`children` holds the options of the children a dynamic_supervisor starts; {} has none; allowed here: {allowed}",
                     self.describe()
                 ));
+            }
+            ("groups", Place::Task | Place::Supervisor | Place::Dynamic) => {
+                "`groups` puts a gen_server child in process groups; only a gen_server is a member a group can call or cast to"
             }
             ("auto_shutdown", Place::Dynamic) => {
                 "a dynamic_supervisor has no `auto_shutdown`: it does not shut down when its children end (OTP refuses it for simple_one_for_one)"
@@ -177,6 +187,7 @@ const ALL_KEYS: &[&str] = &[
     "restart",
     "shutdown",
     "significant",
+    "groups",
     "health",
     "backoff",
     "interval",
@@ -338,6 +349,7 @@ pub(crate) fn expects(key: &str) -> &'static str {
             "a block of options of the children it starts, such as `{ restart = temporary }`"
         }
         "auto_shutdown" => "one of `never`, `any_significant`, `all_significant`",
+        "groups" => "a list of group names such as `[workers, cache_nodes]`",
         "significant" => "`true` or `false`",
         _ => "a value",
     }
@@ -548,6 +560,7 @@ pub(crate) struct Options {
     pub limits: RestartLimits,
     pub child: ChildOptions,
     pub health: Option<Setting<Health>>,
+    pub groups: Option<Setting<Vec<Ident>>>,
     /// `children = { .. }` of a dynamic supervisor: its key, and the options read from it.
     pub children: Option<(Ident, Box<Options>)>,
 }
@@ -600,6 +613,10 @@ impl Options {
                 "shutdown" => {
                     let parsed = read_value(&key, &value, shutdown);
                     store(&mut options.child.shutdown, key, &value, parsed, errors);
+                }
+                "groups" => {
+                    let parsed = read_value(&key, &value, groups);
+                    store(&mut options.groups, key, &value, parsed, errors);
                 }
                 "health" => {
                     let parsed = read_value(&key, &value, |v| health(v, errors));
@@ -695,6 +712,56 @@ fn strategy(value: &Value) -> syn::Result<Strategy> {
             ("rest_for_one", Strategy::RestForOne),
         ],
     )
+}
+
+/// `[a, b]`: group names, each a snake_case name, none twice.
+fn groups(value: &Value) -> syn::Result<Vec<Ident>> {
+    use syn::parse::Parser;
+    let expected = || {
+        syn::Error::new_spanned(
+            value,
+            format!(
+                "expected a list of group names such as `[workers, cache_nodes]`, found `{value}`"
+            ),
+        )
+    };
+    let Value::Malformed(tokens) = value else {
+        return Err(expected());
+    };
+    let [TokenTree::Group(list)] = tokens.as_slice() else {
+        return Err(expected());
+    };
+    if list.delimiter() != Delimiter::Bracket {
+        return Err(expected());
+    }
+    let names = syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated
+        .parse2(list.stream())
+        .map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected group names (snake_case identifiers) separated by `,`, as in `[workers, cache_nodes]`",
+            )
+        })?;
+    let mut seen: Vec<Ident> = Vec::new();
+    for name in names {
+        if let Some(problem) = super::validate::invalid_name(&name.to_string()) {
+            return Err(syn::Error::new(name.span(), problem));
+        }
+        if seen.contains(&name) {
+            return Err(syn::Error::new(
+                name.span(),
+                format!("the group `{name}` is listed twice"),
+            ));
+        }
+        seen.push(name);
+    }
+    if seen.is_empty() {
+        return Err(syn::Error::new(
+            list.span_close(),
+            "`groups = []` puts the child in no group; list at least one, or leave `groups` out",
+        ));
+    }
+    Ok(seen)
 }
 
 fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {

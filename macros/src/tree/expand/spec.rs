@@ -104,7 +104,11 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
         NodeKind::Server(server) => {
             let spec = self::server(cx, &node.name, server, siblings, eager);
             let health = settings::health(cx, &server.health);
-            quote!(#spec #options #health)
+            let groups = server.groups.as_ref().map(|groups| {
+                let names = groups.value.iter().map(|name| name.to_string());
+                quote!(.groups([#(#names),*]))
+            });
+            quote!(#spec #options #health #groups)
         }
         NodeKind::Task(task) => {
             let spec = self::task(cx, &node.name, task, siblings, eager);

@@ -35,6 +35,7 @@ impl ParseWith for Server {
             args_span,
             child: options.child,
             health: options.health,
+            groups: options.groups,
         })
     }
 }

@@ -340,7 +340,7 @@ fn unknown_values_list_the_allowed_ones_and_the_nearest() {
 fn unknown_and_misplaced_options() {
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { restrat = permanent } })),
-        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`; did you mean `restart`?"
+        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`; did you mean `restart`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: task(f) { helth = off } })),
@@ -356,7 +356,7 @@ fn unknown_and_misplaced_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { within = 5s } })),
-        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`"
+        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = { restart = permanent } } })),
@@ -415,7 +415,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { 5 = x } })),
-        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`), found `5`"
+        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`), found `5`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { , restart = permanent } })),
