@@ -171,6 +171,12 @@ async fn round_robin_visits_each_member_once_per_round() {
         seen.push(pool.call_one(WCall::Name).await.unwrap());
     }
     assert_eq!(seen, ["a", "b", "c", "a", "b", "c"]);
+    // The same turn for a member taken to be called some other way.
+    let next = pool.next_member().unwrap();
+    assert_eq!(next.call(WCall::Name).await, Ok("a"));
+    assert_eq!(pool.call_one(WCall::Name).await, Ok("b"));
+    let any = pool.random_member().unwrap();
+    assert!(names.contains(&any.call(WCall::Name).await.unwrap()));
 }
 
 #[tokio::test(start_paused = true)]

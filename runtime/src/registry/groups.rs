@@ -397,6 +397,20 @@ impl Registry {
     }
 }
 
+/// Round robin: the member after the last one taken.
+fn round_robin(state: &mut GroupState, live: usize) -> usize {
+    let at = state.next % live;
+    state.next = state.next.wrapping_add(1);
+    at
+}
+
+/// Any member: std's randomly keyed hasher is random enough, without a dependency.
+fn random(_: &mut GroupState, live: usize) -> usize {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_usize(live);
+    (hasher.finish() % live as u64) as usize
+}
+
 /// A group of `S` servers in a registry, from [`Registry::group`].
 pub struct GroupRef<S: GenServer> {
     registry: Registry,
@@ -443,6 +457,17 @@ impl<S: GenServer> GroupRef<S> {
             .count()
     }
 
+    /// The next running member in turn (round robin), for a typed client of its own
+    /// (`FooClient::from(Client::from(member))`); `None` if the group has none.
+    pub fn next_member(&self) -> Option<ServerRef<S>> {
+        self.pick(round_robin).ok()
+    }
+
+    /// A running member taken at random; `None` if the group has none.
+    pub fn random_member(&self) -> Option<ServerRef<S>> {
+        self.pick(random).ok()
+    }
+
     /// Calls one running member, taken in turn (round robin), waiting up to
     /// [`DEFAULT_CALL_TIMEOUT`]. Fails at once with [`CallError::NotRunning`] if the group has
     /// no running member.
@@ -456,21 +481,13 @@ impl<S: GenServer> GroupRef<S> {
         call: S::Call,
         timeout: Duration,
     ) -> Result<S::Reply, CallError> {
-        let member = self.pick(|state, live| {
-            let at = state.next % live;
-            state.next = state.next.wrapping_add(1);
-            at
-        })?;
+        let member = self.pick(round_robin)?;
         member.call_timeout(call, timeout).await
     }
 
     /// Calls one running member taken at random.
     pub async fn call_random(&self, call: S::Call) -> Result<S::Reply, CallError> {
-        let member = self.pick(|_, live| {
-            let mut hasher = RandomState::new().build_hasher();
-            hasher.write_usize(live);
-            (hasher.finish() % live as u64) as usize
-        })?;
+        let member = self.pick(random)?;
         member.call(call).await
     }
 
