@@ -115,3 +115,66 @@ async fn the_spec_starts_later_in_a_shared_registry() {
     assert_eq!(again.cache.capacity().await, Ok(2));
     again.shutdown().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn one_tree_type_started_twice_in_one_registry_with_scopes() {
+    let registry = Registry::new();
+    let log = Log::default();
+    let east = App::start_scoped(&registry, "east", 8, "db-east".into(), log.clone())
+        .await
+        .unwrap();
+    let west = App::start_scoped(&registry, "west", 16, "db-west".into(), log.clone())
+        .await
+        .unwrap();
+    // Each instance's typed fields reach its own servers, nested ones included.
+    assert_eq!(east.cache.capacity().await, Ok(8));
+    assert_eq!(west.cache.capacity().await, Ok(16));
+    assert_eq!(
+        east.db.writer.flush().await,
+        Ok("flushed to db-east".into())
+    );
+    assert_eq!(
+        west.db.writer.flush().await,
+        Ok("flushed to db-west".into())
+    );
+    // Keys work through each tree's (scoped) registry; full names work from outside.
+    let cache = CacheClient::from(perennial::Client::from(east.registry().get(App::CACHE)));
+    assert_eq!(cache.capacity().await, Ok(8));
+    assert_eq!(registry.lookup::<Cache>("west/cache").unwrap().id(), {
+        west.registry().lookup::<Cache>("cache").unwrap().id()
+    });
+    let names: Vec<String> = registry.names().iter().map(|n| n.to_string()).collect();
+    for scope in ["east", "west"] {
+        for name in ["app", "cache", "db", "pool", "writer", "jobs"] {
+            assert!(names.contains(&format!("{scope}/{name}")), "{names:?}");
+        }
+    }
+    // A crash in one instance is restarted there and touches nothing in the other.
+    let mut events = east.subscribe();
+    let west_cache = registry.lookup::<Cache>("west/cache").unwrap().id();
+    registry.lookup::<Cache>("east/cache").unwrap().kill();
+    events
+        .wait_for(|e| matches!(e, Event::Restarted { .. }))
+        .await
+        .unwrap();
+    assert_eq!(east.cache.capacity().await, Ok(8));
+    assert_eq!(
+        registry.lookup::<Cache>("west/cache").unwrap().id(),
+        west_cache
+    );
+    // Shut one down: its names fail at once, the other carries on.
+    east.shutdown().await;
+    assert!(matches!(
+        east.cache.capacity().await,
+        Err(CallError::NotRunning { .. })
+    ));
+    assert_eq!(west.cache.capacity().await, Ok(16));
+    // The same scope can't be started twice while it runs.
+    let again = App::start_scoped(&registry, "west", 1, "x".into(), log.clone()).await;
+    assert!(matches!(
+        again,
+        Err(perennial::supervisor::SupervisorStartError::AlreadyStarted { .. })
+    ));
+    west.shutdown().await;
+    assert!(registry.names().is_empty());
+}

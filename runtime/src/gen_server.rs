@@ -280,8 +280,8 @@ impl<S: GenServer> ServerBuilder<S> {
 
     /// Registers the server in `registry` under `name` while it runs. If the name is taken by a
     /// running server, the start fails without running `init`.
-    pub fn register(mut self, registry: &Registry, name: impl Into<Arc<str>>) -> Self {
-        self.name = Some(name.into());
+    pub fn register(mut self, registry: &Registry, name: impl Into<Arc<str>> + AsRef<str>) -> Self {
+        self.name = Some(registry.full_name(name));
         self.registry = Some(registry.clone());
         self
     }

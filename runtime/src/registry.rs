@@ -73,6 +73,9 @@ pub struct Registry {
     slots: Arc<Slots>,
     listeners: Arc<Listeners>,
     groups: Arc<Groups>,
+    /// For a scoped view ([`Registry::scope`]): what every name given to it is prefixed with
+    /// (`tenant/`, the `/` included).
+    prefix: Option<Arc<str>>,
 }
 
 /// The names in use, each with its slot.
@@ -170,8 +173,64 @@ impl Registry {
         Self::default()
     }
 
+    /// A view of this registry in which every name is taken inside `scope`: a name `cache`
+    /// given to the view is `scope/cache` in the registry (and a view of a view nests:
+    /// `a/b/cache`). Servers, name-bound references, lookups, keys and groups made through the
+    /// view all use the scoped names, so one tree (or one subtree, see
+    /// [`SupervisorSpec::scoped`](crate::supervisor::SupervisorSpec::scoped)) can be started
+    /// many times in one registry, once per scope; from outside, the full names reach them.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache(u32);
+    /// # impl GenServer for Cache {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache(n)) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// # }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (registry.scope("a"), registry.scope("b"));
+    /// Cache::builder().register(&a, "cache").start(1).await?;
+    /// Cache::builder().register(&b, "cache").start(2).await?; // the same name, another scope
+    /// assert_eq!(a.named::<Cache>("cache").call(()).await?, 1);
+    /// assert_eq!(registry.lookup::<Cache>("b/cache")?.call(()).await?, 2);
+    /// assert_eq!(registry.names(), ["a/cache".into(), "b/cache".into()]);
+    /// assert_eq!(a.names(), ["cache".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn scope(&self, scope: &str) -> Registry {
+        Registry {
+            prefix: Some(format!("{}{scope}/", self.prefix.as_deref().unwrap_or_default()).into()),
+            ..self.clone()
+        }
+    }
+
+    /// The scope of this view, if it is one (`a/b` for `registry.scope("a").scope("b")`).
+    pub fn scope_name(&self) -> Option<&str> {
+        self.prefix.as_deref().map(|p| p.trim_end_matches('/'))
+    }
+
+    /// `name` as the registry holds it: inside this view's scope.
+    pub(crate) fn full_name<N: Into<Arc<str>> + AsRef<str>>(&self, name: N) -> Arc<str> {
+        match &self.prefix {
+            None => name.into(),
+            Some(prefix) => format!("{prefix}{}", name.as_ref()).into(),
+        }
+    }
+
     fn slot(&self, name: &str) -> Option<SlotArc> {
-        lock(&self.slots).get(name).cloned()
+        let slots = lock(&self.slots);
+        match &self.prefix {
+            None => slots.get(name).cloned(),
+            Some(prefix) => slots.get(&*format!("{prefix}{name}")).cloned(),
+        }
     }
 
     /// The running server registered under `name`, as a `ServerRef<S>`.
@@ -209,7 +268,15 @@ impl Registry {
 
     /// The slot of `name`, made if need be, held (counted in its `refs`) for a [`NamedRef`] or
     /// a [`NameClaim`].
-    fn hold(&self, name: impl Into<Arc<str>> + AsRef<str>) -> (Arc<str>, Arc<Slot>) {
+    fn hold(&self, name: impl Into<Arc<str>> + AsRef<str>) -> (Arc<str>, SlotArc) {
+        if self.prefix.is_some() {
+            let full = self.full_name(name);
+            return Registry {
+                prefix: None,
+                ..self.clone()
+            }
+            .hold(full);
+        }
         let mut slots = lock(&self.slots);
         // A name in use already has its slot and its string: share both rather than copy the
         // name (a supervision tree asks for one reference per child it has just started).
@@ -281,13 +348,18 @@ impl Registry {
         self.listeners.subscribe()
     }
 
-    /// The names of all running registered servers, sorted.
+    /// The names of all running registered servers, sorted (for a scoped view, those inside its
+    /// scope, without the scope).
     pub fn names(&self) -> Vec<Arc<str>> {
         let slots = lock(&self.slots);
+        let prefix = self.prefix.as_deref().unwrap_or_default();
         let mut names: Vec<_> = slots
             .iter()
             .filter(|(_, slot)| slot.with_live(|e| e.is_some()))
-            .map(|(name, _)| name.clone())
+            .filter_map(|(name, _)| match prefix {
+                "" => Some(name.clone()),
+                prefix => name.strip_prefix(prefix).map(Arc::from),
+            })
             .collect();
         names.sort();
         names
@@ -696,7 +768,7 @@ impl<S: GenServer> Drop for NamedRef<S> {
 /// killed lets go of its names too.
 pub(crate) struct NameClaim {
     name: Arc<str>,
-    slot: Arc<Slot>,
+    slot: SlotArc,
     expecting: bool,
 }
 
@@ -905,24 +977,31 @@ mod loom_tests {
     }
 
     /// Sends a call through `named` as `NamedRef::request` does, without its timer (which needs a
-    /// tokio runtime): while nobody holds the name, it waits for the next registration (if none
-    /// comes, loom reports the deadlock). Returns the caller's half of the reply slot.
-    fn send_call(named: &NamedRef<Idle>) -> SlotRx<Result<(), ExitReason>> {
+    /// tokio runtime): while nobody holds the name and a supervisor expects it back, it waits for
+    /// the next registration (if none comes, loom reports the deadlock); when nobody expects
+    /// it, it gives up (`None`, the call's `NotRunning`). Returns the caller's half of the reply
+    /// slot.
+    fn send_call(named: &NamedRef<Idle>) -> Option<SlotRx<Result<(), ExitReason>>> {
         let (reply, rx) = reply_slot::<()>();
         let mut envelope = Envelope::Call((), reply);
         let mut armed: Option<Pin<Box<Notified<'_>>>> = None;
         loop {
             envelope = match named.try_send(envelope, true) {
-                Offer::Queued => return rx,
+                Offer::Queued => return Some(rx),
                 Offer::Absent(envelope) => {
                     match armed.take() {
                         // Register interest, then look once more.
                         None => {
-                            let mut notified = Box::pin(named.slot.registered.notified());
+                            let mut notified = Box::pin(named.slot.changed.notified());
                             notified.as_mut().enable();
                             armed = Some(notified);
                         }
-                        Some(notified) => block_on(notified),
+                        Some(notified) => {
+                            if !named.slot.is_expected() {
+                                return None;
+                            }
+                            block_on(notified);
+                        }
                     }
                     envelope
                 }
@@ -946,6 +1025,9 @@ mod loom_tests {
             let registry = Registry::new();
             let (old, old_rx) = register(&registry);
             let named = registry.named::<Idle>(NAME);
+            // The supervisor bringing the name back expects it throughout.
+            let mut claim = registry.claim(NAME);
+            claim.expect(true);
             let restart = {
                 let (registry, old) = (registry.clone(), old.clone());
                 thread::spawn(move || {
@@ -963,7 +1045,7 @@ mod loom_tests {
                         !(exited_before && found_old),
                         "a lookup returned a server that had exited"
                     );
-                    let reply = send_call(&named);
+                    let reply = send_call(&named).expect("a name being brought back is waited for");
                     drop(named);
                     (found_old, reply)
                 })
@@ -981,6 +1063,30 @@ mod loom_tests {
                 Ok(other) => panic!("answered with {other:?}"),
                 Err(_) => panic!("a queued call was dropped without an answer"),
             }
+            drop(claim);
+            assert_eq!(slot_count(&registry), 0, "a slot nobody uses");
+        });
+    }
+
+    /// A call waits through a name while its supervisor expects it back; the supervisor lets
+    /// go (the child ended for good, or the supervisor shuts down) meanwhile. The call is woken
+    /// and gives up: it never sleeps through the letting go (loom would report the deadlock),
+    /// and no slot is left.
+    #[test]
+    fn loom_a_call_waiting_for_a_name_fails_when_its_supervisor_lets_go() {
+        model(|| {
+            let registry = Registry::new();
+            let named = registry.named::<Idle>(NAME);
+            let mut claim = registry.claim(NAME);
+            claim.expect(true);
+            let letting_go = thread::spawn(move || drop(claim));
+            let caller = thread::spawn(move || {
+                let reply = send_call(&named);
+                drop(named);
+                reply.is_none()
+            });
+            letting_go.join().unwrap();
+            assert!(caller.join().unwrap(), "a call reached a name nobody holds");
             assert_eq!(slot_count(&registry), 0, "a slot nobody uses");
         });
     }

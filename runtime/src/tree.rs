@@ -89,6 +89,26 @@ impl<T> TreeSpec<T> {
     }
 }
 
+impl<T> TreeSpec<T> {
+    /// Starts the tree inside `scope` of `registry` ([`Registry::scope`]): every name of the
+    /// tree is registered as `scope/name`, so one tree can be started once per scope in one
+    /// registry. The started tree's clients, keys and handles use the scoped names; from
+    /// outside, the full names reach them.
+    pub fn start_scoped(
+        self,
+        registry: &Registry,
+        scope: &str,
+    ) -> impl Future<Output = Result<T, SupervisorStartError>> + Send + use<T> {
+        let registry = registry.scope(scope);
+        let spec = (self.build)(&registry);
+        let attach = self.attach;
+        async move {
+            let root = spec.start_in(&registry).await?;
+            Ok(attach(root))
+        }
+    }
+}
+
 impl<T> fmt::Debug for TreeSpec<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TreeSpec")

@@ -12,7 +12,7 @@ use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -20,6 +20,7 @@ use tokio::sync::broadcast;
 use super::{Registry, lock};
 use crate::process::Process;
 use crate::registry::Lagged;
+use crate::sync::Mutex;
 use crate::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ProcessId, ServerRef};
 
 /// A typed group name: the group of `S` servers named `name`.
@@ -273,7 +274,7 @@ impl Registry {
         group: Group<S>,
         server: &ServerRef<S>,
     ) -> Result<(), GroupError> {
-        self.join_named(group.name.into(), server)
+        self.join_named(self.full_name(group.name), server)
     }
 
     pub(crate) fn join_named<S: GenServer>(
@@ -346,7 +347,8 @@ impl Registry {
     /// is a member no more.
     pub fn leave<S: GenServer>(&self, group: Group<S>, server: &ServerRef<S>) -> bool {
         let mut inner = lock(&self.groups.inner);
-        let Some(state) = inner.groups.get_mut(group.name) else {
+        let name = self.full_name(group.name);
+        let Some(state) = inner.groups.get_mut(&name) else {
             return false;
         };
         let Some(at) = state
@@ -359,7 +361,6 @@ impl Registry {
         state.members[at].joins -= 1;
         if state.members[at].joins == 0 {
             state.members.remove(at);
-            let name: Arc<str> = group.name.into();
             state.publish(GroupChange::Left, &name, server.id());
         }
         true
@@ -370,19 +371,24 @@ impl Registry {
         let inner = lock(&self.groups.inner);
         inner
             .groups
-            .get(group.name)
+            .get(&self.full_name(group.name))
             .map(|state| state.live::<S>().collect())
             .unwrap_or_default()
     }
 
-    /// The names of the groups with at least one running member, sorted.
+    /// The names of the groups with at least one running member, sorted (for a scoped view,
+    /// those inside its scope, without the scope).
     pub fn groups(&self) -> Vec<Arc<str>> {
         let inner = lock(&self.groups.inner);
+        let prefix = self.prefix.as_deref().unwrap_or_default();
         let mut names: Vec<_> = inner
             .groups
             .iter()
             .filter(|(_, g)| g.members.iter().any(|m| m.process.is_alive()))
-            .map(|(name, _)| name.clone())
+            .filter_map(|(name, _)| match prefix {
+                "" => Some(name.clone()),
+                prefix => name.strip_prefix(prefix).map(Arc::from),
+            })
             .collect();
         names.sort();
         names
@@ -501,7 +507,7 @@ impl<S: GenServer> GroupRef<S> {
         };
         let state = inner
             .groups
-            .get_mut(self.group.name)
+            .get_mut(&self.registry.full_name(self.group.name))
             .ok_or_else(not_running)?;
         let live: Vec<ServerRef<S>> = state.live::<S>().collect();
         if live.is_empty() {
@@ -516,7 +522,7 @@ impl<S: GenServer> GroupRef<S> {
         let mut inner = lock(&self.registry.groups.inner);
         let state = inner
             .groups
-            .entry(self.group.name.into())
+            .entry(self.registry.full_name(self.group.name))
             .or_insert_with(|| GroupState::new(std::any::type_name::<S>()));
         GroupListener {
             rx: state.events.subscribe(),

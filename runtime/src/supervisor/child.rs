@@ -575,7 +575,8 @@ where
                 e => e.into_exit_reason(),
             })?;
             for group in ctx.groups.iter().flat_map(|g| g.iter()) {
-                if let Err(e) = ctx.registry.join_named(group.clone(), &server) {
+                let group = ctx.registry.full_name(group.clone());
+                if let Err(e) = ctx.registry.join_named(group, &server) {
                     server.kill();
                     server.wait_exit().await;
                     return Err(ExitReason::error(e));

@@ -162,6 +162,8 @@ pub struct SupervisorSpec {
     pub(crate) children: Vec<ChildSpec>,
     pub(crate) dynamic: Option<DynamicLimits>,
     pub(crate) auto_shutdown: AutoShutdown,
+    /// Its children's names are registered inside its own (`<name>/<child>`).
+    pub(crate) scoped: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -180,6 +182,7 @@ impl SupervisorSpec {
             children: Vec::new(),
             dynamic: None,
             auto_shutdown: AutoShutdown::Never,
+            scoped: false,
         }
     }
 
@@ -201,6 +204,49 @@ impl SupervisorSpec {
     /// [`AutoShutdown::Never`]). Not for dynamic supervisors.
     pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
         self.auto_shutdown = auto_shutdown;
+        self
+    }
+
+    /// Scopes the children's names: each is registered as `<supervisor>/<child>` (inside the
+    /// scope the supervisor itself is registered in, so scopes nest), and their process groups
+    /// too. So one subtree can be started many times in one registry — under supervisors of
+    /// different names, each with children of the same names — and the full names reach them
+    /// from outside. (A whole tree can be given a scope with
+    /// [`Registry::scope`](crate::Registry::scope) instead.)
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Worker;
+    /// # impl GenServer for Worker {
+    /// #     type Args = (); type Call = (); type Reply = (); type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Worker) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = |name: &str| {
+    ///     ChildSpec::supervisor(
+    ///         SupervisorSpec::new(name)
+    ///             .scoped()
+    ///             .child(ChildSpec::server::<Worker>("worker", ())),
+    ///     )
+    /// };
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(pool("east"))
+    ///     .child(pool("west"))
+    ///     .start()
+    ///     .await?;
+    /// let names = app.registry().names();
+    /// assert_eq!(names, ["app".into(), "east".into(), "east/worker".into(), "west".into(), "west/worker".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn scoped(mut self) -> Self {
+        self.scoped = true;
         self
     }
 

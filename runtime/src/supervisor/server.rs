@@ -256,6 +256,12 @@ impl GenServer for SupervisorServer {
             span,
         } = args;
         spec.validate()?;
+        // A scoped supervisor's children live inside its name.
+        let registry = if spec.scoped {
+            registry.scope(&spec.name)
+        } else {
+            registry
+        };
         let span = span.unwrap_or_else(|| tracing::info_span!("supervisor", name = %spec.name));
         let me = ctx.myself().clone();
         let link_notify: LinkNotify = Arc::new(move |key, id, reason| {

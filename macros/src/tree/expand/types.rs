@@ -224,7 +224,8 @@ fn one(
     }
 }
 
-/// The item form's API on the root type: typed keys, `spec`, `start`, `start_in`.
+/// The item form's API on the root type: typed keys, `spec`, `start`, `start_in`,
+/// `start_scoped`.
 pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream) -> TokenStream {
     let rt = &cx.rt;
     let ty = &cx.root_ty;
@@ -237,6 +238,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
     let names = quote!(#(#names),*);
     let keys = keys(cx, &tree.root);
     let registry = Ident::new("registry", proc_macro2::Span::mixed_site());
+    let scope = Ident::new("scope", proc_macro2::Span::mixed_site());
     quote! {
         #[automatically_derived]
         #[allow(dead_code)]
@@ -266,6 +268,20 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
                 Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
             > + ::core::marker::Send {
                 Self::spec(#names).start_in(#registry)
+            }
+
+            /// Starts the tree inside `scope` of `registry`: every name of the tree is
+            /// registered as `scope/name`, so this tree type can be started once per scope in
+            /// one registry. The tree's clients, keys (through its `registry()`) and handles use
+            /// the scoped names; from outside, the full names reach them.
+            pub fn start_scoped(
+                #registry: &#rt::Registry,
+                #scope: &str,
+                #params
+            ) -> impl ::core::future::Future<
+                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
+            > + ::core::marker::Send {
+                Self::spec(#names).start_scoped(#registry, #scope)
             }
         }
     }
