@@ -2,9 +2,10 @@
 //!
 //! 1. [`gen_server`]: writing a server, calling it, and what can go wrong.
 //! 2. [`supervisors`]: trees of children, start order and the strategies.
-//! 3. [`restarts`]: restart types, restart intensity and escalation.
+//! 3. [`restarts`]: restart types, restart intensity and escalation; significant children.
 //! 4. [`health`]: health checks.
-//! 5. [`registry`]: names, typed lookups and references that survive restarts.
+//! 5. [`registry`]: names, typed lookups and references that survive restarts; names that fail
+//!    fast, listeners, process groups and name scopes.
 //! 6. [`shutdown`]: stopping children and trees, and signals.
 //! 7. [`observability`]: lifecycle events, tracing and snapshots.
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
