@@ -731,7 +731,37 @@ impl SupervisorHandle {
     /// Stops a child per its shutdown mode and keeps its spec (a temporary child's spec is
     /// deleted). Stopping a child that is not running is fine.
     pub async fn terminate_child(&self, name: &str) -> Result<(), SupervisorError> {
-        self.request(Request::Terminate(name.into()))
+        self.terminate_child_with(name, ExitReason::Shutdown).await
+    }
+
+    /// Stops a child as [`terminate_child`](Self::terminate_child) does, but asks it to stop
+    /// with `reason` instead of `Shutdown`: its `terminate` hook and the
+    /// [`Event::Exited`] event see that reason. No restart follows, so the stop is not counted
+    /// in the restart intensity. For layers above the supervisor that stop a child for a reason
+    /// of their own (perennial-cluster stops a global child that lost its lease this way).
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, ChildState, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sup = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::task("worker", || std::future::pending::<()>()))
+    ///     .start()
+    ///     .await?;
+    /// sup.terminate_child_with("worker", ExitReason::error("lease lost")).await?;
+    /// assert_eq!(sup.child_status("worker").await?.state, ChildState::NotRunning);
+    /// sup.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn terminate_child_with(
+        &self,
+        name: &str,
+        reason: ExitReason,
+    ) -> Result<(), SupervisorError> {
+        self.request(Request::Terminate(name.into(), reason))
             .await
             .map(|_| ())
     }

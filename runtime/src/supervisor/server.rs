@@ -196,7 +196,7 @@ pub(crate) enum Request {
     Status(Arc<str>),
     Count,
     StartChild(ChildSpec),
-    Terminate(Arc<str>),
+    Terminate(Arc<str>, ExitReason),
     Restart(Arc<str>),
     Delete(Arc<str>),
     Snapshot,
@@ -313,7 +313,7 @@ impl GenServer for SupervisorServer {
             Request::Status(name) => Ok(Response::Status(self.child(&name)?.info())),
             Request::Count => Ok(Response::Count(self.count())),
             Request::StartChild(spec) => self.api_start_child(spec).await,
-            Request::Terminate(name) => self.api_terminate(&name).await,
+            Request::Terminate(name, reason) => self.api_terminate(&name, reason).await,
             Request::Restart(name) => self.api_restart(&name).await,
             Request::Delete(name) => self.api_delete(&name),
             Request::Snapshot => Ok(Response::Snapshot(
@@ -513,6 +513,12 @@ impl SupervisorServer {
 
     /// Stops one child per its shutdown mode, if running, and returns how it ended.
     async fn stop_child_at(&mut self, idx: usize) -> Option<ExitReason> {
+        self.stop_child_at_with(idx, ExitReason::Shutdown).await
+    }
+
+    /// Stops one child as [`stop_child_at`](Self::stop_child_at) does, asking it to stop with
+    /// `reason` (what its `terminate` hook and the `Exited` event see) instead of `Shutdown`.
+    async fn stop_child_at_with(&mut self, idx: usize, reason: ExitReason) -> Option<ExitReason> {
         let child = &mut self.children[idx];
         if child.is_removed() {
             return None;
@@ -523,7 +529,7 @@ impl SupervisorServer {
             child.run = Run::NotRunning;
             return None;
         };
-        let reason = shutdown(&started, child.spec.shutdown).await;
+        let reason = shutdown(&started, child.spec.shutdown, reason).await;
         let name = child.spec.name.clone();
         self.publish(Event::Exited {
             supervisor: self.name.clone(),
@@ -931,10 +937,14 @@ impl SupervisorServer {
         Ok(Response::Started(name, started.typed()))
     }
 
-    async fn api_terminate(&mut self, name: &str) -> Result<Response, SupervisorError> {
+    async fn api_terminate(
+        &mut self,
+        name: &str,
+        reason: ExitReason,
+    ) -> Result<Response, SupervisorError> {
         let idx = self.position(name)?;
         self.children[idx].expect_name(false);
-        self.stop_child_at(idx).await;
+        self.stop_child_at_with(idx, reason).await;
         let child = &mut self.children[idx];
         child.run = Run::NotRunning;
         if child.spec.restart == Restart::Temporary || self.dynamic.is_some() {
@@ -1020,20 +1030,20 @@ fn should_restart(restart: Restart, reason: &ExitReason) -> bool {
     }
 }
 
-/// Stops a running child per `mode` and returns its exit reason (its own, if it ended by itself
-/// meanwhile).
-async fn shutdown(started: &Started, mode: Shutdown) -> ExitReason {
+/// Stops a running child per `mode`, asking it to stop with `reason`, and returns its exit reason
+/// (its own, if it ended by itself meanwhile).
+async fn shutdown(started: &Started, mode: Shutdown, reason: ExitReason) -> ExitReason {
     let process = &started.process;
     match mode {
         Shutdown::BrutalKill => process.kill(),
         Shutdown::Timeout(limit) => {
-            started.control.request_stop(ExitReason::Shutdown);
+            started.control.request_stop(reason);
             if let Ok(reason) = tokio::time::timeout(limit, process.wait_exit()).await {
                 return reason;
             }
             process.kill();
         }
-        Shutdown::Infinity => started.control.request_stop(ExitReason::Shutdown),
+        Shutdown::Infinity => started.control.request_stop(reason),
     }
     process.wait_exit().await
 }
