@@ -24,7 +24,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
 /// use perennial_cluster::ClusterConfig;
 ///
 /// let config = ClusterConfig::new("shop", "node-a").ttl(Duration::from_secs(5));
-/// assert_eq!(config.renew_every(), Duration::from_millis(1666));
+/// assert_eq!(config.renew_every(), Duration::from_secs(5) / 3);
 /// assert_eq!(config.fence_margin(), Duration::from_secs(1));
 /// ```
 #[derive(Clone, Debug)]
@@ -489,6 +489,7 @@ impl<B: NameBackend> Cluster<B> {
             .release(&self.inner.name_key(&claim.name), claim.token)
             .await?;
         if released {
+            self.inner.forget(&claim.name, claim.token);
             self.inner.emit(ClusterEvent::Released {
                 name: claim.name.clone(),
                 token: claim.token,
@@ -505,7 +506,7 @@ impl<B: NameBackend> Cluster<B> {
     }
 
     /// Leaves: stops renewing and revokes the lease, so the node's names are free at once.
-    /// Stop the global children first ([`GlobalTree::shutdown`](crate::GlobalTree::shutdown)).
+    /// Stop the global children first ([`RunningTree::shutdown`](crate::RunningTree::shutdown)).
     pub async fn leave(&self) {
         self.inner.stop.send_replace(true);
         if let Some(lease) = self.lease().lease() {
@@ -531,6 +532,16 @@ impl<B: NameBackend> Inner<B> {
         let _ = self.events.send(event);
     }
 
+    /// Drops a name this node released from the cache, if it still shows that claim.
+    pub(crate) fn forget(&self, name: &str, token: FencingToken) {
+        let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+        if cache.names.get(name).is_some_and(|k| k.token == token) {
+            cache.names.remove(name);
+        }
+        drop(cache);
+        self.changes.send_modify(|n| *n += 1);
+    }
+
     pub(crate) fn read_cache(&self) -> std::sync::RwLockReadGuard<'_, Cache> {
         self.cache.read().unwrap_or_else(PoisonError::into_inner)
     }
@@ -553,12 +564,28 @@ impl<B: NameBackend> Inner<B> {
         .await
         .map_err(|_| BackendError::Timeout(self.config.renew_deadline()))??;
         match outcome {
-            ClaimOutcome::Won(token) => Ok(Claim {
-                name: name.to_owned(),
-                node: self.config.node.clone(),
-                token,
-                lease,
-            }),
+            ClaimOutcome::Won(token) => {
+                // Read-your-writes: the cache knows our claim before the watch brings it.
+                let known = GlobalName {
+                    name: name.to_owned(),
+                    node: self.config.node.clone(),
+                    kind: kind.to_owned(),
+                    token,
+                    lease,
+                };
+                let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
+                if cache.names.get(name).is_none_or(|k| k.token < token) {
+                    cache.names.insert(name.to_owned(), known);
+                }
+                drop(cache);
+                self.changes.send_modify(|n| *n += 1);
+                Ok(Claim {
+                    name: name.to_owned(),
+                    node: self.config.node.clone(),
+                    token,
+                    lease,
+                })
+            }
             ClaimOutcome::Taken(record) => {
                 let held = decode(&record);
                 if held.kind != kind {
@@ -613,6 +640,13 @@ impl<B: NameBackend> Inner<B> {
             return cache.nodes.insert(node.to_owned()).then(|| node.to_owned());
         }
         let name = rest.strip_prefix("names/")?;
+        if cache
+            .names
+            .get(name)
+            .is_some_and(|known| known.token > record.token())
+        {
+            return None; // older than what this node already knows (its own claim)
+        }
         let held = decode(record);
         cache.names.insert(
             name.to_owned(),
@@ -641,7 +675,14 @@ impl<B: NameBackend> Inner<B> {
                             if cache.nodes.remove(node) {
                                 down = Some(node.to_owned());
                             }
-                        } else if let Some(name) = rest.strip_prefix("names/") {
+                        } else if let Some(name) = rest.strip_prefix("names/")
+                            && cache
+                                .names
+                                .get(name)
+                                .is_some_and(|known| known.token.0 < event.revision())
+                        {
+                            // (A delete older than a claim this node already applied is not
+                            // about that claim's key.)
                             cache.names.remove(name);
                         }
                     }

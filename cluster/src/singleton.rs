@@ -334,8 +334,9 @@ async fn drive<B: NameBackend>(
         // What the lease is now.
         let lease = lease_rx.borrow_and_update().lease();
         if let Action::Fence(token) = machine.on(Input::Lease(lease)) {
-            fence(&inner, &supervisor, &child, token).await;
+            // Shown as not holding from the moment the fence starts (the safe side).
             set_holding(None);
+            fence(&inner, &supervisor, &child, token).await;
             claim = None;
         }
         // Is the name free?
@@ -352,11 +353,11 @@ async fn drive<B: NameBackend>(
                         }
                         match supervisor.start_child(spec).await {
                             Ok(()) => {
+                                set_holding(Some(token));
                                 inner.emit(ClusterEvent::Acquired {
                                     name: child.name.clone(),
                                     token,
                                 });
-                                set_holding(Some(token));
                                 claim = Some(won);
                             }
                             Err(e) => {
@@ -424,6 +425,7 @@ async fn drive<B: NameBackend>(
         )
         .await
         {
+            inner.forget(&child.name, claim.token);
             inner.emit(ClusterEvent::Released {
                 name: child.name.clone(),
                 token: claim.token,
