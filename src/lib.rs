@@ -18,7 +18,11 @@ pub use perennial_macros::supervision_tree;
 pub mod guide;
 
 /// The names most programs need: `use perennial::prelude::*;` brings both macros, the
-/// [`GenServer`] trait and its [`Context`], references, the registry, exit reasons and errors.
+/// [`GenServer`] trait and its [`Context`], references, the registry, exit reasons and errors,
+/// and the types of `supervision_tree!`'s options given as expressions (a tree read from
+/// configuration): [`Strategy`](supervisor::Strategy), [`Restart`](supervisor::Restart),
+/// [`Shutdown`](supervisor::Shutdown), [`Backoff`](supervisor::Backoff),
+/// [`HealthCheck`](supervisor::HealthCheck) and [`Duration`](std::time::Duration).
 ///
 /// ```
 /// use perennial::prelude::*;
@@ -49,10 +53,12 @@ pub mod guide;
 /// ```
 pub mod prelude {
     pub use perennial_macros::{gen_server, supervision_tree};
+    pub use perennial_runtime::supervisor::{Backoff, HealthCheck, Restart, Shutdown, Strategy};
     pub use perennial_runtime::{
         CallError, CancellationToken, CastError, Context, ExitReason, GenServer, NamedRef,
         Registry, ServerRef, StartError,
     };
+    pub use std::time::Duration;
 }
 
 /// The README's examples, compiled and run as doc tests so that they stay true.

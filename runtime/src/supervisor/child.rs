@@ -47,6 +47,22 @@ impl Shutdown {
     pub const WORKER_DEFAULT: Shutdown = Shutdown::Timeout(Duration::from_secs(5));
 }
 
+/// A grace period is a [`Shutdown::Timeout`]: so a `Duration` read from configuration can be
+/// given where a `Shutdown` is expected, as `grace.into()`.
+///
+/// ```
+/// use std::time::Duration;
+/// use perennial_runtime::supervisor::Shutdown;
+///
+/// let grace = Duration::from_secs(2);
+/// assert_eq!(Shutdown::from(grace), Shutdown::Timeout(grace));
+/// ```
+impl From<Duration> for Shutdown {
+    fn from(grace: Duration) -> Self {
+        Shutdown::Timeout(grace)
+    }
+}
+
 /// A supervisor's periodic ping of a gen_server child.
 ///
 /// `failures` pings in a row with no pong within `timeout` make the supervisor kill the child
@@ -100,6 +116,98 @@ impl Backoff {
             Duration::from_secs_f64(secs)
         }
     }
+}
+
+/// Checks the options a supervisor applies to a child, before it starts: on error, the option
+/// that is wrong (named as in `supervision_tree!`: `shutdown`, `health.timeout`, `backoff.max`,
+/// ..) and what is wrong with it. Zero durations, a health timeout longer than its interval, no
+/// failure allowed, a backoff that shrinks (`max < initial`, `factor < 1`) or that a temporary
+/// child can never use are refused.
+pub(crate) fn check_options(
+    restart: Restart,
+    shutdown: Shutdown,
+    health: Option<&HealthCheck>,
+    backoff: Option<&Backoff>,
+) -> Result<(), (&'static str, String)> {
+    if shutdown == Shutdown::Timeout(Duration::ZERO) {
+        return Err((
+            "shutdown",
+            "a timeout of zero would abort the child before it could stop; give it a grace \
+             period longer than zero, or stop it at once with `brutal_kill` \
+             (`Shutdown::BrutalKill`)"
+                .into(),
+        ));
+    }
+    if let Some(check) = health {
+        if check.interval.is_zero() {
+            return Err((
+                "health.interval",
+                "the time between two pings must be longer than zero".into(),
+            ));
+        }
+        if check.timeout.is_zero() {
+            return Err((
+                "health.timeout",
+                "how long a ping may take must be longer than zero".into(),
+            ));
+        }
+        if check.timeout > check.interval {
+            return Err((
+                "health.timeout",
+                format!(
+                    "{:?} is longer than the interval between pings ({:?}): a ping would still \
+                     be pending when the next is sent; make the timeout at most the interval",
+                    check.timeout, check.interval
+                ),
+            ));
+        }
+        if check.failures == 0 {
+            return Err((
+                "health.failures",
+                "must be at least 1: it is how many failed pings in a row restart the child"
+                    .into(),
+            ));
+        }
+    }
+    if let Some(backoff) = backoff {
+        if restart == Restart::Temporary {
+            return Err((
+                "backoff",
+                "a temporary child is never restarted, so there is no restart to delay; remove \
+                 the backoff, or make the child transient or permanent"
+                    .into(),
+            ));
+        }
+        if backoff.initial.is_zero() {
+            return Err((
+                "backoff.initial",
+                "the first delay before a restart must be longer than zero (to restart at \
+                 once, leave the backoff out)"
+                    .into(),
+            ));
+        }
+        if backoff.max < backoff.initial {
+            return Err((
+                "backoff.max",
+                format!(
+                    "{:?} is shorter than the first delay ({:?}): the delay grows from `initial` \
+                     up to `max`",
+                    backoff.max, backoff.initial
+                ),
+            ));
+        }
+        if !(backoff.factor.is_finite() && backoff.factor >= 1.0) {
+            return Err((
+                "backoff.factor",
+                format!(
+                    "must be a number of at least 1, found {}: it multiplies the delay after \
+                     each attempt (1 keeps it constant)",
+                    backoff.factor
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether a child is a worker or a supervisor (OTP's child type).
@@ -433,6 +541,22 @@ impl ChildSpec {
         self.kind
     }
 
+    /// Checks its options (see [`check_options`]); a nested supervisor's spec is checked by
+    /// its parent's, through [`nested`](Self::nested).
+    pub(crate) fn check(&self) -> Result<(), (&'static str, String)> {
+        check_options(
+            self.restart,
+            self.shutdown,
+            self.health.as_deref(),
+            self.backoff.as_deref(),
+        )
+    }
+
+    /// The spec of a nested supervisor, to check it before anything starts.
+    pub(crate) fn nested(&self) -> Option<&SupervisorSpec> {
+        self.starter.nested()
+    }
+
     /// Renames the child (dynamic supervisors name their children this way).
     pub(crate) fn renamed(mut self, name: Arc<str>) -> Self {
         self.name = name;
@@ -507,6 +631,11 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// Starts one incarnation of a child.
 pub(crate) trait Starter: Send + Sync + 'static {
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>>;
+
+    /// The spec of the supervisor it starts, if it starts one.
+    fn nested(&self) -> Option<&SupervisorSpec> {
+        None
+    }
 }
 
 /// Starts one incarnation of a child with `starter`. A panic in the user's code that runs in
@@ -650,6 +779,10 @@ struct SupervisorStarter {
 }
 
 impl Starter for SupervisorStarter {
+    fn nested(&self) -> Option<&SupervisorSpec> {
+        Some(&self.spec)
+    }
+
     fn start(&self, ctx: StartCtx) -> BoxFuture<Result<Started, ExitReason>> {
         let spec = self.spec.clone();
         Box::pin(async move {

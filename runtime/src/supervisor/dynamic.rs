@@ -50,12 +50,12 @@ pub struct DynamicSpec<S: GenServer> {
     _server: PhantomData<fn() -> S>,
 }
 
-#[derive(Clone, Copy)]
-struct Template {
-    restart: Restart,
-    shutdown: Shutdown,
-    health: Option<HealthCheck>,
-    backoff: Option<Backoff>,
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Template {
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) health: Option<HealthCheck>,
+    pub(crate) backoff: Option<Backoff>,
 }
 
 impl<S: GenServer> Clone for DynamicSpec<S> {
@@ -95,7 +95,8 @@ where
     }
 
     /// Refuses `start_child` with [`SupervisorError::MaxChildren`] beyond `max` children
-    /// (restarting ones count).
+    /// (restarting ones count). `max` must be at least 1 (leave it out for no limit): the start
+    /// fails with [`SupervisorStartError::InvalidSpec`] otherwise.
     pub fn max_children(mut self, max: usize) -> Self {
         self.max_children = Some(max);
         self
@@ -138,6 +139,7 @@ where
         SupervisorSpec {
             dynamic: Some(DynamicLimits {
                 max_children: self.max_children,
+                template: self.template,
             }),
             ..SupervisorSpec::new(self.name.clone()).intensity(self.max_restarts, self.within)
         }

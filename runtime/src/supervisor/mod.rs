@@ -169,6 +169,8 @@ pub struct SupervisorSpec {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DynamicLimits {
     pub(crate) max_children: Option<usize>,
+    /// The options of the children it starts, checked with the spec.
+    pub(crate) template: dynamic::Template,
 }
 
 impl SupervisorSpec {
@@ -265,7 +267,13 @@ impl SupervisorSpec {
         self.dynamic.is_some()
     }
 
-    /// Checks the flags and children, as OTP does before starting.
+    /// Checks the flags and children, as OTP does before starting, and those of every nested
+    /// supervisor, so that a mistake deep in a tree fails its start before anything runs.
+    ///
+    /// Refused: a zero `within`, a dynamic supervisor's `max_children` of 0, two children of one
+    /// name, and a child's options that can never work (see [`ChildSpec`]'s options: a zero
+    /// shutdown timeout, health interval or timeout, a health timeout longer than its interval,
+    /// zero `failures`, a backoff that starts at zero or shrinks, a backoff on a temporary child).
     fn validate(&self) -> Result<(), SupervisorStartError> {
         let invalid = |flag, reason: String| SupervisorStartError::InvalidSpec {
             supervisor: self.name.clone(),
@@ -275,7 +283,7 @@ impl SupervisorSpec {
         if self.within.is_zero() {
             return Err(invalid(
                 "within",
-                "the restart window must be longer than zero".into(),
+                "the window in which restarts are counted must be longer than zero".into(),
             ));
         }
         if self.is_dynamic() && self.auto_shutdown != AutoShutdown::Never {
@@ -288,6 +296,17 @@ impl SupervisorSpec {
                 ),
             ));
         }
+        if let Some(dynamic) = &self.dynamic {
+            if dynamic.max_children == Some(0) {
+                return Err(invalid(
+                    "max_children",
+                    "0 would refuse every child; allow at least 1, or set no limit".into(),
+                ));
+            }
+            let t = &dynamic.template;
+            child::check_options(t.restart, t.shutdown, t.health.as_ref(), t.backoff.as_ref())
+                .map_err(|(option, reason)| invalid(dynamic_option(option), reason))?;
+        }
         let mut names = std::collections::HashSet::with_capacity(self.children.len());
         for child in &self.children {
             if !names.insert(&*child.name) {
@@ -298,6 +317,17 @@ impl SupervisorSpec {
             }
             if let Err(reason) = child.check_significant(self.auto_shutdown) {
                 return Err(invalid("significant", reason));
+            }
+            child
+                .check()
+                .map_err(|(option, reason)| SupervisorStartError::InvalidChild {
+                    supervisor: self.name.clone(),
+                    child: child.name.clone(),
+                    option,
+                    reason,
+                })?;
+            if let Some(nested) = child.nested() {
+                nested.validate()?;
             }
         }
         Ok(())
@@ -369,6 +399,22 @@ impl SupervisorSpec {
                 reason: other.into_exit_reason(),
             }),
         }
+    }
+}
+
+/// A dynamic supervisor's children's option, named as in `supervision_tree!`'s
+/// `children = { .. }`.
+fn dynamic_option(option: &'static str) -> &'static str {
+    match option {
+        "shutdown" => "children.shutdown",
+        "health.interval" => "children.health.interval",
+        "health.timeout" => "children.health.timeout",
+        "health.failures" => "children.health.failures",
+        "backoff" => "children.backoff",
+        "backoff.initial" => "children.backoff.initial",
+        "backoff.max" => "children.backoff.max",
+        "backoff.factor" => "children.backoff.factor",
+        _ => "children",
     }
 }
 
@@ -466,12 +512,50 @@ pub enum SupervisorStartError {
         /// Why (for a nested supervisor, its own start error).
         cause: ExitReason,
     },
-    /// The spec is invalid.
+    /// The supervisor's own options are invalid (checked before anything starts, for the
+    /// whole tree): a zero `within`, `max_children` of 0, two children of one name, or the
+    /// options of the children a dynamic supervisor starts (`children.shutdown`, ..).
     InvalidSpec {
         /// The supervisor.
         supervisor: Arc<str>,
-        /// The offending setting.
+        /// The offending setting, named as in `supervision_tree!` (`within`, `max_children`,
+        /// `children.health.timeout`, ..).
         flag: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The options a supervisor applies to one of its children can never work (checked
+    /// before anything starts, for the whole tree): a zero shutdown timeout, a health check
+    /// with a zero interval or timeout, a timeout longer than its interval or zero `failures`,
+    /// a backoff that starts at zero or shrinks, or a backoff on a temporary child.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{ChildSpec, Shutdown, SupervisorSpec, SupervisorStartError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let grace = Duration::ZERO; // read from a configuration file, say
+    /// let error = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::task("flusher", || async {}).shutdown(grace.into()))
+    ///     .start()
+    ///     .await
+    ///     .unwrap_err();
+    /// assert!(matches!(
+    ///     &error,
+    ///     SupervisorStartError::InvalidChild { child, option: "shutdown", .. } if &**child == "flusher"
+    /// ));
+    /// assert!(error.to_string().starts_with("supervisor `app`, child `flusher`: invalid `shutdown`"));
+    /// # }
+    /// ```
+    InvalidChild {
+        /// The supervisor.
+        supervisor: Arc<str>,
+        /// The child.
+        child: Arc<str>,
+        /// The offending option, named as in `supervision_tree!` (`shutdown`,
+        /// `health.timeout`, `backoff.max`, ..).
+        option: &'static str,
         /// What is wrong with it.
         reason: String,
     },
@@ -519,6 +603,15 @@ impl fmt::Display for SupervisorStartError {
                 flag,
                 reason,
             } => write!(f, "supervisor `{supervisor}`: invalid `{flag}`: {reason}"),
+            SupervisorStartError::InvalidChild {
+                supervisor,
+                child,
+                option,
+                reason,
+            } => write!(
+                f,
+                "supervisor `{supervisor}`, child `{child}`: invalid `{option}`: {reason}"
+            ),
             SupervisorStartError::AlreadyStarted { name, .. } => write!(
                 f,
                 "a supervisor is already running under the name `{name}` in this registry; use \
@@ -703,8 +796,24 @@ impl SupervisorHandle {
     }
 
     /// Adds and starts a child. Fails with `AlreadyStarted` or `AlreadyPresent` if the name is
-    /// in use, or `StartFailed` (the spec is not kept).
+    /// in use, or `StartFailed` (the spec is not kept), also when its options can never work
+    /// (the checks of a supervisor's start: [`SupervisorStartError::InvalidChild`]).
     pub async fn start_child(&self, spec: ChildSpec) -> Result<(), SupervisorError> {
+        let checked = spec
+            .check()
+            .map_err(|(option, reason)| SupervisorStartError::InvalidChild {
+                supervisor: self.name_arc(),
+                child: spec.name.clone(),
+                option,
+                reason,
+            })
+            .and_then(|()| spec.nested().map_or(Ok(()), SupervisorSpec::validate));
+        if let Err(error) = checked {
+            return Err(SupervisorError::StartFailed {
+                child: spec.name.clone(),
+                reason: ExitReason::error(error),
+            });
+        }
         self.request(Request::StartChild(spec)).await.map(|_| ())
     }
 

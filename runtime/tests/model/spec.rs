@@ -424,10 +424,12 @@ fn sup_stop() -> impl Strategy<Value = Stop> {
     ]
 }
 
+/// A health check the runtime accepts: its timeout is at most its interval (a longer one is a
+/// start error, `health.timeout`).
 fn health() -> impl Strategy<Value = Health> {
     (1_000..30_000u64, 100..5_000u64, 1..=3u32).prop_map(|(interval, timeout, failures)| Health {
         interval,
-        timeout,
+        timeout: timeout.min(interval),
         failures,
     })
 }
@@ -459,7 +461,8 @@ fn worker() -> impl Strategy<Value = W> {
             restart,
             stop,
             health,
-            backoff,
+            // A backoff on a temporary child is a start error (`backoff`): it could never apply.
+            backoff: backoff.filter(|_| restart != Restart::Temporary),
             init_failures: 0,
             significant,
         })
@@ -495,7 +498,7 @@ fn sup_params() -> impl Strategy<Value = S> {
                 within,
                 restart,
                 stop,
-                backoff,
+                backoff: backoff.filter(|_| restart != Restart::Temporary),
                 dynamic: None,
                 auto_shutdown,
                 significant,
