@@ -187,6 +187,17 @@ where
     spec.attach(handle)
 }
 
+/// The typed handle of a started dynamic supervisor of `S` children, from its name-bound
+/// `handle` (the supervisor holds the options of the children it starts, so none are needed).
+#[doc(hidden)]
+pub fn dynamic_attach<S>(handle: SupervisorHandle) -> DynamicSupervisor<S>
+where
+    S: GenServer,
+    S::Args: DynamicArgs,
+{
+    DynamicSupervisor::from_handle(handle)
+}
+
 /// The typed key of the `S` server named `name`, as a tree declares it: through a function
 /// whose bound a child type that is not a gen_server has already failed at the same span, so
 /// that it is not reported twice.

@@ -2,8 +2,8 @@
 //!
 //! It keeps the user's tokens wherever a later stage may need to point at them: every name is
 //! the user's `Ident`, child types and task functions are the user's `Path`/`Expr`, init
-//! arguments are the user's expressions, and every option is a [`Setting`] holding its key and
-//! the span of its value. An option left out is `None`; its default is the runtime's (see the
+//! arguments are the user's expressions, and every option is a [`Setting`] holding its key, its
+//! value (a literal of the DSL or a Rust expression: [`Given`]) and the span of its value. An option left out is `None`; its default is the runtime's (see the
 //! option table in `mod.rs`), except where a check needs it ([`ChildOptions::restart_or_default`]).
 
 use proc_macro2::Span;
@@ -122,8 +122,29 @@ pub(crate) struct DynamicSupervisor {
 #[derive(Debug, Clone)]
 pub(crate) struct Setting<T> {
     pub key: Ident,
-    pub value: T,
+    pub value: Given<T>,
     pub span: Span,
+}
+
+impl<T> Setting<T> {
+    /// The value, when it is written in the DSL (checked at compile time); `None` for a Rust
+    /// expression, whose value is only known at run time.
+    pub(crate) fn lit(&self) -> Option<&T> {
+        match &self.value {
+            Given::Lit(value) => Some(value),
+            Given::Expr(_) => None,
+        }
+    }
+}
+
+/// An option's value: a literal of the DSL (`one_for_all`, `5s`, `3`, `{ interval = 30s }`),
+/// read and checked at compile time, or a Rust expression of the option's runtime type
+/// (`cfg.window`, `Duration::from_secs(n)`, `(strategy)`), type-checked at the expression and
+/// checked by the runtime when the tree starts.
+#[derive(Debug, Clone)]
+pub(crate) enum Given<T> {
+    Lit(T),
+    Expr(Box<Expr>),
 }
 
 /// Restart intensity of a supervisor: at most `max_restarts` in any window of `within`.
@@ -147,14 +168,16 @@ pub(crate) struct ChildOptions {
 impl ChildOptions {
     /// `true` when `significant = true` is written.
     pub(crate) fn is_significant(&self) -> bool {
-        self.significant.as_ref().is_some_and(|s| s.value)
+        self.significant.as_ref().is_some_and(|s| s.lit() == Some(&true))
     }
 
-    /// The restart type, `permanent` when not given (OTP's default, for every kind of child).
-    pub(crate) fn restart_or_default(&self) -> Restart {
-        self.restart
-            .as_ref()
-            .map_or(Restart::Permanent, |setting| setting.value)
+    /// The restart type, `permanent` when not given (OTP's default, for every kind of child);
+    /// `None` when it is an expression, known only at run time.
+    pub(crate) fn restart_or_default(&self) -> Option<Restart> {
+        match &self.restart {
+            None => Some(Restart::Permanent),
+            Some(setting) => setting.lit().copied(),
+        }
     }
 }
 

@@ -270,6 +270,9 @@ pub struct ChildSpec {
     pub(crate) significant: bool,
     /// Process groups a gen_server child joins at each (re)start.
     pub(crate) groups: Option<Arc<[Arc<str>]>>,
+    /// Started by a dynamic supervisor's typed handle: the supervisor gives it the options of
+    /// its template.
+    pub(crate) templated: bool,
     pub(crate) starter: Arc<dyn Starter>,
 }
 
@@ -304,16 +307,9 @@ impl ChildSpec {
         )
     }
 
-    /// A dynamic supervisor's gen_server child: unregistered, its options from the
-    /// supervisor's template (set here at once, so no default is made only to be replaced).
-    pub(crate) fn dynamic_server<S>(
-        name: Arc<str>,
-        args: S::Args,
-        restart: Restart,
-        shutdown: Shutdown,
-        health: Option<HealthCheck>,
-        backoff: Option<Backoff>,
-    ) -> Self
+    /// A dynamic supervisor's gen_server child: unregistered, its options the supervisor's
+    /// template, which the supervisor applies when it starts it.
+    pub(crate) fn dynamic_server<S>(name: Arc<str>, args: S::Args) -> Self
     where
         S: GenServer,
         S::Args: Clone + Sync,
@@ -321,13 +317,14 @@ impl ChildSpec {
         ChildSpec {
             name,
             kind: ChildKind::Server,
-            restart,
-            shutdown,
-            health: health.map(Box::new),
-            backoff: backoff.map(Box::new),
+            restart: Restart::Permanent,
+            shutdown: Shutdown::WORKER_DEFAULT,
+            health: None,
+            backoff: None,
             register: false,
             significant: false,
             groups: None,
+            templated: true,
             starter: Arc::new(ServerStarter::<S, _> {
                 args: move || args.clone(),
                 server: PhantomData,
@@ -446,6 +443,7 @@ impl ChildSpec {
             register: true,
             significant: false,
             groups: None,
+            templated: false,
             starter: Arc::new(starter),
         }
     }

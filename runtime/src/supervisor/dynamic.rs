@@ -162,26 +162,28 @@ where
     /// A typed handle for a dynamic supervisor started from this spec (for example as a child
     /// of a tree, with `handle` from the tree).
     pub fn attach(&self, handle: SupervisorHandle) -> DynamicSupervisor<S> {
-        DynamicSupervisor {
-            handle,
-            template: self.template,
-            _server: PhantomData,
-        }
+        DynamicSupervisor::from_handle(handle)
     }
 }
 
 /// A typed handle to a dynamic supervisor of `S` servers.
 pub struct DynamicSupervisor<S: GenServer> {
     handle: SupervisorHandle,
-    template: Template,
     _server: PhantomData<fn() -> S>,
 }
 
 impl<S: GenServer> Clone for DynamicSupervisor<S> {
     fn clone(&self) -> Self {
+        DynamicSupervisor::from_handle(self.handle.clone())
+    }
+}
+
+impl<S: GenServer> DynamicSupervisor<S> {
+    /// The typed view of a dynamic supervisor's handle (the supervisor holds the options of the
+    /// children it starts).
+    pub(crate) fn from_handle(handle: SupervisorHandle) -> Self {
         DynamicSupervisor {
-            handle: self.handle.clone(),
-            template: self.template,
+            handle,
             _server: PhantomData,
         }
     }
@@ -196,16 +198,9 @@ where
     /// The reference reaches this incarnation; after a restart use
     /// [`child`](Self::child) with the child's name ([`ServerRef::name`]).
     pub async fn start_child(&self, args: S::Args) -> Result<ServerRef<S>, SupervisorError> {
-        let t = self.template;
-        // The supervisor names the child: start with its own name rather than allocate one.
-        let spec = ChildSpec::dynamic_server::<S>(
-            self.handle.name_arc(),
-            args,
-            t.restart,
-            t.shutdown,
-            t.health,
-            t.backoff,
-        );
+        // The supervisor names the child and gives it its options: start with its own name
+        // rather than allocate one.
+        let spec = ChildSpec::dynamic_server::<S>(self.handle.name_arc(), args);
         let (name, any) = self.handle.start_child_any(spec).await?;
         any.downcast_ref::<ServerRef<S>>()
             .cloned()

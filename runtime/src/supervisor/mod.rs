@@ -62,7 +62,7 @@ use crate::{
 };
 
 mod child;
-mod dynamic;
+pub(crate) mod dynamic;
 mod events;
 mod intensity;
 mod server;

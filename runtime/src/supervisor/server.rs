@@ -35,6 +35,9 @@ pub(crate) struct SupervisorServer {
     /// `Some` for a dynamic supervisor: its limit on children.
     dynamic: Option<Option<usize>>,
     auto_shutdown: AutoShutdown,
+    /// A dynamic supervisor's options of the children it starts, applied here (not by the
+    /// handle) so that a handle made without the spec's values starts children with them.
+    template: Option<crate::supervisor::dynamic::Template>,
     /// In start order, which is the order of their keys: a key is found by binary search.
     /// A dynamic supervisor leaves a removed child's entry in place, marked removed, and sweeps
     /// them out once they are half of the table: a pool of many children that come and go
@@ -275,6 +278,7 @@ impl GenServer for SupervisorServer {
             within: spec.within,
             dynamic: spec.dynamic.map(|d| d.max_children),
             auto_shutdown: spec.auto_shutdown,
+            template: spec.dynamic.map(|d| d.template),
             children: Vec::with_capacity(spec.children.len()),
             removed: 0,
             registry,
@@ -901,6 +905,12 @@ impl SupervisorServer {
                 let name = numbered(&self.name, self.last_key + 1);
                 let mut spec = spec.renamed(name);
                 spec.register = false;
+                if let (true, Some(template)) = (spec.templated, self.template) {
+                    spec.restart = template.restart;
+                    spec.shutdown = template.shutdown;
+                    spec.health = template.health.map(Box::new);
+                    spec.backoff = template.backoff.map(Box::new);
+                }
                 spec
             }
             None => {
