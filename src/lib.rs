@@ -22,7 +22,8 @@ pub mod guide;
 /// and the types of `supervision_tree!`'s options given as expressions (a tree read from
 /// configuration): [`Strategy`](supervisor::Strategy), [`Restart`](supervisor::Restart),
 /// [`Shutdown`](supervisor::Shutdown), [`Backoff`](supervisor::Backoff),
-/// [`HealthCheck`](supervisor::HealthCheck) and [`Duration`](std::time::Duration).
+/// [`HealthCheck`](supervisor::HealthCheck), [`AutoShutdown`](supervisor::AutoShutdown) and
+/// [`Duration`](std::time::Duration).
 ///
 /// ```
 /// use perennial::prelude::*;
@@ -53,7 +54,9 @@ pub mod guide;
 /// ```
 pub mod prelude {
     pub use perennial_macros::{gen_server, supervision_tree};
-    pub use perennial_runtime::supervisor::{Backoff, HealthCheck, Restart, Shutdown, Strategy};
+    pub use perennial_runtime::supervisor::{
+        AutoShutdown, Backoff, HealthCheck, Restart, Shutdown, Strategy,
+    };
     pub use perennial_runtime::{
         CallError, CancellationToken, CastError, Context, ExitReason, GenServer, NamedRef,
         Registry, ServerRef, StartError,

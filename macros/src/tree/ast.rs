@@ -166,11 +166,6 @@ pub(crate) struct ChildOptions {
 }
 
 impl ChildOptions {
-    /// `true` when `significant = true` is written.
-    pub(crate) fn is_significant(&self) -> bool {
-        self.significant.as_ref().is_some_and(|s| s.lit() == Some(&true))
-    }
-
     /// The restart type, `permanent` when not given (OTP's default, for every kind of child);
     /// `None` when it is an expression, known only at run time.
     pub(crate) fn restart_or_default(&self) -> Option<Restart> {

@@ -3,8 +3,19 @@
 //!
 //! An option list is split on its top-level commas, so a malformed option never hides the ones
 //! after it. Each option is `key = value`; the value is one token tree (a word, a literal, a
-//! `{ ... }` block) or `-` and a literal. Which keys a list accepts depends on its [`Place`]; a
-//! key known elsewhere gets a message saying where it belongs.
+//! `{ ... }` block) or `-` and a literal, or else a Rust expression. Which keys a list accepts
+//! depends on its [`Place`]; a key known elsewhere gets a message saying where it belongs.
+//!
+//! # Literals and expressions
+//!
+//! A value is a literal of the DSL, read and checked here, or a Rust expression of the option's
+//! runtime type ([`Given`]), checked by the type checker at the expression and by the runtime at
+//! start. The rule ([`given`]): a bare identifier is a word of the DSL for the options whose
+//! values are words (`strategy`, `restart`, `shutdown`, `health`, `backoff`: `one_for_all`,
+//! `brutal_kill`, `off`), and a variable for the others (`max_children = limit`); a literal
+//! (`5s`, `3`, `"5s"`, `-1`) and a `{ .. }` block are the DSL's; anything else that reads as an
+//! expression (`cfg.window`, `Duration::from_secs(n)`, `Strategy::RestForOne`, `(strategy)`)
+//! is an expression.
 
 use std::fmt;
 
@@ -13,8 +24,8 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::ast::{
-    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Health, HealthCheck, Restart,
-    RestartLimits, Setting, Shutdown, Strategy,
+    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart, RestartLimits,
+    Setting, Shutdown, Strategy,
 };
 use super::duration::duration;
 use super::errors::Errors;
@@ -399,6 +410,49 @@ fn read_value<T>(
     }
 }
 
+/// Whether a bare identifier is a word of the DSL for an option (`strategy = one_for_all`) or
+/// a variable (`max_children = limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bare {
+    Word,
+    Variable,
+}
+
+/// Reads the value of an option: a Rust expression (see the module's docs), or a literal read
+/// with `read` (through [`read_value`]).
+fn given<T>(
+    key: &Ident,
+    value: &Value,
+    bare: Bare,
+    read: impl FnMut(&Value) -> syn::Result<T>,
+) -> syn::Result<Given<T>> {
+    if let Some(expr) = expression(value, bare) {
+        return Ok(Given::Expr(Box::new(expr)));
+    }
+    read_value(key, value, read).map(Given::Lit)
+}
+
+/// The value as a Rust expression, if the rule of the module's docs makes it one.
+fn expression(value: &Value, bare: Bare) -> Option<syn::Expr> {
+    match value {
+        Value::Word(word) if bare == Bare::Variable => {
+            Some(syn::Expr::Path(syn::ExprPath {
+                attrs: Vec::new(),
+                qself: None,
+                path: word.clone().into(),
+            }))
+        }
+        Value::Malformed(tokens) => syn::parse2(tokens.iter().cloned().collect()).ok(),
+        _ => None,
+    }
+}
+
+/// A hint for a word that is no word of an option: a variable of the option's type is written
+/// in parentheses.
+fn variable_hint(key: &str, word: &Ident, ty: &str) -> String {
+    format!("; if `{word}` is a variable of type `{ty}`, write `{key} = ({word})`")
+}
+
 /// One `key = value` of a list.
 #[derive(Debug, Clone)]
 pub(crate) struct RawOption {
@@ -534,7 +588,7 @@ fn store<T>(
     slot: &mut Option<Setting<T>>,
     key: Ident,
     value: &Value,
-    parsed: syn::Result<T>,
+    parsed: syn::Result<Given<T>>,
     errors: &mut Errors,
 ) {
     if let Some(first) = slot {
@@ -575,11 +629,11 @@ impl Options {
             };
             match name.as_str() {
                 "strategy" => {
-                    let parsed = read_value(&key, &value, strategy);
+                    let parsed = given(&key, &value, Bare::Word, strategy);
                     store(&mut options.strategy, key, &value, parsed, errors);
                 }
                 "max_restarts" => {
-                    let parsed = read_value(&key, &value, |v| count(&name, v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| count(&name, v));
                     store(
                         &mut options.limits.max_restarts,
                         key,
@@ -589,41 +643,49 @@ impl Options {
                     );
                 }
                 "within" => {
-                    let parsed = read_value(&key, &value, |v| duration(&name, v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| duration(&name, v));
                     store(&mut options.limits.within, key, &value, parsed, errors);
                 }
                 "max_children" => {
-                    let parsed = read_value(&key, &value, |v| count(&name, v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| count(&name, v));
                     store(&mut options.max_children, key, &value, parsed, errors);
                 }
                 "auto_shutdown" => {
-                    let parsed = read_value(&key, &value, auto_shutdown);
+                    let parsed = given(&key, &value, Bare::Word, auto_shutdown);
                     store(&mut options.auto_shutdown, key, &value, parsed, errors);
                 }
                 "significant" => {
-                    let parsed = read_value(&key, &value, |v| {
-                        word("boolean", v, &[("true", true), ("false", false)])
+                    let parsed = given(&key, &value, Bare::Word, |v| {
+                        word(
+                            "significant",
+                            "boolean",
+                            "bool",
+                            v,
+                            &[("true", true), ("false", false)],
+                        )
                     });
                     store(&mut options.child.significant, key, &value, parsed, errors);
                 }
                 "restart" => {
-                    let parsed = read_value(&key, &value, restart);
+                    let parsed = given(&key, &value, Bare::Word, restart);
                     store(&mut options.child.restart, key, &value, parsed, errors);
                 }
                 "shutdown" => {
-                    let parsed = read_value(&key, &value, shutdown);
+                    let parsed = given(&key, &value, Bare::Word, shutdown);
                     store(&mut options.child.shutdown, key, &value, parsed, errors);
                 }
                 "groups" => {
-                    let parsed = read_value(&key, &value, groups);
+                    // A list of names, read at compile time (not an expression: the names are
+                    // the tree's, as a child's are).
+                    let parsed = read_value(&key, &value, groups).map(Given::Lit);
                     store(&mut options.groups, key, &value, parsed, errors);
                 }
                 "health" => {
-                    let parsed = read_value(&key, &value, |v| health(v, errors));
+                    let parsed = given(&key, &value, Bare::Word, |v| health(v, errors));
                     store(&mut options.health, key, &value, parsed, errors);
                 }
                 "backoff" => {
-                    let parsed = read_value(&key, &value, |v| backoff(v, errors));
+                    let parsed = given(&key, &value, Bare::Word, |v| backoff(v, errors));
                     store(&mut options.child.backoff, key, &value, parsed, errors);
                 }
                 "children" => match (&value, &options.children) {
@@ -647,17 +709,16 @@ impl Options {
     }
 }
 
-/// Reads a word among `choices`, or says which words are allowed.
-fn word<T: Copy>(what: &str, value: &Value, choices: &[(&str, T)]) -> syn::Result<T> {
+/// Reads a word among `choices`, or says which words are allowed (and, for a word near none of
+/// them, how to give a variable of the option's type `ty` instead).
+fn word<T: Copy>(
+    key: &str,
+    what: &str,
+    ty: &str,
+    value: &Value,
+    choices: &[(&str, T)],
+) -> syn::Result<T> {
     let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
-    if let Some(last) = path_end(value)
-        && let Some(near) = did_you_mean(&last.to_string(), &names)
-    {
-        return Err(syn::Error::new_spanned(
-            value,
-            format!("a {what} is written as a word: write `{near}`, not `{value}`"),
-        ));
-    }
     let Value::Word(word) = value else {
         return Err(syn::Error::new_spanned(
             value,
@@ -672,26 +733,11 @@ fn word<T: Copy>(what: &str, value: &Value, choices: &[(&str, T)]) -> syn::Resul
         return Ok(*choice);
     }
     let mut message = format!("unknown {what} `{given}`; expected one of {}", list(&names));
-    if let Some(nearest) = did_you_mean(&given, &names) {
-        message.push_str(&format!("; did you mean `{nearest}`?"));
+    match did_you_mean(&given, &names) {
+        Some(nearest) => message.push_str(&format!("; did you mean `{nearest}`?")),
+        None => message.push_str(&variable_hint(key, word, ty)),
     }
     Err(syn::Error::new(word.span(), message))
-}
-
-/// The last identifier of a value written as a path (`Strategy::RestForOne`).
-fn path_end(value: &Value) -> Option<&Ident> {
-    let Value::Malformed(tokens) = value else {
-        return None;
-    };
-    let is_path = tokens.iter().all(|t| match t {
-        TokenTree::Ident(_) => true,
-        TokenTree::Punct(p) => p.as_char() == ':',
-        _ => false,
-    });
-    match tokens.last() {
-        Some(TokenTree::Ident(last)) if is_path => Some(last),
-        _ => None,
-    }
 }
 
 fn strategy(value: &Value) -> syn::Result<Strategy> {
@@ -705,6 +751,8 @@ fn strategy(value: &Value) -> syn::Result<Strategy> {
     }
     word(
         "strategy",
+        "strategy",
+        "Strategy",
         value,
         &[
             ("one_for_one", Strategy::OneForOne),
@@ -767,6 +815,8 @@ fn groups(value: &Value) -> syn::Result<Vec<Ident>> {
 fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
     word(
         "auto_shutdown",
+        "auto_shutdown",
+        "AutoShutdown",
         value,
         &[
             ("never", AutoShutdown::Never),
@@ -778,7 +828,9 @@ fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
 
 fn restart(value: &Value) -> syn::Result<Restart> {
     word(
+        "restart",
         "restart type",
+        "Restart",
         value,
         &[
             ("permanent", Restart::Permanent),
@@ -790,14 +842,6 @@ fn restart(value: &Value) -> syn::Result<Restart> {
 
 fn shutdown(value: &Value) -> syn::Result<Shutdown> {
     const WORDS: &[&str] = &["brutal_kill", "infinity"];
-    if let Some(last) = path_end(value)
-        && let Some(near) = did_you_mean(&last.to_string(), WORDS)
-    {
-        return Err(syn::Error::new_spanned(
-            value,
-            format!("a shutdown is written as a word: write `{near}`, not `{value}`"),
-        ));
-    }
     match value {
         Value::Word(word) if word == "brutal_kill" => Ok(Shutdown::BrutalKill),
         Value::Word(word) if word == "infinity" => Ok(Shutdown::Infinity),
@@ -806,8 +850,9 @@ fn shutdown(value: &Value) -> syn::Result<Shutdown> {
             let mut message = format!(
                 "unknown shutdown `{given}`; expected `brutal_kill`, `infinity` or a duration such as `5s`"
             );
-            if let Some(nearest) = did_you_mean(&given, WORDS) {
-                message.push_str(&format!("; did you mean `{nearest}`?"));
+            match did_you_mean(&given, WORDS) {
+                Some(nearest) => message.push_str(&format!("; did you mean `{nearest}`?")),
+                None => message.push_str(&variable_hint("shutdown", word, "Shutdown")),
             }
             Err(syn::Error::new(word.span(), message))
         }
@@ -893,7 +938,7 @@ fn toggle<T>(
         Value::Word(word) => {
             let given = word.to_string();
             let near = match given.as_str() {
-                "false" | "no" | "none" | "disabled" | "disable" => Some("off"),
+                "false" | "no" | "none" | "None" | "disabled" | "disable" => Some("off"),
                 "true" | "yes" | "enabled" | "enable" | "default" => Some("on"),
                 _ => did_you_mean(&given, &["off", "on"]),
             };
@@ -902,8 +947,12 @@ fn toggle<T>(
                 place.describe(),
                 list(place.allowed()),
             );
-            if let Some(near) = near {
-                message.push_str(&format!("; did you mean `{near}`?"));
+            match (near, place) {
+                (Some(near), _) => message.push_str(&format!("; did you mean `{near}`?")),
+                (None, Place::Health) => {
+                    message.push_str(&variable_hint("health", word, "Option<HealthCheck>"));
+                }
+                (None, _) => message.push_str(&variable_hint("backoff", word, "Option<Backoff>")),
             }
             Err(syn::Error::new(word.span(), message))
         }
@@ -929,15 +978,15 @@ fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
         for RawOption { key, value } in options {
             match accept(&key, Place::Health, errors).as_deref() {
                 Some("interval") => {
-                    let parsed = read_value(&key, &value, |v| duration("interval", v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| duration("interval", v));
                     store(&mut check.interval, key, &value, parsed, errors);
                 }
                 Some("timeout") => {
-                    let parsed = read_value(&key, &value, |v| duration("timeout", v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| duration("timeout", v));
                     store(&mut check.timeout, key, &value, parsed, errors);
                 }
                 Some("failures") => {
-                    let parsed = read_value(&key, &value, |v| count("failures", v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| count("failures", v));
                     store(&mut check.failures, key, &value, parsed, errors);
                 }
                 _ => {}
@@ -955,15 +1004,15 @@ fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
         for RawOption { key, value } in options {
             match accept(&key, Place::Backoff, errors).as_deref() {
                 Some("initial") => {
-                    let parsed = read_value(&key, &value, |v| duration("initial", v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| duration("initial", v));
                     store(&mut policy.initial, key, &value, parsed, errors);
                 }
                 Some("factor") => {
-                    let parsed = read_value(&key, &value, factor);
+                    let parsed = given(&key, &value, Bare::Variable, factor);
                     store(&mut policy.factor, key, &value, parsed, errors);
                 }
                 Some("max") => {
-                    let parsed = read_value(&key, &value, |v| duration("max", v));
+                    let parsed = given(&key, &value, Bare::Variable, |v| duration("max", v));
                     store(&mut policy.max, key, &value, parsed, errors);
                 }
                 _ => {}

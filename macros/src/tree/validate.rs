@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Header, Health, InitArg, Node, NodeKind,
-    Restart, RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind, Restart,
+    RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::errors::Errors;
 use crate::suggest::near_by_edits;
@@ -144,14 +144,15 @@ impl<'a> Checker<'a, '_> {
                 NodeKind::Dynamic(dynamic) => {
                     self.dynamic_limits(&dynamic.limits, &child.name, &dynamic.children);
                     if let Some(max) = &dynamic.max_children
-                        && !(1..=u64::from(u32::MAX)).contains(&max.value)
+                        && let Some(&value) = max.lit()
+                        && !(1..=u64::from(u32::MAX)).contains(&value)
                     {
                         self.errors.at(
                             max.span,
                             format!(
                                 "`max_children` must be between 1 and {}, found {}; leave it out for no limit",
                                 u32::MAX,
-                                max.value
+                                value
                             ),
                         );
                     }
@@ -166,16 +167,21 @@ impl<'a> Checker<'a, '_> {
     /// and temporary children may be significant, and only under an `auto_shutdown` that is
     /// not `never`.
     fn significant(&mut self, name: &Ident, supervisor: &Supervisor) {
+        // An `auto_shutdown` given as an expression may shut down: the runtime checks it.
         let shuts_down = supervisor
             .auto_shutdown
             .as_ref()
-            .is_some_and(|s| s.value != AutoShutdown::Never);
+            .is_some_and(|s| s.lit() != Some(&AutoShutdown::Never));
         for child in &supervisor.children {
             let options = child.kind.child_options();
-            let Some(setting) = options.significant.as_ref().filter(|s| s.value) else {
+            let Some(setting) = options
+                .significant
+                .as_ref()
+                .filter(|s| s.lit() == Some(&true))
+            else {
                 continue;
             };
-            if options.restart_or_default() == Restart::Permanent {
+            if options.restart_or_default() == Some(Restart::Permanent) {
                 self.errors.spanned(
                     &setting.key,
                     format!(
@@ -351,13 +357,14 @@ impl<'a> Checker<'a, '_> {
         let Some(max) = self.max_restarts(limits) else {
             return;
         };
-        if max.value != 0 {
+        if max.lit() != Some(&0) {
             return;
         }
+        // A restart type given as an expression is only known at run time: not counted.
         let restarted: Vec<String> = children
             .iter()
             .filter_map(|child| {
-                let restart = child.kind.child_options().restart_or_default();
+                let restart = child.kind.child_options().restart_or_default()?;
                 (restart != Restart::Temporary)
                     .then(|| format!("`{}` ({})", child.name, restart.name()))
             })
@@ -377,14 +384,15 @@ impl<'a> Checker<'a, '_> {
     fn dynamic_limits(&mut self, limits: &RestartLimits, name: &Ident, children: &ChildOptions) {
         self.window(limits);
         if let Some(max) = self.max_restarts(limits)
-            && max.value == 0
-            && children.restart_or_default() != Restart::Temporary
+            && max.lit() == Some(&0)
+            && let Some(restart) = children.restart_or_default()
+            && restart != Restart::Temporary
         {
             self.errors.at(
                 max.span,
                 format!(
                     "`max_restarts = 0` lets `{name}` restart no child, yet its children are {}; allow at least 1 restart, or write `children = {{ restart = temporary }}`",
-                    children.restart_or_default().name()
+                    restart.name()
                 ),
             );
         }
@@ -392,7 +400,7 @@ impl<'a> Checker<'a, '_> {
 
     fn window(&mut self, limits: &RestartLimits) {
         if let Some(within) = &limits.within
-            && within.value.millis == 0
+            && within.lit().is_some_and(|within| within.millis == 0)
         {
             self.errors.at(
                 within.span,
@@ -404,13 +412,12 @@ impl<'a> Checker<'a, '_> {
     /// `max_restarts` when it is in range (an out-of-range one is reported).
     fn max_restarts<'s>(&mut self, limits: &'s RestartLimits) -> Option<&'s Setting<u64>> {
         let max = limits.max_restarts.as_ref()?;
-        if max.value > MAX_RESTARTS {
+        if let Some(&value) = max.lit()
+            && value > MAX_RESTARTS
+        {
             self.errors.at(
                 max.span,
-                format!(
-                    "`max_restarts` must be between 0 and {MAX_RESTARTS}, found {}",
-                    max.value
-                ),
+                format!("`max_restarts` must be between 0 and {MAX_RESTARTS}, found {value}"),
             );
             return None;
         }
@@ -419,7 +426,7 @@ impl<'a> Checker<'a, '_> {
 
     fn child_options(&mut self, child: &ChildOptions) {
         if let Some(shutdown) = &child.shutdown
-            && shutdown.value == Shutdown::Timeout(Duration { millis: 0 })
+            && shutdown.lit() == Some(&Shutdown::Timeout(Duration { millis: 0 }))
         {
             self.errors.at(
                 shutdown.span,
@@ -428,14 +435,14 @@ impl<'a> Checker<'a, '_> {
         }
         let Some(Setting {
             key,
-            value: Backoff::On(policy),
+            value: Given::Lit(Backoff::On(policy)),
             ..
         }) = &child.backoff
         else {
             return;
         };
         if let Some(restart) = &child.restart
-            && restart.value == Restart::Temporary
+            && restart.lit() == Some(&Restart::Temporary)
         {
             self.errors.spanned(
                 key,
@@ -446,24 +453,24 @@ impl<'a> Checker<'a, '_> {
         self.nonzero(&policy.initial, "the first delay before a restart");
         self.nonzero(&policy.max, "the longest delay before a restart");
         if let Some(factor) = &policy.factor
-            && !(1.0..=MAX_FACTOR).contains(&factor.value)
+            && let Some(&value) = factor.lit()
+            && !(1.0..=MAX_FACTOR).contains(&value)
         {
             self.errors.at(
                 factor.span,
                 format!(
-                    "`factor` must be between 1 and {MAX_FACTOR}, found {}: it multiplies the delay after each attempt (1 keeps it constant)",
-                    factor.value
+                    "`factor` must be between 1 and {MAX_FACTOR}, found {value}: it multiplies the delay after each attempt (1 keeps it constant)",
                 ),
             );
         }
         if let (Some(initial), Some(max)) = (&policy.initial, &policy.max)
-            && max.value.millis < initial.value.millis
+            && let (Some(initial), Some(max_value)) = (initial.lit(), max.lit())
+            && max_value.millis < initial.millis
         {
             self.errors.at(
                 max.span,
                 format!(
-                    "`max = {}` is shorter than `initial = {}`: the delay grows from `initial` up to `max`",
-                    max.value, initial.value
+                    "`max = {max_value}` is shorter than `initial = {initial}`: the delay grows from `initial` up to `max`",
                 ),
             );
         }
@@ -471,7 +478,7 @@ impl<'a> Checker<'a, '_> {
 
     fn health(&mut self, health: &Option<Setting<Health>>) {
         let Some(Setting {
-            value: Health::On(check),
+            value: Given::Lit(Health::On(check)),
             ..
         }) = health
         else {
@@ -480,26 +487,26 @@ impl<'a> Checker<'a, '_> {
         self.nonzero(&check.interval, "the time between two pings");
         self.nonzero(&check.timeout, "how long a ping may take");
         if let Some(failures) = &check.failures
-            && !(1..=MAX_FAILURES).contains(&failures.value)
+            && let Some(&value) = failures.lit()
+            && !(1..=MAX_FAILURES).contains(&value)
         {
             self.errors.at(
                 failures.span,
                 format!(
-                    "`failures` must be between 1 and {MAX_FAILURES}, found {}: it is how many failed pings in a row restart the child",
-                    failures.value
+                    "`failures` must be between 1 and {MAX_FAILURES}, found {value}: it is how many failed pings in a row restart the child",
                 ),
             );
         }
         // A zero is reported on its own: one mistake, one error.
         if let (Some(interval), Some(timeout)) = (&check.interval, &check.timeout)
-            && interval.value.millis > 0
-            && timeout.value.millis > interval.value.millis
+            && let (Some(interval), Some(timeout_value)) = (interval.lit(), timeout.lit())
+            && interval.millis > 0
+            && timeout_value.millis > interval.millis
         {
             self.errors.at(
                 timeout.span,
                 format!(
-                    "`timeout = {}` is longer than `interval = {}`: a ping would still be pending when the next is sent",
-                    timeout.value, interval.value
+                    "`timeout = {timeout_value}` is longer than `interval = {interval}`: a ping would still be pending when the next is sent",
                 ),
             );
         }
@@ -507,7 +514,7 @@ impl<'a> Checker<'a, '_> {
 
     fn nonzero(&mut self, setting: &Option<Setting<Duration>>, meaning: &str) {
         if let Some(setting) = setting
-            && setting.value.millis == 0
+            && setting.lit().is_some_and(|value| value.millis == 0)
         {
             self.errors.at(
                 setting.span,

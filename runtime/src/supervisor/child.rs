@@ -523,9 +523,10 @@ impl ChildSpec {
         Ok(())
     }
 
-    /// Delays restarts with a growing backoff.
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = Some(Box::new(backoff));
+    /// Delays restarts with a growing backoff; `None` (the default) restarts at once. Takes a
+    /// [`Backoff`] or an `Option<Backoff>` (one read from configuration, say).
+    pub fn backoff(mut self, backoff: impl Into<Option<Backoff>>) -> Self {
+        self.backoff = backoff.into().map(Box::new);
         self
     }
 

@@ -127,9 +127,10 @@ where
         self
     }
 
-    /// The children's restart backoff.
-    pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.template.backoff = Some(backoff);
+    /// The children's restart backoff; `None` (the default) restarts them at once. Takes a
+    /// [`Backoff`] or an `Option<Backoff>`.
+    pub fn backoff(mut self, backoff: impl Into<Option<Backoff>>) -> Self {
+        self.template.backoff = backoff.into();
         self
     }
 

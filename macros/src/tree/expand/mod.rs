@@ -35,6 +35,9 @@ pub(crate) struct Cx {
     rt: TokenStream,
     /// The root's struct: the header's name, or one made from the root's name.
     root_ty: Ident,
+    /// `let`s of the options given as expressions, in the order met: the spec body evaluates
+    /// them once, before its `TreeSpec` (see `settings`).
+    option_lets: std::cell::RefCell<Vec<TokenStream>>,
 }
 
 /// Expands a tree that validated (or was made valid by [`sanitize`]). `taken` holds every
@@ -57,6 +60,7 @@ pub(crate) fn expand_after(
     let cx = Cx {
         rt: quote!(::perennial::__private::runtime),
         root_ty,
+        option_lets: std::cell::RefCell::default(),
     };
     let structs = types::structs(&cx, tree);
     let body = spec::body(&cx, tree);

@@ -8,13 +8,13 @@
 //! (`max` is never shorter than `initial`).
 
 use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 use super::super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Health, Restart, RestartLimits, Setting,
-    Shutdown, Strategy,
+    AutoShutdown, Backoff, ChildOptions, Duration, Given, Health, Restart, RestartLimits, Setting, Shutdown,
+    Strategy,
 };
-use super::Cx;
+use super::{Cx, at};
 
 /// The first delay of `backoff = on`: 100 ms.
 pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
@@ -29,61 +29,141 @@ fn duration(millis: u64) -> TokenStream {
     quote!(::core::time::Duration::from_millis(#millis))
 }
 
-fn millis(setting: &Option<Setting<Duration>>) -> Option<u64> {
-    setting.as_ref().map(|setting| setting.value.millis)
-}
-
 /// A count the runtime takes as `u32` (validation keeps it in range; a best-effort expansion
 /// of an invalid tree clamps it).
 fn u32_lit(value: u64) -> Literal {
     Literal::u32_unsuffixed(u32::try_from(value).unwrap_or(u32::MAX))
 }
 
+/// The runtime's type of an option given as an expression, at `span`.
+#[derive(Debug, Clone, Copy)]
+enum Ty {
+    Strategy,
+    Restart,
+    Shutdown,
+    Duration,
+    U32,
+    Usize,
+    F64,
+    Health,
+    Backoff,
+    AutoShutdown,
+    Bool,
+}
+
+impl Cx {
+    /// The value of a setting: `literal(value)` for a literal of the DSL, else a local that
+    /// holds the expression, evaluated once where the tree's spec is made, with its type written
+    /// at the expression (`let __perennial_option_3: Duration = cfg.window;`), so that a value
+    /// of another type is reported there, by the type checker, in the user's words.
+    fn value<T>(
+        &self,
+        setting: &Setting<T>,
+        ty: Ty,
+        literal: impl FnOnce(&T) -> TokenStream,
+    ) -> TokenStream {
+        let expr = match &setting.value {
+            Given::Lit(value) => return literal(value),
+            Given::Expr(expr) => expr,
+        };
+        let span = at(syn::spanned::Spanned::span(&**expr));
+        let rt = self.rt_at(span);
+        let ty = match ty {
+            Ty::Strategy => quote_spanned!(span=> #rt::supervisor::Strategy),
+            Ty::Restart => quote_spanned!(span=> #rt::supervisor::Restart),
+            Ty::Shutdown => quote_spanned!(span=> #rt::supervisor::Shutdown),
+            Ty::Duration => quote_spanned!(span=> ::core::time::Duration),
+            Ty::U32 => quote_spanned!(span=> u32),
+            Ty::Usize => quote_spanned!(span=> usize),
+            Ty::F64 => quote_spanned!(span=> f64),
+            Ty::Health => quote_spanned!(span=>
+                ::core::option::Option<#rt::supervisor::HealthCheck>),
+            Ty::Backoff => quote_spanned!(span=>
+                ::core::option::Option<#rt::supervisor::Backoff>),
+            Ty::AutoShutdown => quote_spanned!(span=> #rt::supervisor::AutoShutdown),
+            Ty::Bool => quote_spanned!(span=> bool),
+        };
+        let mut lets = self.option_lets.borrow_mut();
+        let var = quote::format_ident!("__perennial_option_{}", lets.len(), span = span);
+        // `(name)` is how a variable is given where a bare word is the DSL's: meant, not unused.
+        let allow = matches!(&**expr, syn::Expr::Paren(_)).then(|| quote!(#[allow(unused_parens)]));
+        lets.push(quote_spanned!(span=> #allow let #var: #ty = #expr;));
+        quote!(#var)
+    }
+
+    fn duration(&self, setting: &Setting<Duration>) -> TokenStream {
+        self.value(setting, Ty::Duration, |d| duration(d.millis))
+    }
+}
+
 /// `Restart::Transient`
 fn restart(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
     let rt = &cx.rt;
-    let variant = match options.restart.as_ref()?.value {
-        Restart::Permanent => quote!(Permanent),
-        Restart::Transient => quote!(Transient),
-        Restart::Temporary => quote!(Temporary),
-    };
-    Some(quote!(#rt::supervisor::Restart::#variant))
+    Some(cx.value(options.restart.as_ref()?, Ty::Restart, |restart| {
+        let variant = match restart {
+            Restart::Permanent => quote!(Permanent),
+            Restart::Transient => quote!(Transient),
+            Restart::Temporary => quote!(Temporary),
+        };
+        quote!(#rt::supervisor::Restart::#variant)
+    }))
 }
 
 /// `Shutdown::Timeout(..)`
 fn shutdown(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
     let rt = &cx.rt;
-    let value = match options.shutdown.as_ref()?.value {
-        Shutdown::BrutalKill => quote!(BrutalKill),
-        Shutdown::Infinity => quote!(Infinity),
-        Shutdown::Timeout(timeout) => {
-            let timeout = duration(timeout.millis);
-            quote!(Timeout(#timeout))
-        }
-    };
-    Some(quote!(#rt::supervisor::Shutdown::#value))
+    Some(cx.value(options.shutdown.as_ref()?, Ty::Shutdown, |shutdown| {
+        let value = match shutdown {
+            Shutdown::BrutalKill => quote!(BrutalKill),
+            Shutdown::Infinity => quote!(Infinity),
+            Shutdown::Timeout(timeout) => {
+                let timeout = duration(timeout.millis);
+                quote!(Timeout(#timeout))
+            }
+        };
+        quote!(#rt::supervisor::Shutdown::#value)
+    }))
 }
 
-/// `Backoff { .. }`, for `backoff = on` or `{ .. }` (`off` is the runtime's default: none).
-fn backoff(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
+/// `Backoff { .. }` for `backoff = on` or `{ .. }` (`off` is the runtime's default: none), or
+/// the `Option<Backoff>` of an expression; `optional` says which it is.
+fn backoff(cx: &Cx, options: &ChildOptions) -> Option<(TokenStream, bool)> {
     let rt = &cx.rt;
-    let Setting {
-        value: Backoff::On(policy),
-        ..
-    } = options.backoff.as_ref()?
-    else {
-        return None;
+    let setting = options.backoff.as_ref()?;
+    let policy = match &setting.value {
+        Given::Lit(Backoff::Off) => return None,
+        Given::Lit(Backoff::On(policy)) => policy,
+        Given::Expr(_) => return Some((cx.value(setting, Ty::Backoff, |_| quote!()), true)),
     };
-    let initial_ms = millis(&policy.initial).unwrap_or(BACKOFF_INITIAL_MS);
-    let max_ms = millis(&policy.max).unwrap_or(BACKOFF_MAX_MS.max(initial_ms));
-    let factor = policy
-        .factor
-        .as_ref()
-        .map_or(BACKOFF_FACTOR, |factor| factor.value);
-    let factor = Literal::f64_suffixed(if factor.is_finite() { factor } else { 1.0 });
-    let initial = duration(initial_ms);
-    let max = duration(max_ms);
-    Some(quote!(#rt::supervisor::Backoff { initial: #initial, factor: #factor, max: #max }))
+    let initial_lit = policy.initial.as_ref().map(|s| s.lit().map(|d| d.millis));
+    let initial = match &policy.initial {
+        Some(initial) => cx.duration(initial),
+        None => duration(BACKOFF_INITIAL_MS),
+    };
+    let max = match (&policy.max, initial_lit) {
+        (Some(max), _) => cx.duration(max),
+        (None, None) => duration(BACKOFF_MAX_MS),
+        (None, Some(Some(initial_ms))) => duration(BACKOFF_MAX_MS.max(initial_ms)),
+        // `initial` from an expression: `max` is never shorter, as for a literal.
+        (None, Some(None)) => {
+            let max = duration(BACKOFF_MAX_MS);
+            quote!(::core::cmp::Ord::max(#max, #initial))
+        }
+    };
+    let factor = match &policy.factor {
+        Some(factor) => cx.value(factor, Ty::F64, |factor| {
+            let factor = Literal::f64_suffixed(if factor.is_finite() { *factor } else { 1.0 });
+            quote!(#factor)
+        }),
+        None => {
+            let factor = Literal::f64_suffixed(BACKOFF_FACTOR);
+            quote!(#factor)
+        }
+    };
+    Some((
+        quote!(#rt::supervisor::Backoff { initial: #initial, factor: #factor, max: #max }),
+        false,
+    ))
 }
 
 /// The options a supervisor applies to one child (any kind), as builder calls.
@@ -95,11 +175,20 @@ pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
     if let Some(shutdown) = shutdown(cx, options) {
         calls.extend(quote!(.shutdown(#shutdown)));
     }
-    if let Some(backoff) = backoff(cx, options) {
+    // `.backoff(..)` takes a `Backoff` or an `Option<Backoff>` (an expression's).
+    if let Some((backoff, _)) = backoff(cx, options) {
         calls.extend(quote!(.backoff(#backoff)));
     }
-    if options.is_significant() {
-        calls.extend(quote!(.significant(true)));
+    // `significant = false` is the default: nothing to set, unless it is an expression.
+    if let Some(significant) = &options.significant {
+        match &significant.value {
+            Given::Lit(true) => calls.extend(quote!(.significant(true))),
+            Given::Lit(false) => {}
+            Given::Expr(_) => {
+                let value = cx.value(significant, Ty::Bool, |_| quote!());
+                calls.extend(quote!(.significant(#value)));
+            }
+        }
     }
     calls
 }
@@ -110,33 +199,42 @@ pub(super) fn auto_shutdown(cx: &Cx, auto_shutdown: &Option<Setting<AutoShutdown
     let Some(setting) = auto_shutdown else {
         return TokenStream::new();
     };
-    let variant = match setting.value {
-        AutoShutdown::Never => quote!(Never),
-        AutoShutdown::AnySignificant => quote!(AnySignificant),
-        AutoShutdown::AllSignificant => quote!(AllSignificant),
-    };
-    quote!(.auto_shutdown(#rt::supervisor::AutoShutdown::#variant))
+    let value = cx.value(setting, Ty::AutoShutdown, |auto_shutdown| {
+        let variant = match auto_shutdown {
+            AutoShutdown::Never => quote!(Never),
+            AutoShutdown::AnySignificant => quote!(AnySignificant),
+            AutoShutdown::AllSignificant => quote!(AllSignificant),
+        };
+        quote!(#rt::supervisor::AutoShutdown::#variant)
+    });
+    quote!(.auto_shutdown(#value))
 }
 
 /// `health = ..` of a gen_server child or of a dynamic supervisor's children, as the value of
-/// `.health(..)`: `None` (off) or `Some(HealthCheck { .. })`. Health checks are on by default,
-/// so `on` (and no `health`) is `None` here: nothing to set.
+/// `.health(..)`: `None` (off), `Some(HealthCheck { .. })`, or an expression's
+/// `Option<HealthCheck>`. Health checks are on by default, so `on` (and no `health`) is `None`
+/// here: nothing to set.
 fn health_value(cx: &Cx, health: &Option<Setting<Health>>) -> Option<TokenStream> {
     let rt = &cx.rt;
-    match &health.as_ref()?.value {
-        Health::Off => Some(quote!(::core::option::Option::None)),
-        Health::On(check) => {
+    let setting = health.as_ref()?;
+    match &setting.value {
+        Given::Expr(_) => Some(cx.value(setting, Ty::Health, |_| quote!())),
+        Given::Lit(Health::Off) => Some(quote!(::core::option::Option::None)),
+        Given::Lit(Health::On(check)) => {
             let mut fields = TokenStream::new();
-            if let Some(interval) = millis(&check.interval) {
-                let interval = duration(interval);
+            if let Some(interval) = &check.interval {
+                let interval = cx.duration(interval);
                 fields.extend(quote!(interval: #interval,));
             }
-            if let Some(timeout) = millis(&check.timeout) {
-                let timeout = duration(timeout);
+            if let Some(timeout) = &check.timeout {
+                let timeout = cx.duration(timeout);
                 fields.extend(quote!(timeout: #timeout,));
             }
             if let Some(failures) = &check.failures {
-                let failures = u32_lit(failures.value);
+                let failures = cx.value(failures, Ty::U32, |failures| {
+                    let failures = u32_lit(*failures);
+                    quote!(#failures)
+                });
                 fields.extend(quote!(failures: #failures,));
             }
             if fields.is_empty() {
@@ -169,12 +267,15 @@ pub(super) fn strategy(cx: &Cx, strategy: &Option<Setting<Strategy>>) -> TokenSt
     let Some(strategy) = strategy else {
         return TokenStream::new();
     };
-    let variant = match strategy.value {
-        Strategy::OneForOne => quote!(OneForOne),
-        Strategy::OneForAll => quote!(OneForAll),
-        Strategy::RestForOne => quote!(RestForOne),
-    };
-    quote!(.strategy(#rt::supervisor::Strategy::#variant))
+    let value = cx.value(strategy, Ty::Strategy, |strategy| {
+        let variant = match strategy {
+            Strategy::OneForOne => quote!(OneForOne),
+            Strategy::OneForAll => quote!(OneForAll),
+            Strategy::RestForOne => quote!(RestForOne),
+        };
+        quote!(#rt::supervisor::Strategy::#variant)
+    });
+    quote!(.strategy(#value))
 }
 
 /// `(max_restarts, within)`, when either is given (the other takes its default).
@@ -186,12 +287,16 @@ fn intensity_value(cx: &Cx, limits: &RestartLimits) -> Option<TokenStream> {
     let max = limits.max_restarts.as_ref().map_or_else(
         || quote!(#rt::supervisor::DEFAULT_MAX_RESTARTS),
         |max| {
-            let max = u32_lit(max.value);
-            quote!(#max)
+            cx.value(max, Ty::U32, |max| {
+                let max = u32_lit(*max);
+                quote!(#max)
+            })
         },
     );
-    let within =
-        millis(&limits.within).map_or_else(|| quote!(#rt::supervisor::DEFAULT_WITHIN), duration);
+    let within = limits.within.as_ref().map_or_else(
+        || quote!(#rt::supervisor::DEFAULT_WITHIN),
+        |within| cx.duration(within),
+    );
     Some(quote!(#max, #within))
 }
 
@@ -237,7 +342,10 @@ fn dynamic_fields(
     let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
     let mut fields = Vec::new();
     if let Some(max) = max_children {
-        let max = Literal::u64_unsuffixed(max.value.min(u64::from(u32::MAX)));
+        let max = cx.value(max, Ty::Usize, |max| {
+            let max = Literal::u64_unsuffixed((*max).min(u64::from(u32::MAX)));
+            quote!(#max)
+        });
         fields.push(quote!(max_children: ::core::option::Option::Some(#max),));
     }
     if let Some(intensity) = intensity_value(cx, limits) {
@@ -256,8 +364,8 @@ fn dynamic_fields(
         let value = some(health);
         fields.push(quote!(health: #value,));
     }
-    if let Some(backoff) = backoff(cx, children) {
-        let value = some(backoff);
+    if let Some((backoff, optional)) = backoff(cx, children) {
+        let value = if optional { backoff } else { some(backoff) };
         fields.push(quote!(backoff: #value,));
     }
     fields

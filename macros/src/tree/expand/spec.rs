@@ -38,8 +38,10 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
     let root_ty = &cx.root_ty;
     let mut eager = Vec::new();
     let root = supervisor(cx, &tree.name, &tree.root, &mut eager);
+    let options = cx.option_lets.take();
     quote! {
         #(#eager)*
+        #(#options)*
         #rt::tree::TreeSpec::<#root_ty>::new(
             move |__perennial_registry: &#rt::Registry| #root,
             #root_ty::__perennial_attach,
@@ -104,8 +106,8 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
         NodeKind::Server(server) => {
             let spec = self::server(cx, &node.name, server, siblings, eager);
             let health = settings::health(cx, &server.health);
-            let groups = server.groups.as_ref().map(|groups| {
-                let names = groups.value.iter().map(|name| name.to_string());
+            let groups = server.groups.as_ref().and_then(|groups| groups.lit()).map(|groups| {
+                let names = groups.iter().map(|name| name.to_string());
                 quote!(.groups([#(#names),*]))
             });
             quote!(#spec #options #health #groups)

@@ -111,7 +111,6 @@ fn one(
                 let (child_ty, span) = located(&dynamic.child_ty);
                 let rt_ty = cx.rt_at(span);
                 field_span = span;
-                let dynamic_spec = spec::dynamic_spec(cx, field, dynamic);
                 asserts.push(spec::assert_dynamic(cx, &dynamic.child_ty));
                 (
                     format!(
@@ -119,8 +118,7 @@ fn one(
                         quote!(#child_ty).to_string().replace(' ', "")
                     ),
                     quote_spanned!(span=> #rt_ty::supervisor::DynamicSupervisor<#child_ty>),
-                    quote_spanned!(span=> #rt_ty::tree::dynamic_handle::<#child_ty>(
-                        &#dynamic_spec,
+                    quote_spanned!(span=> #rt_ty::tree::dynamic_attach::<#child_ty>(
                         __perennial_supervisor.nested(#key),
                     )),
                 )
