@@ -317,6 +317,7 @@ fn nested_types_are_named_after_the_root_and_the_supervisor() {
     let cx = Cx {
         rt: quote!(rt),
         root_ty: syn::Ident::new("App", proc_macro2::Span::call_site()),
+        option_lets: Default::default(),
     };
     let db = syn::Ident::new("db", proc_macro2::Span::call_site());
     assert_eq!(names::nested_type(&cx, &db), "App_db");

@@ -5,7 +5,7 @@ use quote::{ToTokens, quote};
 
 use super::*;
 use crate::tree::ast::{
-    Backoff, DynamicSupervisor, Health, Restart, Server, Shutdown, Strategy, Supervisor, Task,
+    Backoff, DynamicSupervisor, Given, Health, Restart, Server, Setting, Shutdown, Strategy, Supervisor, Task,
 };
 
 /// Strict parse: the tree, or a panic with every message.
@@ -64,7 +64,7 @@ fn names(children: &[Node]) -> Vec<String> {
 }
 
 fn millis(setting: &Option<crate::tree::ast::Setting<crate::tree::ast::Duration>>) -> Option<u64> {
-    setting.as_ref().map(|setting| setting.value.millis)
+    setting.as_ref().and_then(|setting| setting.lit()).map(|d| d.millis)
 }
 
 #[test]
@@ -84,46 +84,46 @@ fn the_example_of_the_issue() {
     assert_eq!(tree.name, "app");
     let root = &tree.root;
     assert_eq!(
-        root.strategy.as_ref().map(|s| s.value),
+        root.strategy.as_ref().and_then(|s| s.lit().copied()),
         Some(Strategy::OneForOne)
     );
-    assert_eq!(root.limits.max_restarts.as_ref().map(|s| s.value), Some(3));
+    assert_eq!(root.limits.max_restarts.as_ref().and_then(|s| s.lit().copied()), Some(3));
     assert_eq!(millis(&root.limits.within), Some(5_000));
     assert_eq!(names(&root.children), ["cache", "metrics", "jobs", "db"]);
 
     let cache = server(&root.children[0]);
     assert_eq!(text(&cache.ty), "Cache");
     assert!(matches!(&cache.args[..], [InitArg::Expr(arg)] if text(arg) == "1024"));
-    assert_eq!(cache.child.restart_or_default(), Restart::Permanent);
+    assert_eq!(cache.child.restart_or_default(), Some(Restart::Permanent));
     assert_eq!(
-        cache.child.shutdown.as_ref().map(|s| s.value),
+        cache.child.shutdown.as_ref().and_then(|s| s.lit().copied()),
         Some(Shutdown::Timeout(crate::tree::ast::Duration {
             millis: 5_000
         }))
     );
-    let Some(Health::On(check)) = cache.health.as_ref().map(|s| &s.value) else {
+    let Some(Health::On(check)) = cache.health.as_ref().and_then(|s| s.lit()) else {
         panic!("health is on: {:?}", cache.health);
     };
     assert_eq!(millis(&check.interval), Some(30_000));
     assert_eq!(millis(&check.timeout), Some(5_000));
-    assert_eq!(check.failures.as_ref().map(|s| s.value), Some(3));
+    assert_eq!(check.failures.as_ref().and_then(|s| s.lit().copied()), Some(3));
 
     let NodeKind::Task(metrics) = &root.children[1].kind else {
         panic!("metrics is a task");
     };
     assert_eq!(text(&metrics.function), "metrics_loop");
     assert!(matches!(&metrics.args[..], [InitArg::Expr(arg)] if text(arg) == "port"));
-    assert_eq!(metrics.child.restart_or_default(), Restart::Transient);
+    assert_eq!(metrics.child.restart_or_default(), Some(Restart::Transient));
 
     let NodeKind::Dynamic(jobs) = &root.children[2].kind else {
         panic!("jobs is a dynamic supervisor");
     };
     assert_eq!(text(&jobs.child_ty), "Job");
-    assert_eq!(jobs.max_children.as_ref().map(|s| s.value), Some(100));
+    assert_eq!(jobs.max_children.as_ref().and_then(|s| s.lit().copied()), Some(100));
 
     let db = supervisor(&root.children[3]);
     assert_eq!(
-        db.strategy.as_ref().map(|s| s.value),
+        db.strategy.as_ref().and_then(|s| s.lit().copied()),
         Some(Strategy::RestForOne)
     );
     assert_eq!(names(&db.children), ["pool", "writer"]);
@@ -143,7 +143,7 @@ fn the_smallest_tree() {
     assert!(root.strategy.is_none() && root.limits.max_restarts.is_none());
     let cache = server(&root.children[0]);
     assert!(cache.args.is_empty() && cache.health.is_none());
-    assert_eq!(cache.child.restart_or_default(), Restart::Permanent);
+    assert_eq!(cache.child.restart_or_default(), Some(Restart::Permanent));
 }
 
 #[test]
@@ -194,37 +194,37 @@ fn every_option_spelling() {
     });
     let root = &tree.root;
     assert_eq!(
-        root.strategy.as_ref().map(|s| s.value),
+        root.strategy.as_ref().and_then(|s| s.lit().copied()),
         Some(Strategy::OneForAll)
     );
     assert_eq!(millis(&root.limits.within), Some(60_000));
 
     let a = server(&root.children[0]);
-    assert_eq!(a.child.restart_or_default(), Restart::Temporary);
+    assert_eq!(a.child.restart_or_default(), Some(Restart::Temporary));
     assert_eq!(
-        a.child.shutdown.as_ref().map(|s| s.value),
+        a.child.shutdown.as_ref().and_then(|s| s.lit().copied()),
         Some(Shutdown::BrutalKill)
     );
     assert!(matches!(
-        a.health.as_ref().map(|s| &s.value),
+        a.health.as_ref().and_then(|s| s.lit()),
         Some(Health::Off)
     ));
     assert!(matches!(
-        a.child.backoff.as_ref().map(|s| &s.value),
+        a.child.backoff.as_ref().and_then(|s| s.lit()),
         Some(Backoff::Off)
     ));
 
     let b = server(&root.children[1]);
     assert_eq!(
-        b.child.shutdown.as_ref().map(|s| s.value),
+        b.child.shutdown.as_ref().and_then(|s| s.lit().copied()),
         Some(Shutdown::Infinity)
     );
     assert!(matches!(
-        b.health.as_ref().map(|s| &s.value),
+        b.health.as_ref().and_then(|s| s.lit()),
         Some(Health::On(check)) if check.interval.is_none() && check.failures.is_none()
     ));
     assert!(matches!(
-        b.child.backoff.as_ref().map(|s| &s.value),
+        b.child.backoff.as_ref().and_then(|s| s.lit()),
         Some(Backoff::On(_))
     ));
 
@@ -232,24 +232,24 @@ fn every_option_spelling() {
         panic!("c is a task");
     };
     assert_eq!(text(&c.function), "| x | async move { x }");
-    let Some(Backoff::On(policy)) = c.child.backoff.as_ref().map(|s| &s.value) else {
+    let Some(Backoff::On(policy)) = c.child.backoff.as_ref().and_then(|s| s.lit()) else {
         panic!("backoff is on");
     };
     assert_eq!(millis(&policy.initial), Some(100));
-    assert_eq!(policy.factor.as_ref().map(|s| s.value), Some(1.5));
+    assert_eq!(policy.factor.as_ref().and_then(|s| s.lit().copied()), Some(1.5));
     assert_eq!(millis(&policy.max), Some(7_200_000));
 
     let d = supervisor(&root.children[3]);
-    assert_eq!(d.child.restart_or_default(), Restart::Transient);
+    assert_eq!(d.child.restart_or_default(), Some(Restart::Transient));
 
     let NodeKind::Dynamic(f) = &root.children[4].kind else {
         panic!("f is dynamic");
     };
-    assert_eq!(f.child.restart_or_default(), Restart::Temporary);
-    assert_eq!(f.children.restart_or_default(), Restart::Transient);
+    assert_eq!(f.child.restart_or_default(), Some(Restart::Temporary));
+    assert_eq!(f.children.restart_or_default(), Some(Restart::Transient));
     assert!(matches!(
-        f.children_health.as_ref().map(|s| &s.value),
-        Some(Health::On(check)) if check.failures.as_ref().map(|s| s.value) == Some(1)
+        f.children_health.as_ref().and_then(|s| s.lit()),
+        Some(Health::On(check)) if check.failures.as_ref().and_then(|s| s.lit().copied()) == Some(1)
     ));
 }
 
@@ -291,7 +291,7 @@ fn each_node_kind_parses_on_its_own() {
     assert_eq!(text(&server.ty), "Cache");
     let dynamic: DynamicSupervisor =
         syn::parse2(quote!(dynamic_supervisor<Job>(max_children = 10))).unwrap();
-    assert_eq!(dynamic.max_children.map(|s| s.value), Some(10));
+    assert_eq!(dynamic.max_children.and_then(|s| s.lit().copied()), Some(10));
     let supervisor: Supervisor = syn::parse2(quote!(supervisor { a: A, b: B(a) })).unwrap();
     assert!(matches!(
         supervisor.children[1].kind.args(),
@@ -308,7 +308,7 @@ fn a_strict_parse_fails_on_a_recovered_mistake() {
     let error = syn::parse2::<Server>(quote!(Cache(1) { restart = sometimes })).unwrap_err();
     assert_eq!(
         messages_of(error),
-        ["unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`"]
+        ["unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`; if `sometimes` is a variable of type `Restart`, write `restart = (sometimes)`"]
     );
 }
 
@@ -450,12 +450,81 @@ fn malformed_options() {
         "unknown value `yes` for `health`; expected `off`, `on` or a block of `interval`, `timeout`, `failures`, e.g. `health = { interval = 30s, timeout = 5s, failures = 3 }`; did you mean `on`?"
     );
     assert_eq!(
-        one_message(quote!(app: supervisor { a: A { backoff = { factor = x } } })),
-        "expected a number such as `2` or `1.5` for `factor`, found `x`"
+        one_message(quote!(app: supervisor { a: A { backoff = { factor = 2s } } })),
+        "expected a number such as `2` or `1.5` for `factor`, found `2s`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J> { a: J(1) } })),
         "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; options of those children go in its `( .. )`, as `children = { restart = temporary }`"
+    );
+}
+
+/// Whether a setting holds a Rust expression, and which.
+fn expr<T>(setting: &Option<Setting<T>>) -> Option<String> {
+    match &setting.as_ref()?.value {
+        Given::Expr(expr) => Some(text(expr)),
+        Given::Lit(_) => None,
+    }
+}
+
+#[test]
+fn options_take_expressions() {
+    let (tree, messages) = parse(quote! {
+        app: supervisor(strategy = cfg.strategy, max_restarts = n, within = Duration::from_secs(n)) {
+            a: A { restart = Restart::Transient, shutdown = (grace), health = Some(check),
+                   backoff = { initial = cfg.initial, factor = 2, max = 10s } },
+            j: dynamic_supervisor<J>(max_children = limit, children = { health = { interval = every } }),
+        }
+    });
+    assert!(messages.is_empty(), "{messages:#?}");
+    let Some(tree) = tree else {
+        panic!("no tree");
+    };
+    let root = &tree.root;
+    assert_eq!(expr(&root.strategy).as_deref(), Some("cfg . strategy"));
+    assert_eq!(expr(&root.limits.max_restarts).as_deref(), Some("n"));
+    assert_eq!(
+        expr(&root.limits.within).as_deref(),
+        Some("Duration :: from_secs (n)")
+    );
+    let a = server(&root.children[0]);
+    assert_eq!(expr(&a.child.restart).as_deref(), Some("Restart :: Transient"));
+    assert_eq!(a.child.restart_or_default(), None);
+    assert_eq!(expr(&a.child.shutdown).as_deref(), Some("(grace)"));
+    assert_eq!(expr(&a.health).as_deref(), Some("Some (check)"));
+    let Some(Given::Lit(Backoff::On(policy))) = a.child.backoff.as_ref().map(|s| &s.value) else {
+        panic!("backoff is not a block");
+    };
+    assert_eq!(expr(&policy.initial).as_deref(), Some("cfg . initial"));
+    assert_eq!(policy.factor.as_ref().and_then(|s| s.lit().copied()), Some(2.0));
+    assert_eq!(
+        policy.max.as_ref().and_then(|s| s.lit()).map(|d| d.millis),
+        Some(10_000)
+    );
+    let NodeKind::Dynamic(j) = &root.children[1].kind else {
+        panic!("not a dynamic supervisor");
+    };
+    assert_eq!(expr(&j.max_children).as_deref(), Some("limit"));
+    let Some(Given::Lit(Health::On(check))) = j.children_health.as_ref().map(|s| &s.value) else {
+        panic!("children's health is not a block");
+    };
+    assert_eq!(expr(&check.interval).as_deref(), Some("every"));
+}
+
+#[test]
+fn a_bare_word_is_the_dsl_s_where_values_are_words() {
+    assert_eq!(
+        one_message(quote!(app: supervisor(strategy = my_strategy) { a: A })),
+        "unknown strategy `my_strategy`; expected one of `one_for_one`, `one_for_all`, `rest_for_one`; if `my_strategy` is a variable of type `Strategy`, write `strategy = (my_strategy)`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { health = None } })),
+        "unknown value `None` for `health`; expected `off`, `on` or a block of `interval`, `timeout`, `failures`, e.g. `health = { interval = 30s, timeout = 5s, failures = 3 }`; did you mean `off`?"
+    );
+    // Quotes are refused, as before: no option takes a string.
+    assert_eq!(
+        one_message(quote!(app: supervisor(within = "5s") { a: A })),
+        "option values are written without quotes: write `within = 5s`"
     );
 }
 
@@ -538,7 +607,7 @@ fn a_bad_child_is_skipped_and_the_rest_still_parsed() {
             "unknown kind of child `supervisr`; expected a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) { .. }` or `dynamic_supervisor<Type>(..)`; did you mean `supervisor`?",
             "expected `,` after the child `c`",
             "expected `,` after the child `e`, or the end of the list",
-            "unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`",
+            "unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`; if `sometimes` is a variable of type `Restart`, write `restart = (sometimes)`",
         ]
     );
     let tree = tree.unwrap();
