@@ -10,6 +10,9 @@ use quote::ToTokens;
 #[derive(Default)]
 pub(crate) struct Errors {
     combined: Option<syn::Error>,
+    /// How many supervisors' `{ .. }` the parser is in: 0 while it reads a root (whose
+    /// `( .. )` takes only the root's options, so that its messages list only those).
+    pub(crate) nesting: usize,
 }
 
 impl Errors {

@@ -35,7 +35,9 @@ use crate::text::type_name;
 /// Where an option list is written; decides which keys it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Place {
-    /// `supervisor( .. )`
+    /// `supervisor( .. )` of the root: it has no parent, so only its own options.
+    Root,
+    /// `supervisor( .. )` of a nested supervisor: its own options and how its parent treats it.
     Supervisor,
     /// `dynamic_supervisor<T>( .. )`
     Dynamic,
@@ -54,6 +56,7 @@ pub(crate) enum Place {
 impl Place {
     pub(crate) fn allowed(self) -> &'static [&'static str] {
         match self {
+            Place::Root => &["strategy", "max_restarts", "within", "auto_shutdown"],
             Place::Supervisor => &[
                 "strategy",
                 "max_restarts",
@@ -91,6 +94,7 @@ impl Place {
 
     fn describe(self) -> &'static str {
         match self {
+            Place::Root => "the root supervisor",
             Place::Supervisor => "a supervisor",
             Place::Dynamic => "a dynamic_supervisor",
             Place::DynamicChildren => "the children of a dynamic_supervisor",
@@ -108,7 +112,7 @@ impl Place {
             ("health", Place::Task) => {
                 "health checks ping a gen_server; a task child has no mailbox to answer them"
             }
-            ("health", Place::Supervisor) => {
+            ("health", Place::Supervisor | Place::Root) => {
                 "health checks ping gen_server children; a supervisor is not pinged"
             }
             ("health", Place::Dynamic) => {
@@ -144,7 +148,10 @@ impl Place {
                     self.describe()
                 ));
             }
-            ("max_children", Place::Supervisor) => {
+            ("restart" | "shutdown" | "backoff" | "significant", Place::Root) => {
+                "the root supervisor has no parent to restart or stop it"
+            }
+            ("max_children", Place::Supervisor | Place::Root) => {
                 "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`"
             }
             ("max_children", _) => {
@@ -545,6 +552,13 @@ fn one(segment: Vec<TokenTree>, place: Place, errors: &mut Errors) -> Option<Raw
 fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
     let name = key.to_string();
     if place.allowed().contains(&name.as_str()) {
+        return Some(name);
+    }
+    // How a parent treats a child, written on the root: read, and refused by validation, which
+    // says where each option of the root goes.
+    if place == Place::Root
+        && ["restart", "shutdown", "backoff", "significant"].contains(&name.as_str())
+    {
         return Some(name);
     }
     if let Some(message) = place.misplaced(&name) {

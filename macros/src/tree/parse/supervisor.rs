@@ -12,8 +12,12 @@ use crate::tree::options::{Options, Place};
 impl ParseWith for Supervisor {
     fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Supervisor> {
         let keyword: kw::supervisor = input.parse()?;
+        let place = match errors.nesting {
+            0 => Place::Root,
+            _ => Place::Supervisor,
+        };
         let options = if input.peek(token::Paren) {
-            Options::read(&input.parse::<Group>()?, Place::Supervisor, errors)
+            Options::read(&input.parse::<Group>()?, place, errors)
         } else {
             Options::default()
         };
@@ -31,7 +35,9 @@ impl ParseWith for Supervisor {
                 "a supervisor needs at least one child, as in `{ cache: Cache(1024) }`",
             );
         }
+        errors.nesting += 1;
         let mut children = nodes(&content, false, errors);
+        errors.nesting -= 1;
         resolve_siblings(&mut children);
         // `supervisor { .. } { restart = .. }`: options after the children, reported by
         // validation, which knows whether this is the root.

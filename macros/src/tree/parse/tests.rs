@@ -346,9 +346,26 @@ fn unknown_and_misplaced_options() {
         one_message(quote!(app: supervisor { a: task(f) { helth = off } })),
         "unknown option `helth`; did you mean `health`? (health checks ping a gen_server; a task child has no mailbox to answer them; allowed here: `restart`, `shutdown`, `backoff`, `significant`)"
     );
+    // The root lists only its own options; a nested supervisor also how its parent treats it.
     assert_eq!(
         one_message(quote!(app: supervisor(max_children = 3) { a: A })),
+        "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`; allowed here: `strategy`, `max_restarts`, `within`, `auto_shutdown`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { db: supervisor(max_children = 3) { a: A } })),
         "`max_children` is an option of a dynamic_supervisor; a supervisor has exactly the children listed in its `{ .. }`; allowed here: `strategy`, `max_restarts`, `within`, `auto_shutdown`, `restart`, `shutdown`, `backoff`, `significant`"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor(stratgy = one_for_all) { a: A })),
+        "unknown option `stratgy` for the root supervisor; expected one of `strategy`, `max_restarts`, `within`, `auto_shutdown`; did you mean `strategy`?"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor(restrat = permanent) { a: A })),
+        "unknown option `restrat`; did you mean `restart`? (the root supervisor has no parent to restart or stop it; allowed here: `strategy`, `max_restarts`, `within`, `auto_shutdown`)"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { db: supervisor(restrat = permanent) { a: A } })),
+        "unknown option `restrat` for a supervisor; expected one of `strategy`, `max_restarts`, `within`, `auto_shutdown`, `restart`, `shutdown`, `backoff`, `significant`; did you mean `restart`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { j: dynamic_supervisor<J>(strategy = one_for_all) })),

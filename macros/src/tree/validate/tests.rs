@@ -318,6 +318,6 @@ fn significant_children_follow_otp() {
         one_message(
             quote!(app: supervisor(auto_shutdown = any_significant) { c: Cache(1) { significant = yes } })
         ),
-        "unknown boolean `yes`; expected one of `true`, `false`"
+        "unknown boolean `yes`; expected one of `true`, `false`; if `yes` is a variable of type `bool`, write `significant = (yes)`"
     );
 }
