@@ -15,7 +15,7 @@
 //! server      = TYPE_PATH ["(" [EXPR {"," EXPR} [","]] ")"] ["{" options "}"] ;
 //! options     = [option {"," option} [","]] ;
 //! option      = IDENT "=" value ;
-//! value       = IDENT | INTEGER | FLOAT | DURATION | "{" options "}" ;
+//! value       = IDENT | INTEGER | FLOAT | DURATION | "{" options "}" | EXPR ;
 //! DURATION    = an integer literal suffixed with its unit: ms | s | m | h   (500ms, 5s, 1m, 2h)
 //! ```
 //!
@@ -66,6 +66,15 @@
 //! | `backoff`      | every child (not the root)           | `off`, `on`, `{ initial = d, factor = n, max = d }` | `off` |
 //! | `health`       | gen_server child, dynamic_supervisor's `children` | `off`, `on`, `{ interval = d, timeout = d, failures = n }` | `on` |
 //! | `children`     | dynamic_supervisor                   | `{ restart, shutdown, backoff, health }` of the children it starts | |
+//!
+//! Every option also takes a Rust expression of its runtime type (`Strategy`, `u32`,
+//! `Duration`, `usize`, `Restart`, `Shutdown`, `Option<Backoff>`, `Option<HealthCheck>`; `u32`
+//! for `failures`, `f64` for `factor`), read by the rule of [`options`]: a bare identifier is a
+//! word of the DSL for `strategy`, `restart`, `shutdown`, `health`, `backoff`, `auto_shutdown`
+//! (`AutoShutdown`) and `significant` (`bool`), and a variable for the others; literals and `{ .. }` are the DSL's; anything else is an expression. An
+//! expression is kept in the AST as [`ast::Given::Expr`], evaluated once into a local typed at
+//! the expression (so a wrong type is reported there), and checked by the runtime at start
+//! (`SupervisorStartError::InvalidSpec`/`InvalidChild`); the literal checks below skip it.
 //!
 //! Inside `backoff`: `initial` and `max` are durations > 0 with `max >= initial`; `factor` is a
 //! number in `1..=100`. Inside `health`: `interval` and `timeout` are durations > 0 with

@@ -11,8 +11,8 @@
 //! A value is a literal of the DSL, read and checked here, or a Rust expression of the option's
 //! runtime type ([`Given`]), checked by the type checker at the expression and by the runtime at
 //! start. The rule ([`given`]): a bare identifier is a word of the DSL for the options whose
-//! values are words (`strategy`, `restart`, `shutdown`, `health`, `backoff`: `one_for_all`,
-//! `brutal_kill`, `off`), and a variable for the others (`max_children = limit`); a literal
+//! values are words (`strategy`, `restart`, `shutdown`, `health`, `backoff`, `auto_shutdown`,
+//! `significant`: `one_for_all`, `brutal_kill`, `off`, `true`), and a variable for the others (`max_children = limit`); a literal
 //! (`5s`, `3`, `"5s"`, `-1`) and a `{ .. }` block are the DSL's; anything else that reads as an
 //! expression (`cfg.window`, `Duration::from_secs(n)`, `Strategy::RestForOne`, `(strategy)`)
 //! is an expression.
