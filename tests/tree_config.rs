@@ -120,7 +120,10 @@ async fn option_expressions_are_evaluated_once_when_the_spec_is_made() {
 }
 
 /// The error of a tree whose start must fail, after checking that nothing was started.
-async fn start_error(spec: perennial::tree::TreeSpec<impl Sized>, log: &Log) -> SupervisorStartError {
+async fn start_error(
+    spec: perennial::tree::TreeSpec<impl Sized>,
+    log: &Log,
+) -> SupervisorStartError {
     let error = match spec.start().await {
         Ok(_) => panic!("the tree started"),
         Err(error) => error,
@@ -211,7 +214,10 @@ async fn a_child_s_options_that_can_never_work_fail_the_start_naming_the_child()
     .await;
     assert!(matches!(
         &error,
-        SupervisorStartError::InvalidChild { option: "backoff", .. }
+        SupervisorStartError::InvalidChild {
+            option: "backoff",
+            ..
+        }
     ));
 
     // A backoff that shrinks.
@@ -227,7 +233,10 @@ async fn a_child_s_options_that_can_never_work_fail_the_start_naming_the_child()
     .await;
     assert!(matches!(
         &error,
-        SupervisorStartError::InvalidChild { option: "backoff.max", .. }
+        SupervisorStartError::InvalidChild {
+            option: "backoff.max",
+            ..
+        }
     ));
 }
 
@@ -271,6 +280,9 @@ async fn a_mistake_deep_in_the_tree_fails_the_start_before_anything_runs() {
     .await;
     assert!(matches!(
         &error,
-        SupervisorStartError::InvalidSpec { flag: "children.health.interval", .. }
+        SupervisorStartError::InvalidSpec {
+            flag: "children.health.interval",
+            ..
+        }
     ));
 }

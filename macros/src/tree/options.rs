@@ -12,10 +12,10 @@
 //! runtime type ([`Given`]), checked by the type checker at the expression and by the runtime at
 //! start. The rule ([`given`]): a bare identifier is a word of the DSL for the options whose
 //! values are words (`strategy`, `restart`, `shutdown`, `health`, `backoff`, `auto_shutdown`,
-//! `significant`: `one_for_all`, `brutal_kill`, `off`, `true`), and a variable for the others (`max_children = limit`); a literal
-//! (`5s`, `3`, `"5s"`, `-1`) and a `{ .. }` block are the DSL's; anything else that reads as an
-//! expression (`cfg.window`, `Duration::from_secs(n)`, `Strategy::RestForOne`, `(strategy)`)
-//! is an expression.
+//! `significant`: `one_for_all`, `brutal_kill`, `off`, `true`), and a variable for the others
+//! (`max_children = limit`); a literal (`5s`, `3`, `"5s"`, `-1`) and a `{ .. }` block are the
+//! DSL's; anything else that reads as an expression (`cfg.window`, `Duration::from_secs(n)`,
+//! `Strategy::RestForOne`, `(strategy)`) is an expression.
 
 use std::fmt;
 
@@ -24,8 +24,8 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::ast::{
-    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart, RestartLimits,
-    Setting, Shutdown, Strategy,
+    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart,
+    RestartLimits, Setting, Shutdown, Strategy,
 };
 use super::duration::duration;
 use super::errors::Errors;
@@ -442,13 +442,11 @@ fn given<T>(
 /// The value as a Rust expression, if the rule of the module's docs makes it one.
 fn expression(value: &Value, bare: Bare) -> Option<syn::Expr> {
     match value {
-        Value::Word(word) if bare == Bare::Variable => {
-            Some(syn::Expr::Path(syn::ExprPath {
-                attrs: Vec::new(),
-                qself: None,
-                path: word.clone().into(),
-            }))
-        }
+        Value::Word(word) if bare == Bare::Variable => Some(syn::Expr::Path(syn::ExprPath {
+            attrs: Vec::new(),
+            qself: None,
+            path: word.clone().into(),
+        })),
         Value::Malformed(tokens) => syn::parse2(tokens.iter().cloned().collect()).ok(),
         _ => None,
     }

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind, Restart,
-    RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
+    Restart, RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::errors::Errors;
 use crate::suggest::near_by_edits;

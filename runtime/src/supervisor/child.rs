@@ -164,8 +164,7 @@ pub(crate) fn check_options(
         if check.failures == 0 {
             return Err((
                 "health.failures",
-                "must be at least 1: it is how many failed pings in a row restart the child"
-                    .into(),
+                "must be at least 1: it is how many failed pings in a row restart the child".into(),
             ));
         }
     }

@@ -11,8 +11,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 
 use super::super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Given, Health, Restart, RestartLimits, Setting, Shutdown,
-    Strategy,
+    AutoShutdown, Backoff, ChildOptions, Duration, Given, Health, Restart, RestartLimits, Setting,
+    Shutdown, Strategy,
 };
 use super::{Cx, at};
 
@@ -112,17 +112,19 @@ fn restart(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
 /// `Shutdown::Timeout(..)`
 fn shutdown(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
     let rt = &cx.rt;
-    Some(cx.value(options.shutdown.as_ref()?, Ty::Shutdown, |shutdown| {
-        let value = match shutdown {
-            Shutdown::BrutalKill => quote!(BrutalKill),
-            Shutdown::Infinity => quote!(Infinity),
-            Shutdown::Timeout(timeout) => {
-                let timeout = duration(timeout.millis);
-                quote!(Timeout(#timeout))
-            }
-        };
-        quote!(#rt::supervisor::Shutdown::#value)
-    }))
+    Some(
+        cx.value(options.shutdown.as_ref()?, Ty::Shutdown, |shutdown| {
+            let value = match shutdown {
+                Shutdown::BrutalKill => quote!(BrutalKill),
+                Shutdown::Infinity => quote!(Infinity),
+                Shutdown::Timeout(timeout) => {
+                    let timeout = duration(timeout.millis);
+                    quote!(Timeout(#timeout))
+                }
+            };
+            quote!(#rt::supervisor::Shutdown::#value)
+        }),
+    )
 }
 
 /// `Backoff { .. }` for `backoff = on` or `{ .. }` (`off` is the runtime's default: none), or

@@ -106,10 +106,14 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
         NodeKind::Server(server) => {
             let spec = self::server(cx, &node.name, server, siblings, eager);
             let health = settings::health(cx, &server.health);
-            let groups = server.groups.as_ref().and_then(|groups| groups.lit()).map(|groups| {
-                let names = groups.iter().map(|name| name.to_string());
-                quote!(.groups([#(#names),*]))
-            });
+            let groups = server
+                .groups
+                .as_ref()
+                .and_then(|groups| groups.lit())
+                .map(|groups| {
+                    let names = groups.iter().map(|name| name.to_string());
+                    quote!(.groups([#(#names),*]))
+                });
             quote!(#spec #options #health #groups)
         }
         NodeKind::Task(task) => {

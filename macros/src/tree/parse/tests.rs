@@ -5,7 +5,8 @@ use quote::{ToTokens, quote};
 
 use super::*;
 use crate::tree::ast::{
-    Backoff, DynamicSupervisor, Given, Health, Restart, Server, Setting, Shutdown, Strategy, Supervisor, Task,
+    Backoff, DynamicSupervisor, Given, Health, Restart, Server, Setting, Shutdown, Strategy,
+    Supervisor, Task,
 };
 
 /// Strict parse: the tree, or a panic with every message.
@@ -64,7 +65,10 @@ fn names(children: &[Node]) -> Vec<String> {
 }
 
 fn millis(setting: &Option<crate::tree::ast::Setting<crate::tree::ast::Duration>>) -> Option<u64> {
-    setting.as_ref().and_then(|setting| setting.lit()).map(|d| d.millis)
+    setting
+        .as_ref()
+        .and_then(|setting| setting.lit())
+        .map(|d| d.millis)
 }
 
 #[test]
@@ -87,7 +91,13 @@ fn the_example_of_the_issue() {
         root.strategy.as_ref().and_then(|s| s.lit().copied()),
         Some(Strategy::OneForOne)
     );
-    assert_eq!(root.limits.max_restarts.as_ref().and_then(|s| s.lit().copied()), Some(3));
+    assert_eq!(
+        root.limits
+            .max_restarts
+            .as_ref()
+            .and_then(|s| s.lit().copied()),
+        Some(3)
+    );
     assert_eq!(millis(&root.limits.within), Some(5_000));
     assert_eq!(names(&root.children), ["cache", "metrics", "jobs", "db"]);
 
@@ -106,7 +116,10 @@ fn the_example_of_the_issue() {
     };
     assert_eq!(millis(&check.interval), Some(30_000));
     assert_eq!(millis(&check.timeout), Some(5_000));
-    assert_eq!(check.failures.as_ref().and_then(|s| s.lit().copied()), Some(3));
+    assert_eq!(
+        check.failures.as_ref().and_then(|s| s.lit().copied()),
+        Some(3)
+    );
 
     let NodeKind::Task(metrics) = &root.children[1].kind else {
         panic!("metrics is a task");
@@ -119,7 +132,10 @@ fn the_example_of_the_issue() {
         panic!("jobs is a dynamic supervisor");
     };
     assert_eq!(text(&jobs.child_ty), "Job");
-    assert_eq!(jobs.max_children.as_ref().and_then(|s| s.lit().copied()), Some(100));
+    assert_eq!(
+        jobs.max_children.as_ref().and_then(|s| s.lit().copied()),
+        Some(100)
+    );
 
     let db = supervisor(&root.children[3]);
     assert_eq!(
@@ -236,7 +252,10 @@ fn every_option_spelling() {
         panic!("backoff is on");
     };
     assert_eq!(millis(&policy.initial), Some(100));
-    assert_eq!(policy.factor.as_ref().and_then(|s| s.lit().copied()), Some(1.5));
+    assert_eq!(
+        policy.factor.as_ref().and_then(|s| s.lit().copied()),
+        Some(1.5)
+    );
     assert_eq!(millis(&policy.max), Some(7_200_000));
 
     let d = supervisor(&root.children[3]);
@@ -291,7 +310,10 @@ fn each_node_kind_parses_on_its_own() {
     assert_eq!(text(&server.ty), "Cache");
     let dynamic: DynamicSupervisor =
         syn::parse2(quote!(dynamic_supervisor<Job>(max_children = 10))).unwrap();
-    assert_eq!(dynamic.max_children.and_then(|s| s.lit().copied()), Some(10));
+    assert_eq!(
+        dynamic.max_children.and_then(|s| s.lit().copied()),
+        Some(10)
+    );
     let supervisor: Supervisor = syn::parse2(quote!(supervisor { a: A, b: B(a) })).unwrap();
     assert!(matches!(
         supervisor.children[1].kind.args(),
@@ -308,7 +330,9 @@ fn a_strict_parse_fails_on_a_recovered_mistake() {
     let error = syn::parse2::<Server>(quote!(Cache(1) { restart = sometimes })).unwrap_err();
     assert_eq!(
         messages_of(error),
-        ["unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`; if `sometimes` is a variable of type `Restart`, write `restart = (sometimes)`"]
+        [
+            "unknown restart type `sometimes`; expected one of `permanent`, `transient`, `temporary`; if `sometimes` is a variable of type `Restart`, write `restart = (sometimes)`"
+        ]
     );
 }
 
@@ -505,7 +529,10 @@ fn options_take_expressions() {
         Some("Duration :: from_secs (n)")
     );
     let a = server(&root.children[0]);
-    assert_eq!(expr(&a.child.restart).as_deref(), Some("Restart :: Transient"));
+    assert_eq!(
+        expr(&a.child.restart).as_deref(),
+        Some("Restart :: Transient")
+    );
     assert_eq!(a.child.restart_or_default(), None);
     assert_eq!(expr(&a.child.shutdown).as_deref(), Some("(grace)"));
     assert_eq!(expr(&a.health).as_deref(), Some("Some (check)"));
@@ -513,7 +540,10 @@ fn options_take_expressions() {
         panic!("backoff is not a block");
     };
     assert_eq!(expr(&policy.initial).as_deref(), Some("cfg . initial"));
-    assert_eq!(policy.factor.as_ref().and_then(|s| s.lit().copied()), Some(2.0));
+    assert_eq!(
+        policy.factor.as_ref().and_then(|s| s.lit().copied()),
+        Some(2.0)
+    );
     assert_eq!(
         policy.max.as_ref().and_then(|s| s.lit()).map(|d| d.millis),
         Some(10_000)
