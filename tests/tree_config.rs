@@ -149,7 +149,7 @@ async fn a_zero_window_from_configuration_fails_the_start_naming_the_supervisor(
     ));
     assert_eq!(
         error.to_string(),
-        "supervisor `app`: invalid `within`: the window in which restarts are counted must be longer than zero"
+        "supervisor `app`: invalid `within`: the restart window must be longer than zero"
     );
 }
 

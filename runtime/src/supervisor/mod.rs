@@ -283,7 +283,7 @@ impl SupervisorSpec {
         if self.within.is_zero() {
             return Err(invalid(
                 "within",
-                "the window in which restarts are counted must be longer than zero".into(),
+                "the restart window must be longer than zero".into(),
             ));
         }
         if self.is_dynamic() && self.auto_shutdown != AutoShutdown::Never {
