@@ -41,12 +41,15 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub struct EtcdBackend {
     endpoints: Arc<[String]>,
     connect_timeout: Duration,
-    client: Arc<RwLock<Client>>,
+    /// The member dialled (an index into `endpoints`) and its client.
+    client: Arc<RwLock<(usize, Client)>>,
 }
 
 impl EtcdBackend {
-    /// Connects to the etcd members at `endpoints` (`http://host:port`), and checks that one
-    /// answers within [`DEFAULT_CONNECT_TIMEOUT`].
+    /// Connects to the etcd members at `endpoints` (`http://host:port`): to the first that
+    /// answers within [`DEFAULT_CONNECT_TIMEOUT`], trying them in order. Requests go to that
+    /// member until one fails and the caller re-dials ([`NameBackend::redial`]), which moves
+    /// to the next member that answers.
     pub async fn connect<E: AsRef<str>>(
         endpoints: impl IntoIterator<Item = E>,
     ) -> Result<Self, BackendError> {
@@ -62,7 +65,7 @@ impl EtcdBackend {
             .into_iter()
             .map(|e| e.as_ref().to_owned())
             .collect();
-        let client = dial(&endpoints, timeout).await?;
+        let client = dial(&endpoints, 0, timeout).await?;
         Ok(EtcdBackend {
             endpoints,
             connect_timeout: timeout,
@@ -74,6 +77,7 @@ impl EtcdBackend {
         self.client
             .read()
             .unwrap_or_else(PoisonError::into_inner)
+            .1
             .clone()
     }
 
@@ -82,8 +86,19 @@ impl EtcdBackend {
     }
 }
 
-/// Connects and makes one request, so an endpoint nobody listens on fails here, by name.
-async fn dial(endpoints: &[String], timeout: Duration) -> Result<Client, BackendError> {
+/// Connects to one member, starting with `endpoints[start]` and trying the next ones in turn,
+/// and makes one request, so an endpoint nobody listens on fails here, by name. Returns the
+/// member's index with its client.
+///
+/// One member at a time, not one client balanced over all of them: a balanced client keeps
+/// sending part of its requests to a member that died, while a client of one member fails as
+/// a whole, and the re-dial after that failure moves every request (renewals, claims, the
+/// watch) to the next member that answers.
+async fn dial(
+    endpoints: &[String],
+    start: usize,
+    timeout: Duration,
+) -> Result<(usize, Client), BackendError> {
     let unreachable = |cause: String| BackendError::Unreachable {
         endpoints: endpoints.to_vec(),
         cause,
@@ -96,16 +111,22 @@ async fn dial(endpoints: &[String], timeout: Duration) -> Result<Client, Backend
         // HTTP/2 pings find a dead or paused member, so the watches on it break and re-read.
         .with_keep_alive(timeout, timeout)
         .with_keep_alive_while_idle(true);
-    let attempt = async {
-        let mut client = Client::connect(endpoints, Some(options)).await?;
-        client.get("perennial-cluster/ping", None).await?;
-        Ok::<_, etcd_client::Error>(client)
-    };
-    match tokio::time::timeout(timeout, attempt).await {
-        Ok(Ok(client)) => Ok(client),
-        Ok(Err(e)) => Err(unreachable(e.to_string())),
-        Err(_) => Err(unreachable(format!("no answer within {timeout:?}"))),
+    let mut cause = String::new();
+    for k in 0..endpoints.len() {
+        let index = (start + k) % endpoints.len();
+        let endpoint = &endpoints[index];
+        let attempt = async {
+            let mut client = Client::connect([endpoint], Some(options.clone())).await?;
+            client.get("perennial-cluster/ping", None).await?;
+            Ok::<_, etcd_client::Error>(client)
+        };
+        match tokio::time::timeout(timeout, attempt).await {
+            Ok(Ok(client)) => return Ok((index, client)),
+            Ok(Err(e)) => cause = format!("{endpoint}: {e}"),
+            Err(_) => cause = format!("{endpoint}: no answer within {timeout:?}"),
+        }
     }
+    Err(unreachable(cause))
 }
 
 fn map_error(endpoints: &[String], e: etcd_client::Error) -> BackendError {
@@ -285,7 +306,9 @@ impl NameBackend for EtcdBackend {
     }
 
     async fn redial(&self) -> Result<(), BackendError> {
-        let client = dial(&self.endpoints, self.connect_timeout).await?;
+        // The next member first: the current one just failed.
+        let current = self.client.read().unwrap_or_else(PoisonError::into_inner).0;
+        let client = dial(&self.endpoints, current + 1, self.connect_timeout).await?;
         *self.client.write().unwrap_or_else(PoisonError::into_inner) = client;
         Ok(())
     }

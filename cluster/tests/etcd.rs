@@ -15,7 +15,7 @@ use perennial_runtime::supervisor::{Event, SupervisorSpec};
 use tokio::sync::broadcast;
 use tokio::time::{Instant, timeout};
 
-use common::{Etcd, check_history};
+use common::{Etcd, EtcdCluster, check_history};
 
 const TTL: Duration = Duration::from_secs(2);
 
@@ -56,7 +56,16 @@ async fn node(
     name: &str,
     running: &Arc<Running>,
 ) -> (Cluster<EtcdBackend>, RunningTree) {
-    let node = Cluster::connect([&etcd.endpoint], config(cluster, name))
+    node_at(std::slice::from_ref(&etcd.endpoint), cluster, name, running).await
+}
+
+async fn node_at(
+    endpoints: &[String],
+    cluster: &str,
+    name: &str,
+    running: &Arc<Running>,
+) -> (Cluster<EtcdBackend>, RunningTree) {
+    let node = Cluster::connect(endpoints, config(cluster, name))
         .await
         .expect("joins");
     let tree = GlobalTree::new(SupervisorSpec::new("app"))
@@ -356,4 +365,73 @@ async fn etcd_killed_and_restarted_the_nodes_come_back_and_one_holds() {
     a.leave().await;
     b.leave().await;
     check_history(&etcd.backend().await, "perennial/").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_three_member_etcd_losing_its_leader_keeps_exactly_one_holder() {
+    let Some(mut etcd) = EtcdCluster::start(3).await else {
+        return;
+    };
+    // The leader's endpoint first: the nodes dial it, so its death also moves them to
+    // another member.
+    let leader = etcd.leader().await;
+    let mut endpoints = etcd.endpoints();
+    endpoints.rotate_left(leader);
+    let running = Arc::new(Running::default());
+    let (a, ta) = node_at(&endpoints, "quorum", "a", &running).await;
+    let (b, tb) = node_at(&endpoints, "quorum", "b", &running).await;
+    let (c, tc) = node_at(&endpoints, "quorum", "c", &running).await;
+    let trees = [&ta, &tb, &tc];
+    let (_, first) = the_holder(&trees, TTL).await;
+
+    // The raft leader dies (SIGKILL, by its PID); the other two elect a new one.
+    assert_eq!(
+        etcd.leader().await,
+        leader,
+        "the leader changed before the test killed it"
+    );
+    etcd.members[leader].kill();
+    let new_leader = etcd.leader().await;
+    assert_ne!(new_leader, leader, "the killed member cannot lead");
+    // Across the election and a TTL and a half of renewals through the survivors, never two
+    // holders, and exactly one at the end: the same claim (the leases survived: a new etcd
+    // leader extends them) or a later one.
+    let deadline = Instant::now() + TTL * 3 / 2;
+    while Instant::now() < deadline {
+        let holders = trees
+            .iter()
+            .filter(|t| t.holding("ledger").is_some())
+            .count();
+        assert!(holders <= 1, "{holders} nodes hold the singleton");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (holder, after) = the_holder(&trees, TTL * 4).await;
+    assert!(
+        after >= first,
+        "the token went back from {first} to {after}"
+    );
+    assert_eq!(running.now.load(Ordering::SeqCst), 1);
+    assert_eq!(running.most.load(Ordering::SeqCst), 1);
+
+    // The quorum of two still takes writes: the holder steps down, another node claims the
+    // name with a strictly higher token.
+    trees[holder].shutdown().await;
+    let rest: Vec<&RunningTree> = (0..3).filter(|i| *i != holder).map(|i| trees[i]).collect();
+    let (_, next) = the_holder(&rest, TTL).await;
+    assert!(next > after, "the new token {next} is not above {after}");
+    assert_eq!(running.most.load(Ordering::SeqCst), 1);
+    for t in rest {
+        t.shutdown().await;
+    }
+    for n in [&a, &b, &c] {
+        n.leave().await;
+    }
+    // etcd's own history, read from a survivor: never two holders, tokens increasing.
+    let history = check_history(&etcd.backend().await, "perennial/").await;
+    let tokens = &history["perennial/quorum/names/ledger"];
+    // (The survivors' own shutdowns hand the name on once more.)
+    assert!(
+        tokens.contains(&after.0) && tokens.contains(&next.0),
+        "{tokens:?}"
+    );
 }

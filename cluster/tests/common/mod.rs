@@ -42,26 +42,49 @@ fn binary() -> Option<PathBuf> {
     })
 }
 
+/// The `etcd` binary, or `None` after a loud SKIPPED message (a failure under
+/// `PERENNIAL_REQUIRE_ETCD`).
+fn binary_or_skip() -> Option<PathBuf> {
+    let binary = binary();
+    if binary.is_none() {
+        if std::env::var_os("PERENNIAL_REQUIRE_ETCD").is_some() {
+            panic!("PERENNIAL_REQUIRE_ETCD is set but no `etcd` binary is on PATH");
+        }
+        eprintln!(
+            "\n*** SKIPPED: no `etcd` binary on PATH (apt-get install etcd-server); \
+             the cluster tests against a real etcd did not run ***\n"
+        );
+    }
+    binary
+}
+
 impl Etcd {
     /// Starts an etcd, or returns `None` (after a loud message) when none is installed.
     pub async fn start() -> Option<Etcd> {
-        let Some(binary) = binary() else {
-            if std::env::var_os("PERENNIAL_REQUIRE_ETCD").is_some() {
-                panic!("PERENNIAL_REQUIRE_ETCD is set but no `etcd` binary is on PATH");
-            }
-            eprintln!(
-                "\n*** SKIPPED: no `etcd` binary on PATH (apt-get install etcd-server); \
-                 the cluster tests against a real etcd did not run ***\n"
-            );
-            return None;
-        };
-        let dir = tempfile::tempdir().expect("a temporary directory");
+        let binary = binary_or_skip()?;
         let (client, peer) = (free_port(), free_port());
+        let peer_url = format!("http://127.0.0.1:{peer}");
+        let mut etcd =
+            Etcd::spawn_member(binary, "test", client, peer, &format!("test={peer_url}"));
+        etcd.wait_ready().await;
+        Some(etcd)
+    }
+
+    /// Spawns one member named `name` (client and peer ports on loopback, a data dir of its
+    /// own) of the cluster `initial_cluster`, without waiting for it.
+    fn spawn_member(
+        binary: PathBuf,
+        name: &str,
+        client: u16,
+        peer: u16,
+        initial_cluster: &str,
+    ) -> Etcd {
+        let dir = tempfile::tempdir().expect("a temporary directory");
         let endpoint = format!("http://127.0.0.1:{client}");
         let peer_url = format!("http://127.0.0.1:{peer}");
         let args = vec![
             "--name".into(),
-            "test".into(),
+            name.into(),
             "--data-dir".into(),
             dir.path().join("data").display().to_string(),
             "--listen-client-urls".into(),
@@ -71,24 +94,24 @@ impl Etcd {
             "--listen-peer-urls".into(),
             peer_url.clone(),
             "--initial-advertise-peer-urls".into(),
-            peer_url.clone(),
+            peer_url,
             "--initial-cluster".into(),
-            format!("test={peer_url}"),
+            initial_cluster.into(),
+            "--initial-cluster-state".into(),
+            "new".into(),
             // Short raft timers: a 1 s lease TTL is allowed, and elections are quick.
             "--heartbeat-interval".into(),
             "50".into(),
             "--election-timeout".into(),
             "500".into(),
         ];
-        let mut etcd = Etcd {
+        Etcd {
             child: spawn(&binary, &args, &dir),
             endpoint,
             dir,
             binary,
             args,
-        };
-        etcd.wait_ready().await;
-        Some(etcd)
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -137,7 +160,8 @@ impl Etcd {
         self.wait_ready().await;
     }
 
-    fn kill(&mut self) {
+    /// Kills it (SIGKILL, by its PID) and reaps it.
+    pub fn kill(&mut self) {
         // SIGKILL reaches a stopped process too; then reap it.
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -177,6 +201,96 @@ fn signal(which: &str, pid: u32) {
 impl Drop for Etcd {
     fn drop(&mut self) {
         self.kill();
+    }
+}
+
+/// A cluster of etcd members on loopback, each with its own free ports and data dir. Each
+/// member is an [`Etcd`] guard: dropping the cluster (also when a test fails) kills exactly
+/// the processes it started.
+pub struct EtcdCluster {
+    pub members: Vec<Etcd>,
+}
+
+impl EtcdCluster {
+    /// Starts `n` members and waits until each answers (which needs a quorum), or returns
+    /// `None` (after a loud message) when no etcd is installed.
+    pub async fn start(n: usize) -> Option<EtcdCluster> {
+        let binary = binary_or_skip()?;
+        let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+        let initial = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (_, peer))| format!("m{i}=http://127.0.0.1:{peer}"))
+            .collect::<Vec<_>>()
+            .join(",");
+        // All spawned before any is waited for: none answers before a quorum has met.
+        let mut members: Vec<Etcd> = ports
+            .iter()
+            .enumerate()
+            .map(|(i, (client, peer))| {
+                Etcd::spawn_member(binary.clone(), &format!("m{i}"), *client, *peer, &initial)
+            })
+            .collect();
+        for member in &mut members {
+            member.wait_ready().await;
+        }
+        Some(EtcdCluster { members })
+    }
+
+    /// Every member's client URL.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.members.iter().map(|m| m.endpoint.clone()).collect()
+    }
+
+    /// The index of the member that is the raft leader now, as the members themselves say
+    /// (each asked alone; bounded wait while an election is under way).
+    pub async fn leader(&self) -> usize {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            for (i, member) in self.members.iter().enumerate() {
+                if member.is_leader().await {
+                    return i;
+                }
+            }
+            assert!(Instant::now() < deadline, "no etcd member says it leads");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A connection to every member still running.
+    pub async fn backend(&mut self) -> EtcdBackend {
+        let alive: Vec<String> = self
+            .members
+            .iter_mut()
+            .filter_map(|m| m.running().then(|| m.endpoint.clone()))
+            .collect();
+        EtcdBackend::connect(alive)
+            .await
+            .expect("the running members answer")
+    }
+}
+
+impl Etcd {
+    /// Whether this member says it is the raft leader.
+    pub async fn is_leader(&self) -> bool {
+        let options = etcd_client::ConnectOptions::new()
+            .with_connect_timeout(Duration::from_millis(500))
+            .with_timeout(Duration::from_millis(500));
+        let Ok(mut client) = etcd_client::Client::connect([&self.endpoint], Some(options)).await
+        else {
+            return false;
+        };
+        match client.status().await {
+            Ok(status) => status
+                .header()
+                .is_some_and(|h| h.member_id() == status.leader()),
+            Err(_) => false,
+        }
+    }
+
+    /// Whether the process is still running (not killed, not exited).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 }
 
