@@ -17,6 +17,13 @@ pub use perennial_macros::supervision_tree;
 
 pub mod guide;
 
+/// perennial beyond one machine (the `cluster` feature): membership, global names with
+/// fencing tokens, and `scope = global` children, on etcd. This is the
+/// [`perennial_cluster`] crate; the [guide's chapter](crate::guide::cluster) tells the design,
+/// the guarantees and the limits.
+#[cfg(feature = "cluster")]
+pub use perennial_cluster as cluster;
+
 /// The names most programs need: `use perennial::prelude::*;` brings both macros, the
 /// [`GenServer`] trait and its [`Context`], references, the registry, exit reasons and errors,
 /// and the types of `supervision_tree!`'s options given as expressions (a tree read from
@@ -78,4 +85,75 @@ pub mod __private {
     /// `supervision_tree!` in the runtime's hidden `checks` module, so that the compiler's notes
     /// name them there (`perennial::checks::..`).
     pub use perennial_runtime::checks as gen_server;
+
+    /// What a tree with `scope = global` children expands to: the cluster crate's tree types
+    /// with the `cluster` feature, stand-ins that only carry the feature's error without it.
+    #[cfg(feature = "cluster")]
+    pub mod cluster {
+        pub use perennial_cluster::tree::{ClusterTree, ClusterTreeSpec, global_child};
+        pub use perennial_cluster::{Cluster, ClusterError, NameBackend};
+
+        /// Implemented when the `cluster` feature is on.
+        pub trait ClusterFeature {}
+        impl ClusterFeature for () {}
+
+        /// Asked at `global` in `scope = global`.
+        pub const fn require_cluster_feature<T: ClusterFeature>() {}
+    }
+
+    /// What a tree with `scope = global` children expands to: the cluster crate's tree types
+    /// with the `cluster` feature, stand-ins that only carry the feature's error without it.
+    #[cfg(not(feature = "cluster"))]
+    pub mod cluster {
+        use core::marker::PhantomData;
+
+        use perennial_runtime::Registry;
+        use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
+
+        /// Implemented when the `cluster` feature is on.
+        #[diagnostic::on_unimplemented(
+            message = "`scope = global` needs the `cluster` feature of `perennial`",
+            label = "a global child runs on one node of a cluster, which the `cluster` feature provides",
+            note = "enable it in Cargo.toml: `perennial = {{ version = \"..\", features = [\"cluster\"] }}`"
+        )]
+        pub trait ClusterFeature {}
+
+        /// Asked at `global` in `scope = global`.
+        pub const fn require_cluster_feature<T: ClusterFeature>() {}
+
+        pub struct ClusterTreeSpec<T>(PhantomData<fn() -> T>);
+        pub struct ClusterTree<T>(PhantomData<fn() -> T>);
+        pub struct Cluster<B>(PhantomData<fn() -> B>);
+        pub struct ClusterError;
+        pub struct GlobalChild;
+        pub trait NameBackend {}
+
+        impl<T> ClusterTreeSpec<T> {
+            pub fn new(
+                _build: impl FnOnce(&Registry) -> (SupervisorSpec, Vec<GlobalChild>),
+                _attach: fn(SupervisorHandle) -> T,
+            ) -> Self {
+                ClusterTreeSpec(PhantomData)
+            }
+
+            pub async fn start_in_cluster<B: NameBackend>(
+                self,
+                _cluster: &Cluster<B>,
+            ) -> Result<ClusterTree<T>, ClusterError> {
+                Err(ClusterError)
+            }
+
+            pub async fn start_in_cluster_with<B: NameBackend>(
+                self,
+                _cluster: &Cluster<B>,
+                _registry: &Registry,
+            ) -> Result<ClusterTree<T>, ClusterError> {
+                Err(ClusterError)
+            }
+        }
+
+        pub fn global_child(_kind: &'static str, _spec: ChildSpec) -> GlobalChild {
+            GlobalChild
+        }
+    }
 }

@@ -84,6 +84,7 @@ mod etcd;
 pub mod fsm;
 mod memory;
 mod singleton;
+pub mod tree;
 
 pub use backend::{
     BackendError, ClaimOutcome, FencingToken, Lease, LeaseId, NameBackend, Record, WatchEvent,
@@ -95,3 +96,4 @@ pub use cluster::{
 pub use etcd::{DEFAULT_CONNECT_TIMEOUT, EtcdBackend};
 pub use memory::MemoryBackend;
 pub use singleton::{Fenced, GlobalChild, GlobalTree, RunningTree};
+pub use tree::{ClusterTree, ClusterTreeSpec};

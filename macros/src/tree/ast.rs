@@ -163,9 +163,20 @@ pub(crate) struct ChildOptions {
     /// `significant = true`: its ending by itself counts towards its supervisor's
     /// `auto_shutdown`.
     pub significant: Option<Setting<bool>>,
+    /// `scope = global`: it runs on one node of a cluster at a time (a gen_server or task
+    /// child of the root only; checked by validation).
+    pub scope: Option<Setting<Scope>>,
 }
 
 impl ChildOptions {
+    /// `true` when `scope = global` is written.
+    pub(crate) fn is_global(&self) -> bool {
+        self.scope
+            .as_ref()
+            .and_then(Setting::lit)
+            .is_some_and(|scope| *scope == Scope::Global)
+    }
+
     /// The restart type, `permanent` when not given (OTP's default, for every kind of child);
     /// `None` when it is an expression, known only at run time.
     pub(crate) fn restart_or_default(&self) -> Option<Restart> {
@@ -189,6 +200,14 @@ pub(crate) enum AutoShutdown {
     Never,
     AnySignificant,
     AllSignificant,
+}
+
+/// Where a child runs: on this node (`local`, the default), or on one node of the cluster at a
+/// time (`global`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Local,
+    Global,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

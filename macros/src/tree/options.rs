@@ -25,7 +25,7 @@ use syn::{Ident, Lit};
 
 use super::ast::{
     AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart,
-    RestartLimits, Setting, Shutdown, Strategy,
+    RestartLimits, Scope, Setting, Shutdown, Strategy,
 };
 use super::duration::duration;
 use super::errors::Errors;
@@ -85,8 +85,9 @@ impl Place {
                 "backoff",
                 "significant",
                 "groups",
+                "scope",
             ],
-            Place::Task => &["restart", "shutdown", "backoff", "significant"],
+            Place::Task => &["restart", "shutdown", "backoff", "significant", "scope"],
             Place::Health => &["interval", "timeout", "failures"],
             Place::Backoff => &["initial", "factor", "max"],
         }
@@ -126,6 +127,15 @@ impl Place {
             }
             ("groups", Place::Task | Place::Supervisor | Place::Dynamic) => {
                 "`groups` puts a gen_server child in process groups; only a gen_server is a member a group can call or cast to"
+            }
+            ("scope", Place::Supervisor) => {
+                "a supervisor is not global: mark the gen_server and task children of the root that must run once in the cluster `scope = global`"
+            }
+            ("scope", Place::Dynamic) => {
+                "a dynamic_supervisor is not global: the children it starts run on the node that starts them"
+            }
+            ("scope", Place::DynamicChildren) => {
+                "the children of a dynamic_supervisor run on the node that starts them; they can't be global"
             }
             ("auto_shutdown", Place::Dynamic) => {
                 "a dynamic_supervisor has no `auto_shutdown`: it does not shut down when its children end (OTP refuses it for simple_one_for_one)"
@@ -206,6 +216,7 @@ const ALL_KEYS: &[&str] = &[
     "shutdown",
     "significant",
     "groups",
+    "scope",
     "health",
     "backoff",
     "interval",
@@ -258,6 +269,7 @@ const VALUE_WORDS: &[(&str, &str)] = &[
     ("never", "auto_shutdown"),
     ("any_significant", "auto_shutdown"),
     ("all_significant", "auto_shutdown"),
+    ("global", "scope"),
 ];
 
 /// `` `a`, `b`, `c` `` for messages.
@@ -369,6 +381,7 @@ pub(crate) fn expects(key: &str) -> &'static str {
         "auto_shutdown" => "one of `never`, `any_significant`, `all_significant`",
         "groups" => "a list of group names such as `[workers, cache_nodes]`",
         "significant" => "`true` or `false`",
+        "scope" => "`local` or `global`",
         _ => "a value",
     }
 }
@@ -678,6 +691,11 @@ impl Options {
                     });
                     store(&mut options.child.significant, key, &value, parsed, errors);
                 }
+                "scope" => {
+                    // A word, read at compile time: a global child changes what the tree is.
+                    let parsed = read_value(&key, &value, scope).map(Given::Lit);
+                    store(&mut options.child.scope, key, &value, parsed, errors);
+                }
                 "restart" => {
                     let parsed = given(&key, &value, Bare::Word, restart);
                     store(&mut options.child.restart, key, &value, parsed, errors);
@@ -750,6 +768,32 @@ fn word<T: Copy>(
         None => message.push_str(&variable_hint(key, word, ty)),
     }
     Err(syn::Error::new(word.span(), message))
+}
+
+/// `local` or `global`: only a word, since it decides the tree's type (a tree with a global
+/// child starts in a cluster).
+fn scope(value: &Value) -> syn::Result<Scope> {
+    const NAMES: &[&str] = &["local", "global"];
+    let Value::Word(word) = value else {
+        return Err(syn::Error::new_spanned(
+            value,
+            format!("expected a scope, one of {}; found `{value}`", list(NAMES)),
+        ));
+    };
+    match word.to_string().as_str() {
+        "local" => Ok(Scope::Local),
+        "global" => Ok(Scope::Global),
+        given => {
+            let mut message = format!(
+                "unknown scope `{given}`; expected one of {} (a word: the scope decides at compile time how the tree starts)",
+                list(NAMES)
+            );
+            if let Some(nearest) = did_you_mean(given, NAMES) {
+                message.push_str(&format!("; did you mean `{nearest}`?"));
+            }
+            Err(syn::Error::new(word.span(), message))
+        }
+    }
 }
 
 fn strategy(value: &Value) -> syn::Result<Strategy> {

@@ -8,7 +8,7 @@ use syn::Ident;
 
 use super::ast::{
     AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
-    Restart, RestartLimits, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    Restart, RestartLimits, Scope, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::errors::Errors;
 use crate::suggest::near_by_edits;
@@ -127,6 +127,7 @@ impl<'a> Checker<'a, '_> {
         for (position, child) in children.iter().enumerate() {
             self.name(&child.name);
             self.child_options(child.kind.child_options());
+            self.scope(child, ancestors);
             for arg in child.kind.args() {
                 self.arg(arg, children, position, ancestors);
             }
@@ -160,6 +161,31 @@ impl<'a> Checker<'a, '_> {
                     self.health(&dynamic.children_health);
                 }
             }
+        }
+    }
+
+    /// `scope = global` only on a child of the root: the cluster layer adds a global child to
+    /// the root supervisor when this node claims its name.
+    fn scope(&mut self, child: &Node, ancestors: &[&Ident]) {
+        let Some(setting) = child
+            .kind
+            .child_options()
+            .scope
+            .as_ref()
+            .filter(|s| s.lit() == Some(&Scope::Global))
+        else {
+            return;
+        };
+        if let [root, .., parent] = ancestors
+            && ancestors.len() > 1
+        {
+            self.errors.at(
+                setting.span,
+                format!(
+                    "`scope = global` is allowed only on a child of the root supervisor `{root}`: the cluster starts a global child under the root when this node holds its name; move `{}` out of `{parent}` to the root",
+                    child.name
+                ),
+            );
         }
     }
 

@@ -39,14 +39,67 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
     let mut eager = Vec::new();
     let root = supervisor(cx, &tree.name, &tree.root, &mut eager);
     let options = cx.option_lets.take();
+    if !is_global(tree) {
+        return quote! {
+            #(#eager)*
+            #(#options)*
+            #rt::tree::TreeSpec::<#root_ty>::new(
+                move |__perennial_registry: &#rt::Registry| #root,
+                #root_ty::__perennial_attach,
+            )
+        };
+    }
+    // `scope = global` children (of the root only: checked by validation) are not children
+    // of the root's spec: the cluster layer adds each to the root when this node claims it.
+    let cluster = cluster_path();
+    let mut globals = Vec::new();
+    for node in tree
+        .root
+        .children
+        .iter()
+        .filter(|n| n.kind.child_options().is_global())
+    {
+        if let Some(scope) = &node.kind.child_options().scope {
+            // The feature's error, at `global`.
+            let span = at(scope.span);
+            eager.push(quote_spanned!(span=> #cluster::require_cluster_feature::<()>();));
+        }
+        let kind = match &node.kind {
+            NodeKind::Server(server) => {
+                let (ty, span) = located(&server.ty);
+                quote_spanned!(span=> ::core::any::type_name::<#ty>())
+            }
+            _ => quote!("task"),
+        };
+        let spec = child(cx, node, &tree.root.children, &mut eager);
+        globals.push(quote!(#cluster::global_child(#kind, #spec)));
+    }
+    // The global children's option expressions, made while expanding them.
+    let options = options.into_iter().chain(cx.option_lets.take());
     quote! {
         #(#eager)*
         #(#options)*
-        #rt::tree::TreeSpec::<#root_ty>::new(
-            move |__perennial_registry: &#rt::Registry| #root,
+        #cluster::ClusterTreeSpec::<#root_ty>::new(
+            move |__perennial_registry: &#rt::Registry| {
+                (#root, ::std::vec![#(#globals),*])
+            },
             #root_ty::__perennial_attach,
         )
     }
+}
+
+/// `::perennial::__private::cluster`: the cluster crate's tree types with the facade's
+/// `cluster` feature, stand-ins that carry only the feature's error without it.
+pub(super) fn cluster_path() -> TokenStream {
+    quote!(::perennial::__private::cluster)
+}
+
+/// Whether a child of the root is `scope = global`: the tree then starts in a cluster.
+pub(super) fn is_global(tree: &Tree) -> bool {
+    tree.root
+        .children
+        .iter()
+        .any(|node| node.kind.child_options().is_global())
 }
 
 /// `let _: PhantomData<<S as HasClient>::Client>;` at `S`: the first bound asked of a gen_server
@@ -85,6 +138,7 @@ fn supervisor(
     let children = supervisor
         .children
         .iter()
+        .filter(|child| !child.kind.child_options().is_global())
         .map(|child| self::child(cx, child, &supervisor.children, eager));
     let span = at(supervisor.keyword);
     let rt = cx.rt_at(span);

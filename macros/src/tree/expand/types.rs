@@ -237,6 +237,54 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
     let keys = keys(cx, &tree.root);
     let registry = Ident::new("registry", proc_macro2::Span::mixed_site());
     let scope = Ident::new("scope", proc_macro2::Span::mixed_site());
+    if spec::is_global(tree) {
+        let cluster_ty = spec::cluster_path();
+        let cluster = Ident::new("cluster", proc_macro2::Span::mixed_site());
+        let backend = Ident::new("B", proc_macro2::Span::mixed_site());
+        return quote! {
+            #[automatically_derived]
+            #[allow(dead_code)]
+            impl #ty {
+                #(#keys)*
+
+                /// The tree, not started yet: each init argument is evaluated now, once, and
+                /// cloned for every start and restart of its child. Its `scope = global`
+                /// children start in a cluster.
+                pub fn spec(#params) -> #cluster_ty::ClusterTreeSpec<Self> {
+                    #body
+                }
+
+                /// Starts the tree in `cluster` with a registry of its own: the local children
+                /// start in declaration order; each `scope = global` child stands by until
+                /// this node claims its name, then starts under the root.
+                pub fn start_in_cluster<#backend: #cluster_ty::NameBackend>(
+                    #cluster: &#cluster_ty::Cluster<#backend>,
+                    #params
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<
+                        #cluster_ty::ClusterTree<Self>,
+                        #cluster_ty::ClusterError,
+                    >,
+                > + ::core::marker::Send {
+                    Self::spec(#names).start_in_cluster(#cluster)
+                }
+
+                /// Starts the tree in `cluster` with its names in `registry`.
+                pub fn start_in_cluster_with<#backend: #cluster_ty::NameBackend>(
+                    #cluster: &#cluster_ty::Cluster<#backend>,
+                    #registry: &#rt::Registry,
+                    #params
+                ) -> impl ::core::future::Future<
+                    Output = ::core::result::Result<
+                        #cluster_ty::ClusterTree<Self>,
+                        #cluster_ty::ClusterError,
+                    >,
+                > + ::core::marker::Send {
+                    Self::spec(#names).start_in_cluster_with(#cluster, #registry)
+                }
+            }
+        };
+    }
     quote! {
         #[automatically_derived]
         #[allow(dead_code)]
