@@ -76,6 +76,25 @@ pub mod prelude {
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+/// The optional features of this crate, as traits that generated code asks for: a tree that
+/// needs one names it in its error. Not public API.
+#[doc(hidden)]
+pub mod features {
+    /// Implemented when the `cluster` feature is on.
+    #[diagnostic::on_unimplemented(
+        message = "`scope = global` needs the `cluster` feature of `perennial`",
+        label = "a global child runs on one node of a cluster, which the `cluster` feature provides",
+        note = "enable it in Cargo.toml: `perennial = {{ version = \"..\", features = [\"cluster\"] }}`"
+    )]
+    pub trait ClusterFeature {}
+
+    #[cfg(feature = "cluster")]
+    impl ClusterFeature for () {}
+
+    /// Asked at `global` in `scope = global`.
+    pub const fn cluster<T: ClusterFeature>() {}
+}
+
 /// Paths used by generated code. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
@@ -93,12 +112,7 @@ pub mod __private {
         pub use perennial_cluster::tree::{ClusterTree, ClusterTreeSpec, global_child};
         pub use perennial_cluster::{Cluster, ClusterError, NameBackend};
 
-        /// Implemented when the `cluster` feature is on.
-        pub trait ClusterFeature {}
-        impl ClusterFeature for () {}
-
-        /// Asked at `global` in `scope = global`.
-        pub const fn require_cluster_feature<T: ClusterFeature>() {}
+        pub use crate::features::cluster as require_cluster_feature;
     }
 
     /// What a tree with `scope = global` children expands to: the cluster crate's tree types
@@ -110,16 +124,7 @@ pub mod __private {
         use perennial_runtime::Registry;
         use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
 
-        /// Implemented when the `cluster` feature is on.
-        #[diagnostic::on_unimplemented(
-            message = "`scope = global` needs the `cluster` feature of `perennial`",
-            label = "a global child runs on one node of a cluster, which the `cluster` feature provides",
-            note = "enable it in Cargo.toml: `perennial = {{ version = \"..\", features = [\"cluster\"] }}`"
-        )]
-        pub trait ClusterFeature {}
-
-        /// Asked at `global` in `scope = global`.
-        pub const fn require_cluster_feature<T: ClusterFeature>() {}
+        pub use crate::features::cluster as require_cluster_feature;
 
         pub struct ClusterTreeSpec<T>(PhantomData<fn() -> T>);
         pub struct ClusterTree<T>(PhantomData<fn() -> T>);

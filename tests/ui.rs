@@ -17,3 +17,12 @@ fn supervision_tree() {
     t.compile_fail("ui-tests/tree/*.rs");
     t.pass("ui-tests/tree/pass/*.rs");
 }
+
+/// `scope = global` without `perennial`'s `cluster` feature: one error, at `global`, naming the
+/// feature. (With the feature on, the same tree compiles: `tests/tree_cluster.rs`.)
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn cluster_feature() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui-tests/cluster_feature/*.rs");
+}

@@ -10,6 +10,8 @@
 //! 7. [`observability`]: lifecycle events, tracing and snapshots.
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
 //! 9. [`coming_from`]: for people coming from otpylib and fauxtp, the map of their features.
+//! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
+//!     (the `cluster` feature).
 
 #[doc = include_str!("gen_server.md")]
 pub mod gen_server {}
@@ -37,3 +39,11 @@ pub mod testing {}
 
 #[doc = include_str!("coming_from.md")]
 pub mod coming_from {}
+
+#[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
+#[cfg_attr(
+    not(feature = "cluster"),
+    doc = "# Beyond one machine\n\nThis chapter's examples need the `cluster` feature: read it \
+           in documentation built with `--features cluster` (as docs.rs builds it)."
+)]
+pub mod cluster {}
