@@ -128,7 +128,7 @@ impl Place {
             ("groups", Place::Task | Place::Supervisor | Place::Dynamic) => {
                 "`groups` puts a gen_server child in process groups; only a gen_server is a member a group can call or cast to"
             }
-            ("scope", Place::Supervisor) => {
+            ("scope", Place::Supervisor | Place::Root) => {
                 "a supervisor is not global: mark the gen_server and task children of the root that must run once in the cluster `scope = global`"
             }
             ("scope", Place::Dynamic) => {

@@ -361,14 +361,42 @@ fn unknown_values_list_the_allowed_ones_and_the_nearest() {
 }
 
 #[test]
+fn scope_is_a_word_of_a_gen_server_or_task_child() {
+    let (tree, errors) =
+        parse(quote!(app: supervisor { a: A { scope = global }, b: task(f) { scope = local } }));
+    assert_eq!(errors, Vec::<String>::new());
+    let tree = tree.expect("parses");
+    let globals: Vec<bool> = tree
+        .root
+        .children
+        .iter()
+        .map(|c| c.kind.child_options().is_global())
+        .collect();
+    assert_eq!(globals, [true, false]);
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { scope = globl } })),
+        "unknown scope `globl`; expected one of `local`, `global` (a word: the scope decides at compile time how the tree starts); did you mean `global`?"
+    );
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { scope = (s) } })),
+        "expected a scope, one of `local`, `global`; found `(s)`"
+    );
+    assert!(
+        one_message(quote!(app: supervisor(scope = global) { a: A })).starts_with(
+            "a supervisor is not global: mark the gen_server and task children of the root"
+        )
+    );
+}
+
+#[test]
 fn unknown_and_misplaced_options() {
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { restrat = permanent } })),
-        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`; did you mean `restart`?"
+        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`; did you mean `restart`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: task(f) { helth = off } })),
-        "unknown option `helth`; did you mean `health`? (health checks ping a gen_server; a task child has no mailbox to answer them; allowed here: `restart`, `shutdown`, `backoff`, `significant`)"
+        "unknown option `helth`; did you mean `health`? (health checks ping a gen_server; a task child has no mailbox to answer them; allowed here: `restart`, `shutdown`, `backoff`, `significant`, `scope`)"
     );
     // The root lists only its own options; a nested supervisor also how its parent treats it.
     assert_eq!(
@@ -397,7 +425,7 @@ fn unknown_and_misplaced_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { within = 5s } })),
-        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`"
+        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = { restart = permanent } } })),
@@ -456,7 +484,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { 5 = x } })),
-        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`), found `5`"
+        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`), found `5`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { , restart = permanent } })),
