@@ -27,6 +27,9 @@ pub enum CallError {
     Exited(ExitReason),
     /// A server called itself, which could only deadlock.
     CallingSelf,
+    /// The server took the right to reply later ([`ReplyTo`](crate::ReplyTo)) and dropped it
+    /// without replying. The server may still be running.
+    NoReply,
     /// A name-bound reference found a server of another type under its name.
     WrongType {
         /// The name looked up.
@@ -66,6 +69,11 @@ impl fmt::Display for CallError {
                 "`{name}` is registered as a {}, not as the {} this reference expects",
                 kind(registered),
                 kind(expected)
+            ),
+            CallError::NoReply => f.write_str(
+                "the server took the call's reply token and dropped it without replying; \
+                 every path of the handler (and of whatever it gave the token to) must call \
+                 `reply` on it",
             ),
         }
     }

@@ -26,13 +26,14 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
+use crate::deferred::Pending;
 use crate::exit::drop_caught;
 use crate::mailbox::{self, Envelope, Rx};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
-use crate::{ExitReason, ServerRef, StartError};
+use crate::{ExitReason, ReplyTo, ServerRef, StartError};
 
 /// A server: a state plus the callbacks that handle its messages.
 ///
@@ -172,6 +173,11 @@ pub struct Context<S: GenServer> {
     myself: ServerRef<S>,
     stop: Option<ExitReason>,
     cont: Option<S::Continue>,
+    /// The reply slot of the call being handled, answered with the handler's return value
+    /// unless the handler took it ([`reply_later`](Self::reply_later)).
+    in_flight: Option<SlotTx<S::Reply>>,
+    /// The replies given later and not yet given: made by the first deferred call.
+    deferred: Option<Arc<Pending<S::Reply>>>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -199,6 +205,77 @@ impl<S: GenServer> Context<S> {
     /// the same handler replaces the first.
     pub fn continue_with(&mut self, cont: S::Continue) {
         self.cont = Some(cont);
+    }
+
+    /// Takes the right to answer the call being handled, to answer it later (OTP's
+    /// `{noreply, State}`): see [`ReplyTo`]. The value `handle_call` returns is then dropped,
+    /// not sent; the caller waits for the token's [`reply`](ReplyTo::reply) instead.
+    ///
+    /// `None` outside `handle_call`, or when the token was already taken for this call.
+    pub fn reply_later(&mut self) -> Option<ReplyTo<S::Reply>> {
+        self.reply_later_with(|reply| reply)
+    }
+
+    /// [`reply_later`](Self::reply_later) with a token that takes a `T` and makes it the reply
+    /// with `wrap`: the token of one kind of call, in a server whose reply type is an enum of
+    /// every call's reply (as `#[gen_server]` makes it).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer, ReplyTo};
+    /// enum Reply { Count(u64), Name(String) }
+    ///
+    /// struct Names { waiting: Vec<ReplyTo<String>> }
+    ///
+    /// impl GenServer for Names {
+    ///     # type Args = (); type Cast = String; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///     #     Ok(Names { waiting: Vec::new() })
+    ///     # }
+    ///     type Call = bool;
+    ///     type Reply = Reply;
+    ///
+    ///     async fn handle_call(&mut self, next_name: bool, ctx: &mut Context<Self>) -> Reply {
+    ///         if next_name {
+    ///             self.waiting.extend(ctx.reply_later_with(Reply::Name));
+    ///         }
+    ///         Reply::Count(self.waiting.len() as u64)
+    ///     }
+    ///
+    ///     async fn handle_cast(&mut self, name: String, _: &mut Context<Self>) {
+    ///         for waiter in self.waiting.drain(..) {
+    ///             waiter.reply(name.clone());
+    ///         }
+    ///     }
+    /// }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let names = Names::start(()).await?;
+    /// let next = tokio::spawn({
+    ///     let names = names.clone();
+    ///     async move { names.call(true).await }
+    /// });
+    /// while !matches!(names.call(false).await?, Reply::Count(1)) {}
+    /// names.cast("ada".into())?;
+    /// assert!(matches!(next.await?, Ok(Reply::Name(name)) if name == "ada"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn reply_later_with<T: 'static>(&mut self, wrap: fn(T) -> S::Reply) -> Option<ReplyTo<T>> {
+        let tx = self.in_flight.take()?;
+        let pending = self
+            .deferred
+            .get_or_insert_with(|| Arc::new(Pending::new(self.myself.process.clone())));
+        Some(pending.token(tx, wrap))
+    }
+
+    /// How many replies this server took to give later and has not given yet (test support).
+    #[doc(hidden)]
+    pub fn replies_pending(&self) -> usize {
+        self.deferred
+            .as_ref()
+            .map_or(0, |pending| pending.outstanding())
     }
 }
 
@@ -319,15 +396,16 @@ impl<S: GenServer> ServerBuilder<S> {
             rx,
             process: process.clone(),
             registry: self.registry.clone(),
-            in_flight: None,
-        };
-        let ctx = Context {
-            myself: server.clone(),
-            stop: None,
-            cont: None,
+            ctx: Context {
+                myself: server.clone(),
+                stop: None,
+                cont: None,
+                in_flight: None,
+                deferred: None,
+            },
         };
         let (started_tx, started_rx) = reply_slot();
-        let running = run(guard, ctx, args, started_tx);
+        let running = run(guard, args, started_tx);
         // A disabled span (no subscriber wants it) does nothing when entered: spawn without it
         // and keep its bytes out of every idle server's task.
         let task = match self.span {
@@ -385,12 +463,13 @@ impl Drop for Abandon<'_> {
 }
 
 /// Owned by the server task. Whatever way the task ends — returning, or being dropped by an
-/// abort — the guard unregisters the name, records the exit, and answers every waiting caller.
+/// abort — the guard unregisters the name, records the exit, and answers every waiting caller
+/// (the call in flight and every reply given later included: the context is the guard's).
 struct Guard<S: GenServer> {
     rx: Rx<S>,
     process: Arc<Process>,
     registry: Option<Registry>,
-    in_flight: Option<SlotTx<S::Reply>>,
+    ctx: Context<S>,
 }
 
 impl<S: GenServer> Guard<S> {
@@ -404,8 +483,11 @@ impl<S: GenServer> Guard<S> {
         if let Some(registry) = &self.registry {
             registry.unregister(&self.process);
         }
-        if let Some(reply) = self.in_flight.take() {
+        if let Some(reply) = self.ctx.in_flight.take() {
             reply.send(Err(reason.clone()));
+        }
+        if let Some(pending) = &self.ctx.deferred {
+            pending.close(&reason);
         }
         self.rx.close_and_reject(&reason);
         log_exit(&self.process, &reason);
@@ -464,15 +546,14 @@ type Started<S> = SlotTx<Result<(), StartError<S>>>;
 )]
 fn run<S: GenServer>(
     mut guard: Guard<S>,
-    mut ctx: Context<S>,
     args: S::Args,
     started: Started<S>,
 ) -> impl Future<Output = ()> + Send {
     async move {
         guard.process.set_task(tokio::task::id());
-        let init = catch_unwind_pinned(pin!(S::init(args, &mut ctx))).await;
+        let init = catch_unwind_pinned(pin!(S::init(args, &mut guard.ctx))).await;
         let mut state = match init {
-            Ok(Ok(state)) => match ctx.stop.take() {
+            Ok(Ok(state)) => match guard.ctx.stop.take() {
                 None => state,
                 Some(reason) => {
                     // OTP's `{stop, Reason}` from init: no terminate, the start fails.
@@ -497,12 +578,17 @@ fn run<S: GenServer>(
         };
         started.send(Ok(Ok(())));
 
-        let reason = serve(&mut state, &mut ctx, &mut guard).await;
+        let reason = serve(&mut state, &mut guard).await;
         let terminated = catch_unwind_pinned(pin!(state.terminate(&reason))).await;
         let reason = match terminated {
             Ok(()) => reason,
             Err(panic) => ExitReason::Panic(panic),
         };
+        // Answer the replies owed before the state goes: tokens kept in it are answered with
+        // the exit reason, not dropped unanswered.
+        if let Some(pending) = &guard.ctx.deferred {
+            pending.close(&reason);
+        }
         // Drop the state before the exit is visible, so that what it holds (a port, a file
         // lock) is free when a restart begins. A panic in its drop is what ended the server
         // (unless `terminate` panicked first).
@@ -533,11 +619,11 @@ fn fail_start<S: GenServer>(
 )]
 fn serve<'a, S: GenServer>(
     state: &'a mut S,
-    ctx: &'a mut Context<S>,
     guard: &'a mut Guard<S>,
 ) -> impl Future<Output = ExitReason> + Send + 'a {
     // An `async move` block rather than an `async fn`, for the reason given at `run`.
     async move {
+        let ctx = &mut guard.ctx;
         loop {
             while let Some(cont) = ctx.cont.take() {
                 let done = catch_unwind_pinned(pin!(state.handle_continue(cont, ctx))).await;
@@ -561,10 +647,11 @@ fn serve<'a, S: GenServer>(
             }
             let outcome = match envelope {
                 Envelope::Call(call, reply) => {
-                    guard.in_flight = Some(reply);
+                    ctx.in_flight = Some(reply);
                     let replied = catch_unwind_pinned(pin!(state.handle_call(call, ctx))).await;
                     replied.map(|value| {
-                        if let Some(reply) = guard.in_flight.take() {
+                        // Taken by `reply_later`: the token answers, and `value` is dropped.
+                        if let Some(reply) = ctx.in_flight.take() {
                             reply.send(Ok(value));
                         }
                     })

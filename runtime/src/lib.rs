@@ -6,6 +6,7 @@
 //!
 //! - [`GenServer`]: a state with `init`, `handle_call`, `handle_cast`, `handle_info`,
 //!   `handle_continue` and `terminate` callbacks, run one message at a time in its own task.
+//! - [`ReplyTo`]: the right to answer a call later, taken by its handler (OTP's `From`).
 //! - [`ServerRef`]: the typed handle to one running server: calls with a timeout (5 s by
 //!   default), casts that never block, ping, stop, kill, and a monitor of its exit.
 //! - [`ExitReason`]: how a server ended (`Normal`, `Shutdown`, `Killed`, `Error`, `Panic`, ...).
@@ -22,6 +23,7 @@
 #[doc(hidden)]
 pub mod checks;
 mod client;
+mod deferred;
 mod error;
 mod exit;
 pub mod gen_server;
@@ -40,6 +42,7 @@ pub mod tree;
 mod loom_support;
 
 pub use client::{Client, HasClient};
+pub use deferred::ReplyTo;
 pub use error::{CallError, CastError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};

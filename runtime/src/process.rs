@@ -149,6 +149,11 @@ impl Process {
         self.abort_now();
     }
 
+    /// `true` once the process was killed (its task is being aborted, or will be).
+    pub(crate) fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::SeqCst)
+    }
+
     fn abort_now(&self) {
         if let Some(handle) = self.abort.get() {
             handle.abort();

@@ -34,7 +34,7 @@ pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, Regi
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::reply::{SlotTx, reply_slot};
+use crate::reply::{SlotDropped, SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after, reply_outcome};
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
 use crate::{
@@ -704,6 +704,7 @@ impl<S: GenServer> NamedRef<S> {
         wait.done();
         match reply {
             Some(Ok(reply)) => reply.map_err(CallError::Exited),
+            Some(Err(SlotDropped::Unanswered)) => Err(CallError::NoReply),
             Some(Err(closed)) => match process {
                 Some(process) => reply_outcome(Err(closed), &process),
                 None => Err(CallError::Exited(ExitReason::Killed)),

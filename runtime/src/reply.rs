@@ -35,6 +35,9 @@ enum SlotState<T> {
     Full(T),
     /// The server's half was dropped without a reply.
     Dropped,
+    /// The server's half was given up unanswered on purpose: a reply token
+    /// ([`ReplyTo`](crate::ReplyTo)) dropped without a reply.
+    Unanswered,
 }
 
 /// The server's half of a reply slot. Dropped without [`send`](Self::send), it tells the caller.
@@ -47,8 +50,14 @@ pub(crate) struct SlotRx<T> {
     slot: Arc<Slot<T>>,
 }
 
-/// The server's half dropped without a reply.
-pub(crate) struct SlotDropped;
+/// The server's half ended without a reply.
+#[derive(Debug, PartialEq)]
+pub(crate) enum SlotDropped {
+    /// Dropped: its server (or the runtime, dropping the server's task) let go of it.
+    Dropped,
+    /// Given up on purpose: a reply token dropped unanswered.
+    Unanswered,
+}
 
 /// How many other reply types a thread keeps a spare slot for, besides its last call's.
 const OTHER_SPARES: usize = 3;
@@ -188,6 +197,16 @@ impl<T> SlotTx<T> {
     }
 }
 
+impl<T> SlotTx<T> {
+    /// Gives the slot up without a reply, on purpose: the caller learns that nobody will answer
+    /// (a reply token dropped unanswered), rather than that the server is gone.
+    pub(crate) fn unanswered(mut self) {
+        if let Some(slot) = self.slot.take() {
+            slot.put(SlotState::Unanswered);
+        }
+    }
+}
+
 impl<T> Slot<T> {
     fn put(&self, state: SlotState<T>) {
         let previous = std::mem::replace(&mut *self.lock(), state);
@@ -215,12 +234,13 @@ impl<T: Send + 'static> SlotRx<T> {
             SlotState::Empty => {}
             SlotState::Waiting(waker) if waker.will_wake(cx.waker()) => return Poll::Pending,
             SlotState::Waiting(_) => {}
-            SlotState::Full(_) | SlotState::Dropped => {
+            SlotState::Full(_) | SlotState::Dropped | SlotState::Unanswered => {
                 let coop = ready!(tokio::task::coop::poll_proceed(cx));
                 coop.made_progress();
                 return match std::mem::replace(&mut *state, SlotState::Empty) {
                     SlotState::Full(reply) => Poll::Ready(Ok(reply)),
-                    _ => Poll::Ready(Err(SlotDropped)),
+                    SlotState::Unanswered => Poll::Ready(Err(SlotDropped::Unanswered)),
+                    _ => Poll::Ready(Err(SlotDropped::Dropped)),
                 };
             }
         }
@@ -313,7 +333,7 @@ mod loom_tests {
         match (server, outcome) {
             (Server::Replies, Ok(Ok(Counted(got, _)))) => *got == n,
             (Server::Rejects, Ok(Err(ExitReason::Shutdown))) => true,
-            (Server::Exits, Err(SlotDropped)) => true,
+            (Server::Exits, Err(SlotDropped::Dropped)) => true,
             _ => false,
         }
     }

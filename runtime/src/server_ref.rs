@@ -337,16 +337,17 @@ impl<T: Send + 'static> ReplyWait<T> {
 }
 
 /// Maps what came back on a reply channel to a call's result.
-pub(crate) fn reply_outcome<T, E>(
-    reply: Result<Result<T, ExitReason>, E>,
+pub(crate) fn reply_outcome<T>(
+    reply: Result<Result<T, ExitReason>, SlotDropped>,
     process: &Process,
 ) -> Result<T, CallError> {
     match reply {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(reason)) => Err(CallError::Exited(reason)),
+        Err(SlotDropped::Unanswered) => Err(CallError::NoReply),
         // The server's guard answers every pending call; a dropped sender without an answer
         // means the runtime itself dropped the task.
-        Err(_) => Err(CallError::Exited(
+        Err(SlotDropped::Dropped) => Err(CallError::Exited(
             process.exit_reason().unwrap_or(ExitReason::Killed),
         )),
     }

@@ -1,0 +1,249 @@
+//! Replies given later: [`ReplyTo`], the right to answer one call, which a call handler takes
+//! with [`Context::reply_later`](crate::Context::reply_later) instead of returning the reply
+//! (OTP's `{noreply, State}` and `gen_server:reply(From, Reply)`).
+//!
+//! A call that is answered directly costs nothing here: its reply slot stays where it always
+//! is, in the server's context, and is answered when the handler returns. Only a handler that
+//! takes the token moves that slot (the same `SlotTx`, not a new channel) into the server's
+//! table of outstanding replies ([`Pending`], made by the first deferred call), so that the
+//! server's exit can answer every token still out with the exit reason. The token answers,
+//! gives up, or is answered for by the exit — whichever comes first; the others find the slot
+//! gone and do nothing.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::ExitReason;
+use crate::process::Process;
+use crate::reply::SlotTx;
+
+/// The right to answer one call, taken by its handler to reply later.
+///
+/// Get one from [`Context::reply_later`](crate::Context::reply_later) (or
+/// [`reply_later_with`](crate::Context::reply_later_with)) inside `handle_call`. It is `Send`
+/// and `'static`: keep it in the server's state and answer from a later message, or move it
+/// into a spawned task. The caller waits as for any call, within its own timeout.
+///
+/// - [`reply`](Self::reply) answers the caller, once (the token is consumed).
+/// - Dropped without a reply, the token answers the caller at once with
+///   [`CallError::NoReply`](crate::CallError::NoReply): a forgotten token never leaves a caller
+///   hanging until its timeout.
+/// - If the server exits first, the caller gets [`CallError::Exited`](crate::CallError::Exited)
+///   with the exit reason, and a reply made afterwards is discarded. So is a reply to a caller
+///   that gave up (timed out, or was cancelled).
+///
+/// ```
+/// use std::convert::Infallible;
+/// use perennial_runtime::{Context, GenServer, ReplyTo};
+///
+/// /// Hands out a value only once one has been put in: `take` waits without blocking the server.
+/// struct Mailbox {
+///     value: Option<String>,
+///     waiting: Vec<ReplyTo<Option<String>>>,
+/// }
+///
+/// enum Call { Take, Put(String) }
+///
+/// impl GenServer for Mailbox {
+///     type Args = ();
+///     type Call = Call;
+///     type Reply = Option<String>;
+///     type Cast = Infallible;
+///     type Info = Infallible;
+///     type Continue = Infallible;
+///     type Error = Infallible;
+///
+///     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+///         Ok(Mailbox { value: None, waiting: Vec::new() })
+///     }
+///
+///     async fn handle_call(&mut self, call: Call, ctx: &mut Context<Self>) -> Option<String> {
+///         match call {
+///             Call::Take => match self.value.take() {
+///                 Some(value) => Some(value),
+///                 None => {
+///                     // Keep the right to reply; what this handler returns is then dropped.
+///                     self.waiting.extend(ctx.reply_later());
+///                     None
+///                 }
+///             },
+///             Call::Put(value) => {
+///                 for waiter in self.waiting.drain(..) {
+///                     waiter.reply(Some(value.clone()));
+///                 }
+///                 None
+///             }
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mailbox = Mailbox::start(()).await?;
+/// let taker = tokio::spawn({
+///     let mailbox = mailbox.clone();
+///     async move { mailbox.call(Call::Take).await }
+/// });
+/// tokio::task::yield_now().await; // let the take arrive first
+/// mailbox.call(Call::Put("hello".into())).await?;
+/// assert_eq!(taker.await??, Some("hello".to_string()));
+/// # Ok(())
+/// # }
+/// ```
+pub struct ReplyTo<T> {
+    answer: Option<Box<dyn Answer<T>>>,
+}
+
+impl<T> ReplyTo<T> {
+    /// Answers the call with `value`. Discarded if the caller gave up or the server has exited.
+    pub fn reply(mut self, value: T) {
+        if let Some(answer) = self.answer.take() {
+            answer.reply(value);
+        }
+    }
+}
+
+impl<T> Drop for ReplyTo<T> {
+    fn drop(&mut self) {
+        if let Some(answer) = self.answer.take() {
+            answer.unanswered();
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReplyTo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplyTo")
+            .field("reply", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a token does with its slot, whatever the server's reply type.
+trait Answer<T>: Send + Sync {
+    fn reply(self: Box<Self>, value: T);
+    fn unanswered(self: Box<Self>);
+}
+
+/// A token's place in its server's table, and how its value becomes the server's reply.
+struct Token<R, T> {
+    pending: Arc<Pending<R>>,
+    index: usize,
+    wrap: fn(T) -> R,
+}
+
+impl<R: Send + 'static, T: 'static> Answer<T> for Token<R, T> {
+    fn reply(self: Box<Self>, value: T) {
+        if let Some(tx) = self.pending.take(self.index) {
+            tx.send(Ok((self.wrap)(value)));
+        }
+    }
+
+    fn unanswered(self: Box<Self>) {
+        // Dropped because the server is going down (killed, or unwinding from a panic in its
+        // own task): the exit answers it, with the reason, in a moment.
+        let process = &self.pending.process;
+        if process.is_killed() || (std::thread::panicking() && process.is_current_task()) {
+            return;
+        }
+        if let Some(tx) = self.pending.take(self.index) {
+            tx.unanswered();
+        }
+    }
+}
+
+/// A server's outstanding deferred replies: made by its first deferred call, closed (every one
+/// answered with the exit reason) when it exits.
+pub(crate) struct Pending<R> {
+    state: Mutex<Table<R>>,
+    /// The server's process: whether it is going down, when a token is dropped.
+    process: Arc<Process>,
+}
+
+struct Table<R> {
+    /// The slots of the tokens out; a token's index is its place here.
+    slots: Vec<Option<SlotTx<R>>>,
+    /// Places given back by answered tokens, for the next ones.
+    free: Vec<usize>,
+    /// Set when the server exits: later tokens are answered at once.
+    exit: Option<ExitReason>,
+}
+
+impl<R: Send + 'static> Pending<R> {
+    pub(crate) fn new(process: Arc<Process>) -> Self {
+        Pending {
+            process,
+            state: Mutex::new(Table {
+                slots: Vec::new(),
+                free: Vec::new(),
+                exit: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Table<R>> {
+        // Nothing panics while holding the lock; recover the table if something ever did.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes a token of the call answered through `tx`.
+    pub(crate) fn token<T: 'static>(
+        self: &Arc<Self>,
+        tx: SlotTx<R>,
+        wrap: fn(T) -> R,
+    ) -> ReplyTo<T> {
+        let mut table = self.lock();
+        if let Some(reason) = &table.exit {
+            // Not reached while the server runs; answered as its exit answers the others.
+            let reason = reason.clone();
+            drop(table);
+            tx.send(Err(reason));
+            return ReplyTo { answer: None };
+        }
+        let index = match table.free.pop() {
+            Some(index) => {
+                table.slots[index] = Some(tx);
+                index
+            }
+            None => {
+                table.slots.push(Some(tx));
+                table.slots.len() - 1
+            }
+        };
+        drop(table);
+        ReplyTo {
+            answer: Some(Box::new(Token {
+                pending: self.clone(),
+                index,
+                wrap,
+            })),
+        }
+    }
+
+    /// Takes a token's slot, if nothing has answered it yet.
+    fn take(&self, index: usize) -> Option<SlotTx<R>> {
+        let mut table = self.lock();
+        let tx = table.slots.get_mut(index)?.take()?;
+        table.free.push(index);
+        Some(tx)
+    }
+
+    /// Answers every token still out with the server's exit `reason`.
+    pub(crate) fn close(&self, reason: &ExitReason) {
+        let mut table = self.lock();
+        table.exit = Some(reason.clone());
+        let slots = std::mem::take(&mut table.slots);
+        table.free.clear();
+        drop(table);
+        // Outside the lock: answering wakes callers.
+        for tx in slots.into_iter().flatten() {
+            tx.send(Err(reason.clone()));
+        }
+    }
+
+    /// How many tokens are out, unanswered.
+    pub(crate) fn outstanding(&self) -> usize {
+        let table = self.lock();
+        table.slots.len() - table.free.len()
+    }
+}
