@@ -66,7 +66,7 @@ pub mod prelude {
     };
     pub use perennial_runtime::{
         CallError, CancellationToken, CastError, Context, ExitReason, GenServer, NamedRef,
-        Registry, ServerRef, StartError,
+        Registry, ReplyTo, ServerRef, StartError,
     };
     pub use std::time::Duration;
 }

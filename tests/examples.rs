@@ -21,6 +21,15 @@ mod tour;
 #[path = "../examples/nested.rs"]
 mod nested;
 
+#[allow(dead_code)]
+#[path = "../examples/deferred_replies.rs"]
+mod deferred_replies;
+
+#[tokio::test(start_paused = true)]
+async fn deferred_replies_runs() {
+    deferred_replies::run().await.unwrap();
+}
+
 #[tokio::test(start_paused = true)]
 async fn hand_written_runs() {
     hand_written::run().await.unwrap();

@@ -10,6 +10,7 @@
 //! 7. [`observability`]: lifecycle events, tracing and snapshots.
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
 //! 9. [`coming_from`]: for people coming from otpylib and fauxtp, the map of their features.
+//! 10. [`deferred_replies`]: answering a call later, from a later message or another task.
 //! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
@@ -40,6 +41,8 @@ pub mod testing {}
 #[doc = include_str!("coming_from.md")]
 pub mod coming_from {}
 
+#[doc = include_str!("deferred_replies.md")]
+pub mod deferred_replies {}
 #[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
 #[cfg_attr(
     not(feature = "cluster"),

@@ -100,6 +100,8 @@ pub(crate) struct Callback {
 pub(crate) enum Param<'a> {
     /// `ctx: &mut Context<Self>`: passed through from the runtime, not part of the message.
     Context(&'a syn::PatType),
+    /// `reply: ReplyTo<T>`: the right to answer the call later, given by the runtime.
+    Reply(&'a syn::PatType),
     /// Anything else: a field of the message.
     Message(&'a syn::PatType),
 }
@@ -122,6 +124,7 @@ impl Callback {
         self.sig.inputs.iter().filter_map(|arg| match arg {
             FnArg::Receiver(_) => None,
             FnArg::Typed(pt) if is_context(&pt.ty) => Some(Param::Context(pt)),
+            FnArg::Typed(pt) if reply_shape(&pt.ty).is_some() => Some(Param::Reply(pt)),
             FnArg::Typed(pt) => Some(Param::Message(pt)),
         })
     }
@@ -130,7 +133,19 @@ impl Callback {
     pub fn message_params(&self) -> impl Iterator<Item = &syn::PatType> {
         self.params().filter_map(|p| match p {
             Param::Message(pt) => Some(pt),
-            Param::Context(_) => None,
+            Param::Context(_) | Param::Reply(_) => None,
+        })
+    }
+
+    /// The type `T` of a `ReplyTo<T>` parameter, written right: the handler replies later, and
+    /// the caller gets a `T`.
+    pub fn reply_token(&self) -> Option<&Type> {
+        self.params().find_map(|p| match p {
+            Param::Reply(pt) => match reply_shape(&pt.ty) {
+                Some(ReplyShape::Token(ty)) => Some(ty),
+                _ => None,
+            },
+            _ => None,
         })
     }
 
@@ -196,4 +211,47 @@ pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
 /// A parameter the runtime passes rather than the caller sends: the context.
 pub(crate) fn is_context(ty: &Type) -> bool {
     context_shape(ty).is_some()
+}
+
+/// How a parameter written as a reply token is typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ReplyShape<'a> {
+    /// `ReplyTo<T>` by value: right; the caller gets a `T`.
+    Token(&'a Type),
+    /// `&mut ReplyTo<T>` or `&ReplyTo<T>`: a mistake (the token is the handler's to keep).
+    Borrowed,
+    /// `ReplyTo` without its reply type: a mistake.
+    NoType,
+}
+
+/// Whether `ty` is meant as the runtime's reply token (a path ending in `ReplyTo`, borrowed or
+/// not, with or without its type argument), and how it is written.
+pub(crate) fn reply_shape(ty: &Type) -> Option<ReplyShape<'_>> {
+    let (elem, borrowed) = match ty {
+        Type::Reference(r) => (&*r.elem, true),
+        other => (other, false),
+    };
+    let Type::Path(p) = elem else {
+        return None;
+    };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != "ReplyTo" {
+        return None;
+    }
+    let reply = match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        },
+        syn::PathArguments::Parenthesized(_) => return None,
+        _ => None,
+    };
+    Some(match (borrowed, reply) {
+        (true, _) => ReplyShape::Borrowed,
+        (false, Some(ty)) => ReplyShape::Token(ty),
+        (false, None) => ReplyShape::NoType,
+    })
 }

@@ -12,7 +12,8 @@ use syn::{
 };
 
 use super::ast::{
-    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
+    Callback, ContextShape, Handler, Kind, Param, ReplyShape, Server, context_shape, param_ident,
+    reply_shape,
 };
 use super::errors::Errors;
 use crate::suggest::near_by_edits;
@@ -499,6 +500,12 @@ fn check_terminate(terminate: &Callback, errors: &mut Errors) {
                     "`terminate` has no context to take: the server is stopping; write {SHAPE}"
                 ),
             ),
+            Param::Reply(pt) => errors.spanned(
+                &pt.ty,
+                format_args!(
+                    "`terminate` answers no call, so it has no reply token to take: write {SHAPE}"
+                ),
+            ),
             Param::Message(pt) if i > 0 => errors.spanned(
                 pt,
                 format_args!("`terminate` takes at most the exit reason: write {SHAPE}"),
@@ -576,7 +583,17 @@ fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
             );
         }
     }
+    let later = func.reply_token().is_some();
     match (kind, func.output()) {
+        (Kind::Call, Some(ty)) if later && !is_unit(ty) => errors.spanned(
+            ty,
+            format_args!(
+                "the #[call] handler `{name}` replies later, through its `ReplyTo<..>`, so it \
+                 returns nothing: remove `-> {}` (the caller gets what is given to `reply`), or \
+                 remove the `ReplyTo` argument to reply by returning",
+                type_name(ty)
+            ),
+        ),
         (Kind::Call, Some(ty)) => check_owned(ty, Use::Reply, errors),
         (_, Some(ty)) if !is_unit(ty) => errors.spanned(
             ty,
@@ -668,8 +685,36 @@ fn check_modifiers(func: &Callback, who: &str, errors: &mut Errors) {
 fn check_params(func: &Callback, role: Role, ctx: &Ctx, errors: &mut Errors) {
     let name = func.ident();
     let mut seen_context = false;
+    let mut seen_reply = false;
     for param in func.params() {
         match param {
+            Param::Reply(pt) => {
+                if !matches!(role, Role::Handler(Kind::Call)) {
+                    let who = match role {
+                        Role::Init => "`init`".to_string(),
+                        Role::Handler(kind) => {
+                            format!("the #[{}] handler `{name}`", kind.attr_name())
+                        }
+                    };
+                    errors.spanned(
+                        &pt.ty,
+                        format_args!(
+                            "{who} answers no call, so it has no reply token to take: only a \
+                             #[call] handler can take `ReplyTo<..>`, to reply later"
+                        ),
+                    );
+                } else if std::mem::replace(&mut seen_reply, true) {
+                    errors.spanned(
+                        pt,
+                        format_args!(
+                            "`{name}` takes a reply token twice, but a call is answered once; \
+                             keep one"
+                        ),
+                    );
+                } else {
+                    check_reply_token(&pt.ty, errors);
+                }
+            }
             Param::Context(pt) => {
                 if std::mem::replace(&mut seen_context, true) {
                     errors.spanned(
@@ -687,6 +732,29 @@ fn check_params(func: &Callback, role: Role, ctx: &Ctx, errors: &mut Errors) {
                 check_owned(&pt.ty, Use::Message, errors);
             }
         }
+    }
+}
+
+/// A reply token is taken by value, with the type the caller gets: `reply: ReplyTo<T>`.
+fn check_reply_token(ty: &Type, errors: &mut Errors) {
+    match reply_shape(ty) {
+        Some(ReplyShape::Token(reply)) => check_owned(reply, Use::Reply, errors),
+        None => {}
+        Some(ReplyShape::Borrowed) => errors.spanned(
+            ty,
+            format_args!(
+                "the reply token is given to the handler to keep (in the state, or in a task), \
+                 not lent: take `reply: ReplyTo<T>` by value, not `{}`",
+                type_name(ty)
+            ),
+        ),
+        Some(ReplyShape::NoType) => errors.spanned(
+            ty,
+            format_args!(
+                "`{}` needs the type of the reply the caller gets: write `ReplyTo<T>`",
+                type_name(ty)
+            ),
+        ),
     }
 }
 

@@ -32,7 +32,7 @@ pub(super) fn send_checks(n: &Names) -> TokenStream {
         }
     }
     for h in n.handlers(Kind::Call) {
-        if let Some(ty) = h.func.output() {
+        if let Some(ty) = h.func.reply_token().or(h.func.output()) {
             check(ty, "reply_is_send");
         }
     }

@@ -234,6 +234,7 @@ impl<'a> Names<'a> {
         func.params()
             .map(|p| match p {
                 Param::Context(_) => ctx.to_token_stream(),
+                Param::Reply(_) => mixed("__reply").to_token_stream(),
                 Param::Message(pt) => {
                     let ident = field_ident(pt, i);
                     i += 1;
@@ -243,12 +244,19 @@ impl<'a> Names<'a> {
             .collect()
     }
 
-    /// What a call handler replies with.
+    /// What a call handler replies with: its return type, or the `T` of its `ReplyTo<T>`.
     fn reply_ty(&self, func: &Callback) -> Type {
-        match func.output() {
-            Some(ty) => self.resolve(ty),
-            None => syn::parse_quote!(()),
+        match (func.reply_token(), func.output()) {
+            (Some(ty), _) | (None, Some(ty)) => self.resolve(ty),
+            (None, None) => syn::parse_quote!(()),
         }
+    }
+
+    /// Whether some call handler replies later (the reply enum then has a variant for "the
+    /// token was taken", which no caller ever receives).
+    fn any_later(&self) -> bool {
+        self.handlers(Kind::Call)
+            .any(|h| h.func.reply_token().is_some())
     }
 
     /// `init`'s error type, when it can fail: the `E` of `Result<Self, E>`, or found through
@@ -341,6 +349,8 @@ fn deferred_bounds(n: &Names) -> TokenStream {
             }
             let replies = n.handlers(Kind::Call).filter_map(|h| h.func.output());
             tys.extend(replies.map(|t| n.resolve(t).into_token_stream()));
+            let later = n.handlers(Kind::Call).filter_map(|h| h.func.reply_token());
+            tys.extend(later.map(|t| n.resolve(t).into_token_stream()));
             error = n.init_error().map(|(ty, _)| ty);
         }
         // A stand-in's only messages are its info and continue types.

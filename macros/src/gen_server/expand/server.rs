@@ -40,11 +40,14 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
             let ty = n.reply_ty(&h.func);
             quote!(#(#cfgs)* #name(#ty))
         });
+        // What `handle_call` returns once a handler took its reply token: dropped by the
+        // runtime, never sent.
+        let later = n.any_later().then(|| quote!(__Later,));
         out.extend(quote! {
             #attrs
             pub enum #call_enum { #(#calls,)* }
             #attrs
-            pub enum #reply_enum { #(#replies,)* }
+            pub enum #reply_enum { #(#replies,)* #later }
         });
     }
     if n.has(Kind::Cast) {
@@ -146,7 +149,17 @@ fn full_body(n: &Names) -> TokenStream {
                 let await_ = await_if(&h.func);
                 let enum_ = if reply { call_enum } else { cast_enum };
                 let run = quote!(Self::#name(self, #(#args),*) #await_);
-                let run = if reply {
+                let run = if reply && h.func.reply_token().is_some() {
+                    // The token is always there in `handle_call`; without it (the trait method
+                    // called by hand) the handler is not run, and nobody waits.
+                    let token = mixed("__reply");
+                    quote!({
+                        if let ::core::option::Option::Some(#token) = #ctx.reply_later_with(#reply_enum::#name) {
+                            #run;
+                        }
+                        #reply_enum::__Later
+                    })
+                } else if reply {
                     quote!(#reply_enum::#name(#run))
                 } else {
                     run

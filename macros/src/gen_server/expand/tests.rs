@@ -95,3 +95,31 @@ fn stand_ins_next_to_errors() {
     );
     insta::assert_snapshot!(pretty(expanded));
 }
+
+#[test]
+fn replies_given_later() {
+    let expanded = entry(
+        quote!(),
+        quote! {
+            impl Pool {
+                fn init() -> Self {
+                    Pool::default()
+                }
+
+                #[call]
+                fn checkout(&mut self, reply: ReplyTo<Conn>) {
+                    self.waiting.push(reply);
+                }
+
+                #[call]
+                async fn hash(&mut self, data: Vec<u8>, ctx: &mut Context<Self>, reply: ReplyTo<u64>) {}
+
+                #[call]
+                fn size(&self) -> usize {
+                    self.waiting.len()
+                }
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(expanded));
+}
