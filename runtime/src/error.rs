@@ -263,6 +263,66 @@ impl fmt::Display for LookupError {
 
 impl StdError for LookupError {}
 
+/// The error of an `init` that may also decline to start: OTP's `ignore`, or a failure `E`.
+///
+/// A server whose `type Error` is an `InitError<E>` says which errors are ignores with
+/// [`GenServer::is_ignore`](crate::GenServer::is_ignore) (`error.is_ignore()`); `#[gen_server]`
+/// does it for an `init` returning `Option<Self>` or `Result<Option<Self>, E>`. `?` turns an `E`
+/// into `InitError::Failed`.
+///
+/// ```
+/// use perennial_runtime::InitError;
+///
+/// fn parse(port: &str) -> Result<u16, InitError<std::num::ParseIntError>> {
+///     if port.is_empty() {
+///         return Err(InitError::Ignore);
+///     }
+///     Ok(port.parse()?)
+/// }
+///
+/// assert!(parse("").unwrap_err().is_ignore());
+/// assert!(matches!(parse("x"), Err(InitError::Failed(_))));
+/// assert_eq!(parse("80").ok(), Some(80));
+/// ```
+#[derive(Debug)]
+pub enum InitError<E> {
+    /// `init` declines to start: no server runs, and the start succeeds.
+    Ignore,
+    /// `init` failed: the start fails with [`StartError::Init`].
+    Failed(E),
+}
+
+impl<E> InitError<E> {
+    /// `true` for [`InitError::Ignore`].
+    pub fn is_ignore(&self) -> bool {
+        matches!(self, InitError::Ignore)
+    }
+}
+
+impl<E> From<E> for InitError<E> {
+    fn from(error: E) -> Self {
+        InitError::Failed(error)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for InitError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::Ignore => f.write_str("init declined to start (ignore)"),
+            InitError::Failed(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl<E: StdError> StdError for InitError<E> {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            InitError::Ignore => None,
+            InitError::Failed(e) => e.source(),
+        }
+    }
+}
+
 /// What a registered type is, for messages: "supervisor" for the runtime's own supervisor type
 /// (its Rust name is an implementation detail), "`my_app::Cache` server" for a gen_server.
 pub(crate) fn kind(type_name: &str) -> String {

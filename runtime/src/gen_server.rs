@@ -100,7 +100,9 @@ pub trait GenServer: Sized + Send + 'static {
     type Info: Send + 'static;
     /// Deferred work requested with [`Context::continue_with`].
     type Continue: Send + 'static;
-    /// Why `init` can fail. Use [`std::convert::Infallible`] when it cannot.
+    /// Why `init` can fail. Use [`std::convert::Infallible`] when it cannot, and
+    /// [`InitError<E>`](crate::InitError) (with [`is_ignore`](Self::is_ignore)) when it may also
+    /// decline to start.
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Builds the state. Runs inside the server's task; the start waits for it.
@@ -108,6 +110,52 @@ pub trait GenServer: Sized + Send + 'static {
         args: Self::Args,
         ctx: &mut Context<Self>,
     ) -> impl Future<Output = Result<Self, Self::Error>> + Send;
+
+    /// Whether `error`, returned by `init`, means that the server declines to start (OTP's
+    /// `ignore`) rather than that it failed. The default says no to every error.
+    ///
+    /// An ignored start succeeds with no server: the [`ServerRef`] it returns is not running
+    /// ([`is_ignored`](ServerRef::is_ignored)), its calls fail with `NotRunning`, and its name
+    /// (if it was given one) is free again. Under a supervisor, OTP's rules apply: a static
+    /// child is kept as a spec with no running child, a temporary or dynamic one is removed.
+    ///
+    /// ```
+    /// use perennial_runtime::{Context, GenServer, InitError};
+    ///
+    /// /// Runs only where it is enabled.
+    /// struct Feature;
+    ///
+    /// impl GenServer for Feature {
+    ///     type Args = bool;
+    ///     type Error = InitError<std::io::Error>;
+    ///     # type Call = (); type Reply = (); type Cast = (); type Info = ();
+    ///     # type Continue = std::convert::Infallible;
+    ///     # async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    ///
+    ///     async fn init(enabled: bool, _: &mut Context<Self>) -> Result<Self, Self::Error> {
+    ///         if !enabled {
+    ///             return Err(InitError::Ignore);
+    ///         }
+    ///         Ok(Feature)
+    ///     }
+    ///
+    ///     fn is_ignore(error: &Self::Error) -> bool {
+    ///         error.is_ignore()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let off = Feature::start(false).await?;
+    /// assert!(off.is_ignored() && !off.is_alive());
+    /// assert!(Feature::start(true).await?.is_alive());
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn is_ignore(error: &Self::Error) -> bool {
+        let _ = error;
+        false
+    }
 
     /// Answers a call.
     fn handle_call(
@@ -567,6 +615,13 @@ fn run<S: GenServer>(
                     return fail_start(guard, started, error, reason);
                 }
             },
+            Ok(Err(error)) if S::is_ignore(&error) => {
+                // OTP's `ignore`: no server, and a start that succeeds.
+                guard.process.set_ignored();
+                guard.finish(ExitReason::Normal);
+                started.send(Ok(Ok(())));
+                return;
+            }
             Ok(Err(error)) => {
                 let reason = ExitReason::error(format!("init failed: {error}"));
                 return fail_start(guard, started, StartError::Init(error), reason);

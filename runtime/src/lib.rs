@@ -43,7 +43,7 @@ mod loom_support;
 
 pub use client::{Client, HasClient};
 pub use deferred::ReplyTo;
-pub use error::{CallError, CastError, LookupError, StartError};
+pub use error::{CallError, CastError, InitError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};
 pub use process::ProcessId;

@@ -60,6 +60,8 @@ pub(crate) struct Process {
     abort_reason: OnceLock<ExitReason>,
     task: OnceLock<TaskId>,
     link: Option<Link>,
+    /// Set when `init` declined to start (OTP's `ignore`), before the exit is recorded.
+    ignored: AtomicBool,
 }
 
 impl Process {
@@ -76,6 +78,7 @@ impl Process {
             abort_reason: OnceLock::new(),
             task: OnceLock::new(),
             link,
+            ignored: AtomicBool::new(false),
         }
     }
 
@@ -147,6 +150,16 @@ impl Process {
         self.killed.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         self.abort_now();
+    }
+
+    /// Records that `init` declined to start.
+    pub(crate) fn set_ignored(&self) {
+        self.ignored.store(true, Ordering::SeqCst);
+    }
+
+    /// `true` if `init` declined to start: the process never ran.
+    pub(crate) fn is_ignored(&self) -> bool {
+        self.ignored.load(Ordering::SeqCst)
     }
 
     /// `true` once the process was killed (its task is being aborted, or will be).

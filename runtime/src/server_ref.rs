@@ -180,6 +180,13 @@ impl<S: GenServer> ServerRef<S> {
         self.process.is_alive()
     }
 
+    /// `true` if the server's `init` declined to start (OTP's `ignore`, see
+    /// [`GenServer::is_ignore`]): the start succeeded, but no server ever ran. Its calls fail
+    /// with [`CallError::NotRunning`], and its exit reason is [`ExitReason::Normal`].
+    pub fn is_ignored(&self) -> bool {
+        self.process.is_ignored()
+    }
+
     /// The server's name, if it was started with one.
     pub fn name(&self) -> Option<&str> {
         self.process.name().map(|n| &**n)

@@ -219,6 +219,15 @@ pub(crate) enum Response {
     Tree(EventHub),
 }
 
+/// How a child's start went, when it did not fail.
+enum Start {
+    /// The child runs, recorded in its entry.
+    Running,
+    /// Its `init` declined to start (OTP's `ignore`): the entry is left not running, and here
+    /// is the reference to the server that did not start.
+    Ignored(Started),
+}
+
 /// What children and timers tell the supervisor.
 /// Children are named by their key, and an incarnation by its process id: news of an earlier
 /// incarnation is ignored.
@@ -292,17 +301,25 @@ impl GenServer for SupervisorServer {
         for child in spec.children {
             let name = child.name.clone();
             let idx = sup.add(child);
-            if let Err(reason) = sup.start_child_at(idx).await {
-                // Roll back: stop what started, in reverse order.
-                sup.children.pop();
-                sup.stop_all().await;
-                return Err(SupervisorStartError::ChildFailed {
-                    supervisor: sup.name.clone(),
-                    child: name,
-                    cause: reason,
-                });
+            match sup.start_child_at(idx).await {
+                Ok(Start::Running) => sup.publish_started(idx, false),
+                // OTP: the spec is kept with no running child; a temporary one is dropped.
+                Ok(Start::Ignored(_)) => {
+                    if sup.children[idx].spec.restart == Restart::Temporary {
+                        sup.children.pop();
+                    }
+                }
+                Err(reason) => {
+                    // Roll back: stop what started, in reverse order.
+                    sup.children.pop();
+                    sup.stop_all().await;
+                    return Err(SupervisorStartError::ChildFailed {
+                        supervisor: sup.name.clone(),
+                        child: name,
+                        cause: reason,
+                    });
+                }
             }
-            sup.publish_started(idx, false);
         }
         Ok(sup)
     }
@@ -464,8 +481,8 @@ impl SupervisorServer {
     }
 
     /// Starts the child at `idx` (which must not be running), links it, and arms its health
-    /// check. On failure the child is left not running.
-    async fn start_child_at(&mut self, idx: usize) -> Result<(), ExitReason> {
+    /// check. On failure, or when its `init` declines to start, the child is left not running.
+    async fn start_child_at(&mut self, idx: usize) -> Result<Start, ExitReason> {
         let key = self.children[idx].key;
         let link = Link {
             token: key,
@@ -484,6 +501,13 @@ impl SupervisorServer {
         };
         // A gen_server child's start gives up on an init that hangs (CHILD_START_TIMEOUT).
         let started = start_one(&*spec.starter, ctx).await?;
+        if started.process.is_ignored() {
+            let _entered = self.span.enter();
+            tracing::info!(child = %spec.name, "init declined to start (ignore)");
+            // Nobody will bring it back: calls through its name fail at once.
+            self.children[idx].expect_name(false);
+            return Ok(Start::Ignored(started));
+        }
         let health = spec.health.as_deref().copied();
         let child = &mut self.children[idx];
         if child.spec.backoff.is_some() {
@@ -512,7 +536,7 @@ impl SupervisorServer {
         }
         child.run = Run::Running { started };
         child.expect_name(true);
-        Ok(())
+        Ok(Start::Running)
     }
 
     /// Stops one child per its shutdown mode, if running, and returns how it ended.
@@ -789,9 +813,15 @@ impl SupervisorServer {
                 continue;
             }
             match self.start_child_at(idx).await {
-                Ok(()) => {
+                Ok(Start::Running) => {
                     self.children[idx].restarts += 1;
                     self.publish_started(idx, true);
+                }
+                // OTP: a static child's spec stays, with no running child; a dynamic one goes.
+                Ok(Start::Ignored(_)) => {
+                    if self.dynamic.is_some() {
+                        self.remove(idx);
+                    }
                 }
                 Err(reason) => {
                     self.publish(Event::RestartFailed {
@@ -933,12 +963,23 @@ impl SupervisorServer {
         };
         let name = spec.name.clone();
         let idx = self.add(spec);
-        if let Err(reason) = self.start_child_at(idx).await {
-            self.children.pop();
-            return Err(SupervisorError::StartFailed {
-                child: name,
-                reason,
-            });
+        match self.start_child_at(idx).await {
+            Ok(Start::Running) => {}
+            // OTP: kept as a spec with no running child, unless temporary or dynamic; the
+            // reference handed back is of the server that did not start.
+            Ok(Start::Ignored(started)) => {
+                if self.dynamic.is_some() || self.children[idx].spec.restart == Restart::Temporary {
+                    self.children.pop();
+                }
+                return Ok(Response::Started(name, started.typed()));
+            }
+            Err(reason) => {
+                self.children.pop();
+                return Err(SupervisorError::StartFailed {
+                    child: name,
+                    reason,
+                });
+            }
         }
         self.publish_started(idx, false);
         let Run::Running { started, .. } = &self.children[idx].run else {
@@ -971,13 +1012,22 @@ impl SupervisorServer {
             Run::Removed => return Err(SupervisorError::NotFound(name.into())),
             Run::NotRunning => {}
         }
-        self.start_child_at(idx)
-            .await
-            .map_err(|reason| SupervisorError::StartFailed {
-                child: name.into(),
-                reason,
-            })?;
-        self.publish_started(idx, false);
+        let start =
+            self.start_child_at(idx)
+                .await
+                .map_err(|reason| SupervisorError::StartFailed {
+                    child: name.into(),
+                    reason,
+                })?;
+        match start {
+            Start::Running => self.publish_started(idx, false),
+            // Declined again: the spec stays, with no running child (a dynamic one goes).
+            Start::Ignored(_) => {
+                if self.dynamic.is_some() {
+                    self.remove(idx);
+                }
+            }
+        }
         Ok(Response::Done)
     }
 
