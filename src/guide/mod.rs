@@ -11,6 +11,7 @@
 //! 8. [`testing`]: testing your own trees with tokio's paused clock.
 //! 9. [`coming_from`]: for people coming from otpylib and fauxtp, the map of their features.
 //! 10. [`deferred_replies`]: answering a call later, from a later message or another task.
+//! 11. [`ignore`]: an `init` that declines to start, and what supervisors do with it.
 //! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
@@ -43,6 +44,9 @@ pub mod coming_from {}
 
 #[doc = include_str!("deferred_replies.md")]
 pub mod deferred_replies {}
+
+#[doc = include_str!("ignore.md")]
+pub mod ignore {}
 #[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
 #[cfg_attr(
     not(feature = "cluster"),

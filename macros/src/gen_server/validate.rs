@@ -413,9 +413,11 @@ fn check_init(init: &Callback, self_ty: &Type, ctx: &Ctx, errors: &mut Errors) {
     }
 }
 
-/// Reads `init`'s return type: `Self`, `Result<Self, E>` or `SomeAlias::Result<Self>`.
+/// Reads `init`'s return type: `Self`, `Result<Self, E>` or `SomeAlias::Result<Self>`, each
+/// with `Option<Self>` in place of `Self` when `init` may decline to start (see
+/// [`init_ignores`]).
 pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitOutput<'a>> {
-    if is_self(ty, self_ty) {
+    if is_self(ty, self_ty) || optional_self(ty, self_ty) {
         return Ok(InitOutput::State);
     }
     let wrong = || {
@@ -423,11 +425,24 @@ pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitO
             ty,
             format_args!(
                 "`init` must return the new state: `-> Self`, or `-> Result<Self, E>` when it can \
-                 fail, not `{}`",
+                 fail (`Option<Self>`, `Result<Option<Self>, E>` when it may decline to start), \
+                 not `{}`",
                 type_name(ty)
             ),
         )
     };
+    if let Some(inner) = option_of(ty)
+        && result_ok(inner).is_some_and(|ok| is_self(ok, self_ty) || optional_self(ok, self_ty))
+    {
+        return Err(syn::Error::new_spanned(
+            ty,
+            format_args!(
+                "an `init` that may decline to start or fail returns `Result<Option<Self>, E>` \
+                 (`Ok(None)` declines), not `{}`",
+                type_name(ty)
+            ),
+        ));
+    }
     let Type::Path(p) = ty else {
         return Err(wrong());
     };
@@ -451,11 +466,12 @@ pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitO
     let Some(ok) = types.first() else {
         return Err(wrong());
     };
-    if !is_self(ok, self_ty) {
+    if !is_self(ok, self_ty) && !optional_self(ok, self_ty) {
         return Err(syn::Error::new_spanned(
             ok,
             format_args!(
-                "`init` must build the server's state: `Result<Self, E>`, not `Result<{}, ..>`",
+                "`init` must build the server's state: `Result<Self, E>` (or \
+                 `Result<Option<Self>, E>`), not `Result<{}, ..>`",
                 type_name(ok)
             ),
         ));
@@ -464,6 +480,57 @@ pub(crate) fn init_output<'a>(ty: &'a Type, self_ty: &Type) -> syn::Result<InitO
         Some(error) if types.len() == 2 => Ok(InitOutput::Result(error)),
         None => Ok(InitOutput::ResultAlias(ty)),
         Some(_) => Err(wrong()),
+    }
+}
+
+/// Whether `init`, returning `ty`, may decline to start (OTP's `ignore`): it returns
+/// `Option<Self>`, or a `Result` of one (`None` declines).
+pub(crate) fn init_ignores(ty: &Type, self_ty: &Type) -> bool {
+    optional_self(ty, self_ty) || result_ok(ty).is_some_and(|ok| optional_self(ok, self_ty))
+}
+
+/// `Option<Self>` (or of the server's type written out).
+fn optional_self(ty: &Type, self_ty: &Type) -> bool {
+    option_of(ty).is_some_and(|inner| is_self(inner, self_ty))
+}
+
+/// The `T` of `Option<T>`.
+fn option_of(ty: &Type) -> Option<&Type> {
+    single_argument(ty, "Option")
+}
+
+/// The first type argument of a path type ending in `Result` (`Result<T, E>`, `io::Result<T>`).
+fn result_ok(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    if last.ident != "Result" || p.qself.is_some() {
+        return None;
+    }
+    args.args.iter().find_map(|a| match a {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+/// The one type argument of a path type whose last segment is `name`.
+fn single_argument<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(p) = ty else { return None };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    if last.ident != name || args.args.len() != 1 {
+        return None;
+    }
+    match &args.args[0] {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
     }
 }
 
@@ -998,14 +1065,33 @@ mod tests {
             "error io::Error"
         );
         assert_eq!(ok(parse_quote!(io::Result<Self>)), "alias io::Result<Self>");
+        // Declining to start: `Option<Self>` in place of `Self`.
+        assert_eq!(ok(parse_quote!(Option<Self>)), "state");
+        assert_eq!(ok(parse_quote!(Result<Option<Self>, E>)), "error E");
+        assert_eq!(
+            ok(parse_quote!(io::Result<Option<Counter>>)),
+            "alias io::Result<Option<Counter>>"
+        );
+        assert!(
+            ok(parse_quote!(Option<Result<Self, E>>)).starts_with("an `init` that may decline")
+        );
+        assert!(ok(parse_quote!(Option<u8>)).starts_with("`init` must return"));
+        let ignores = |ty: Type| init_ignores(&ty, &self_ty);
+        assert!(ignores(parse_quote!(Option<Self>)));
+        assert!(ignores(parse_quote!(Result<Option<Counter>, E>)));
+        assert!(ignores(parse_quote!(io::Result<Option<Self>>)));
+        assert!(!ignores(parse_quote!(Result<Self, E>)));
+        assert!(!ignores(parse_quote!(Self)));
         assert_eq!(
             ok(parse_quote!(Result<i64, E>)),
-            "`init` must build the server's state: `Result<Self, E>`, not `Result<i64, ..>`"
+            "`init` must build the server's state: `Result<Self, E>` (or \
+             `Result<Option<Self>, E>`), not `Result<i64, ..>`"
         );
         assert_eq!(
             ok(parse_quote!(u64)),
             "`init` must return the new state: `-> Self`, or `-> Result<Self, E>` when it can \
-             fail, not `u64`"
+             fail (`Option<Self>`, `Result<Option<Self>, E>` when it may decline to start), not \
+             `u64`"
         );
         assert!(ok(parse_quote!(Result<Self, E, F>)).starts_with("`init` must return"));
     }

@@ -25,7 +25,7 @@ use syn::{Ident, Path, Type, Visibility};
 use super::ast::{
     Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
 };
-use super::validate::{InitOutput, find_borrow, init_candidate, init_output};
+use super::validate::{InitOutput, find_borrow, init_candidate, init_ignores, init_output};
 
 /// The full expansion of a valid server.
 pub(crate) fn expand(server: &Server) -> TokenStream {
@@ -275,6 +275,15 @@ impl<'a> Names<'a> {
                 ))
             }
         }
+    }
+
+    /// Whether `init` may decline to start (returns `Option<Self>` or a `Result` of one).
+    fn init_ignores(&self) -> bool {
+        self.server
+            .init
+            .as_ref()
+            .and_then(|init| init.output())
+            .is_some_and(|output| init_ignores(output, self.self_ty))
     }
 
     /// The message type of the one `#[info]` or `#[handle_continue]` handler: its argument's

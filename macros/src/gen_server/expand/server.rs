@@ -240,16 +240,45 @@ fn init_fn(n: &Names, ctx: &Ident) -> (TokenStream, TokenStream, TokenStream) {
     let call_args = n.call_args(init, ctx);
     let await_ = await_if(init);
     let state = mixed("__state");
-    let (error_ty, wrap) = match n.init_error() {
-        Some((error, _)) => (error.into_token_stream(), quote!(#state)),
-        None => (never(), quote!(::core::result::Result::Ok(#state))),
+    let ok = quote!(::core::result::Result::Ok);
+    let err = quote!(::core::result::Result::Err);
+    let some = quote!(::core::option::Option::Some);
+    let none = quote!(::core::option::Option::None);
+    let ignore = quote!(#err(#rt::InitError::Ignore));
+    let (st, e) = (mixed("__s"), mixed("__e"));
+    let (error_ty, wrap) = match (n.init_error(), n.init_ignores()) {
+        (Some((error, _)), false) => (error.into_token_stream(), quote!(#state)),
+        (None, false) => (never(), quote!(#ok(#state))),
+        // `Option<Self>`: `None` declines to start.
+        (None, true) => (
+            quote!(#rt::InitError<::core::convert::Infallible>),
+            quote!(match #state { #some(#st) => #ok(#st), #none => #ignore }),
+        ),
+        // `Result<Option<Self>, E>`: `Ok(None)` declines.
+        (Some((error, _)), true) => (
+            quote!(#rt::InitError<#error>),
+            quote!(match #state {
+                #ok(#some(#st)) => #ok(#st),
+                #ok(#none) => #ignore,
+                #err(#e) => #err(#rt::InitError::Failed(#e)),
+            }),
+        ),
     };
+    let is_ignore = n.init_ignores().then(|| {
+        let error = mixed("__error");
+        quote! {
+            fn is_ignore(#error: &Self::Error) -> bool {
+                #error.is_ignore()
+            }
+        }
+    });
     let init = quote! {
         async fn init(#args: Self::Args, #ctx: &mut #rt::Context<Self>) -> ::core::result::Result<Self, Self::Error> {
             #bind
             let #state = Self::init(#(#call_args),*) #await_;
             #wrap
         }
+        #is_ignore
     };
     (args_ty, error_ty, init)
 }
