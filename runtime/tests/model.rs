@@ -6,7 +6,9 @@
 //! from 0 to 4 in windows of 0.1 to 30 s; some health-checked workers; some children with a
 //! restart backoff) and schedules of faults (panics, error returns, normal
 //! and shutdown exits, "do not restart me" exits, hangs past the health timeout or past the
-//! shutdown timeout, inits that fail on restart, terminates that panic) mixed with the
+//! shutdown timeout, inits that fail on restart, inits that decline to start (OTP's `ignore`,
+//! at the tree's start, on restart, on `restart_child` and on a dynamic `start_child`),
+//! terminates that panic) mixed with the
 //! supervisor API (terminate, restart and delete child; start_child on dynamic supervisors)
 //! and waits. A small reference model of
 //! the OTP rules (`model/sim.rs`) predicts each step; the harness (`model/harness.rs`) runs the
@@ -112,7 +114,10 @@ fn coverage() {
         if plan.root_exit.is_some() {
             bump("root escalates", 1);
         }
+        let ignored = |logs: &[sim::Obs]| logs.iter().filter(|o| o.what == "init ignored").count();
+        bump("inits ignored", ignored(&plan.start_logs));
         for ps in &plan.steps {
+            bump("inits ignored", ignored(&ps.logs));
             match &ps.act {
                 sim::Act::None => bump("steps skipped or waits", 1),
                 sim::Act::StartDyn { expect: Ok(()), .. } => bump("dynamic start_child ok", 1),

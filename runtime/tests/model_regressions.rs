@@ -152,6 +152,7 @@ fn model_case_a_pending_backoff_retry() {
         }),
         init_failures: 0,
         significant: false,
+        init_ignores: 0,
     });
     let inner = S::new(2, Strategy::OneForOne, 1, 1, vec![w]);
     let tree = S::new(

@@ -817,8 +817,10 @@ impl SupervisorServer {
                     self.children[idx].restarts += 1;
                     self.publish_started(idx, true);
                 }
-                // OTP: a static child's spec stays, with no running child; a dynamic one goes.
+                // OTP: a static child's spec stays, with no running child (no longer
+                // restarting, if this was a retry); a dynamic one goes.
                 Ok(Start::Ignored(_)) => {
+                    self.children[idx].run = Run::NotRunning;
                     if self.dynamic.is_some() {
                         self.remove(idx);
                     }

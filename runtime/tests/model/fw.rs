@@ -1,5 +1,5 @@
 //! The fault worker: a gen_server that can be told to panic, return an error, exit normally,
-//! hang, refuse its next inits, or panic in `terminate`, and that writes its lifecycle to a
+//! hang, refuse or decline (ignore) its next inits, or panic in `terminate`, and that writes its lifecycle to a
 //! shared log stamped with tokio's (paused) clock.
 #![allow(dead_code)]
 
@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::Duration;
 
-use perennial_runtime::{Context, ExitReason, GenServer, ProcessId};
+use perennial_runtime::{Context, ExitReason, GenServer, InitError, ProcessId};
 use tokio::time::Instant;
 
 /// What a fault worker logged: when (ms since the log was made), who, what.
@@ -73,6 +73,8 @@ pub struct FwArgs {
     pub panicking_inits: Arc<AtomicU32>,
     /// How many of the next inits never return.
     pub hanging_inits: Arc<AtomicU32>,
+    /// How many of the next inits decline to start (OTP's `ignore`).
+    pub ignoring_inits: Arc<AtomicU32>,
 }
 
 impl FwArgs {
@@ -83,6 +85,7 @@ impl FwArgs {
             failing_inits: Arc::default(),
             panicking_inits: Arc::default(),
             hanging_inits: Arc::default(),
+            ignoring_inits: Arc::default(),
         }
     }
 }
@@ -136,9 +139,9 @@ impl GenServer for Fw {
     type Cast = FwCast;
     type Info = std::convert::Infallible;
     type Continue = std::convert::Infallible;
-    type Error = Refused;
+    type Error = InitError<Refused>;
 
-    async fn init(args: FwArgs, ctx: &mut Context<Self>) -> Result<Self, Refused> {
+    async fn init(args: FwArgs, ctx: &mut Context<Self>) -> Result<Self, InitError<Refused>> {
         if take_one(&args.panicking_inits) {
             args.log.push(&args.name, "init panics".into());
             panic!("fault: {} panicked in init", args.name);
@@ -147,9 +150,13 @@ impl GenServer for Fw {
             args.log.push(&args.name, "init hangs".into());
             std::future::pending::<()>().await;
         }
+        if take_one(&args.ignoring_inits) {
+            args.log.push(&args.name, "init ignored".into());
+            return Err(InitError::Ignore);
+        }
         if take_one(&args.failing_inits) {
             args.log.push(&args.name, "init failed".into());
-            return Err(Refused(args.name));
+            return Err(Refused(args.name).into());
         }
         args.log.push(&args.name, "init".into());
         Ok(Fw {
@@ -157,6 +164,10 @@ impl GenServer for Fw {
             armed: false,
             id: ctx.myself().id(),
         })
+    }
+
+    fn is_ignore(error: &Self::Error) -> bool {
+        error.is_ignore()
     }
 
     async fn handle_call(&mut self, call: FwCall, _ctx: &mut Context<Self>) -> ProcessId {

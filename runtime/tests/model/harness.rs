@@ -257,14 +257,27 @@ async fn perform(act: &Act, world: &mut World<'_>) -> Result<(), String> {
                 .store(*n, Ordering::SeqCst);
             Ok(())
         }
+        Act::IgnoreInits(node, n) => {
+            args[node].ignoring_inits.store(*n, Ordering::SeqCst);
+            Ok(())
+        }
+        Act::DynIgnoreInits(name, n) => {
+            world.dyn_args[name]
+                .ignoring_inits
+                .store(*n, Ordering::SeqCst);
+            Ok(())
+        }
         Act::StartDyn {
             sup,
             child,
             fails,
+            ignores,
             expect,
         } => {
             let a = FwArgs::new(child, world.log);
             a.failing_inits.store(*fails, Ordering::SeqCst);
+            a.ignoring_inits
+                .store(u32::from(*ignores), Ordering::SeqCst);
             world.dyn_args.insert(child.clone(), a.clone());
             let h = dyn_handle(world.flat, *sup, root);
             let got = match within("start_child", h.start_child(a)).await? {
@@ -454,6 +467,7 @@ async fn execute(plan: &Plan) -> Result<(), String> {
             let a = FwArgs::new(&flat.nodes[w].name, &log);
             if let Kind::W(cfg) = &flat.nodes[w].kind {
                 a.failing_inits.store(cfg.init_failures, Ordering::SeqCst);
+                a.ignoring_inits.store(cfg.init_ignores, Ordering::SeqCst);
             }
             (w, a)
         })
@@ -633,8 +647,15 @@ pub fn describe(plan: &Plan) -> String {
             Kind::W(w) => {
                 let _ = writeln!(
                     out,
-                    "{pad}{} (id {}) worker {:?} stop={:?} health={:?} backoff={:?} init_failures={}",
-                    f.name, w.id, w.restart, w.stop, w.health, w.backoff, w.init_failures
+                    "{pad}{} (id {}) worker {:?} stop={:?} health={:?} backoff={:?} init_failures={} init_ignores={}",
+                    f.name,
+                    w.id,
+                    w.restart,
+                    w.stop,
+                    w.health,
+                    w.backoff,
+                    w.init_failures,
+                    w.init_ignores
                 );
             }
             Kind::S(s) => {

@@ -48,12 +48,18 @@ pub enum Act {
     FailInits(usize, u32),
     /// Make a dynamic child's next `n` inits fail.
     DynFailInits(Arc<str>, u32),
+    /// Make the worker's next `n` inits decline to start (worker node index).
+    IgnoreInits(usize, u32),
+    /// Make a dynamic child's next `n` inits decline to start.
+    DynIgnoreInits(Arc<str>, u32),
     /// `start_child` on the dynamic supervisor `sup` (a node): a child that will be named
     /// `child`, whose first `fails` inits fail, and what the call must return.
     StartDyn {
         sup: usize,
         child: Arc<str>,
         fails: u32,
+        /// Its first init declines to start.
+        ignores: bool,
         expect: Result<(), SupervisorError>,
     },
     /// A supervisor API call on `sup` about `child`, and what it must return.
@@ -207,6 +213,8 @@ struct Cx<'t> {
     flat: &'t Flat,
     now: u64,
     failing: HashMap<Cid, u32>,
+    /// How many of a worker's next inits decline to start (checked before `failing`).
+    ignoring: HashMap<Cid, u32>,
     events: Vec<Obs>,
     logs: Vec<Obs>,
     ambiguous: Option<String>,
@@ -308,12 +316,18 @@ impl Cx<'_> {
 
     // ---- starting ----
 
-    fn start_child(&mut self, node: Cid) -> Result<Run, ExitReason> {
+    /// Starts a child: `Ok(None)` when its init declines to start (OTP's `ignore`).
+    fn start_child(&mut self, node: Cid) -> Result<Option<Run>, ExitReason> {
         if self.is_sup(node) {
             return self
                 .start_sup(node.node)
-                .map(Run::S)
+                .map(|sup| Some(Run::S(sup)))
                 .map_err(ExitReason::error);
+        }
+        if let Some(n) = self.ignoring.get_mut(&node).filter(|n| **n > 0) {
+            *n -= 1;
+            self.log(node, "init ignored".into());
+            return Ok(None);
         }
         if let Some(n) = self.failing.get_mut(&node).filter(|n| **n > 0) {
             *n -= 1;
@@ -324,11 +338,11 @@ impl Cx<'_> {
             )));
         }
         self.log(node, "init".into());
-        Ok(Run::W(WSt {
+        Ok(Some(Run::W(WSt {
             started: self.now,
             stall_until: 0,
             armed: false,
-        }))
+        })))
     }
 
     /// Starts a supervisor: its children in order; if one fails, those started are stopped in
@@ -343,7 +357,19 @@ impl Cx<'_> {
         for &c in &self.flat.nodes[node].children {
             let c = Cid::of(c);
             match self.start_child(c) {
-                Ok(run) => {
+                // Declined: kept as a spec with no running child; a temporary one is dropped.
+                Ok(None) => {
+                    if self.restart_of(c) != Restart::Temporary {
+                        sup.children.push(ChildSt {
+                            node: c,
+                            run: Run::NotRunning,
+                            restarts: 0,
+                            started_at: None,
+                            attempt: 0,
+                        });
+                    }
+                }
+                Ok(Some(run)) => {
                     sup.children.push(ChildSt {
                         node: c,
                         run,
@@ -694,7 +720,15 @@ impl Cx<'_> {
             }
             let name = self.cname(node);
             match self.start_child(node) {
-                Ok(run) => {
+                // Declined: a static child's spec stays, not running; a dynamic one goes.
+                Ok(None) => {
+                    if self.is_dynamic(sup.node) {
+                        sup.children.remove(idx);
+                    } else {
+                        sup.children[idx].run = Run::NotRunning;
+                    }
+                }
+                Ok(Some(run)) => {
                     let c = &mut sup.children[idx];
                     c.run = run;
                     c.started_at = Some(self.now);
@@ -851,7 +885,26 @@ impl<'t> Model<'t> {
             Action::Restart(t) => self.api(t, ApiOp::Restart),
             Action::Delete(t) => self.api(t, ApiOp::Delete),
             Action::StartDyn(t, fails) => match flat.dynamic(t) {
-                Some(d) => self.start_dyn(d, fails),
+                Some(d) => self.start_dyn(d, fails, false),
+                None => Act::None,
+            },
+            Action::StartDynIgnored(t) => match flat.dynamic(t) {
+                Some(d) => self.start_dyn(d, 0, true),
+                None => Act::None,
+            },
+            Action::IgnoreInits(t, n) => match flat.worker(t) {
+                Some(w) => {
+                    self.cx.ignoring.insert(Cid::of(w), n);
+                    Act::IgnoreInits(w, n)
+                }
+                None => Act::None,
+            },
+            Action::DynIgnoreInits(t, k, n) => match self.dyn_child(t, k) {
+                Some(path) => {
+                    let c = *path.last().expect("a child");
+                    self.cx.ignoring.insert(c, n);
+                    Act::DynIgnoreInits(self.cx.cname(c), n)
+                }
                 None => Act::None,
             },
             Action::DynFault(t, k, ref fault) => match self.dyn_child(t, k) {
@@ -884,7 +937,7 @@ impl<'t> Model<'t> {
 
     /// `start_child` on a dynamic supervisor: refused when full (children waiting for a
     /// restart count), else the next `<supervisor>#<n>`, kept only if it starts.
-    fn start_dyn(&mut self, d: usize, fails: u32) -> Act {
+    fn start_dyn(&mut self, d: usize, fails: u32, ignores: bool) -> Act {
         let path = Cid::path(self.cx.flat, d);
         let Some(sup) = self.root.as_mut().and_then(|root| find_sup(root, &path)) else {
             return Act::None; // not running: nobody to ask
@@ -904,8 +957,11 @@ impl<'t> Model<'t> {
             _ => {
                 sup.started_dyn += 1;
                 cx.failing.insert(next, fails);
+                cx.ignoring.insert(next, u32::from(ignores));
                 match cx.start_child(next) {
-                    Ok(run) => {
+                    // Declined: not kept, and `start_child` succeeds.
+                    Ok(None) => Ok(()),
+                    Ok(Some(run)) => {
                         sup.children.push(ChildSt {
                             node: next,
                             run,
@@ -927,6 +983,7 @@ impl<'t> Model<'t> {
             sup: d,
             child,
             fails,
+            ignores,
             expect,
         }
     }
@@ -1136,7 +1193,9 @@ impl<'t> Model<'t> {
                             Ok(())
                         }
                         _ => match cx.start_child(Cid::of(node)) {
-                            Ok(run) => {
+                            // Declined again: the spec stays, not running.
+                            Ok(None) => Ok(()),
+                            Ok(Some(run)) => {
                                 sup.children[idx].run = run;
                                 sup.children[idx].started_at = Some(cx.now);
                                 cx.ev(parent, format!("Started {name}"));
@@ -1218,11 +1277,18 @@ pub fn plan(tree: &S, steps: &[Step]) -> Plan {
             crate::spec::Kind::S(_) => None,
         })
         .collect();
+    let ignoring = (flat.nodes.iter().enumerate())
+        .filter_map(|(i, n)| match &n.kind {
+            crate::spec::Kind::W(w) => Some((Cid::of(i), w.init_ignores)),
+            crate::spec::Kind::S(_) => None,
+        })
+        .collect();
     let mut m = Model {
         cx: Cx {
             flat: &flat,
             now: 0,
             failing,
+            ignoring,
             events: Vec::new(),
             logs: Vec::new(),
             ambiguous: None,

@@ -66,6 +66,8 @@ pub struct W {
     /// Significant to its supervisor's `auto_shutdown` (only where OTP allows it; see
     /// [`tree`]).
     pub significant: bool,
+    /// How many of its first inits decline to start (OTP's `ignore`), before any that fail.
+    pub init_ignores: u32,
 }
 
 /// A static supervisor's settings, as a child of its parent and for its own children.
@@ -124,6 +126,8 @@ pub enum Action {
     Fault(u16, Fault),
     /// The worker's next `n` inits fail.
     FailInits(u16, u32),
+    /// The worker's next `n` inits decline to start (OTP's `ignore`).
+    IgnoreInits(u16, u32),
     /// The worker's `terminate` will panic (this incarnation).
     ArmTerminatePanic(u16),
     /// `terminate_child` on the child's supervisor (skipped if that supervisor is not running).
@@ -138,6 +142,10 @@ pub enum Action {
     DynFault(u16, u8, Fault),
     /// The next `n` inits of a child of the dynamic supervisor fail.
     DynFailInits(u16, u8, u32),
+    /// The next `n` inits of a child of the dynamic supervisor decline to start.
+    DynIgnoreInits(u16, u8, u32),
+    /// `start_child` on the dynamic supervisor, with a child whose init declines to start.
+    StartDynIgnored(u16),
     /// Nothing: time passes.
     Wait,
 }
@@ -346,6 +354,7 @@ impl W {
             backoff: None,
             init_failures: 0,
             significant: false,
+            init_ignores: 0,
         })
     }
 }
@@ -465,6 +474,7 @@ fn worker() -> impl Strategy<Value = W> {
             backoff: backoff.filter(|_| restart != Restart::Temporary),
             init_failures: 0,
             significant,
+            init_ignores: 0,
         })
 }
 
@@ -535,14 +545,16 @@ fn node() -> impl Strategy<Value = Node> {
 }
 
 /// A root supervisor with 1 to 8 children. In one tree in twenty, one worker fails its first
-/// inits, so the tree's start fails (and rolls back).
+/// inits, so the tree's start fails (and rolls back); in one in six, one worker declines its
+/// first inits (OTP's `ignore`), so the tree starts without it.
 pub fn tree() -> impl Strategy<Value = S> {
     (
         sup_params(),
         vec(node(), 1..=8),
         option::weighted(0.05, (any::<u16>(), 1..=2u32)),
+        option::weighted(0.15, (any::<u16>(), 1..=2u32)),
     )
-        .prop_map(|(s, children, fails)| {
+        .prop_map(|(s, children, fails, ignores)| {
             let mut root = S {
                 children,
                 significant: false,
@@ -553,7 +565,13 @@ pub fn tree() -> impl Strategy<Value = S> {
                 && let Some(w) = Flat::new(&root).worker(target)
             {
                 let id = Flat::new(&root).nodes[w].id();
-                set_init_failures(&mut root.children, id, n);
+                set_worker(&mut root.children, id, &mut |w| w.init_failures = n);
+            }
+            if let Some((target, n)) = ignores
+                && let Some(w) = Flat::new(&root).worker(target)
+            {
+                let id = Flat::new(&root).nodes[w].id();
+                set_worker(&mut root.children, id, &mut |w| w.init_ignores = n);
             }
             root
         })
@@ -574,14 +592,14 @@ fn allow_significant(sup: &mut S) {
     }
 }
 
-fn set_init_failures(nodes: &mut [Node], id: u16, n: u32) -> bool {
+fn set_worker(nodes: &mut [Node], id: u16, set: &mut dyn FnMut(&mut W)) -> bool {
     nodes.iter_mut().any(|node| match node {
         Node::W(w) if w.id == id => {
-            w.init_failures = n;
+            set(w);
             true
         }
         Node::W(_) => false,
-        Node::S(s) => set_init_failures(&mut s.children, id, n),
+        Node::S(s) => set_worker(&mut s.children, id, set),
     })
 }
 
@@ -601,6 +619,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         10 => (target, fault()).prop_map(|(t, f)| Action::Fault(t, f)),
         2 => (target, 1..=3u32).prop_map(|(t, n)| Action::FailInits(t, n)),
+        2 => (target, 1..=2u32).prop_map(|(t, n)| Action::IgnoreInits(t, n)),
         1 => target.prop_map(Action::ArmTerminatePanic),
         2 => target.prop_map(Action::Terminate),
         2 => target.prop_map(Action::Restart),
@@ -609,6 +628,8 @@ fn action() -> impl Strategy<Value = Action> {
             .prop_map(|(t, n)| Action::StartDyn(t, n)),
         4 => (target, any::<u8>(), fault()).prop_map(|(t, k, f)| Action::DynFault(t, k, f)),
         1 => (target, any::<u8>(), 1..=3u32).prop_map(|(t, k, n)| Action::DynFailInits(t, k, n)),
+        1 => (target, any::<u8>(), 1..=2u32).prop_map(|(t, k, n)| Action::DynIgnoreInits(t, k, n)),
+        1 => target.prop_map(Action::StartDynIgnored),
         2 => Just(Action::Wait),
     ]
 }
