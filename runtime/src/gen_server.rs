@@ -33,6 +33,7 @@ use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
+use crate::timers::{TimerRef, Timers};
 use crate::{ExitReason, ReplyTo, ServerRef, StartError};
 
 /// A server: a state plus the callbacks that handle its messages.
@@ -226,6 +227,8 @@ pub struct Context<S: GenServer> {
     in_flight: Option<SlotTx<S::Reply>>,
     /// The replies given later and not yet given: made by the first deferred call.
     deferred: Option<Arc<Pending<S::Reply>>>,
+    /// The server's timers: made by the first one set.
+    timers: Option<Box<Timers<S::Info>>>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -316,6 +319,89 @@ impl<S: GenServer> Context<S> {
             .deferred
             .get_or_insert_with(|| Arc::new(Pending::new(self.myself.process.clone())));
         Some(pending.token(tx, wrap))
+    }
+
+    /// Sends `info` to this server after `delay`, through its mailbox (see
+    /// [`timers`](crate::timers) for the order). The timer belongs to this incarnation: it is
+    /// cancelled when the server exits, and no task runs for it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Context, GenServer};
+    /// # use std::convert::Infallible;
+    ///
+    /// struct Reminder(Vec<&'static str>);
+    ///
+    /// impl GenServer for Reminder {
+    ///     type Args = ();
+    ///     type Info = &'static str;
+    ///     type Call = ();
+    ///     type Reply = Vec<&'static str>;
+    ///     # type Cast = Infallible; type Continue = Infallible; type Error = Infallible;
+    ///
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.send_after(Duration::from_secs(60), "stretch");
+    ///         let water = ctx.send_after(Duration::from_secs(30), "water");
+    ///         ctx.cancel_timer(water);
+    ///         Ok(Reminder(Vec::new()))
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, note: &'static str, _: &mut Context<Self>) {
+    ///         self.0.push(note);
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> Vec<&'static str> {
+    ///         self.0.clone()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let reminder = Reminder::start(()).await?;
+    /// tokio::time::sleep(Duration::from_secs(61)).await;
+    /// assert_eq!(reminder.call(()).await?, ["stretch"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn send_after(&mut self, delay: Duration, info: S::Info) -> TimerRef {
+        self.timers().send_after(delay, info)
+    }
+
+    /// Sends a copy of `info` to this server every `period` (the first one `period` from now),
+    /// until cancelled or the server exits. Ticks the server was too busy to take are skipped,
+    /// not bunched. Periods under a millisecond count as one.
+    pub fn send_interval(&mut self, period: Duration, info: S::Info) -> TimerRef
+    where
+        S::Info: Clone,
+    {
+        self.timers().send_interval(period, info, Clone::clone)
+    }
+
+    /// Cancels a timer of this server. `true` if it was cancelled before it fired (for an
+    /// interval: if it was still running). A message of a timer that already fired stays
+    /// queued, as with OTP's `cancel_timer`.
+    pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
+        self.timers
+            .as_mut()
+            .is_some_and(|timers| timers.cancel(timer))
+    }
+
+    /// OTP's gen_server timeout: if no message arrives within `after` once the current handler
+    /// (or `init`) returns, the server gets `info`. Any message (a timer's too) cancels it, and
+    /// it covers only the next wait: a handler sets it again to keep it.
+    pub fn idle_timeout(&mut self, after: Duration, info: S::Info) {
+        self.timers().idle_timeout(after, info);
+    }
+
+    fn timers(&mut self) -> &mut Timers<S::Info> {
+        self.timers.get_or_insert_with(|| Box::new(Timers::new()))
+    }
+
+    /// How many timers this server has set and not cancelled, with fired ones not yet handled
+    /// and an idle timeout (test support).
+    #[doc(hidden)]
+    pub fn timers_pending(&self) -> usize {
+        self.timers.as_ref().map_or(0, |timers| timers.pending())
     }
 
     /// How many replies this server took to give later and has not given yet (test support).
@@ -450,6 +536,7 @@ impl<S: GenServer> ServerBuilder<S> {
                 cont: None,
                 in_flight: None,
                 deferred: None,
+                timers: None,
             },
         };
         let (started_tx, started_rx) = reply_slot();
@@ -693,7 +780,11 @@ fn serve<'a, S: GenServer>(
                 return reason;
             }
             // `ctx` holds a sender, so the mailbox never reports "all senders gone".
-            let Some(envelope) = guard.rx.recv().await else {
+            let next = match ctx.timers.as_deref_mut() {
+                None => guard.rx.recv().await,
+                Some(timers) => timers.next(&mut guard.rx).await,
+            };
+            let Some(envelope) = next else {
                 return ExitReason::Normal;
             };
             if let Some(reason) = guard.process.stop_request() {

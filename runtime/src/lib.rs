@@ -7,6 +7,8 @@
 //! - [`GenServer`]: a state with `init`, `handle_call`, `handle_cast`, `handle_info`,
 //!   `handle_continue` and `terminate` callbacks, run one message at a time in its own task.
 //! - [`ReplyTo`]: the right to answer a call later, taken by its handler (OTP's `From`).
+//! - [`timers`]: infos a server sends itself later, every period, or when idle; they die with
+//!   it.
 //! - [`ServerRef`]: the typed handle to one running server: calls with a timeout (5 s by
 //!   default), casts that never block, ping, stop, kill, and a monitor of its exit.
 //! - [`ExitReason`]: how a server ended (`Normal`, `Shutdown`, `Killed`, `Error`, `Panic`, ...).
@@ -36,6 +38,7 @@ mod server_ref;
 pub mod supervisor;
 mod sync;
 mod task;
+pub mod timers;
 pub mod tree;
 
 #[cfg(all(test, loom))]
@@ -50,6 +53,7 @@ pub use process::ProcessId;
 pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
 pub use task::IntoExitReason;
+pub use timers::TimerRef;
 /// The shutdown signal a task child may take (tokio-util's): see
 /// [`ChildSpec::task_with_shutdown`](supervisor::ChildSpec::task_with_shutdown).
 pub use tokio_util::sync::CancellationToken;

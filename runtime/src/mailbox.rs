@@ -256,6 +256,11 @@ impl<S: GenServer> Rx<S> {
         Poll::Ready(env)
     }
 
+    /// How many messages wait to be taken: in the current batch, and queued behind it.
+    pub(crate) fn queued(&self) -> usize {
+        self.batch.len() + self.shared.lock().items.len()
+    }
+
     /// Closes the mailbox and answers everything still queued with `reason`.
     pub(crate) fn close_and_reject(&mut self, reason: &ExitReason) {
         let (queued, waker) = {
