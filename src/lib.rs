@@ -66,7 +66,7 @@ pub mod prelude {
     };
     pub use perennial_runtime::{
         CallError, CancellationToken, CastError, Context, ExitReason, GenServer, NamedRef,
-        Registry, ReplyTo, ServerRef, StartError,
+        Registry, ReplyTo, ServerRef, StartError, TimerRef,
     };
     pub use std::time::Duration;
 }

@@ -12,6 +12,7 @@
 //! 9. [`coming_from`]: for people coming from otpylib and fauxtp, the map of their features.
 //! 10. [`deferred_replies`]: answering a call later, from a later message or another task.
 //! 11. [`ignore`]: an `init` that declines to start, and what supervisors do with it.
+//! 12. [`timers`]: infos a server sends itself later, every period, or when idle.
 //! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
@@ -47,6 +48,9 @@ pub mod deferred_replies {}
 
 #[doc = include_str!("ignore.md")]
 pub mod ignore {}
+
+#[doc = include_str!("timers.md")]
+pub mod timers {}
 #[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
 #[cfg_attr(
     not(feature = "cluster"),
