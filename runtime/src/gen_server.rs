@@ -29,10 +29,12 @@ use tracing::Instrument;
 use crate::deferred::Pending;
 use crate::exit::drop_caught;
 use crate::mailbox::{self, Envelope, Rx};
+use crate::monitor::{Down, MonitorRef, MonitorTarget, Monitorable, Monitors};
 use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
+use crate::supervisor::ChildHandle;
 use crate::timers::{TimerRef, Timers};
 use crate::{ExitReason, ReplyTo, ServerRef, StartError};
 
@@ -196,6 +198,17 @@ pub trait GenServer: Sized + Send + 'static {
         async {}
     }
 
+    /// Handles the news that a process this server monitors ([`Context::monitor`]) is down.
+    /// The default ignores it.
+    fn handle_down(
+        &mut self,
+        down: Down,
+        ctx: &mut Context<Self>,
+    ) -> impl Future<Output = ()> + Send {
+        let _ = (down, ctx);
+        async {}
+    }
+
     /// Runs once on an orderly stop (including after a caught panic), not on a kill.
     /// A panic here is caught and becomes the exit reason.
     fn terminate(&mut self, reason: &ExitReason) -> impl Future<Output = ()> + Send {
@@ -229,6 +242,8 @@ pub struct Context<S: GenServer> {
     deferred: Option<Arc<Pending<S::Reply>>>,
     /// The server's timers: made by the first one set.
     timers: Option<Box<Timers<S::Info>>>,
+    /// The processes this server monitors: made by the first monitor.
+    monitors: Option<Box<Monitors>>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -404,6 +419,94 @@ impl<S: GenServer> Context<S> {
         self.timers.as_ref().map_or(0, |timers| timers.pending())
     }
 
+    /// Monitors `target` (a server, a client, a name-bound reference, a supervisor): when it
+    /// exits, this server gets a [`Down`] in [`handle_down`](GenServer::handle_down). A target
+    /// that is not running (gone already, or a name nobody holds) gives its `Down` at once,
+    /// with [`DownReason::NoProc`](crate::monitor::DownReason::NoProc). A name is resolved now:
+    /// the monitor watches the server holding it at this moment, not the name.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::monitor::{Down, DownReason};
+    /// use perennial_runtime::{Context, ExitReason, GenServer, ServerRef};
+    /// # struct Idle;
+    /// # impl GenServer for Idle {
+    /// #     type Args = (); type Call = (); type Reply = (); type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Idle) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    ///
+    /// /// Watches one server and remembers how it ended.
+    /// struct Watcher(Option<DownReason>);
+    ///
+    /// impl GenServer for Watcher {
+    ///     type Args = ServerRef<Idle>;
+    ///     type Call = ();
+    ///     type Reply = Option<DownReason>;
+    ///     # type Cast = Infallible; type Info = Infallible; type Continue = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(target: ServerRef<Idle>, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.monitor(&target);
+    ///         Ok(Watcher(None))
+    ///     }
+    ///
+    ///     async fn handle_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.0 = Some(down.reason);
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> Option<DownReason> {
+    ///         self.0.clone()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let idle = Idle::start(()).await?;
+    /// let watcher = Watcher::start(idle.clone()).await?;
+    /// idle.stop(ExitReason::Shutdown).await?;
+    /// assert_eq!(watcher.call(()).await?, Some(DownReason::Exited(ExitReason::Shutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn monitor(&mut self, target: impl Monitorable) -> MonitorRef {
+        self.monitor_target(target.monitor_target())
+    }
+
+    /// Monitors the process holding `name` in `registry` now (OTP's monitor of a registered
+    /// name); `NoProc` at once if nobody holds it.
+    pub fn monitor_name(&mut self, registry: &Registry, name: &str) -> MonitorRef {
+        self.monitor_target(MonitorTarget::name(registry, name))
+    }
+
+    /// Monitors a child of a supervisor, whatever its kind (a task too): the incarnation running
+    /// now, asked of its supervisor. `NoProc` at once if it is not running (or its supervisor
+    /// does not answer).
+    pub async fn monitor_child(&mut self, child: &ChildHandle) -> MonitorRef {
+        let process = child.process().await;
+        self.monitor_target(MonitorTarget::process(process, child.name()))
+    }
+
+    fn monitor_target(&mut self, target: MonitorTarget) -> MonitorRef {
+        let tx = self.myself.tx.clone();
+        self.monitors
+            .get_or_insert_default()
+            .add(target, move |down| tx.force_send(Envelope::Down(down)))
+    }
+
+    /// Removes a monitor: `true` if it was set and its `Down` not handled yet. A `Down` already
+    /// on its way is dropped (OTP's `demonitor(Ref, [flush])`).
+    pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
+        self.monitors.as_mut().is_some_and(|m| m.remove(monitor))
+    }
+
+    /// How many monitors this server has set whose `Down` it has not handled (test support).
+    #[doc(hidden)]
+    pub fn monitors_pending(&self) -> usize {
+        self.monitors.as_ref().map_or(0, |m| m.len())
+    }
+
     /// How many replies this server took to give later and has not given yet (test support).
     #[doc(hidden)]
     pub fn replies_pending(&self) -> usize {
@@ -537,6 +640,7 @@ impl<S: GenServer> ServerBuilder<S> {
                 in_flight: None,
                 deferred: None,
                 timers: None,
+                monitors: None,
             },
         };
         let (started_tx, started_rx) = reply_slot();
@@ -623,6 +727,10 @@ impl<S: GenServer> Guard<S> {
         }
         if let Some(pending) = &self.ctx.deferred {
             pending.close(&reason);
+        }
+        // Its monitors go with it: no target keeps news for a server that is gone.
+        if let Some(monitors) = &mut self.ctx.monitors {
+            monitors.clear();
         }
         self.rx.close_and_reject(&reason);
         log_exit(&self.process, &reason);
@@ -813,6 +921,18 @@ fn serve<'a, S: GenServer>(
                     Ok(())
                 }
                 Envelope::Wake => Ok(()),
+                Envelope::Down(down) => {
+                    // Demonitored since it was sent: dropped, as with OTP's `flush`.
+                    if ctx
+                        .monitors
+                        .as_mut()
+                        .is_some_and(|m| m.arrived(down.monitor))
+                    {
+                        catch_unwind_pinned(pin!(state.handle_down(down, ctx))).await
+                    } else {
+                        Ok(())
+                    }
+                }
             };
             if let Err(panic) = outcome {
                 return ExitReason::Panic(panic);

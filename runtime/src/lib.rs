@@ -7,6 +7,7 @@
 //! - [`GenServer`]: a state with `init`, `handle_call`, `handle_cast`, `handle_info`,
 //!   `handle_continue` and `terminate` callbacks, run one message at a time in its own task.
 //! - [`ReplyTo`]: the right to answer a call later, taken by its handler (OTP's `From`).
+//! - [`monitor`]: a server watches another process and gets a [`Down`] when it exits.
 //! - [`timers`]: infos a server sends itself later, every period, or when idle; they die with
 //!   it.
 //! - [`ServerRef`]: the typed handle to one running server: calls with a timeout (5 s by
@@ -30,6 +31,7 @@ mod error;
 mod exit;
 pub mod gen_server;
 mod mailbox;
+pub mod monitor;
 pub mod panics;
 mod process;
 pub mod registry;
@@ -49,6 +51,7 @@ pub use deferred::ReplyTo;
 pub use error::{CallError, CastError, InitError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};
+pub use monitor::{Down, DownReason, MonitorRef, Monitorable};
 pub use process::ProcessId;
 pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};

@@ -32,6 +32,7 @@ use std::task::{Context, Poll, Waker, ready};
 
 use tokio::sync::Notify;
 
+use crate::monitor::Down;
 use crate::reply::SlotTx;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering, seq_cst_for_loom};
 use crate::{ExitReason, GenServer};
@@ -45,6 +46,8 @@ pub(crate) enum Envelope<S: GenServer> {
     Ping(SlotTx<()>),
     /// Wakes an idle server so that it sees a pending stop request.
     Wake,
+    /// A monitored process is down.
+    Down(Down),
 }
 
 impl<S: GenServer> Envelope<S> {
@@ -53,7 +56,7 @@ impl<S: GenServer> Envelope<S> {
         match self {
             Envelope::Call(_, reply) => reply.send(Err(reason.clone())),
             Envelope::Ping(reply) => reply.send(Err(reason.clone())),
-            Envelope::Cast(_) | Envelope::Info(_) | Envelope::Wake => {}
+            Envelope::Cast(_) | Envelope::Info(_) | Envelope::Wake | Envelope::Down(_) => {}
         }
     }
 }
@@ -175,6 +178,30 @@ impl<S: GenServer> Tx<S> {
             waker.wake();
         }
         Ok(())
+    }
+
+    /// Queues even when a bounded mailbox is full (it goes over its bound by one): for news
+    /// that must not be lost, such as a monitor's. Dropped if the server is gone.
+    pub(crate) fn force_send(&self, env: Envelope<S>) {
+        let shared = &*self.shared;
+        if let Some(bound) = &shared.bound {
+            // Taken without looking: the receiver gives it back when it takes the message.
+            bound.len.fetch_add(1, Ordering::SeqCst);
+        }
+        let mut queue = shared.lock();
+        if shared.closed.load(Ordering::Relaxed) {
+            drop(queue);
+            if let Some(bound) = &shared.bound {
+                bound.release();
+            }
+            return;
+        }
+        queue.items.push(env);
+        let waker = queue.waker.take();
+        drop(queue);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// Queues, waiting for room in a bounded mailbox; fails only when the server is gone.

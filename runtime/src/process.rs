@@ -6,7 +6,7 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::Poll;
 
 use tokio::sync::Notify;
@@ -14,6 +14,7 @@ use tokio::task::{AbortHandle, Id as TaskId};
 
 use crate::ExitReason;
 use crate::exit::panic_text;
+use crate::monitor::{DownNews, DownReason, MonitorRef, Watchers};
 
 /// A process's unique number, for logs and for telling incarnations apart.
 ///
@@ -62,6 +63,8 @@ pub(crate) struct Process {
     link: Option<Link>,
     /// Set when `init` declined to start (OTP's `ignore`), before the exit is recorded.
     ignored: AtomicBool,
+    /// Who monitors this process: made by the first monitor.
+    watchers: Mutex<Option<Box<Watchers>>>,
 }
 
 impl Process {
@@ -79,6 +82,7 @@ impl Process {
             task: OnceLock::new(),
             link,
             ignored: AtomicBool::new(false),
+            watchers: Mutex::new(None),
         }
     }
 
@@ -105,6 +109,13 @@ impl Process {
             return;
         }
         self.exited.notify_waiters();
+        // Taken after the exit is set: a monitor set from now on finds it and gets `NoProc`.
+        let watchers = self.lock_watchers().take();
+        if let Some(mut watchers) = watchers {
+            for down in watchers.drain() {
+                down(DownReason::Exited(reason.clone()));
+            }
+        }
         if let Some(link) = &self.link {
             (link.notify)(link.token, self.id, reason);
         }
@@ -120,6 +131,35 @@ impl Process {
             }
             notified.await;
         }
+    }
+
+    fn lock_watchers(&self) -> std::sync::MutexGuard<'_, Option<Box<Watchers>>> {
+        // Nothing panics while holding the lock; recover the table if something ever did.
+        self.watchers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a monitor's news, sent when this process exits; given back if it has exited.
+    pub(crate) fn watch(&self, monitor: MonitorRef, down: DownNews) -> Result<(), DownNews> {
+        let mut watchers = self.lock_watchers();
+        if self.exit.get().is_some() {
+            return Err(down);
+        }
+        watchers.get_or_insert_default().insert(monitor, down);
+        Ok(())
+    }
+
+    /// Removes a monitor's news, if it is still here.
+    pub(crate) fn unwatch(&self, monitor: MonitorRef) -> bool {
+        let removed = self.lock_watchers().as_mut().and_then(|w| {
+            let found = w.remove(monitor);
+            Some(found)
+        });
+        removed.unwrap_or(false)
+    }
+
+    /// How many monitors watch this process.
+    pub(crate) fn watcher_count(&self) -> usize {
+        self.lock_watchers().as_ref().map_or(0, |w| w.len())
     }
 
     /// Asks for an orderly stop. The first request's reason wins.

@@ -233,6 +233,12 @@ impl Registry {
         }
     }
 
+    /// The process holding `name` now, whatever its type.
+    pub(crate) fn process_of(&self, name: &str) -> Option<Arc<Process>> {
+        self.slot(name)?
+            .with_live(|entry| entry.map(|e| e.process.clone()))
+    }
+
     /// The running server registered under `name`, as a `ServerRef<S>`.
     ///
     /// Fails with [`LookupError::NotFound`] if no running server holds the name, and with

@@ -187,6 +187,12 @@ impl<S: GenServer> ServerRef<S> {
         self.process.is_ignored()
     }
 
+    /// How many monitors watch this server (test support).
+    #[doc(hidden)]
+    pub fn watcher_count(&self) -> usize {
+        self.process.watcher_count()
+    }
+
     /// The server's name, if it was started with one.
     pub fn name(&self) -> Option<&str> {
         self.process.name().map(|n| &**n)

@@ -993,6 +993,18 @@ impl ChildHandle {
     pub async fn restart(&self) -> Result<(), SupervisorError> {
         self.supervisor.restart_child(&self.name).await
     }
+
+    /// The process of its running incarnation, if it runs (to monitor it).
+    pub(crate) async fn process(&self) -> Option<Arc<crate::process::Process>> {
+        match self
+            .supervisor
+            .request(Request::Process(self.name.clone()))
+            .await
+        {
+            Ok(Response::Process(process)) => process,
+            _ => None,
+        }
+    }
 }
 
 /// Two handles are equal when they reach the same supervisor: the same incarnation for direct

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime};
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
-use crate::process::{Link, LinkNotify};
+use crate::process::{Link, LinkNotify, Process};
 use crate::registry::NameClaim;
 use crate::supervisor::child::{
     ChildKind, ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
@@ -206,6 +206,8 @@ pub(crate) enum Request {
     Resolve(Arc<str>),
     /// The tree's events, for a handle to this supervisor made elsewhere.
     Tree,
+    /// The process of a running child, whatever its kind (to monitor it).
+    Process(Arc<str>),
 }
 
 pub(crate) enum Response {
@@ -217,6 +219,7 @@ pub(crate) enum Response {
     Snapshot(Vec<(ChildInfo, Option<SupervisorHandle>)>),
     Resolved(Option<Arc<dyn Any + Send + Sync>>),
     Tree(EventHub),
+    Process(Option<Arc<Process>>),
 }
 
 /// How a child's start went, when it did not fail.
@@ -348,6 +351,10 @@ impl GenServer for SupervisorServer {
                     })
                     .collect(),
             )),
+            Request::Process(name) => Ok(Response::Process(match &self.child(&name)?.run {
+                Run::Running { started, .. } => Some(started.process.clone()),
+                _ => None,
+            })),
             Request::Resolve(name) => Ok(Response::Resolved(match &self.child(&name)?.run {
                 Run::Running { started, .. } => Some(started.typed()),
                 _ => None,
