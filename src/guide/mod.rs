@@ -13,6 +13,7 @@
 //! 10. [`deferred_replies`]: answering a call later, from a later message or another task.
 //! 11. [`ignore`]: an `init` that declines to start, and what supervisors do with it.
 //! 12. [`timers`]: infos a server sends itself later, every period, or when idle.
+//! 13. [`monitors`]: being told when another process exits.
 //! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
@@ -51,6 +52,9 @@ pub mod ignore {}
 
 #[doc = include_str!("timers.md")]
 pub mod timers {}
+
+#[doc = include_str!("monitors.md")]
+pub mod monitors {}
 #[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
 #[cfg_attr(
     not(feature = "cluster"),

@@ -49,11 +49,19 @@ pub(crate) enum Kind {
     Info,
     /// `#[handle_continue]`: work requested with `Context::continue_with`.
     Continue,
+    /// `#[down]`: the news that a monitored process is down.
+    Down,
 }
 
 impl Kind {
     /// Every kind, in the order the attributes are listed in messages.
-    pub const ALL: [Kind; 4] = [Kind::Call, Kind::Cast, Kind::Info, Kind::Continue];
+    pub const ALL: [Kind; 5] = [
+        Kind::Call,
+        Kind::Cast,
+        Kind::Info,
+        Kind::Continue,
+        Kind::Down,
+    ];
 
     /// The helper attribute that marks it.
     pub fn attr_name(self) -> &'static str {
@@ -62,6 +70,7 @@ impl Kind {
             Kind::Cast => "cast",
             Kind::Info => "info",
             Kind::Continue => "handle_continue",
+            Kind::Down => "down",
         }
     }
 

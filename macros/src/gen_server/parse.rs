@@ -400,7 +400,8 @@ fn one_of(a: Kind, b: Kind) -> &'static str {
         }
         _ => {
             "#[call] and #[cast] handle requests from the client, #[info] the server's other \
-             messages, #[handle_continue] the continues it asks for itself"
+             messages, #[handle_continue] the continues it asks for itself, #[down] the news of \
+             the processes it monitors"
         }
     }
 }

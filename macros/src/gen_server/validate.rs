@@ -228,6 +228,7 @@ const HANDLER_CALLBACKS: &[(&str, &str)] = &[
     ("handle_cast", "cast"),
     ("handle_info", "info"),
     ("handle_continue", "handle_continue"),
+    ("handle_down", "down"),
 ];
 
 /// The handler callback `name` is, or is a near miss of (`handle_infos`, ractor's `handle`).
@@ -284,9 +285,22 @@ fn check_client_name(server: &Server, errors: &mut Errors) {
     }
 }
 
-/// A second `#[info]` or `#[handle_continue]` handler.
+/// A second `#[info]`, `#[handle_continue]` or `#[down]` handler.
 fn second_single(first: &Handler, extra: &Handler, errors: &mut Errors) {
     let kind = extra.kind;
+    if kind == Kind::Down {
+        errors.spanned(
+            &extra.marker,
+            format_args!(
+                "`{extra}` is a second #[down] handler, after `{first}`; a server has one: tell \
+                 the monitors apart there, by `down.monitor` (what `ctx.monitor` returned) or \
+                 `down.name`",
+                extra = extra.func.ident(),
+                first = first.func.ident(),
+            ),
+        );
+        return;
+    }
     errors.spanned(
         &extra.marker,
         format_args!(
@@ -295,10 +309,10 @@ fn second_single(first: &Handler, extra: &Handler, errors: &mut Errors) {
             extra = extra.func.ident(),
             first = first.func.ident(),
             attr = kind.attr_name(),
-            what = if kind == Kind::Info {
-                "info"
-            } else {
-                "continue"
+            what = match kind {
+                Kind::Info => "info",
+                Kind::Down => "down message",
+                _ => "continue",
             },
         ),
     );
@@ -679,6 +693,9 @@ fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
         ),
         _ => {}
     }
+    if kind == Kind::Down {
+        check_down(func, errors);
+    }
     if matches!(kind, Kind::Info | Kind::Continue) {
         for extra in func.message_params().skip(1) {
             errors.spanned(
@@ -689,6 +706,53 @@ fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
                 ),
             );
         }
+    }
+}
+
+/// A `#[down]` handler takes the news, `down: Down`, and the context if it likes.
+fn check_down(func: &Callback, errors: &mut Errors) {
+    let name = func.ident();
+    const SHAPE: &str = "`fn on_down(&mut self, down: Down)` (the context may be taken too)";
+    let mut params = func.message_params();
+    match params.next() {
+        None => errors.spanned(
+            &func.sig,
+            format_args!(
+                "the #[down] handler `{name}` takes the news of the process that is down: write \
+                 {SHAPE}"
+            ),
+        ),
+        Some(pt) if !is_down(&pt.ty) => errors.spanned(
+            &pt.ty,
+            format_args!(
+                "a #[down] handler takes the runtime's `Down` (which monitor, which process, \
+                 why), not `{}`: write {SHAPE}",
+                type_name(&pt.ty)
+            ),
+        ),
+        Some(_) => {}
+    }
+    for extra in params {
+        errors.spanned(
+            extra,
+            format_args!("the #[down] handler `{name}` takes only the news: write {SHAPE}"),
+        );
+    }
+}
+
+/// `Down`, or a path ending in it (`perennial::Down`), by value.
+fn is_down(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => {
+            p.qself.is_none()
+                && p.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "Down" && s.arguments.is_none())
+        }
+        Type::Group(g) => is_down(&g.elem),
+        Type::Paren(p) => is_down(&p.elem),
+        _ => false,
     }
 }
 

@@ -200,7 +200,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
     let methods = handlers.filter_map(|h| match h.kind {
         Kind::Call => Some(call_method(n, h)),
         Kind::Cast => Some(cast_method(n, h)),
-        Kind::Info | Kind::Continue => None,
+        Kind::Info | Kind::Continue | Kind::Down => None,
     });
     let info = n.handlers(Kind::Info).next().map(|h| {
         let handler = h.func.ident();
@@ -308,6 +308,14 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         impl ::core::convert::AsRef<#rt::Client<#self_ty>> for #client #bounds {
             fn as_ref(&self) -> &#rt::Client<#self_ty> {
                 &self.inner
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(private_bounds)]
+        impl #rt::Monitorable for #client #bounds {
+            fn monitor_target(&self) -> #rt::monitor::MonitorTarget {
+                #rt::Monitorable::monitor_target(&self.inner)
             }
         }
     }

@@ -189,6 +189,7 @@ fn full_body(n: &Names) -> TokenStream {
 
     let handle_info = single_handler(n, Kind::Info, &ctx);
     let handle_continue = single_handler(n, Kind::Continue, &ctx);
+    let handle_down = single_handler(n, Kind::Down, &ctx);
     let terminate = n.server.terminate.as_ref().map(|t| {
         let reason = mixed("__reason");
         let pass = t.message_params().next().map(|_| quote!(, #reason));
@@ -216,6 +217,7 @@ fn full_body(n: &Names) -> TokenStream {
         #handle_cast
         #handle_info
         #handle_continue
+        #handle_down
         #terminate
     }
 }
@@ -291,10 +293,17 @@ fn single_handler(n: &Names, kind: Kind, ctx: &Ident) -> TokenStream {
     let rt = &n.rt;
     let (method, ty, var) = match kind {
         Kind::Info => ("handle_info", "Info", "__info"),
+        Kind::Down => ("handle_down", "Down", "__down"),
         _ => ("handle_continue", "Continue", "__cont"),
     };
     let method = Ident::new(method, Span::call_site());
-    let ty = Ident::new(ty, Span::call_site());
+    let ty = match kind {
+        Kind::Down => quote!(#rt::Down),
+        _ => {
+            let ty = Ident::new(ty, Span::call_site());
+            quote!(Self::#ty)
+        }
+    };
     let msg = mixed(var);
     let name = h.func.ident();
     let bind = match n.fields(&h.func).into_iter().next() {
@@ -304,7 +313,7 @@ fn single_handler(n: &Names, kind: Kind, ctx: &Ident) -> TokenStream {
     let args = n.call_args(&h.func, ctx);
     let await_ = await_if(&h.func);
     quote! {
-        async fn #method(&mut self, #msg: Self::#ty, #ctx: &mut #rt::Context<Self>) {
+        async fn #method(&mut self, #msg: #ty, #ctx: &mut #rt::Context<Self>) {
             #bind
             Self::#name(self, #(#args),*) #await_
         }

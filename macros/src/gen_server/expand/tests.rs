@@ -123,3 +123,21 @@ fn replies_given_later() {
     );
     insta::assert_snapshot!(pretty(expanded));
 }
+
+#[test]
+fn a_down_handler() {
+    let expanded = entry(
+        quote!(),
+        quote! {
+            impl Watcher {
+                fn init() -> Self {
+                    Watcher
+                }
+
+                #[down]
+                async fn on_down(&mut self, ctx: &mut Context<Self>, down: Down) {}
+            }
+        },
+    );
+    insta::assert_snapshot!(pretty(expanded));
+}
