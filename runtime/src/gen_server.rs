@@ -34,9 +34,11 @@ use crate::process::{Link, Process, catch_unwind_pinned};
 use crate::registry::{RegisterError, Registry};
 use crate::reply::{SlotTx, reply_slot};
 use crate::server_ref::{NEVER, ReplyWait, deadline_after};
+use crate::streams::{self, StreamRef, Streams};
 use crate::supervisor::ChildHandle;
 use crate::timers::{TimerRef, Timers};
 use crate::{ExitReason, ReplyTo, ServerRef, StartError};
+use futures_core::Stream;
 
 /// A server: a state plus the callbacks that handle its messages.
 ///
@@ -244,6 +246,8 @@ pub struct Context<S: GenServer> {
     timers: Option<Box<Timers<S::Info>>>,
     /// The processes this server monitors: made by the first monitor.
     monitors: Option<Box<Monitors>>,
+    /// The streams attached to this server: made by the first one.
+    streams: Option<Box<Streams<S::Info>>>,
 }
 
 impl<S: GenServer> Context<S> {
@@ -507,6 +511,82 @@ impl<S: GenServer> Context<S> {
         self.monitors.as_ref().map_or(0, |m| m.len())
     }
 
+    /// Attaches `stream` to this server: each item reaches `handle_info` as `wrap(item)`, and
+    /// the end of the stream as `end`, once, after the last item. The server reads the stream
+    /// itself, between messages (see [`streams`](crate::streams)); it is dropped with the server
+    /// or by [`detach`](Self::detach), and no task outlives it.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, GenServer};
+    /// use perennial_runtime::streams::receiver;
+    /// use tokio::sync::mpsc;
+    ///
+    /// enum Info { Job(u32), NoMoreJobs }
+    ///
+    /// /// Sums the jobs of a channel it owns.
+    /// struct Summer { sum: u32, done: bool }
+    ///
+    /// impl GenServer for Summer {
+    ///     type Args = mpsc::Receiver<u32>;
+    ///     type Info = Info;
+    ///     type Call = ();
+    ///     type Reply = (u32, bool);
+    ///     # type Cast = Infallible; type Continue = Infallible; type Error = Infallible;
+    ///
+    ///     async fn init(jobs: mpsc::Receiver<u32>, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.attach(receiver(jobs), Info::Job, Info::NoMoreJobs);
+    ///         Ok(Summer { sum: 0, done: false })
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, info: Info, _: &mut Context<Self>) {
+    ///         match info {
+    ///             Info::Job(n) => self.sum += n,
+    ///             Info::NoMoreJobs => self.done = true,
+    ///         }
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> (u32, bool) {
+    ///         (self.sum, self.done)
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (tx, rx) = mpsc::channel(8);
+    /// let summer = Summer::start(rx).await?;
+    /// for n in 1..=4 {
+    ///     tx.send(n).await?;
+    /// }
+    /// drop(tx);
+    /// while summer.call(()).await? != (10, true) {
+    ///     tokio::task::yield_now().await;
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn attach<St, F>(&mut self, stream: St, wrap: F, end: S::Info) -> StreamRef
+    where
+        St: Stream + Send + 'static,
+        F: FnMut(St::Item) -> S::Info + Send + 'static,
+    {
+        self.streams
+            .get_or_insert_with(|| Box::new(Streams::new()))
+            .attach(stream, wrap, end)
+    }
+
+    /// Drops an attached stream: no more of its items, and no end. `true` if it was still
+    /// attached (it had not ended).
+    pub fn detach(&mut self, stream: StreamRef) -> bool {
+        self.streams.as_mut().is_some_and(|s| s.detach(stream))
+    }
+
+    /// How many streams are attached (test support).
+    #[doc(hidden)]
+    pub fn streams_attached(&self) -> usize {
+        self.streams.as_ref().map_or(0, |s| s.len())
+    }
+
     /// How many replies this server took to give later and has not given yet (test support).
     #[doc(hidden)]
     pub fn replies_pending(&self) -> usize {
@@ -641,6 +721,7 @@ impl<S: GenServer> ServerBuilder<S> {
                 deferred: None,
                 timers: None,
                 monitors: None,
+                streams: None,
             },
         };
         let (started_tx, started_rx) = reply_slot();
@@ -888,9 +969,10 @@ fn serve<'a, S: GenServer>(
                 return reason;
             }
             // `ctx` holds a sender, so the mailbox never reports "all senders gone".
-            let next = match ctx.timers.as_deref_mut() {
-                None => guard.rx.recv().await,
-                Some(timers) => timers.next(&mut guard.rx).await,
+            let next = match (ctx.timers.as_deref_mut(), ctx.streams.as_deref_mut()) {
+                (None, None) => guard.rx.recv().await,
+                (Some(timers), streams) => timers.next(&mut guard.rx, streams).await,
+                (None, Some(streams)) => streams::next(&mut guard.rx, streams).await,
             };
             let Some(envelope) = next else {
                 return ExitReason::Normal;

@@ -8,6 +8,7 @@
 //!   `handle_continue` and `terminate` callbacks, run one message at a time in its own task.
 //! - [`ReplyTo`]: the right to answer a call later, taken by its handler (OTP's `From`).
 //! - [`monitor`]: a server watches another process and gets a [`Down`] when it exits.
+//! - [`streams`]: streams attached to a server, their items arriving as infos.
 //! - [`timers`]: infos a server sends itself later, every period, or when idle; they die with
 //!   it.
 //! - [`ServerRef`]: the typed handle to one running server: calls with a timeout (5 s by
@@ -37,6 +38,7 @@ mod process;
 pub mod registry;
 mod reply;
 mod server_ref;
+pub mod streams;
 pub mod supervisor;
 mod sync;
 mod task;
@@ -55,6 +57,7 @@ pub use monitor::{Down, DownReason, MonitorRef, Monitorable};
 pub use process::ProcessId;
 pub use registry::{Key, NamedRef, Registry};
 pub use server_ref::{DEFAULT_CALL_TIMEOUT, ServerRef};
+pub use streams::StreamRef;
 pub use task::IntoExitReason;
 pub use timers::TimerRef;
 /// The shutdown signal a task child may take (tokio-util's): see

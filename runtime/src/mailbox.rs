@@ -248,7 +248,7 @@ impl<S: GenServer> Rx<S> {
         poll_fn(|cx| self.poll_recv(cx)).await
     }
 
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope<S>>> {
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope<S>>> {
         if self.batch.is_empty() {
             let mut queue = self.shared.lock();
             if queue.items.is_empty() {

@@ -30,6 +30,7 @@ use tokio::time::{Instant, Sleep};
 use crate::GenServer;
 use crate::mailbox::{Envelope, Rx};
 use crate::server_ref::deadline_after;
+use crate::streams::{Got, Streams, poll_next};
 
 /// A timer set with [`Context::send_after`](crate::Context::send_after) or
 /// [`send_interval`](crate::Context::send_interval), to cancel it with
@@ -185,11 +186,13 @@ impl<I: Send + 'static> Timers<I> {
         }
     }
 
-    /// The next message of a server with timers: a fired timer's info in its turn, or the next
-    /// mail, or the idle timeout's info. `None` once the mailbox is closed.
+    /// The next message of a server with timers (and perhaps streams): a fired timer's info
+    /// in its turn, the next mail or stream item, or the idle timeout's info. `None` once the
+    /// mailbox is closed.
     pub(crate) async fn next<S: GenServer<Info = I>>(
         &mut self,
         rx: &mut Rx<S>,
+        mut streams: Option<&mut Streams<I>>,
     ) -> Option<Envelope<S>> {
         loop {
             self.collect(Instant::now(), || rx.queued());
@@ -209,24 +212,31 @@ impl<I: Send + 'static> Timers<I> {
                 (Some(a), Some(b)) => Some(a.min(b)),
                 (a, b) => a.or(b),
             };
-            let Some(wake_at) = wake_at else {
-                let mail = rx.recv().await;
-                self.taken += 1;
-                return mail;
-            };
-            if self.sleep.deadline() != wake_at {
+            if let Some(wake_at) = wake_at
+                && self.sleep.deadline() != wake_at
+            {
                 self.sleep.as_mut().reset(wake_at);
             }
-            tokio::select! {
-                biased;
-                mail = rx.recv() => {
+            let sleep = &mut self.sleep;
+            let got = std::future::poll_fn(|cx| {
+                let timer = wake_at.map(|_| sleep.as_mut());
+                poll_next(cx, rx, streams.as_deref_mut(), timer)
+            })
+            .await;
+            match got {
+                Got::Mail(mail) => {
                     self.taken += 1;
                     self.idle = None;
                     return mail;
                 }
-                () = &mut self.sleep => {
-                    if idle_at.is_some_and(|at| at <= Instant::now())
-                        && timer_at.is_none_or(|at| at > Instant::now())
+                Got::Item(info) => {
+                    self.idle = None;
+                    return Some(Envelope::Info(info));
+                }
+                Got::Timer => {
+                    let now = Instant::now();
+                    if idle_at.is_some_and(|at| at <= now)
+                        && timer_at.is_none_or(|at| at > now)
                         && let Some(idle) = self.idle.take()
                     {
                         return Some(Envelope::Info(idle.info));
