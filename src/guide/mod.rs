@@ -14,6 +14,7 @@
 //! 11. [`ignore`]: an `init` that declines to start, and what supervisors do with it.
 //! 12. [`timers`]: infos a server sends itself later, every period, or when idle.
 //! 13. [`monitors`]: being told when another process exits.
+//! 14. [`streams`]: channels, sockets and intervals as a server's input.
 //! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
@@ -55,6 +56,9 @@ pub mod timers {}
 
 #[doc = include_str!("monitors.md")]
 pub mod monitors {}
+
+#[doc = include_str!("streams.md")]
+pub mod streams {}
 #[cfg_attr(feature = "cluster", doc = include_str!("cluster.md"))]
 #[cfg_attr(
     not(feature = "cluster"),
