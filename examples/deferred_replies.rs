@@ -88,6 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     run().await
 }
 
+/// The example itself (the test suite runs it too).
 pub async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let pool = Pool::start_client(1).await?;
     let first = pool.checkout().await?;
