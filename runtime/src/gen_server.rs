@@ -513,7 +513,7 @@ impl<S: GenServer> Context<S> {
 
     /// Attaches `stream` to this server: each item reaches `handle_info` as `wrap(item)`, and
     /// the end of the stream as `end`, once, after the last item. The server reads the stream
-    /// itself, between messages (see [`streams`](crate::streams)); it is dropped with the server
+    /// itself, between messages (see [`streams`](crate::streams#order)); it is dropped with the server
     /// or by [`detach`](Self::detach), and no task outlives it.
     ///
     /// ```

@@ -1,6 +1,6 @@
 //! Monitors: a server watches another process (a server, a supervisor, a task child, whoever
 //! holds a name) and gets a [`Down`] message, handled by
-//! [`GenServer::handle_down`](crate::GenServer::handle_down), when it exits (OTP's
+//! [`GenServer::handle_down`], when it exits (OTP's
 //! `monitor/2` and `'DOWN'`).
 //!
 //! A monitor is one-way: the watched process knows nothing of it, and its exit is news, not a

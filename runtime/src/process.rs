@@ -150,11 +150,9 @@ impl Process {
 
     /// Removes a monitor's news, if it is still here.
     pub(crate) fn unwatch(&self, monitor: MonitorRef) -> bool {
-        let removed = self.lock_watchers().as_mut().and_then(|w| {
-            let found = w.remove(monitor);
-            Some(found)
-        });
-        removed.unwrap_or(false)
+        self.lock_watchers()
+            .as_mut()
+            .is_some_and(|watchers| watchers.remove(monitor))
     }
 
     /// How many monitors watch this process.
