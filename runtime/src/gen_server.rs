@@ -251,6 +251,19 @@ pub struct Context<S: GenServer> {
 }
 
 impl<S: GenServer> Context<S> {
+    fn new(myself: ServerRef<S>) -> Self {
+        Context {
+            myself,
+            stop: None,
+            cont: None,
+            in_flight: None,
+            deferred: None,
+            timers: None,
+            monitors: None,
+            streams: None,
+        }
+    }
+
     /// A reference to this server, for handing out or casting to itself.
     ///
     /// Calling yourself through it returns [`CallError::CallingSelf`](crate::CallError) rather
@@ -713,16 +726,7 @@ impl<S: GenServer> ServerBuilder<S> {
             rx,
             process: process.clone(),
             registry: self.registry.clone(),
-            ctx: Context {
-                myself: server.clone(),
-                stop: None,
-                cont: None,
-                in_flight: None,
-                deferred: None,
-                timers: None,
-                monitors: None,
-                streams: None,
-            },
+            ctx: Context::new(server.clone()),
         };
         let (started_tx, started_rx) = reply_slot();
         let running = run(guard, args, started_tx);
@@ -829,11 +833,12 @@ pub(crate) fn exit_registered<S: GenServer>(
     registry: &Registry,
     reason: ExitReason,
 ) {
+    let myself = ServerRef::new(rx.sender(), process.clone());
     Guard {
         rx,
         process,
         registry: Some(registry.clone()),
-        in_flight: None,
+        ctx: Context::new(myself),
     }
     .finish(reason);
 }

@@ -283,6 +283,14 @@ impl<S: GenServer> Rx<S> {
         Poll::Ready(env)
     }
 
+    /// A sender to this mailbox (for the loom models, which build a server's exit by hand).
+    #[cfg(all(test, loom))]
+    pub(crate) fn sender(&self) -> Tx<S> {
+        Tx {
+            shared: self.shared.clone(),
+        }
+    }
+
     /// How many messages wait to be taken: in the current batch, and queued behind it.
     pub(crate) fn queued(&self) -> usize {
         self.batch.len() + self.shared.lock().items.len()
@@ -490,7 +498,9 @@ mod loom_tests {
                 msg.end(|l| &l.delivered);
             }
             Envelope::Info(never) => match never {},
-            Envelope::Ping(_) | Envelope::Wake => panic!("a message nobody sent"),
+            Envelope::Ping(_) | Envelope::Wake | Envelope::Down(_) => {
+                panic!("a message nobody sent")
+            }
         }
     }
 
