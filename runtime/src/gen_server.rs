@@ -240,14 +240,46 @@ pub struct Context<S: GenServer> {
     /// The reply slot of the call being handled, answered with the handler's return value
     /// unless the handler took it ([`reply_later`](Self::reply_later)).
     in_flight: Option<SlotTx<S::Reply>>,
+    /// Replies given later, timers, monitors and streams: made by the first use of any, so
+    /// that a server using none carries one empty pointer and its message loop one test.
+    toolkit: Option<Box<Toolkit<S>>>,
+}
+
+/// What a server that uses them keeps of replies given later, timers, monitors and streams.
+struct Toolkit<S: GenServer> {
     /// The replies given later and not yet given: made by the first deferred call.
     deferred: Option<Arc<Pending<S::Reply>>>,
-    /// The server's timers: made by the first one set.
-    timers: Option<Box<Timers<S::Info>>>,
-    /// The processes this server monitors: made by the first monitor.
-    monitors: Option<Box<Monitors>>,
-    /// The streams attached to this server: made by the first one.
-    streams: Option<Box<Streams<S::Info>>>,
+    /// The server's timers (also what waits on its streams): made by the first timer or stream.
+    timers: Option<Timers<S::Info>>,
+    /// The processes this server monitors.
+    monitors: Monitors,
+    /// The streams attached to this server.
+    streams: Streams<S::Info>,
+}
+
+impl<S: GenServer> Toolkit<S> {
+    fn new() -> Self {
+        Toolkit {
+            deferred: None,
+            timers: None,
+            monitors: Monitors::default(),
+            streams: Streams::new(),
+        }
+    }
+
+    fn timers(&mut self) -> &mut Timers<S::Info> {
+        self.timers.get_or_insert_with(Timers::new)
+    }
+
+    /// The server's next message: its mail, or its timers' and streams' infos in their turn.
+    async fn next(&mut self, rx: &mut Rx<S>) -> Option<Envelope<S>> {
+        match &mut self.timers {
+            Some(timers) => timers.next(rx, Some(&mut self.streams)).await,
+            None if self.streams.len() > 0 => streams::next(rx, &mut self.streams).await,
+            // Only replies given later or monitors: the mailbox alone, as for any server.
+            None => rx.recv().await,
+        }
+    }
 }
 
 impl<S: GenServer> Context<S> {
@@ -257,10 +289,7 @@ impl<S: GenServer> Context<S> {
             stop: None,
             cont: None,
             in_flight: None,
-            deferred: None,
-            timers: None,
-            monitors: None,
-            streams: None,
+            toolkit: None,
         }
     }
 
@@ -347,9 +376,11 @@ impl<S: GenServer> Context<S> {
     /// ```
     pub fn reply_later_with<T: 'static>(&mut self, wrap: fn(T) -> S::Reply) -> Option<ReplyTo<T>> {
         let tx = self.in_flight.take()?;
+        let process = self.myself.process.clone();
         let pending = self
+            .toolkit()
             .deferred
-            .get_or_insert_with(|| Arc::new(Pending::new(self.myself.process.clone())));
+            .get_or_insert_with(|| Arc::new(Pending::new(process)));
         Some(pending.token(tx, wrap))
     }
 
@@ -396,7 +427,7 @@ impl<S: GenServer> Context<S> {
     /// # }
     /// ```
     pub fn send_after(&mut self, delay: Duration, info: S::Info) -> TimerRef {
-        self.timers().send_after(delay, info)
+        self.toolkit().timers().send_after(delay, info)
     }
 
     /// Sends a copy of `info` to this server every `period` (the first one `period` from now),
@@ -406,15 +437,18 @@ impl<S: GenServer> Context<S> {
     where
         S::Info: Clone,
     {
-        self.timers().send_interval(period, info, Clone::clone)
+        self.toolkit()
+            .timers()
+            .send_interval(period, info, Clone::clone)
     }
 
     /// Cancels a timer of this server. `true` if it was cancelled before it fired (for an
     /// interval: if it was still running). A message of a timer that already fired stays
     /// queued, as with OTP's `cancel_timer`.
     pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
-        self.timers
+        self.toolkit
             .as_mut()
+            .and_then(|t| t.timers.as_mut())
             .is_some_and(|timers| timers.cancel(timer))
     }
 
@@ -422,18 +456,21 @@ impl<S: GenServer> Context<S> {
     /// (or `init`) returns, the server gets `info`. Any message (a timer's too) cancels it, and
     /// it covers only the next wait: a handler sets it again to keep it.
     pub fn idle_timeout(&mut self, after: Duration, info: S::Info) {
-        self.timers().idle_timeout(after, info);
+        self.toolkit().timers().idle_timeout(after, info);
     }
 
-    fn timers(&mut self) -> &mut Timers<S::Info> {
-        self.timers.get_or_insert_with(|| Box::new(Timers::new()))
+    fn toolkit(&mut self) -> &mut Toolkit<S> {
+        self.toolkit.get_or_insert_with(|| Box::new(Toolkit::new()))
     }
 
     /// How many timers this server has set and not cancelled, with fired ones not yet handled
     /// and an idle timeout (test support).
     #[doc(hidden)]
     pub fn timers_pending(&self) -> usize {
-        self.timers.as_ref().map_or(0, |timers| timers.pending())
+        self.toolkit
+            .as_ref()
+            .and_then(|t| t.timers.as_ref())
+            .map_or(0, |timers| timers.pending())
     }
 
     /// Monitors `target` (a server, a client, a name-bound reference, a supervisor): when it
@@ -507,21 +544,23 @@ impl<S: GenServer> Context<S> {
 
     fn monitor_target(&mut self, target: MonitorTarget) -> MonitorRef {
         let tx = self.myself.tx.clone();
-        self.monitors
-            .get_or_insert_default()
-            .add(target, move |down| tx.force_send(Envelope::Down(down)))
+        self.toolkit().monitors.add(target, move |down| {
+            tx.force_send(Envelope::Down(Box::new(down)))
+        })
     }
 
     /// Removes a monitor: `true` if it was set and its `Down` not handled yet. A `Down` already
     /// on its way is dropped (OTP's `demonitor(Ref, [flush])`).
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
-        self.monitors.as_mut().is_some_and(|m| m.remove(monitor))
+        self.toolkit
+            .as_mut()
+            .is_some_and(|t| t.monitors.remove(monitor))
     }
 
     /// How many monitors this server has set whose `Down` it has not handled (test support).
     #[doc(hidden)]
     pub fn monitors_pending(&self) -> usize {
-        self.monitors.as_ref().map_or(0, |m| m.len())
+        self.toolkit.as_ref().map_or(0, |t| t.monitors.len())
     }
 
     /// Attaches `stream` to this server: each item reaches `handle_info` as `wrap(item)`, and
@@ -583,28 +622,29 @@ impl<S: GenServer> Context<S> {
         St: Stream + Send + 'static,
         F: FnMut(St::Item) -> S::Info + Send + 'static,
     {
-        self.streams
-            .get_or_insert_with(|| Box::new(Streams::new()))
-            .attach(stream, wrap, end)
+        self.toolkit().streams.attach(stream, wrap, end)
     }
 
     /// Drops an attached stream: no more of its items, and no end. `true` if it was still
     /// attached (it had not ended).
     pub fn detach(&mut self, stream: StreamRef) -> bool {
-        self.streams.as_mut().is_some_and(|s| s.detach(stream))
+        self.toolkit
+            .as_mut()
+            .is_some_and(|t| t.streams.detach(stream))
     }
 
     /// How many streams are attached (test support).
     #[doc(hidden)]
     pub fn streams_attached(&self) -> usize {
-        self.streams.as_ref().map_or(0, |s| s.len())
+        self.toolkit.as_ref().map_or(0, |t| t.streams.len())
     }
 
     /// How many replies this server took to give later and has not given yet (test support).
     #[doc(hidden)]
     pub fn replies_pending(&self) -> usize {
-        self.deferred
+        self.toolkit
             .as_ref()
+            .and_then(|t| t.deferred.as_ref())
             .map_or(0, |pending| pending.outstanding())
     }
 }
@@ -810,12 +850,12 @@ impl<S: GenServer> Guard<S> {
         if let Some(reply) = self.ctx.in_flight.take() {
             reply.send(Err(reason.clone()));
         }
-        if let Some(pending) = &self.ctx.deferred {
-            pending.close(&reason);
-        }
-        // Its monitors go with it: no target keeps news for a server that is gone.
-        if let Some(monitors) = &mut self.ctx.monitors {
-            monitors.clear();
+        if let Some(toolkit) = &mut self.ctx.toolkit {
+            if let Some(pending) = &toolkit.deferred {
+                pending.close(&reason);
+            }
+            // Its monitors go with it: no target keeps news for a server that is gone.
+            toolkit.monitors.clear();
         }
         self.rx.close_and_reject(&reason);
         log_exit(&self.process, &reason);
@@ -922,7 +962,7 @@ fn run<S: GenServer>(
         };
         // Answer the replies owed before the state goes: tokens kept in it are answered with
         // the exit reason, not dropped unanswered.
-        if let Some(pending) = &guard.ctx.deferred {
+        if let Some(pending) = guard.ctx.toolkit.as_ref().and_then(|t| t.deferred.as_ref()) {
             pending.close(&reason);
         }
         // Drop the state before the exit is visible, so that what it holds (a port, a file
@@ -974,10 +1014,9 @@ fn serve<'a, S: GenServer>(
                 return reason;
             }
             // `ctx` holds a sender, so the mailbox never reports "all senders gone".
-            let next = match (ctx.timers.as_deref_mut(), ctx.streams.as_deref_mut()) {
-                (None, None) => guard.rx.recv().await,
-                (Some(timers), streams) => timers.next(&mut guard.rx, streams).await,
-                (None, Some(streams)) => streams::next(&mut guard.rx, streams).await,
+            let next = match ctx.toolkit.as_deref_mut() {
+                None => guard.rx.recv().await,
+                Some(toolkit) => toolkit.next(&mut guard.rx).await,
             };
             let Some(envelope) = next else {
                 return ExitReason::Normal;
@@ -1011,11 +1050,11 @@ fn serve<'a, S: GenServer>(
                 Envelope::Down(down) => {
                     // Demonitored since it was sent: dropped, as with OTP's `flush`.
                     if ctx
-                        .monitors
+                        .toolkit
                         .as_mut()
-                        .is_some_and(|m| m.arrived(down.monitor))
+                        .is_some_and(|t| t.monitors.arrived(down.monitor))
                     {
-                        catch_unwind_pinned(pin!(state.handle_down(down, ctx))).await
+                        catch_unwind_pinned(pin!(state.handle_down(*down, ctx))).await
                     } else {
                         Ok(())
                     }

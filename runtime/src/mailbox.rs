@@ -46,8 +46,9 @@ pub(crate) enum Envelope<S: GenServer> {
     Ping(SlotTx<()>),
     /// Wakes an idle server so that it sees a pending stop request.
     Wake,
-    /// A monitored process is down.
-    Down(Down),
+    /// A monitored process is down (boxed: the news is bigger than most messages, and every
+    /// envelope is as big as the biggest kind).
+    Down(Box<Down>),
 }
 
 impl<S: GenServer> Envelope<S> {
