@@ -15,7 +15,7 @@
 //! 12. [`timers`]: infos a server sends itself later, every period, or when idle.
 //! 13. [`monitors`]: being told when another process exits.
 //! 14. [`streams`]: channels, sockets and intervals as a server's input.
-//! 10. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
+//! 15. [`cluster`]: beyond one machine — global children on etcd, their guarantees and limits
 //!     (the `cluster` feature).
 
 #[doc = include_str!("gen_server.md")]
