@@ -306,7 +306,7 @@ pub struct Claim {
 #[derive(Default)]
 pub(crate) struct Cache {
     pub(crate) nodes: BTreeSet<String>,
-    pub(crate) names: HashMap<String, GlobalName>,
+    pub(crate) names: HashMap<String, Arc<GlobalName>>,
     /// The revision the cache reflects.
     pub(crate) revision: i64,
 }
@@ -464,8 +464,9 @@ impl<B: NameBackend> Cluster<B> {
         self.inner.read_cache().nodes.iter().cloned().collect()
     }
 
-    /// A global name's holder and token, from the local cache (no round trip).
-    pub fn lookup(&self, name: &str) -> Option<GlobalName> {
+    /// A global name's holder and token, from the local cache (no round trip, no allocation:
+    /// the cache shares its entry).
+    pub fn lookup(&self, name: &str) -> Option<Arc<GlobalName>> {
         self.inner.read_cache().names.get(name).cloned()
     }
 
@@ -575,7 +576,7 @@ impl<B: NameBackend> Inner<B> {
                 };
                 let mut cache = self.cache.write().unwrap_or_else(PoisonError::into_inner);
                 if cache.names.get(name).is_none_or(|k| k.token < token) {
-                    cache.names.insert(name.to_owned(), known);
+                    cache.names.insert(name.to_owned(), Arc::new(known));
                 }
                 drop(cache);
                 self.changes.send_modify(|n| *n += 1);
@@ -650,13 +651,13 @@ impl<B: NameBackend> Inner<B> {
         let held = decode(record);
         cache.names.insert(
             name.to_owned(),
-            GlobalName {
+            Arc::new(GlobalName {
                 name: name.to_owned(),
                 node: held.node,
                 kind: held.kind,
                 token: record.token(),
                 lease: LeaseId(record.lease),
-            },
+            }),
         );
         None
     }
