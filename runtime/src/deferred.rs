@@ -10,6 +10,7 @@
 //! gives up, or is answered for by the exit — whichever comes first; the others find the slot
 //! gone and do nothing.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -91,22 +92,23 @@ use crate::reply::SlotTx;
 /// # }
 /// ```
 pub struct ReplyTo<T> {
-    answer: Option<Box<dyn Answer<T>>>,
+    /// The server's table (behind the handler's reply type) and this call's place in it.
+    answer: Option<(Arc<dyn Answer<T>>, usize)>,
 }
 
 impl<T> ReplyTo<T> {
     /// Answers the call with `value`. Discarded if the caller gave up or the server has exited.
     pub fn reply(mut self, value: T) {
-        if let Some(answer) = self.answer.take() {
-            answer.reply(value);
+        if let Some((answer, index)) = self.answer.take() {
+            answer.reply(index, value);
         }
     }
 }
 
 impl<T> Drop for ReplyTo<T> {
     fn drop(&mut self) {
-        if let Some(answer) = self.answer.take() {
-            answer.unanswered();
+        if let Some((answer, index)) = self.answer.take() {
+            answer.unanswered(index);
         }
     }
 }
@@ -121,34 +123,89 @@ impl<T> fmt::Debug for ReplyTo<T> {
 
 /// What a token does with its slot, whatever the server's reply type.
 trait Answer<T>: Send + Sync {
-    fn reply(self: Box<Self>, value: T);
-    fn unanswered(self: Box<Self>);
+    fn reply(&self, index: usize, value: T);
+    fn unanswered(&self, index: usize);
 }
 
-/// A token's place in its server's table, and how its value becomes the server's reply.
-struct Token<R, T> {
+/// A server's table seen from one handler's reply type `T`, with how a `T` becomes the
+/// server's reply: one per server and wrapping function, shared by all the tokens of that
+/// handler (so that a token costs no allocation).
+struct Bound<R, T> {
     pending: Arc<Pending<R>>,
-    index: usize,
     wrap: fn(T) -> R,
 }
 
-impl<R: Send + 'static, T: 'static> Answer<T> for Token<R, T> {
-    fn reply(self: Box<Self>, value: T) {
-        if let Some(tx) = self.pending.take(self.index) {
+impl<R: Send + 'static, T: 'static> Answer<T> for Bound<R, T> {
+    fn reply(&self, index: usize, value: T) {
+        if let Some(tx) = self.pending.take(index) {
             tx.send(Ok((self.wrap)(value)));
         }
     }
 
-    fn unanswered(self: Box<Self>) {
+    fn unanswered(&self, index: usize) {
         // Dropped because the server is going down (killed, or unwinding from a panic in its
         // own task): the exit answers it, with the reason, in a moment.
         let process = &self.pending.process;
         if process.is_killed() || (std::thread::panicking() && process.is_current_task()) {
             return;
         }
-        if let Some(tx) = self.pending.take(self.index) {
+        if let Some(tx) = self.pending.take(index) {
             tx.unanswered();
         }
+    }
+}
+
+/// A server's replies given later: the table of outstanding ones, and the views of it that
+/// its tokens share (one per handler reply type and wrapping function).
+pub(crate) struct Deferred<R> {
+    pending: Arc<Pending<R>>,
+    /// `(wrap as usize, Arc<dyn Answer<T>>)`; a handful at most (one per deferring handler).
+    bound: Vec<(usize, Box<dyn Any + Send>)>,
+}
+
+impl<R: Send + 'static> Deferred<R> {
+    pub(crate) fn new(process: Arc<Process>) -> Self {
+        Deferred {
+            pending: Arc::new(Pending::new(process)),
+            bound: Vec::new(),
+        }
+    }
+
+    /// The right to answer the call whose reply slot is `tx`.
+    pub(crate) fn token<T: 'static>(&mut self, tx: SlotTx<R>, wrap: fn(T) -> R) -> ReplyTo<T> {
+        let Some(index) = self.pending.file(tx) else {
+            return ReplyTo { answer: None };
+        };
+        // The address only narrows the search: the downcast checks `T`, and two wrapping
+        // functions at one address do the same thing.
+        let key = wrap as usize;
+        let found = self
+            .bound
+            .iter()
+            .filter(|(k, _)| *k == key)
+            .find_map(|(_, any)| any.downcast_ref::<Arc<dyn Answer<T>>>())
+            .cloned();
+        let answer = found.unwrap_or_else(|| {
+            let answer: Arc<dyn Answer<T>> = Arc::new(Bound {
+                pending: self.pending.clone(),
+                wrap,
+            });
+            self.bound.push((key, Box::new(answer.clone())));
+            answer
+        });
+        ReplyTo {
+            answer: Some((answer, index)),
+        }
+    }
+
+    /// Answers every token still out with the exit reason; later replies are discarded.
+    pub(crate) fn close(&self, reason: &ExitReason) {
+        self.pending.close(reason);
+    }
+
+    /// How many tokens are out.
+    pub(crate) fn outstanding(&self) -> usize {
+        self.pending.outstanding()
     }
 }
 
@@ -187,18 +244,16 @@ impl<R: Send + 'static> Pending<R> {
     }
 
     /// Makes a token of the call answered through `tx`.
-    pub(crate) fn token<T: 'static>(
-        self: &Arc<Self>,
-        tx: SlotTx<R>,
-        wrap: fn(T) -> R,
-    ) -> ReplyTo<T> {
+    /// Files a call's reply slot; its place in the table, or `None` after the exit (which
+    /// answered the slot with its reason).
+    fn file(&self, tx: SlotTx<R>) -> Option<usize> {
         let mut table = self.lock();
         if let Some(reason) = &table.exit {
             // Not reached while the server runs; answered as its exit answers the others.
             let reason = reason.clone();
             drop(table);
             tx.send(Err(reason));
-            return ReplyTo { answer: None };
+            return None;
         }
         let index = match table.free.pop() {
             Some(index) => {
@@ -210,14 +265,7 @@ impl<R: Send + 'static> Pending<R> {
                 table.slots.len() - 1
             }
         };
-        drop(table);
-        ReplyTo {
-            answer: Some(Box::new(Token {
-                pending: self.clone(),
-                index,
-                wrap,
-            })),
-        }
+        Some(index)
     }
 
     /// Takes a token's slot, if nothing has answered it yet.

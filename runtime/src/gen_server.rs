@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use tracing::Instrument;
 
-use crate::deferred::Pending;
+use crate::deferred::Deferred;
 use crate::exit::drop_caught;
 use crate::mailbox::{self, Envelope, Rx};
 use crate::monitor::{Down, MonitorRef, MonitorTarget, Monitorable, Monitors};
@@ -248,7 +248,7 @@ pub struct Context<S: GenServer> {
 /// What a server that uses them keeps of replies given later, timers, monitors and streams.
 struct Toolkit<S: GenServer> {
     /// The replies given later and not yet given: made by the first deferred call.
-    deferred: Option<Arc<Pending<S::Reply>>>,
+    deferred: Option<Deferred<S::Reply>>,
     /// The server's timers (also what waits on its streams): made by the first timer or stream.
     timers: Option<Timers<S::Info>>,
     /// The processes this server monitors.
@@ -380,7 +380,7 @@ impl<S: GenServer> Context<S> {
         let pending = self
             .toolkit()
             .deferred
-            .get_or_insert_with(|| Arc::new(Pending::new(process)));
+            .get_or_insert_with(|| Deferred::new(process));
         Some(pending.token(tx, wrap))
     }
 
