@@ -13,6 +13,8 @@ use tokio::time::Instant;
 
 use crate::backend::WatchEvent;
 use crate::backend::{BackendError, ClaimOutcome, FencingToken, LeaseId, NameBackend, Record};
+use crate::remote::RemoteServer;
+use crate::transport::{Transport, TransportError};
 
 /// The default lease TTL of a node.
 pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
@@ -34,7 +36,13 @@ pub struct ClusterConfig {
     ttl: Duration,
     margin: Option<Duration>,
     renew_deadline: Option<Duration>,
+    transport: Option<Arc<dyn Transport>>,
+    subject_prefix: String,
+    max_message: usize,
 }
+
+/// The default limit of a remote message's payload: NATS's default `max_payload`, 1 MiB.
+pub const DEFAULT_MAX_MESSAGE: usize = 1024 * 1024;
 
 impl ClusterConfig {
     /// Node `node` of cluster `cluster` (keys live under `perennial/<cluster>/`), with a lease
@@ -46,7 +54,57 @@ impl ClusterConfig {
             ttl: DEFAULT_TTL,
             margin: None,
             renew_deadline: None,
+            transport: None,
+            subject_prefix: "perennial".to_owned(),
+            max_message: DEFAULT_MAX_MESSAGE,
         }
+    }
+
+    /// The cluster's name.
+    pub fn cluster_name(&self) -> &str {
+        &self.cluster
+    }
+
+    /// This node's name.
+    pub fn node_name(&self) -> &str {
+        &self.node
+    }
+
+    /// Carries remote calls over `transport` ([`NatsTransport`](crate::NatsTransport) in
+    /// production): exported global children serve their subjects on it, and
+    /// [`Cluster::remote`] clients call through it.
+    pub fn with_transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+
+    /// The transport, if one was given.
+    pub fn transport(&self) -> Option<&Arc<dyn Transport>> {
+        self.transport.as_ref()
+    }
+
+    /// The first token of every subject: servers are served on
+    /// `<prefix>.<cluster>.<name>`. `perennial` unless set.
+    pub fn subject_prefix(&self) -> &str {
+        &self.subject_prefix
+    }
+
+    /// Sets [`subject_prefix`](Self::subject_prefix).
+    pub fn with_subject_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.subject_prefix = prefix.into();
+        self
+    }
+
+    /// The largest remote message (a call, cast or reply, encoded) sent or accepted, in
+    /// bytes; [`DEFAULT_MAX_MESSAGE`] unless set, and never more than the transport carries.
+    pub fn max_message(&self) -> usize {
+        self.max_message
+    }
+
+    /// Sets [`max_message`](Self::max_message).
+    pub fn with_max_message(mut self, bytes: usize) -> Self {
+        self.max_message = bytes;
+        self
     }
 
     /// The lease TTL: after this long without a renewal, the store drops the node and its
@@ -101,6 +159,14 @@ impl ClusterConfig {
         }
         if self.fence_margin() >= self.ttl {
             return Err(bad("the fence margin must be shorter than the lease TTL"));
+        }
+        let subject = crate::remote::subject(&self.subject_prefix, &self.cluster, "x");
+        if !crate::transport::valid_subject(&subject) {
+            return Err(bad(&format!(
+                "the subject prefix `{}` and the cluster name `{}` must make valid NATS subject \
+                 tokens (non-empty, no whitespace, `*` or `>`)",
+                self.subject_prefix, self.cluster
+            )));
         }
         Ok(())
     }
@@ -224,6 +290,10 @@ pub enum ClusterError {
     InvalidChild(String),
     /// The local supervisor refused.
     Supervisor(String),
+    /// Remote calls need a transport: the configuration has none.
+    NoTransport,
+    /// The transport failed (subscribing a server's subject, for one).
+    Transport(TransportError),
 }
 
 impl fmt::Display for ClusterError {
@@ -255,6 +325,11 @@ impl fmt::Display for ClusterError {
             ),
             ClusterError::InvalidChild(why) => write!(f, "invalid global child: {why}"),
             ClusterError::Supervisor(why) => write!(f, "the local supervisor refused: {why}"),
+            ClusterError::NoTransport => f.write_str(
+                "remote calls need a transport: join with \
+                 `ClusterConfig::with_transport(NatsTransport::connect(url).await?)`",
+            ),
+            ClusterError::Transport(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -479,6 +554,95 @@ impl<B: NameBackend> Cluster<B> {
     /// name stays claimed until [`release`](Self::release) or until the lease is lost.
     pub async fn claim<S: ?Sized>(&self, name: &str) -> Result<Claim, ClusterError> {
         self.inner.claim(name, std::any::type_name::<S>()).await
+    }
+
+    /// A typed client of the server `S` held under the global name `name`, on whichever node
+    /// holds it now: the same client type, with the same methods, as a local one. Its calls
+    /// follow the name through takeovers. Errors map to the local ones:
+    ///
+    /// - nobody holds or serves the name: [`CallError::NotRunning`] at once;
+    /// - no reply within the client's timeout: [`CallError::Timeout`] (the call may or may not
+    ///   have run);
+    /// - the server exited while handling the call: [`CallError::Exited`] with its reason;
+    /// - the name moved (the receiver does not hold it under the token the caller's cache
+    ///   showed): the call did not run, so it is sent again to the new holder, within the
+    ///   timeout;
+    /// - a message too large, or one the other node cannot decode: [`CallError::Remote`].
+    ///
+    /// A cast is a publish: at most once, and it may be lost. Info messages and `stop` stay
+    /// local. Fails with [`ClusterError::NoTransport`] without a transport in the config.
+    ///
+    /// [`CallError::NotRunning`]: perennial_runtime::CallError::NotRunning
+    /// [`CallError::Timeout`]: perennial_runtime::CallError::Timeout
+    /// [`CallError::Exited`]: perennial_runtime::CallError::Exited
+    /// [`CallError::Remote`]: perennial_runtime::CallError::Remote
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_cluster::{Cluster, ClusterConfig, GlobalChild, GlobalTree, MemoryBackend, MemoryTransport};
+    /// use perennial_runtime::supervisor::SupervisorSpec;
+    /// use perennial_runtime::{CallError, Client, Context, GenServer, HasClient};
+    /// # use std::convert::Infallible;
+    ///
+    /// struct Total(u64);
+    ///
+    /// impl GenServer for Total {
+    ///     type Args = ();
+    ///     type Call = u64;
+    ///     type Reply = u64;
+    ///     type Cast = ();
+    ///     type Info = Infallible;
+    ///     type Continue = Infallible;
+    ///     type Error = Infallible;
+    ///     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Total(0)) }
+    ///     async fn handle_call(&mut self, n: u64, _: &mut Context<Self>) -> u64 { self.0 += n; self.0 }
+    /// }
+    /// impl HasClient for Total { type Client = Client<Total>; }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (store, bus) = (MemoryBackend::new(), MemoryTransport::new());
+    /// let config = |node| ClusterConfig::new("shop", node).with_transport(bus.clone());
+    /// let a = Cluster::join(store.clone(), config("a")).await?;
+    /// let c = Cluster::join(store.clone(), config("c")).await?;
+    /// let total = c.remote::<Total>("total")?;
+    /// assert!(matches!(total.call(1).await, Err(CallError::NotRunning { .. })));
+    ///
+    /// let tree = GlobalTree::new(SupervisorSpec::new("app"))
+    ///     .global(GlobalChild::exported::<Total>("total", |_| ()))
+    ///     .start(&a)
+    ///     .await?;
+    /// tree.wait_holding("total").await;
+    /// # while c.lookup("total").is_none() { tokio::task::yield_now().await; }
+    /// assert_eq!(total.call(2).await?, 2); // from node c, run on node a
+    /// assert_eq!(total.call(3).await?, 5);
+    /// tree.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn remote<S: RemoteServer>(&self, name: &str) -> Result<S::Client, ClusterError> {
+        let transport = self
+            .inner
+            .config
+            .transport
+            .clone()
+            .ok_or(ClusterError::NoTransport)?;
+        let subject = crate::remote::subject(
+            &self.inner.config.subject_prefix,
+            &self.inner.config.cluster,
+            name,
+        );
+        if name.is_empty() || name.contains('/') || !crate::transport::valid_subject(&subject) {
+            return Err(ClusterError::InvalidChild(format!(
+                "`{name}` cannot be a remote server's name: names are non-empty, without `/`, \
+                 whitespace, `*` or `>`"
+            )));
+        }
+        Ok(crate::remote::client::<S, B>(
+            self.inner.clone(),
+            transport,
+            name,
+        ))
     }
 
     /// Releases a claim: deletes the name only if it is still the one this claim created.

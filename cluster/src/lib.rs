@@ -80,10 +80,15 @@
 
 mod backend;
 mod cluster;
+mod codec;
 mod etcd;
 pub mod fsm;
 mod memory;
+mod memory_transport;
+mod nats;
+mod remote;
 mod singleton;
+pub mod transport;
 pub mod tree;
 
 pub use backend::{
@@ -91,9 +96,15 @@ pub use backend::{
     WatchReceiver,
 };
 pub use cluster::{
-    Claim, Cluster, ClusterConfig, ClusterError, ClusterEvent, DEFAULT_TTL, GlobalName, LeaseState,
+    Claim, Cluster, ClusterConfig, ClusterError, ClusterEvent, DEFAULT_MAX_MESSAGE, DEFAULT_TTL,
+    GlobalName, LeaseState,
 };
+pub use codec::CodecError;
 pub use etcd::{DEFAULT_CONNECT_TIMEOUT, EtcdBackend};
 pub use memory::MemoryBackend;
+pub use memory_transport::MemoryTransport;
+pub use nats::{DEFAULT_NATS_CONNECT_TIMEOUT, NatsTransport};
+pub use remote::{RemoteError, RemoteServer};
 pub use singleton::{Fenced, GlobalChild, GlobalTree, RunningTree};
+pub use transport::{Headers, Incoming, Reply, Subscription, Transport, TransportError, header};
 pub use tree::{ClusterTree, ClusterTreeSpec};

@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::backend::{FencingToken, NameBackend};
 use crate::cluster::{Claim, Cluster, ClusterError, ClusterEvent, Inner};
 use crate::fsm::{Action, Input, Machine};
+use crate::remote::{Handler, RemoteServer, Serving};
 
 /// The exit reason of a global child stopped because its node's lease may have expired: an
 /// `ExitReason::Error` wrapping this, so the child's `terminate` hook and the supervisor's
@@ -59,6 +60,7 @@ impl fmt::Display for Fenced {
 impl std::error::Error for Fenced {}
 
 type MakeSpec = dyn Fn(&Claim) -> ChildSpec + Send + Sync;
+type MakeHandler = dyn Fn(&Registry, &str, usize) -> Handler + Send + Sync;
 
 /// A child that runs on at most one node of the cluster (`scope = global`): the node that
 /// holds its global name starts it under its local supervisor, with the name's
@@ -81,6 +83,7 @@ pub struct GlobalChild {
     name: String,
     kind: String,
     make: Arc<MakeSpec>,
+    export: Option<Arc<MakeHandler>>,
 }
 
 impl fmt::Debug for GlobalChild {
@@ -88,6 +91,7 @@ impl fmt::Debug for GlobalChild {
         f.debug_struct("GlobalChild")
             .field("name", &self.name)
             .field("kind", &self.kind)
+            .field("exported", &self.export.is_some())
             .finish()
     }
 }
@@ -106,6 +110,34 @@ impl GlobalChild {
             let claim = claim.clone();
             ChildSpec::server_with::<S>(child.clone(), move || args(&claim))
         })
+    }
+
+    /// A global gen_server that other nodes can call ([`Cluster::remote`]): the node holding
+    /// its name serves `<prefix>.<cluster>.<name>` on the cluster's transport while it runs
+    /// the child (see [`export`](Self::export)).
+    pub fn exported<S: RemoteServer>(
+        name: impl Into<String>,
+        args: impl Fn(&Claim) -> S::Args + Send + Sync + 'static,
+    ) -> Self {
+        Self::server::<S>(name, args).export::<S>()
+    }
+
+    /// Serves this child to other nodes as the server `S` (its type, which must be the one
+    /// its spec starts): the node that claims the name subscribes its subject (and the NATS
+    /// server confirms it) before it claims, answers the requests carrying its fencing token,
+    /// and unsubscribes when it stops or fences the child. Requests for an older or newer
+    /// token are answered `stale` without running, so callers follow the name.
+    pub fn export<S: RemoteServer>(mut self) -> Self {
+        self.kind = std::any::type_name::<S>().to_owned();
+        self.export = Some(Arc::new(|registry: &Registry, name: &str, max: usize| {
+            crate::remote::handler::<S>(registry, name, max)
+        }));
+        self
+    }
+
+    /// Whether other nodes can call this child.
+    pub fn is_exported(&self) -> bool {
+        self.export.is_some()
     }
 
     /// A global task; `run` makes each incarnation from the claim.
@@ -137,6 +169,7 @@ impl GlobalChild {
             name: name.into(),
             kind: kind.into(),
             make: Arc::new(make),
+            export: None,
         }
     }
 
@@ -207,6 +240,9 @@ impl GlobalTree {
     ) -> Result<RunningTree, ClusterError> {
         let mut seen = std::collections::HashSet::new();
         for child in &self.globals {
+            if child.is_exported() && cluster.inner.config.transport().is_none() {
+                return Err(ClusterError::NoTransport);
+            }
             if !seen.insert(child.name.as_str())
                 || child.name.contains('/')
                 || child.name.is_empty()
@@ -231,6 +267,7 @@ impl GlobalTree {
             drivers.push(tokio::spawn(drive(
                 cluster.inner.clone(),
                 supervisor.clone(),
+                registry.clone(),
                 child,
                 holding.clone(),
                 held_tx.clone(),
@@ -310,6 +347,7 @@ impl RunningTree {
 async fn drive<B: NameBackend>(
     inner: Arc<Inner<B>>,
     supervisor: SupervisorHandle,
+    registry: Registry,
     child: GlobalChild,
     holding: Arc<Mutex<HashMap<String, FencingToken>>>,
     held: Arc<watch::Sender<u64>>,
@@ -321,6 +359,13 @@ async fn drive<B: NameBackend>(
     let mut cluster_stop = inner.stop.subscribe();
     let retry = inner.config.renew_every() / 4;
     let mut claim: Option<Claim> = None;
+    // The served subject while this node claims or holds the name (exported children).
+    let mut serving: Option<Serving> = None;
+    let subject = crate::remote::subject(
+        inner.config.subject_prefix(),
+        inner.config.cluster_name(),
+        &child.name,
+    );
     let set_holding = |token: Option<FencingToken>| {
         let mut map = holding.lock().unwrap_or_else(PoisonError::into_inner);
         match token {
@@ -336,6 +381,9 @@ async fn drive<B: NameBackend>(
         if let Action::Fence(token) = machine.on(Input::Lease(lease)) {
             // Shown as not holding from the moment the fence starts (the safe side).
             set_holding(None);
+            if let Some(serving) = serving.take() {
+                serving.stop();
+            }
             fence(&inner, &supervisor, &child, token).await;
             claim = None;
         }
@@ -343,6 +391,22 @@ async fn drive<B: NameBackend>(
         let free = !inner.read_cache().names.contains_key(&child.name);
         changes.borrow_and_update();
         if free && let Action::Claim(lease) = machine.on(Input::NameFree) {
+            // An exported child's subject is served before the name is announced, so whoever
+            // sees the name finds a responder (requests are `stale` until the claim is won).
+            if let (Some(export), Some(transport), None) =
+                (&child.export, inner.config.transport(), &serving)
+            {
+                let max = inner.config.max_message().min(transport.max_payload());
+                let handler = export(&registry, &child.name, max);
+                match Serving::start(transport.clone(), subject.clone(), handler).await {
+                    Ok(s) => serving = Some(s),
+                    Err(e) => {
+                        tracing::warn!(name = %child.name, %subject, error = %e, "cannot serve a global child's subject; retrying before claiming");
+                        sleep_or_stop(&mut stop, retry).await;
+                        continue;
+                    }
+                }
+            }
             match inner.claim(&child.name, &child.kind).await {
                 Ok(won) => {
                     let token = won.token;
@@ -353,6 +417,9 @@ async fn drive<B: NameBackend>(
                         }
                         match supervisor.start_child(spec).await {
                             Ok(()) => {
+                                if let Some(serving) = &serving {
+                                    serving.hold(token);
+                                }
                                 set_holding(Some(token));
                                 inner.emit(ClusterEvent::Acquired {
                                     name: child.name.clone(),
@@ -362,6 +429,9 @@ async fn drive<B: NameBackend>(
                             }
                             Err(e) => {
                                 tracing::error!(name = %child.name, error = %e, "a claimed global child failed to start; releasing its name");
+                                if let Some(serving) = serving.take() {
+                                    serving.stop();
+                                }
                                 let _ = supervisor.delete_child(&child.name).await;
                                 let _ = inner
                                     .backend
@@ -373,6 +443,9 @@ async fn drive<B: NameBackend>(
                             }
                         }
                     } else {
+                        if let Some(serving) = serving.take() {
+                            serving.stop();
+                        }
                         // Won under a lease we have abandoned: give the name back.
                         let _ = inner
                             .backend
@@ -387,6 +460,9 @@ async fn drive<B: NameBackend>(
                     wanted,
                     holder,
                 }) => {
+                    if let Some(serving) = serving.take() {
+                        serving.stop();
+                    }
                     inner.emit(ClusterEvent::TypeMismatch {
                         name,
                         held_as,
@@ -395,8 +471,15 @@ async fn drive<B: NameBackend>(
                     });
                 }
                 // The cache lags the store: wait until it shows the holder (or the name frees).
-                Err(ClusterError::NameTaken { .. }) => {}
+                Err(ClusterError::NameTaken { .. }) => {
+                    if let Some(serving) = serving.take() {
+                        serving.stop();
+                    }
+                }
                 Err(e) => {
+                    if let Some(serving) = serving.take() {
+                        serving.stop();
+                    }
                     tracing::warn!(name = %child.name, error = %e, "claiming a global name failed; retrying");
                     sleep_or_stop(&mut stop, retry).await;
                     continue;
@@ -410,7 +493,10 @@ async fn drive<B: NameBackend>(
             r = changes.changed() => if r.is_err() { break },
         }
     }
-    // An orderly stop: stop the child, then give the name back.
+    // An orderly stop: stop serving and the child, then give the name back.
+    if let Some(serving) = serving.take() {
+        serving.stop();
+    }
     if let Some(claim) = claim
         && matches!(machine.role(), crate::fsm::Role::Holding { .. })
     {

@@ -5,8 +5,14 @@
 //! `#[gen_server]` generates a typed client per server (`CounterClient` for `Counter`) that wraps
 //! a `Client<Counter>` and adds one method per handler; [`HasClient`] links the two, so the
 //! supervision tree and the registry can hand out typed clients for any server.
+//!
+//! A client may also reach a server on another node, through a [`RemoteTarget`] (the
+//! `perennial-cluster` crate provides one over NATS): the typed client's methods stay the same.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::mailbox::Envelope;
@@ -23,6 +29,73 @@ pub struct Client<S: GenServer> {
 enum Target<S: GenServer> {
     Direct(ServerRef<S>),
     Named(NamedRef<S>),
+    Remote(Arc<dyn RemoteTarget<S>>),
+}
+
+/// The future a [`RemoteTarget`] answers a call or a ping with.
+pub type RemoteReply<'a, T> = Pin<Box<dyn Future<Output = Result<T, CallError>> + Send + 'a>>;
+
+/// A server reached through something other than this process's mailboxes, such as a server on
+/// another node: what a [`Client`] made with [`Client::remote`] sends its calls and casts to.
+///
+/// The implementation carries the messages (serialising them, for another node) and maps what
+/// happens to the same errors a local call has: nobody serving is
+/// [`CallError::NotRunning`], no answer in time is [`CallError::Timeout`], the server exiting
+/// before it replied is [`CallError::Exited`]. Info messages and `stop` stay local: a remote
+/// client refuses them.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::Duration;
+/// use perennial_runtime::{CallError, CastError, Client, Context, GenServer, RemoteReply, RemoteTarget};
+/// # use std::convert::Infallible;
+/// # struct Echo;
+/// # impl GenServer for Echo {
+/// #     type Args = (); type Call = u32; type Reply = u32; type Cast = ();
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Echo) }
+/// #     async fn handle_call(&mut self, n: u32, _: &mut Context<Self>) -> u32 { n }
+/// # }
+///
+/// /// A "remote" server that answers every call with its argument plus one.
+/// struct PlusOne;
+///
+/// impl RemoteTarget<Echo> for PlusOne {
+///     fn call(&self, call: u32, _timeout: Duration) -> RemoteReply<'_, u32> {
+///         Box::pin(async move { Ok(call + 1) })
+///     }
+///     fn cast(&self, cast: ()) -> Result<(), CastError<()>> {
+///         Err(CastError::NotRunning(cast))
+///     }
+///     fn ping(&self, _timeout: Duration) -> RemoteReply<'_, ()> {
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn name(&self) -> &str {
+///         "plus-one"
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), CallError> {
+/// let client = Client::<Echo>::remote(Arc::new(PlusOne));
+/// assert_eq!(client.call(41).await?, 42);
+/// assert_eq!(client.name(), Some("plus-one"));
+/// assert!(client.resolve().is_none()); // no local server behind it
+/// # Ok(())
+/// # }
+/// ```
+pub trait RemoteTarget<S: GenServer>: Send + Sync + 'static {
+    /// Sends a call and waits for its reply, up to `timeout`.
+    fn call(&self, call: S::Call, timeout: Duration) -> RemoteReply<'_, S::Reply>;
+
+    /// Sends a cast without waiting: at most once, and it may be lost on the way.
+    fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>>;
+
+    /// Checks the server answers, within `timeout`.
+    fn ping(&self, timeout: Duration) -> RemoteReply<'_, ()>;
+
+    /// The name the target follows.
+    fn name(&self) -> &str;
 }
 
 impl<S: GenServer> Client<S> {
@@ -32,6 +105,15 @@ impl<S: GenServer> Client<S> {
         Client {
             target: self.target.clone(),
             timeout,
+        }
+    }
+
+    /// A client that sends its calls and casts to `target` (a server on another node), with the
+    /// default timeout. See [`RemoteTarget`].
+    pub fn remote(target: Arc<dyn RemoteTarget<S>>) -> Self {
+        Client {
+            target: Target::Remote(target),
+            timeout: DEFAULT_CALL_TIMEOUT,
         }
     }
 
@@ -51,6 +133,7 @@ impl<S: GenServer> Client<S> {
                 n.request(|reply| Envelope::Call(call, reply), self.timeout)
                     .await
             }
+            Target::Remote(r) => r.call(call, self.timeout).await,
         }
     }
 
@@ -72,6 +155,7 @@ impl<S: GenServer> Client<S> {
                 .request(|tx| Envelope::Call(call, tx), self.timeout)
                 .await
                 .map(reply),
+            Target::Remote(r) => r.call(call, self.timeout).await.map(reply),
         }
     }
 
@@ -80,6 +164,7 @@ impl<S: GenServer> Client<S> {
         match &self.target {
             Target::Direct(s) => s.cast(cast),
             Target::Named(n) => n.cast(cast),
+            Target::Remote(r) => r.cast(cast),
         }
     }
 
@@ -92,14 +177,17 @@ impl<S: GenServer> Client<S> {
                 Some(server) => server.cast_wait(cast).await,
                 None => Err(CastError::NotRunning(cast)),
             },
+            Target::Remote(r) => r.cast(cast),
         }
     }
 
-    /// Sends an info message without waiting.
+    /// Sends an info message without waiting. Info messages stay on their node: a remote
+    /// client ([`Client::remote`]) gives them back as `NotRunning`.
     pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
         match &self.target {
             Target::Direct(s) => s.info(info),
             Target::Named(n) => n.info(info),
+            Target::Remote(_) => Err(CastError::NotRunning(info)),
         }
     }
 
@@ -108,6 +196,7 @@ impl<S: GenServer> Client<S> {
         match &self.target {
             Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
             Target::Named(n) => n.request(Envelope::Ping, self.timeout).await,
+            Target::Remote(r) => r.ping(self.timeout).await,
         }
     }
 
@@ -117,7 +206,8 @@ impl<S: GenServer> Client<S> {
     ///
     /// A supervised server is its supervisor's to restart: a permanent child stopped this way
     /// comes back (as after any exit). To stop a child for good, use its supervisor's
-    /// `terminate_child`.
+    /// `terminate_child`. A remote client ([`Client::remote`]) does not stop servers on other
+    /// nodes: it fails with [`CallError::Remote`].
     ///
     /// ```
     /// # use perennial_runtime::{Client, ExitReason, GenServer, Context};
@@ -138,6 +228,15 @@ impl<S: GenServer> Client<S> {
     /// # }
     /// ```
     pub async fn stop(&self) -> Result<ExitReason, CallError> {
+        if let Target::Remote(r) = &self.target {
+            return Err(CallError::Remote(
+                format!(
+                    "`{}` runs on another node; stop it through its supervisor there",
+                    r.name()
+                )
+                .into(),
+            ));
+        }
         match self.resolve() {
             Some(server) => server.stop(ExitReason::Shutdown).await,
             None => Err(CallError::NotRunning {
@@ -151,6 +250,7 @@ impl<S: GenServer> Client<S> {
         match &self.target {
             Target::Direct(s) => Some(s.clone()).filter(ServerRef::is_alive),
             Target::Named(n) => n.resolve(),
+            Target::Remote(_) => None,
         }
     }
 
@@ -158,7 +258,7 @@ impl<S: GenServer> Client<S> {
     pub(crate) fn direct(&self) -> Option<&ServerRef<S>> {
         match &self.target {
             Target::Direct(s) => Some(s),
-            Target::Named(_) => None,
+            Target::Named(_) | Target::Remote(_) => None,
         }
     }
 
@@ -167,6 +267,7 @@ impl<S: GenServer> Client<S> {
         match &self.target {
             Target::Direct(s) => s.name(),
             Target::Named(n) => Some(n.name()),
+            Target::Remote(r) => Some(r.name()),
         }
     }
 }
@@ -194,6 +295,7 @@ impl<S: GenServer> Clone for Target<S> {
         match self {
             Target::Direct(s) => Target::Direct(s.clone()),
             Target::Named(n) => Target::Named(n.clone()),
+            Target::Remote(r) => Target::Remote(r.clone()),
         }
     }
 }
@@ -213,6 +315,7 @@ impl<S: GenServer> fmt::Debug for Client<S> {
         match &self.target {
             Target::Direct(s) => d.field("server", s),
             Target::Named(n) => d.field("named", n),
+            Target::Remote(r) => d.field("remote", &r.name()),
         };
         d.field("timeout", &self.timeout).finish()
     }

@@ -39,6 +39,10 @@ pub enum CallError {
         /// The type registered under the name.
         registered: &'static str,
     },
+    /// A call to a server on another node could not be carried or understood: the message is
+    /// too large, the two nodes disagree on its type (different versions), or the transport
+    /// failed. The message says which; the call did not run, unless it says otherwise.
+    Remote(Arc<str>),
 }
 
 impl fmt::Display for CallError {
@@ -75,6 +79,7 @@ impl fmt::Display for CallError {
                  every path of the handler (and of whatever it gave the token to) must call \
                  `reply` on it",
             ),
+            CallError::Remote(why) => write!(f, "the remote call failed: {why}"),
         }
     }
 }

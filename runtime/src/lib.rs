@@ -48,7 +48,7 @@ pub mod tree;
 #[cfg(all(test, loom))]
 mod loom_support;
 
-pub use client::{Client, HasClient};
+pub use client::{Client, HasClient, RemoteReply, RemoteTarget};
 pub use deferred::ReplyTo;
 pub use error::{CallError, CastError, InitError, LookupError, StartError};
 pub use exit::{Escalation, ExitReason};
