@@ -304,16 +304,24 @@ impl Serving {
         let reader = tokio::spawn(async move {
             while let Some(incoming) = subscription.next().await {
                 let token = *held_rx.borrow();
+                let is_cast = header(&incoming.headers, KIND) == Some("cast");
                 let reply_to = incoming.reply_to.clone();
                 let answer = handler(incoming, token);
                 let transport = transport.clone();
-                tokio::spawn(async move {
+                let respond = async move {
                     if let (Some((headers, payload)), Some(to)) = (answer.await, reply_to)
                         && let Err(e) = transport.publish(&to, headers, payload).await
                     {
                         tracing::warn!(error = %e, "a remote call's reply was not sent");
                     }
-                });
+                };
+                if is_cast {
+                    // Casts are queued in the order they arrive (a call the same sender
+                    // makes after them lands behind them); they do not wait.
+                    respond.await;
+                } else {
+                    tokio::spawn(respond);
+                }
             }
         });
         Ok(Serving { held, reader })

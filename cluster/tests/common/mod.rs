@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod nats;
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -190,7 +192,7 @@ fn spawn(binary: &PathBuf, args: &[String], dir: &tempfile::TempDir) -> Child {
         .expect("etcd starts")
 }
 
-fn signal(which: &str, pid: u32) {
+pub fn signal(which: &str, pid: u32) {
     let status = Command::new("kill")
         .args([which, &pid.to_string()])
         .status()
