@@ -93,6 +93,49 @@ pub mod features {
 
     /// Asked at `global` in `scope = global`.
     pub const fn cluster<T: ClusterFeature>() {}
+
+    /// Implemented when the `cluster` feature is on.
+    #[diagnostic::on_unimplemented(
+        message = "`#[gen_server(remote)]` needs the `cluster` feature of `perennial`",
+        label = "a remote server is called from other nodes of a cluster, which the `cluster` feature provides",
+        note = "enable it in Cargo.toml: `perennial = {{ version = \"..\", features = [\"cluster\"] }}`"
+    )]
+    pub trait RemoteFeature {}
+
+    #[cfg(feature = "cluster")]
+    impl RemoteFeature for () {}
+
+    /// Asked at `remote` in `#[gen_server(remote)]`.
+    pub const fn remote<T: RemoteFeature>() {}
+}
+
+/// The message enums of a `#[gen_server(remote)]` server: with the `cluster` feature they
+/// derive serde (through the cluster crate's, named by the string first), without it they are
+/// left as they are (the missing feature is reported at `remote`). Not public API.
+#[cfg(feature = "cluster")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __remote_messages {
+    ($serde:tt $($item:tt)*) => {
+        #[derive(
+            $crate::__private::cluster::serde::Serialize,
+            $crate::__private::cluster::serde::Deserialize
+        )]
+        #[serde(crate = $serde)]
+        $($item)*
+    };
+}
+
+/// The message enums of a `#[gen_server(remote)]` server: with the `cluster` feature they
+/// derive serde (through the cluster crate's, named by the string first), without it they are
+/// left as they are (the missing feature is reported at `remote`). Not public API.
+#[cfg(not(feature = "cluster"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __remote_messages {
+    ($serde:tt $($item:tt)*) => {
+        $($item)*
+    };
 }
 
 /// Paths used by generated code. Not public API: it may change in any release.
@@ -109,10 +152,13 @@ pub mod __private {
     /// with the `cluster` feature, stand-ins that only carry the feature's error without it.
     #[cfg(feature = "cluster")]
     pub mod cluster {
+        /// The serde that `#[gen_server(remote)]` derives with: the cluster crate's.
+        pub use perennial_cluster::__serde as serde;
         pub use perennial_cluster::tree::{ClusterTree, ClusterTreeSpec, global_child};
         pub use perennial_cluster::{Cluster, ClusterError, NameBackend};
 
         pub use crate::features::cluster as require_cluster_feature;
+        pub use crate::features::remote as require_remote_feature;
     }
 
     /// What a tree with `scope = global` children expands to: the cluster crate's tree types
@@ -125,6 +171,7 @@ pub mod __private {
         use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
 
         pub use crate::features::cluster as require_cluster_feature;
+        pub use crate::features::remote as require_remote_feature;
 
         pub struct ClusterTreeSpec<T>(PhantomData<fn() -> T>);
         pub struct ClusterTree<T>(PhantomData<fn() -> T>);

@@ -18,11 +18,21 @@ fn supervision_tree() {
     t.pass("ui-tests/tree/pass/*.rs");
 }
 
-/// `scope = global` without `perennial`'s `cluster` feature: one error, at `global`, naming the
-/// feature. (With the feature on, the same tree compiles: `tests/tree_cluster.rs`.)
+/// `scope = global` and `#[gen_server(remote)]` without `perennial`'s `cluster` feature: one
+/// error, at `global` or `remote`, naming the feature. (With the feature on, the same code
+/// compiles: `tests/tree_cluster.rs`, `tests/remote.rs`.)
 #[cfg(not(feature = "cluster"))]
 #[test]
 fn cluster_feature() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui-tests/cluster_feature/*.rs");
+}
+
+/// `#[gen_server(remote)]` with the `cluster` feature: messages that are not serde-serialisable
+/// are errors at the user's types. (Run by `.ci/run` with `--features cluster`.)
+#[cfg(feature = "cluster")]
+#[test]
+fn remote_gen_server() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui-tests/remote/*.rs");
 }

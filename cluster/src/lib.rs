@@ -105,6 +105,10 @@ pub use memory::MemoryBackend;
 pub use memory_transport::MemoryTransport;
 pub use nats::{DEFAULT_NATS_CONNECT_TIMEOUT, NatsTransport};
 pub use remote::{RemoteError, RemoteServer};
+/// The serde this crate speaks, for `#[gen_server(remote)]`'s derives (reached through the
+/// `perennial` facade). Not public API.
+#[doc(hidden)]
+pub use serde as __serde;
 pub use singleton::{Fenced, GlobalChild, GlobalTree, RunningTree};
 pub use transport::{Headers, Incoming, Reply, Subscription, Transport, TransportError, header};
 pub use tree::{ClusterTree, ClusterTreeSpec};

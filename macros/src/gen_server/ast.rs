@@ -36,6 +36,9 @@ pub(crate) struct Options {
     pub client: Option<Ident>,
     /// Path of the `perennial` crate, for a renamed dependency; `::perennial` by default.
     pub krate: Option<Path>,
+    /// `remote`: the messages derive serde, so other nodes can call the server (perennial's
+    /// `cluster` feature). The flag's token, to point at.
+    pub remote: Option<Ident>,
 }
 
 /// What a marked handler handles.

@@ -18,7 +18,7 @@ use crate::suggest::did_you_mean;
 use crate::text::{list, type_name};
 
 /// The options `#[gen_server(...)]` takes.
-pub(crate) const OPTIONS: &[&str] = &["vis", "client", "crate"];
+pub(crate) const OPTIONS: &[&str] = &["vis", "client", "crate", "remote"];
 
 /// The helper attributes, as written.
 const HELPERS: &[&str] = &["call", "cast", "info", "handle_continue"];
@@ -160,8 +160,9 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
             errors.push(syn::Error::new(
                 e.span(),
                 format_args!(
-                    "{e}; #[gen_server] takes options written `key = value`, separated by \
-                     commas: `vis = pub(crate)`, `client = CounterHandle`, `crate = ::perennial`"
+                    "{e}; #[gen_server] takes options written `key = value` (or the flag \
+                     `remote`), separated by commas: `vis = pub(crate)`, `client = \
+                     CounterHandle`, `crate = ::perennial`, `remote`"
                 ),
             ));
             return options;
@@ -189,6 +190,17 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
             continue;
         }
         seen.push(key.clone());
+        if key == "remote" {
+            // A flag: callable from other nodes (perennial's `cluster` feature).
+            match opt.value {
+                None => options.remote = Some(opt.key),
+                Some((eq, value)) => errors.spanned(
+                    pair(&eq, &value),
+                    "`remote` is a flag and takes no value: write `#[gen_server(remote)]`",
+                ),
+            }
+            continue;
+        }
         let example = match key.as_str() {
             "vis" => "`vis = pub(crate)`",
             "client" => "`client = CounterHandle`",
@@ -604,19 +616,38 @@ mod tests {
     #[test]
     fn reports_every_bad_option() {
         let (errors, _) = parse_errors(
-            quote!(viz = pub, client = 1, vis = pub, vis = pub, crate, bogus = x),
+            quote!(viz = pub, client = 1, vis = pub, vis = pub, crate, bogus = x, remote = yes),
             quote!(impl S { fn init() -> Self { S } }),
         );
         assert_eq!(
             errors,
             [
-                "unknown #[gen_server] option `viz`; expected one of `vis`, `client`, `crate`; \
-                 did you mean `vis`?",
+                "unknown #[gen_server] option `viz`; expected one of `vis`, `client`, `crate`, \
+                 `remote`; did you mean `vis`?",
                 "`client` takes a name for the generated client type: `client = CounterHandle`",
                 "the #[gen_server] option `vis` is given twice; keep one",
                 "the #[gen_server] option `crate` needs a value: `crate = ::perennial`",
-                "unknown #[gen_server] option `bogus`; expected one of `vis`, `client`, `crate`",
+                "unknown #[gen_server] option `bogus`; expected one of `vis`, `client`, `crate`, \
+                 `remote`",
+                "`remote` is a flag and takes no value: write `#[gen_server(remote)]`",
             ]
+        );
+    }
+
+    #[test]
+    fn remote_is_a_flag() {
+        let server = parse_ok(
+            quote!(remote, vis = pub(crate)),
+            quote!(impl S { fn init() -> Self { S } }),
+        );
+        assert_eq!(
+            server
+                .options
+                .remote
+                .as_ref()
+                .map(Ident::to_string)
+                .as_deref(),
+            Some("remote")
         );
     }
 

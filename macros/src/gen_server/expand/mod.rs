@@ -17,7 +17,7 @@ mod client;
 mod server;
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::visit_mut::VisitMut;
 use syn::{Ident, Path, Type, Visibility};
@@ -38,10 +38,17 @@ pub(crate) fn expand(server: &Server) -> TokenStream {
     let start = client::start_client(&n);
     let checks = checks::send_checks(&n);
     let not_handlers = client::not_handlers(&n);
+    let remote = server.options.remote.as_ref().map(|flag| {
+        let krate = &n.krate;
+        quote_spanned! {flag.span()=>
+            const _: () = #krate::__private::cluster::require_remote_feature::<()>();
+        }
+    });
     quote! {
         #item
         #client_struct
         #not_handlers
+        #remote
         const _: () = {
             #enums
             #gen_server
@@ -155,6 +162,11 @@ struct Names<'a> {
     cast_enum: Ident,
     /// `where` clause of everything that needs `Server: GenServer`; see [`deferred_bounds`].
     bounds: TokenStream,
+    /// `#[gen_server(remote)]`: the path of the facade's macro that derives serde on the
+    /// message enums, and the serde path as a string for `#[serde(crate = "..")]`.
+    remote: Option<(TokenStream, proc_macro2::Literal)>,
+    /// The path of the `perennial` crate.
+    krate: Path,
 }
 
 impl<'a> Names<'a> {
@@ -193,6 +205,17 @@ impl<'a> Names<'a> {
             reply_enum: format_ident!("__{}Reply", base_name),
             cast_enum: format_ident!("__{}Cast", base_name),
             bounds: TokenStream::new(),
+            remote: server.options.remote.as_ref().map(|_| {
+                let serde = format!(
+                    "{}::__private::cluster::serde",
+                    krate.to_token_stream().to_string().replace(' ', "")
+                );
+                (
+                    quote!(#krate::__remote_messages),
+                    proc_macro2::Literal::string(&serde),
+                )
+            }),
+            krate: krate.clone(),
         };
         names.bounds = deferred_bounds(&names);
         names
@@ -208,6 +231,13 @@ impl<'a> Names<'a> {
 
     fn has(&self, kind: Kind) -> bool {
         self.handlers(kind).next().is_some()
+    }
+
+    /// Whether the server's `kind` message type is a generated enum: when it has such
+    /// handlers, and always for a remote server (an empty enum is serde-serialisable,
+    /// `Infallible` is not).
+    fn has_enum(&self, kind: Kind) -> bool {
+        self.has(kind) || (self.remote.is_some() && !self.stub())
     }
 
     /// A type from the user's impl, with `Self` replaced by the server's type, so that it means

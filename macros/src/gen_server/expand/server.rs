@@ -31,8 +31,14 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
             })
             .collect()
     };
+    // A remote server's enums derive serde, through the facade's macro (which derives nothing
+    // without its `cluster` feature, whose absence is reported at `remote` instead).
+    let item = |tokens: TokenStream| match &n.remote {
+        Some((derive, serde)) => quote!(#derive! { #serde #tokens }),
+        None => tokens,
+    };
     let mut out = TokenStream::new();
-    if n.has(Kind::Call) {
+    if n.has_enum(Kind::Call) {
         let calls = variants(Kind::Call);
         let replies = n.handlers(Kind::Call).map(|h| {
             let name = h.func.ident();
@@ -43,19 +49,21 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
         // What `handle_call` returns once a handler took its reply token: dropped by the
         // runtime, never sent.
         let later = n.any_later().then(|| quote!(__Later,));
-        out.extend(quote! {
+        out.extend(item(quote! {
             #attrs
             pub enum #call_enum { #(#calls,)* }
+        }));
+        out.extend(item(quote! {
             #attrs
             pub enum #reply_enum { #(#replies,)* #later }
-        });
+        }));
     }
-    if n.has(Kind::Cast) {
+    if n.has_enum(Kind::Cast) {
         let casts = variants(Kind::Cast);
-        out.extend(quote! {
+        out.extend(item(quote! {
             #attrs
             pub enum #cast_enum { #(#casts,)* }
-        });
+        }));
     }
     out
 }
@@ -126,12 +134,12 @@ fn full_body(n: &Names) -> TokenStream {
         cast_enum,
         ..
     } = n;
-    let (call_ty, reply_ty) = if n.has(Kind::Call) {
+    let (call_ty, reply_ty) = if n.has_enum(Kind::Call) {
         (quote!(#call_enum), quote!(#reply_enum))
     } else {
         (never(), never())
     };
-    let cast_ty = if n.has(Kind::Cast) {
+    let cast_ty = if n.has_enum(Kind::Cast) {
         quote!(#cast_enum)
     } else {
         never()
