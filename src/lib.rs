@@ -144,9 +144,9 @@ pub mod __private {
     pub use perennial_runtime as runtime;
 
     /// The compile-time checks of `#[gen_server]` expansions live with those of
-    /// `supervision_tree!` in the runtime's hidden `checks` module, so that the compiler's notes
-    /// name them there (`perennial::checks::..`).
-    pub use perennial_runtime::checks as gen_server;
+    /// `supervision_tree!` in the runtime's public `bounds` module, so that the compiler's
+    /// messages name public, documented items.
+    pub use perennial_runtime::bounds as gen_server;
 
     /// What a tree with `scope = global` children expands to: the cluster crate's tree types
     /// with the `cluster` feature, stand-ins that only carry the feature's error without it.

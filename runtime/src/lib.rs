@@ -17,6 +17,7 @@
 //!   Panics in callbacks are caught and become exit reasons; they never take down the caller.
 //! - [`Registry`] and [`NamedRef`]: names bound to running servers; lookups are typed and never
 //!   return a dead server, and name-bound references keep working across restarts.
+//! - [`bounds`]: the bounds the macros check, named in their compile errors.
 //! - [`supervisor`]: supervisors, dynamic supervisors and their handles; [`tree::TreeSpec`] is
 //!   what a tree declared with `supervision_tree!` is before it starts.
 
@@ -24,8 +25,7 @@
 // Nothing a user or a crashing child does may reach an unwrap in the runtime.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-#[doc(hidden)]
-pub mod checks;
+pub mod bounds;
 mod client;
 mod deferred;
 mod error;

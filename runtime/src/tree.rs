@@ -10,7 +10,7 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
-use crate::checks::DynamicArgs;
+use crate::bounds::DynamicArgs;
 use crate::supervisor::{
     Backoff, ChildSpec, DynamicSpec, DynamicSupervisor, HealthCheck, Restart, Shutdown,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,

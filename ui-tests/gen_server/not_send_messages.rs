@@ -1,4 +1,5 @@
-// Message arguments and replies move between tasks: they must be Send.
+// Message arguments and replies move between tasks: they must be Send. Each is reported once,
+// at its type: starting the server and calling it report nothing more.
 use std::rc::Rc;
 
 use perennial::gen_server;
@@ -24,4 +25,11 @@ impl Shared {
     }
 }
 
-fn main() {}
+async fn use_it() {
+    let shared = Shared::start_client().await.unwrap();
+    let _ = shared.get().await;
+}
+
+fn main() {
+    let _ = use_it();
+}

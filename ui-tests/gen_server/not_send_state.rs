@@ -1,4 +1,5 @@
-// The state moves into the server's task: it must be Send.
+// The state moves into the server's task: it must be Send. Reported once, at the state:
+// starting the server and calling it report nothing more.
 use std::rc::Rc;
 
 use perennial::gen_server;

@@ -126,9 +126,10 @@
 //!
 //! Checks only the type checker can make are emitted at the user's tokens, with the
 //! `on_unimplemented` messages of `GenServer`, `HasClient`, `IntoExitReason` and the runtime's
-//! hidden `checks` traits, each reported once: a child type that is not a gen_server (at the type),
+//! public `bounds` traits, each reported once: a child type that is not a gen_server (at the type),
 //! init arguments that do not fit its `init` (at the argument; at the `( .. )` for several),
-//! arguments that can't be cloned for restarts, a task function that is not async (at the function)
+//! arguments that can't be cloned for restarts, a task's function that is not a function or not
+//! async (at the function)
 //! or whose arguments do not fit (at the argument), a dynamic supervisor's child type that is not a
 //! gen_server or whose `Args` are not `Clone + Sync` (at the type).
 //!

@@ -10,10 +10,14 @@ use super::Names;
 use crate::gen_server::ast::Kind;
 
 /// Checks, spanned at the user's types, that the state, every message argument and every reply
-/// is `Send`. A failure is reported at that type through the
-/// `#[diagnostic::on_unimplemented]` message of `__private::gen_server`'s traits; the
-/// generated items' own `Send` bounds are deferred (see `deferred_bounds`) so that this is the
-/// only error.
+/// is `Send`, and that `init`'s error is an error type. A failure is reported at that type
+/// through the `#[diagnostic::on_unimplemented]` message of the runtime's `bounds` traits.
+///
+/// The checks are the body of a closure in the initializer of an associated constant,
+/// `CHECKED` (0). The bounds of `start_client` and of the client's methods reach their types
+/// through `[(); CHECKED]` (see `deferred_bounds`): when a check fails, the constant is an
+/// error, and so are the types in those bounds, which then hold, so that the user's calls do
+/// not report the failed check again.
 pub(super) fn send_checks(n: &Names) -> TokenStream {
     let checks = &n.checks;
     let mut body = TokenStream::new();
@@ -41,12 +45,25 @@ pub(super) fn send_checks(n: &Names) -> TokenStream {
             (&#checks::ErrorProbe::<#error>::NEW).probe_error().init_error::<#error>();
         });
     }
+    let self_ty = n.self_ty;
+    let checked = checked_const();
     quote! {
         #[allow(dead_code, clippy::all)]
-        fn __gen_server_checks() {
-            #[allow(unused_imports)]
-            use #checks::{Require as _, ViaAny as _, ViaAnyError as _, ViaError as _, ViaSend as _};
-            #body
+        impl #self_ty {
+            #[doc(hidden)]
+            const #checked: usize = {
+                let _ = || {
+                    #[allow(unused_imports)]
+                    use #checks::{Require as _, ViaAny as _, ViaAnyError as _, ViaError as _, ViaSend as _};
+                    #body
+                };
+                0
+            };
         }
     }
+}
+
+/// The name of the constant that holds the checks' outcome.
+pub(super) fn checked_const() -> Ident {
+    Ident::new("__PERENNIAL_CHECKED", proc_macro2::Span::call_site())
 }

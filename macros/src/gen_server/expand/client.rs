@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
-use super::{Names, mixed, tuple_or_single, unreachable_body};
+use super::{Mode, Names, mixed, tuple_or_single, unreachable_body};
 use crate::gen_server::ast::{Handler, Kind};
 use crate::gen_server::validate::{Borrow, CLIENT_BUILTINS, START_CLIENT, find_borrow};
 use crate::text::type_name;
@@ -191,6 +191,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         self_ty,
         client,
         bounds,
+        checked_bounds,
         ..
     } = n;
     let timeout = quote::format_ident!("timeout");
@@ -236,7 +237,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
 
     quote! {
         #[allow(dead_code, private_interfaces, private_bounds)]
-        impl #client #bounds {
+        impl #client #checked_bounds {
             #(#methods)*
             #info
             #stop
@@ -419,7 +420,7 @@ pub(super) fn start_client(n: &Names) -> TokenStream {
         self_ty,
         vis,
         client,
-        bounds,
+        checked_bounds,
         ..
     } = n;
     if n.server
@@ -455,11 +456,18 @@ pub(super) fn start_client(n: &Names) -> TokenStream {
          name, a registry or other options, start it with `GenServer::builder()` and convert \
          the `ServerRef` with `{client}::from`."
     );
+    // In a full expansion, the client and the server in the signature are reached through the
+    // checks' constant (see `deferred_bounds`), so that a failed check is not reported again
+    // where `start_client` is called.
+    let (client_ty, server_ty) = match n.mode {
+        Mode::Full => (n.checked(client.to_token_stream()), n.checked(quote!(Self))),
+        Mode::Stub => (client.to_token_stream(), quote!(Self)),
+    };
     quote! {
         #[allow(dead_code, private_interfaces, private_bounds)]
-        impl #self_ty #bounds {
+        impl #self_ty #checked_bounds {
             #[doc = #doc]
-            #vis async fn start_client(#(#params),*) -> ::core::result::Result<#client, #rt::StartError<Self>> {
+            #vis async fn start_client(#(#params),*) -> ::core::result::Result<#client_ty, #rt::StartError<#server_ty>> {
                 #body
             }
         }

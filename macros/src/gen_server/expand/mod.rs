@@ -152,7 +152,7 @@ struct Names<'a> {
     mode: Mode,
     /// `::perennial::__private::runtime`
     rt: TokenStream,
-    /// `::perennial::__private::gen_server`
+    /// `::perennial::__private::gen_server` (the runtime's `bounds`)
     checks: TokenStream,
     self_ty: &'a Type,
     vis: Visibility,
@@ -167,6 +167,9 @@ struct Names<'a> {
     remote: Option<(TokenStream, proc_macro2::Literal)>,
     /// The path of the `perennial` crate.
     krate: Path,
+    /// The same bounds, reached through the checks' constant, for what only a user calls
+    /// (`start_client`, the client's methods); see [`deferred_bounds`].
+    checked_bounds: TokenStream,
 }
 
 impl<'a> Names<'a> {
@@ -216,9 +219,20 @@ impl<'a> Names<'a> {
                 )
             }),
             krate: krate.clone(),
+            checked_bounds: TokenStream::new(),
         };
-        names.bounds = deferred_bounds(&names);
+        names.bounds = deferred_bounds(&names, false);
+        names.checked_bounds = deferred_bounds(&names, true);
         names
+    }
+
+    /// `ty` reached through the checks' constant: `ty` when they passed, an error type when one
+    /// failed (see [`deferred_bounds`]).
+    fn checked(&self, ty: TokenStream) -> TokenStream {
+        let checks = &self.checks;
+        let self_ty = self.self_ty;
+        let constant = checks::checked_const();
+        quote!(<[(); <#self_ty>::#constant] as #checks::Checked<#ty>>::Is)
     }
 
     fn stub(&self) -> bool {
@@ -367,13 +381,19 @@ impl VisitMut for ReplaceSelf<'_> {
 
 /// The bounds the runtime puts on a server, its messages and its init error (`Send`, `Error`),
 /// as a `where` clause that is only checked where the items are used: `for<'a>` keeps the
-/// compiler from checking a bound without generic parameters at its definition.
+/// compiler from checking a bound without generic parameters at its definition. When the state
+/// or a message is not `Send`, the one error at the definitions is then the one from `checks`,
+/// at the user's type with the `#[diagnostic::on_unimplemented]` message, instead of a cascade
+/// from every generated item that needs `Server: GenServer`.
 ///
-/// When the state or a message is not `Send`, the one error is then the one from `checks`, at
-/// the user's type with the `#[diagnostic::on_unimplemented]` message, instead of a cascade from
-/// every generated item that needs `Server: GenServer`. When everything is `Send`, as it must
-/// be for the code to compile, the bounds hold and change nothing.
-fn deferred_bounds(n: &Names) -> TokenStream {
+/// `checked`: each type is reached through the checks' constant,
+/// `<[(); Server::CHECKED] as Checked<T>>::Is`, which is `T` when the checks passed and an error
+/// type when one failed; the bounds then hold, so that the user's calls of `start_client` and of
+/// the client's methods do not report the failed check again. Only for items that no trait
+/// solving goes through: a message may hold the server's own client (or a client of a server
+/// whose messages hold this one's), and the `Send` of that client, asked by the checks, must not
+/// depend on the checks' constant.
+fn deferred_bounds(n: &Names, checked: bool) -> TokenStream {
     let mut tys: Vec<TokenStream> = vec![n.self_ty.to_token_stream()];
     let mut error = None;
     match n.mode {
@@ -408,7 +428,13 @@ fn deferred_bounds(n: &Names) -> TokenStream {
         seen.push(key);
         new
     });
+    let checked = |ty: TokenStream| match n.mode {
+        Mode::Full if checked => n.checked(ty),
+        Mode::Full | Mode::Stub => ty,
+    };
+    let tys = tys.into_iter().map(checked);
     let error = error.map(|e| {
+        let e = checked(e.into_token_stream());
         quote!(, for<'__send> #e: ::core::error::Error + ::core::marker::Send + ::core::marker::Sync + 'static)
     });
     quote!(where #(for<'__send> #tys: ::core::marker::Send),* #error)

@@ -4,7 +4,7 @@
 //!
 //! Everything reported is dropped or neutralised: a node whose name is invalid or taken (with
 //! everything under it), a second header parameter of the same name, and an argument that
-//! names a node it can't pass (it becomes `checks::placeholder()`, of whatever type is
+//! names a node it can't pass (it becomes `bounds::placeholder()`, of whatever type is
 //! expected; a gen_server with such an argument gets one placeholder for all its arguments).
 //! What the parser already left out stays out; options it refused take their defaults.
 
@@ -112,11 +112,11 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
     *nodes = kept.into_iter().map(|(_, node)| node).collect();
 }
 
-/// `checks::placeholder()` where `arg` was written.
+/// `bounds::placeholder()` where `arg` was written.
 fn placeholder(arg: &InitArg) -> Expr {
     let span = match arg {
         InitArg::Expr(expr) => expr.span(),
         InitArg::Sibling(sibling) => sibling.name.span(),
     };
-    parse_quote_spanned!(at(span)=> ::perennial::__private::runtime::checks::placeholder())
+    parse_quote_spanned!(at(span)=> ::perennial::__private::runtime::bounds::placeholder())
 }

@@ -6,10 +6,10 @@
 //!
 //! ```text
 //! let _: PhantomData<<Cache as HasClient>::Client>;                  // at `Cache`
-//! let __perennial_cache: <Cache as GenServer>::Args = 1024;          // at `1024`
+//! let __perennial_cache: <Cache as InitArgs>::Args = 1024;           // at `1024`
 //! TreeSpec::<App>::new(move |__perennial_registry| {
 //!     SupervisorSpec::new("app")
-//!         .child(ChildSpec::server_with::<Cache>("cache", move || again(&__perennial_cache)))
+//!         .child(ChildSpec::server_with::<Cache>("cache", move || fresh_args(&__perennial_cache)))
 //! }, App::__perennial_attach)
 //! ```
 //!
@@ -238,12 +238,12 @@ fn sibling_client(cx: &Cx, sibling: &SiblingRef, siblings: &[Node]) -> TokenStre
         _ => {
             let span = at(sibling.name.span());
             let rt = cx.rt_at(span);
-            quote_spanned!(span=> #rt::checks::placeholder())
+            quote_spanned!(span=> #rt::bounds::placeholder())
         }
     }
 }
 
-/// `ChildSpec::server_with::<S>(name, move || again(&args))`, with `S`'s args checked at the
+/// `ChildSpec::server_with::<S>(name, move || fresh_args(&args))`, with `S`'s args checked at the
 /// user's tokens: one argument is `S::Args` itself, several are a tuple, none is `()`.
 fn server(
     cx: &Cx,
@@ -256,7 +256,9 @@ fn server(
     let rt_ty = cx.rt_at(ty_span);
     eager.push(assert_server(cx, &server.ty));
     let var = names::var(name);
-    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::GenServer>::Args);
+    // Through `InitArgs` rather than `GenServer`: a projection on `GenServer` also asks its
+    // supertrait `Send` of the type, which `#[gen_server]` already reported if it fails.
+    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::bounds::InitArgs>::Args);
     let in_closure = server
         .args
         .iter()
@@ -284,7 +286,7 @@ fn server(
     };
     let rt_args = cx.rt_at(args_span);
     let var_at_args = names::var_at(name, args_span);
-    let again = quote_spanned!(args_span=> #rt_args::checks::again(&#var_at_args));
+    let again = quote_spanned!(args_span=> #rt_args::bounds::fresh_args(&#var_at_args));
     let key = name.to_string();
     let spec = quote_spanned! {ty_span=>
         #rt_ty::supervisor::ChildSpec::server_with::<#ty>(#key, move || #again)
@@ -297,7 +299,7 @@ fn server(
     }
 }
 
-/// `ChildSpec::task(name, move || { let a = again(&arg); task(f(a, ..)) })`: the function is
+/// `ChildSpec::task(name, move || { let a = fresh_args(&arg); task_future(f(a, ..)) })`: the function is
 /// evaluated once and called at each (re)start with clones of the arguments. The whole spec is
 /// located at the function, where the runtime's bounds on the future (`Send`, its output) are
 /// reported; each argument at itself.
@@ -316,7 +318,9 @@ fn task(
     let fn_span = at(function.span());
     let rt = cx.rt_at(fn_span);
     let var = names::var_at(name, fn_span);
-    eager.push(quote!(let #var = #function;));
+    // Checked to be a function here, at it: when it is not, `#var` is of an unknown type, and
+    // its call below reports nothing more.
+    eager.push(quote_spanned!(fn_span=> let #var = #rt::bounds::task_function(#function);));
     let token = format_ident!("__perennial_shutdown", span = fn_span);
     fn is_token(arg: &InitArg) -> Option<&Ident> {
         match arg {
@@ -349,7 +353,7 @@ fn task(
         let span = at(*span);
         let fresh = names::fresh_var(name, index, span);
         let rt_arg = cx.rt_at(span);
-        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::checks::again(&#kept);));
+        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::bounds::fresh_args(&#kept);));
         call_args.push(quote!(#fresh));
     }
     let key = name.to_string();
@@ -357,14 +361,14 @@ fn task(
         quote_spanned! {fn_span=>
             #rt::supervisor::ChildSpec::task_with_shutdown(#key, move |#token: #rt::CancellationToken| {
                 #clones
-                #rt::checks::task(#var(#(#call_args),*))
+                #rt::bounds::task_future(#var(#(#call_args),*))
             })
         }
     } else {
         quote_spanned! {fn_span=>
             #rt::supervisor::ChildSpec::task(#key, move || {
                 #clones
-                #rt::checks::task(#var(#(#call_args),*))
+                #rt::bounds::task_future(#var(#(#call_args),*))
             })
         }
     };

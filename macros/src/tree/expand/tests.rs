@@ -146,7 +146,7 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
     assert!(
         has(
             before,
-            "let __perennial_pool: <DbPool as ::perennial::__private::runtime::GenServer>::Args = url.clone();"
+            "let __perennial_pool: <DbPool as ::perennial::__private::runtime::bounds::InitArgs>::Args = url.clone();"
         ),
         "{before}"
     );
@@ -166,11 +166,11 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
     assert!(
         has(
             inside,
-            "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = (__perennial_writer_0, __perennial_writer_1);"
+            "let __perennial_writer: <Writer as ::perennial::__private::runtime::bounds::InitArgs>::Args = (__perennial_writer_0, __perennial_writer_1);"
         ),
         "{inside}"
     );
-    assert!(has(inside, "again(&__perennial_pool)"), "{inside}");
+    assert!(has(inside, "fresh_args(&__perennial_pool)"), "{inside}");
     assert!(!has(inside, "url.clone()"), "{inside}");
 }
 
@@ -180,16 +180,16 @@ fn no_argument_is_the_unit_and_several_are_a_tuple() {
     let (before, _) = split(&expansion);
     assert!(has(
         before,
-        "let __perennial_a: <A as ::perennial::__private::runtime::GenServer>::Args = ();"
+        "let __perennial_a: <A as ::perennial::__private::runtime::bounds::InitArgs>::Args = ();"
     ));
     assert!(has(
         before,
-        "let __perennial_b: <B as ::perennial::__private::runtime::GenServer>::Args = ();"
+        "let __perennial_b: <B as ::perennial::__private::runtime::bounds::InitArgs>::Args = ();"
     ));
     assert!(
         has(
             before,
-            "let __perennial_c: <C as ::perennial::__private::runtime::GenServer>::Args = (1, \"x\");"
+            "let __perennial_c: <C as ::perennial::__private::runtime::bounds::InitArgs>::Args = (1, \"x\");"
         ),
         "{before}"
     );
@@ -305,7 +305,7 @@ fn a_tree_with_mistakes_still_expands_its_valid_part_beside_the_errors() {
     assert!(
         has(
             &text,
-            "let __perennial_writer: <Writer as ::perennial::__private::runtime::GenServer>::Args = ::perennial::__private::runtime::checks::placeholder();"
+            "let __perennial_writer: <Writer as ::perennial::__private::runtime::bounds::InitArgs>::Args = ::perennial::__private::runtime::bounds::placeholder();"
         ),
         "{text}"
     );
