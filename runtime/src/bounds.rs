@@ -503,3 +503,48 @@ pub enum NoInfoHandler {}
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoHandleContinueHandler {}
+
+/// Implemented by no type: the bound of the stand-ins of a started tree's methods
+/// (`shutdown`, `join`, `supervisor`) on its spec, [`TreeSpec`](crate::tree::TreeSpec), so
+/// that calling one before the tree is started says so.
+///
+/// ```compile_fail
+/// use perennial_runtime::bounds::StartedTree;
+///
+/// fn started<T: StartedTree>() {}
+/// started::<u8>(); // no type is one
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this tree is not started: `supervision_tree! {{ .. }}` is its spec",
+    label = "the tree is not started yet",
+    note = "start it and await it first: `let app = supervision_tree! {{ .. }}.start().await?;` (`App::start(..).await?` for a tree with a header)"
+)]
+pub trait StartedTree {}
+
+/// A tree that is not started: the type in the bound of the stand-ins of [`StartedTree`], which
+/// it does not implement.
+///
+/// ```
+/// use perennial_runtime::bounds::NotStartedTree;
+///
+/// let _not_started = NotStartedTree;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct NotStartedTree;
+
+/// Implemented by no type: the bound of the stand-ins of a gen_server client's methods, reached
+/// from a child of a tree's spec ([`NotStarted`](crate::tree::NotStarted)), so that calling
+/// one before the tree is started says so.
+///
+/// ```compile_fail
+/// use perennial_runtime::bounds::StartedChild;
+///
+/// fn started<T: StartedChild>() {}
+/// started::<u8>(); // no type is one
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "this `{Self}` child belongs to a tree that is not started: `supervision_tree! {{ .. }}` is the tree's spec",
+    label = "the tree of this child is not started yet",
+    note = "start the tree and await it first: `let app = supervision_tree! {{ .. }}.start().await?;` (`App::start(..).await?` for a tree with a header), then use `app.<child>`"
+)]
+pub trait StartedChild {}

@@ -133,6 +133,12 @@
 //! or whose arguments do not fit (at the argument), a dynamic supervisor's child type that is not a
 //! gen_server or whose `Args` are not `Clone + Sync` (at the type).
 //!
+//! A tree's spec (and the future of its start) reaches its children before it is started,
+//! through `Deref` to a struct of `NotStarted<..>` fields named like the started tree's, so that
+//! `app.counter.get()` with `.start().await` forgotten is one error at `get`, saying to start the
+//! tree and await it (`#[gen_server]` gives each client stand-ins of its methods bound by the
+//! unimplemented `StartedChild`); `app.shutdown()` likewise (`StartedTree`).
+//!
 //! # Errors
 //!
 //! Parsing recovers (a bad option is left out, an unreadable child is skipped to the next `,`),

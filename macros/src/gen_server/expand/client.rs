@@ -235,7 +235,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         }
     });
 
-    quote! {
+    let methods_impl = quote! {
         #[allow(dead_code, private_interfaces, private_bounds)]
         impl #client #checked_bounds {
             #(#methods)*
@@ -255,6 +255,15 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
                 Self { inner: self.inner.with_timeout(#timeout) }
             }
         }
+    };
+    let not_started = match n.mode {
+        Mode::Full => not_started(n, &methods_impl),
+        Mode::Stub => TokenStream::new(),
+    };
+
+    quote! {
+        #methods_impl
+        #not_started
 
         #[automatically_derived]
         #[allow(private_bounds)]
@@ -472,4 +481,94 @@ pub(super) fn start_client(n: &Names) -> TokenStream {
             }
         }
     }
+}
+
+/// The stand-ins of the client's methods that a child of a tree's spec reaches
+/// (`NotStartedClient`): the same signatures, each with a bound that no type meets, so that
+/// calling one before the tree is started says to start it, at the call.
+fn not_started(n: &Names, methods_impl: &TokenStream) -> TokenStream {
+    let Names {
+        rt,
+        checks,
+        self_ty,
+        client,
+        bounds,
+        ..
+    } = n;
+    let Ok(mut item) = syn::parse2::<syn::ItemImpl>(methods_impl.clone()) else {
+        return TokenStream::new();
+    };
+    let stand_in = Ident::new("NotStarted", proc_macro2::Span::call_site());
+    *item.self_ty = syn::parse_quote!(#stand_in);
+    item.attrs = vec![
+        syn::parse_quote!(#[allow(dead_code, unused_variables, private_interfaces, private_bounds, clippy::all)]),
+    ];
+    for impl_item in &mut item.items {
+        let syn::ImplItem::Fn(f) = impl_item else {
+            continue;
+        };
+        f.attrs = vec![syn::parse_quote!(#[doc(hidden)])];
+        // `-> impl Future<Output = T>` and `async fn .. -> T` become `-> Pending<T>`: an opaque
+        // type would carry the bound below to every use of the result, each an error of its own.
+        let output = match &f.sig.output {
+            syn::ReturnType::Type(_, ty) => match &**ty {
+                syn::Type::ImplTrait(it) => future_output(it),
+                ty if f.sig.asyncness.is_some() => Some(ty.clone()),
+                _ => None,
+            },
+            syn::ReturnType::Default => f.sig.asyncness.is_some().then(|| syn::parse_quote!(())),
+        };
+        f.block = match output {
+            Some(out) => {
+                f.sig.asyncness = None;
+                f.sig.output = syn::parse_quote!(-> ::core::future::Pending<#out>);
+                syn::parse_quote!({ ::core::future::pending() })
+            }
+            None => {
+                syn::parse_quote!({ ::core::unreachable!("a child of a tree that is not started") })
+            }
+        };
+        let name = &f.sig.ident;
+        let bound: syn::WherePredicate = syn::parse_quote_spanned!(name.span()=>
+            for<'__not_started> #self_ty: #checks::StartedChild
+        );
+        f.sig.generics.make_where_clause().predicates.push(bound);
+    }
+    quote! {
+        const _: () = {
+            #[derive(Clone, Copy)]
+            pub struct #stand_in;
+
+            #item
+
+            #[automatically_derived]
+            #[allow(private_bounds)]
+            impl #rt::tree::NotStartedClient for #client #bounds {
+                type Methods = #stand_in;
+
+                fn methods() -> #stand_in {
+                    #stand_in
+                }
+            }
+        };
+    }
+}
+
+/// `T` of `impl Future<Output = T>`.
+fn future_output(it: &syn::TypeImplTrait) -> Option<syn::Type> {
+    it.bounds.iter().find_map(|b| {
+        let syn::TypeParamBound::Trait(t) = b else {
+            return None;
+        };
+        let last = t.path.segments.last()?;
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        args.args.iter().find_map(|a| match a {
+            syn::GenericArgument::AssocType(assoc) if assoc.ident == "Output" => {
+                Some(assoc.ty.clone())
+            }
+            _ => None,
+        })
+    })
 }

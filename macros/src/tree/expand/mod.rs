@@ -63,6 +63,8 @@ pub(crate) fn expand_after(
         option_lets: std::cell::RefCell::default(),
     };
     let structs = types::structs(&cx, tree);
+    let not_started = types::not_started(&cx, tree);
+    let structs = quote!(#structs #not_started);
     let body = spec::body(&cx, tree);
     match &tree.header {
         None => expression(

@@ -48,6 +48,86 @@ pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
     out
 }
 
+/// What the tree's spec reaches before it starts (`impl Tree for App`): a struct per supervisor
+/// with a field per child, named like the started tree's: `NotStarted<Server>` for a gen_server,
+/// `NotStarted<ChildHandle>` for a task, the nested supervisor's struct (no field for a dynamic
+/// supervisor, whose type would ask its child type again), so that a child used on the spec
+/// (`.start().await` forgotten) is reported as such at the use. In a `const _` block: nothing
+/// else can name them.
+pub(super) fn not_started(cx: &Cx, tree: &Tree) -> TokenStream {
+    let rt = &cx.rt;
+    let root_ty = &cx.root_ty;
+    let mut structs = TokenStream::new();
+    let value = not_started_one(cx, &cx.root_ty, &tree.root, &mut structs);
+    let view = view_ident(&cx.root_ty);
+    quote! {
+        const _: () = {
+            #structs
+
+            #[automatically_derived]
+            impl #rt::tree::Tree for #root_ty {
+                type NotStarted = #view;
+
+                fn not_started() -> #view {
+                    #value
+                }
+            }
+        };
+    }
+}
+
+fn view_ident(ty: &Ident) -> Ident {
+    Ident::new(&format!("{ty}NotStarted"), Span::mixed_site())
+}
+
+/// The struct of one supervisor's children before the start (into `out`, with those of its
+/// nested supervisors), and the expression that makes it.
+fn not_started_one(
+    cx: &Cx,
+    ty: &Ident,
+    supervisor: &Supervisor,
+    out: &mut TokenStream,
+) -> TokenStream {
+    let rt = &cx.rt;
+    let view = view_ident(ty);
+    let mut fields = Vec::new();
+    let mut values = Vec::new();
+    for child in &supervisor.children {
+        let field = &child.name;
+        let (field_ty, value) = match &child.kind {
+            NodeKind::Server(server) => {
+                let server_ty = &server.ty;
+                (
+                    quote!(#rt::tree::NotStarted<#server_ty>),
+                    quote!(#rt::tree::NotStarted::new()),
+                )
+            }
+            NodeKind::Task(_) => (
+                quote!(#rt::tree::NotStarted<#rt::supervisor::ChildHandle>),
+                quote!(#rt::tree::NotStarted::new()),
+            ),
+            NodeKind::Supervisor(inner) => {
+                let inner_ty = names::nested_type(cx, field);
+                let inner_view = view_ident(&inner_ty);
+                let value = not_started_one(cx, &inner_ty, inner, out);
+                (quote!(#inner_view), value)
+            }
+            // Its type would ask its child type to be a gen_server again: a dynamic supervisor
+            // used on the spec is an unknown field.
+            NodeKind::Dynamic(_) => continue,
+        };
+        fields.push(quote!(pub #field: #field_ty,));
+        values.push(quote!(#field: #value,));
+    }
+    out.extend(quote! {
+        #[allow(dead_code, non_camel_case_types)]
+        pub struct #view {
+            #(#fields)*
+        }
+    });
+    quote!(#view { #(#values)* })
+}
+
 /// The struct of one supervisor, then those of its nested supervisors.
 fn one(
     cx: &Cx,
@@ -300,9 +380,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
             /// Starts the tree with a registry of its own: children start in declaration order,
             /// each after the previous one's `init`. If one fails, those already started are
             /// stopped in reverse order and the error names it.
-            pub fn start(#params) -> impl ::core::future::Future<
-                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
-            > + ::core::marker::Send {
+            pub fn start(#params) -> #rt::tree::Starting<Self> {
                 Self::spec(#names).start()
             }
 
@@ -310,9 +388,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
             pub fn start_in(
                 #registry: &#rt::Registry,
                 #params
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
-            > + ::core::marker::Send {
+            ) -> #rt::tree::Starting<Self> {
                 Self::spec(#names).start_in(#registry)
             }
 
@@ -324,9 +400,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
                 #registry: &#rt::Registry,
                 #scope: &str,
                 #params
-            ) -> impl ::core::future::Future<
-                Output = ::core::result::Result<Self, #rt::supervisor::SupervisorStartError>,
-            > + ::core::marker::Send {
+            ) -> #rt::tree::Starting<Self> {
                 Self::spec(#names).start_scoped(#registry, #scope)
             }
         }
