@@ -154,34 +154,6 @@ impl<T> fmt::Debug for Starting<T> {
     }
 }
 
-/// Stand-ins for the started tree's own methods, so that calling one before it is started
-/// says so.
-impl<T: Tree> Starting<T> {
-    #[doc(hidden)]
-    pub fn shutdown(&self) -> std::future::Pending<crate::ExitReason>
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        std::future::pending()
-    }
-
-    #[doc(hidden)]
-    pub fn join(&self) -> std::future::Pending<crate::ExitReason>
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        std::future::pending()
-    }
-
-    #[doc(hidden)]
-    pub fn supervisor(&self) -> &SupervisorHandle
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        unreachable!("a tree being started has no supervisor yet")
-    }
-}
-
 /// A spec reaches the children its tree will have, so that using one before the tree is
 /// started (`app.counter.get()` where `app` is still the spec) is reported at the use, saying
 /// to start the tree, rather than as an unknown field of `TreeSpec`. Nothing can be done with
@@ -192,34 +164,6 @@ impl<T: Tree> std::ops::Deref for TreeSpec<T> {
     fn deref(&self) -> &T::NotStarted {
         // A struct of zero-sized fields: leaking it allocates nothing.
         Box::leak(Box::new(T::not_started()))
-    }
-}
-
-/// Stand-ins for the started tree's own methods, so that calling one on the spec says to start
-/// the tree.
-impl<T: Tree> TreeSpec<T> {
-    #[doc(hidden)]
-    pub fn shutdown(&self) -> std::future::Pending<crate::ExitReason>
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        std::future::pending()
-    }
-
-    #[doc(hidden)]
-    pub fn join(&self) -> std::future::Pending<crate::ExitReason>
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        std::future::pending()
-    }
-
-    #[doc(hidden)]
-    pub fn supervisor(&self) -> &SupervisorHandle
-    where
-        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
-    {
-        unreachable!("a tree's spec has no supervisor")
     }
 }
 
@@ -281,6 +225,34 @@ impl<C> Copy for NotStarted<C> {}
 impl<C> fmt::Debug for NotStarted<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "NotStarted<{}>", std::any::type_name::<C>())
+    }
+}
+
+/// Stand-ins for the started tree's own methods (`shutdown`, `join`, `supervisor`), reached
+/// from its spec, so that calling one before the tree is started says so.
+impl NotStarted<SupervisorHandle> {
+    #[doc(hidden)]
+    pub fn shutdown(&self) -> std::future::Pending<crate::ExitReason>
+    where
+        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
+    {
+        std::future::pending()
+    }
+
+    #[doc(hidden)]
+    pub fn join(&self) -> std::future::Pending<crate::ExitReason>
+    where
+        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
+    {
+        std::future::pending()
+    }
+
+    #[doc(hidden)]
+    pub fn supervisor(&self) -> &SupervisorHandle
+    where
+        for<'a> crate::bounds::NotStartedTree: crate::bounds::StartedTree,
+    {
+        unreachable!("a tree that is not started has no supervisor")
     }
 }
 

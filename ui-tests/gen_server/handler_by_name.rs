@@ -30,6 +30,10 @@ impl Counter {
 
     fn handle_infos(&mut self, _msg: Tick) {}
 
+    fn handel_cast(&mut self, _by: i64) {}
+
+    fn handle_down(&mut self, _down: perennial::Down) {}
+
     // Not a near miss: a helper.
     fn handle_cancel(&mut self) {}
 }

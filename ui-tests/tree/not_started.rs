@@ -35,12 +35,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         app: supervisor {
             counter: Counter(7),
             db: supervisor {
-                inner: Counter(8),
+                pool: Counter(8),
             },
         }
     };
     app.counter.get().await?;
-    app.db.inner.reset()?;
+    app.db.pool.reset()?;
+    app.db.join().await;
     app.shutdown().await;
 
     // Started, but not awaited.

@@ -239,8 +239,16 @@ fn handler_callback(name: &str) -> Option<(&'static str, &'static str)> {
     if matches!(name, "handle" | "handle_message" | "handle_msg") {
         return Some(HANDLER_CALLBACKS[0]);
     }
-    // Compare what follows `handle_`: `handle_cancel` is no near miss of `handle_cast`.
-    let rest = name.strip_prefix("handle_")?;
+    // Compare what follows `handle_`: `handle_cancel` is no near miss of `handle_cast`. A typo
+    // in `handle` itself (`handel_cast`, `hande_info`) counts when the rest is a callback's.
+    let rest = match name.strip_prefix("handle_") {
+        Some(rest) => rest,
+        None => {
+            let (head, rest) = name.split_once('_')?;
+            near_by_edits(head, &["handle"])?;
+            rest
+        }
+    };
     let suffixes: Vec<&str> = HANDLER_CALLBACKS
         .iter()
         .filter_map(|(c, _)| c.strip_prefix("handle_"))
@@ -1369,6 +1377,8 @@ mod tests {
                 fn handle_cancel(&mut self) {}
                 fn terminated_count(&self) -> u8 { 0 }
                 fn term(&mut self) {}
+                fn handel_cast(&mut self, m: u8) {}
+                fn handler_state(&self) -> u8 { 0 }
             }
         });
         let starts: Vec<&str> = errors
@@ -1381,7 +1391,8 @@ mod tests {
                 "`handle_info`",
                 "`handle_calls`",
                 "`handle`",
-                "`on_terminate`"
+                "`on_terminate`",
+                "`handel_cast`"
             ],
             "{errors:#?}"
         );

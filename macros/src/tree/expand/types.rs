@@ -119,13 +119,25 @@ fn not_started_one(
         fields.push(quote!(pub #field: #field_ty,));
         values.push(quote!(#field: #value,));
     }
+    let supervisor = Ident::new("__perennial_supervisor", Span::mixed_site());
     out.extend(quote! {
         #[allow(dead_code, non_camel_case_types)]
         pub struct #view {
             #(#fields)*
+            #supervisor: #rt::tree::NotStarted<#rt::supervisor::SupervisorHandle>,
+        }
+
+        // The started struct's `Deref` to the supervisor's handle, as stand-ins.
+        #[automatically_derived]
+        impl ::core::ops::Deref for #view {
+            type Target = #rt::tree::NotStarted<#rt::supervisor::SupervisorHandle>;
+
+            fn deref(&self) -> &Self::Target {
+                &self.#supervisor
+            }
         }
     });
-    quote!(#view { #(#values)* })
+    quote!(#view { #(#values)* #supervisor: #rt::tree::NotStarted::new(), })
 }
 
 /// The struct of one supervisor, then those of its nested supervisors.
