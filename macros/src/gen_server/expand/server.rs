@@ -107,8 +107,9 @@ fn stub_body(n: &Names) -> TokenStream {
     let unreachable = unreachable_body(n, &[]);
     let info_ty = n.single_message_ty(Kind::Info);
     let continue_ty = n.single_message_ty(Kind::Continue);
+    let args_ty = stub_args(n);
     quote! {
-        type Args = ();
+        type Args = #args_ty;
         type Call = #never;
         type Reply = #never;
         type Cast = #never;
@@ -116,13 +117,39 @@ fn stub_body(n: &Names) -> TokenStream {
         type Continue = #continue_ty;
         type Error = #never;
 
-        async fn init(_: (), _: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #never> {
+        async fn init(_: #args_ty, _: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #never> {
             #unreachable
         }
 
         async fn handle_call(&mut self, #call: #never, _: &mut #rt::Context<Self>) -> #never {
             match #call {}
         }
+    }
+}
+
+/// A stand-in's arguments: those of the user's `init` when they are plain owned types, so that
+/// the server's uses (a tree child's arguments, `start_client`) are checked against what the
+/// user wrote and report nothing more; `()` otherwise (validation reported what is wrong).
+fn stub_args(n: &Names) -> TokenStream {
+    let Some(init) = &n.server.init else {
+        return quote!(());
+    };
+    let fields = n.fields(init);
+    let plain = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => {
+            p.qself.is_none()
+                && !p
+                    .to_token_stream()
+                    .into_iter()
+                    .any(|t| matches!(&t, proc_macro2::TokenTree::Punct(p) if p.as_char() == '\''))
+        }
+        syn::Type::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    };
+    if fields.iter().all(|(_, ty)| plain(ty)) {
+        tuple_or_single(fields.iter().map(|(_, t)| t.to_token_stream()).collect())
+    } else {
+        quote!(())
     }
 }
 
