@@ -21,6 +21,34 @@ use crate::{
 };
 
 /// A server reference with a call timeout: direct or name-bound.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Counter(u32);
+/// # impl GenServer for Counter {
+/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+/// #     type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+/// #         Ok(Counter(n))
+/// #     }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+/// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+/// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+/// # }
+/// use perennial_runtime::{Client, Registry};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::new();
+/// let direct = Client::from(Counter::start(1).await?); // this one server
+/// Counter::builder().register(&registry, "counter").start(2).await?;
+/// let named = Client::from(registry.named::<Counter>("counter")); // whoever holds the name
+/// assert_eq!(direct.call(()).await?, 1);
+/// assert_eq!(named.call(()).await?, 2);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Client<S: GenServer> {
     target: Target<S>,
     timeout: Duration,
@@ -101,6 +129,33 @@ pub trait RemoteTarget<S: GenServer>: Send + Sync + 'static {
 impl<S: GenServer> Client<S> {
     /// The same client with calls and pings waiting up to `timeout` instead.
     #[must_use]
+    ///
+    /// ```
+    /// # use std::{convert::Infallible, time::Duration};
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Slow;
+    /// # impl GenServer for Slow {
+    /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
+    /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
+    /// #         tokio::time::sleep(d).await
+    /// #     }
+    /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
+    /// #         tokio::time::sleep(d).await
+    /// #     }
+    /// # }
+    /// use perennial_runtime::{CallError, Client};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let slow = Client::from(Slow::start(()).await?).with_timeout(Duration::from_secs(1));
+    /// assert_eq!(slow.timeout(), Duration::from_secs(1));
+    /// let reply = slow.call(Duration::from_secs(10)).await;
+    /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Client {
             target: self.target.clone(),
@@ -118,11 +173,61 @@ impl<S: GenServer> Client<S> {
     }
 
     /// The timeout of this client's calls and pings.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Client, DEFAULT_CALL_TIMEOUT};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counter = Client::from(Counter::start(0).await?);
+    /// assert_eq!(counter.timeout(), DEFAULT_CALL_TIMEOUT); // 5 s, unless told otherwise
+    /// assert_eq!(counter.with_timeout(Duration::from_secs(1)).timeout(), Duration::from_secs(1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
 
     /// Sends a call and waits for the reply within this client's timeout.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Client;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counter = Client::from(Counter::start(7).await?);
+    /// assert_eq!(counter.call(()).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
         match &self.target {
             Target::Direct(s) => {
@@ -160,6 +265,34 @@ impl<S: GenServer> Client<S> {
     }
 
     /// Queues a cast without waiting.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{CastError, Client, Registry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = Client::from(registry.named::<Counter>("counter"));
+    /// assert_eq!(counter.cast(1), Err(CastError::NotRunning(1))); // nobody holds the name yet
+    /// Counter::builder().register(&registry, "counter").start(0).await?;
+    /// counter.cast(1)?;
+    /// assert_eq!(counter.call(()).await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
         match &self.target {
             Target::Direct(s) => s.cast(cast),
@@ -170,6 +303,35 @@ impl<S: GenServer> Client<S> {
 
     /// Queues a cast, waiting for room in a bounded mailbox. Fails only if no server is there
     /// to take it.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::num::NonZeroUsize;
+    /// use perennial_runtime::{CastError, Client};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Counter::builder().bounded_mailbox(NonZeroUsize::MIN).start(0).await?;
+    /// let counter = Client::from(server);
+    /// counter.cast(1)?; // fills the mailbox
+    /// assert_eq!(counter.cast(2), Err(CastError::Full(2)));
+    /// counter.cast_wait(2).await?; // waits until the server takes the first
+    /// assert_eq!(counter.call(()).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn cast_wait(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
         match &self.target {
             Target::Direct(s) => s.cast_wait(cast).await,
@@ -183,6 +345,31 @@ impl<S: GenServer> Client<S> {
 
     /// Sends an info message without waiting. Info messages stay on their node: a remote
     /// client ([`Client::remote`]) gives them back as `NotRunning`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Client;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counter = Client::from(Counter::start(1).await?);
+    /// counter.info(10)?; // this server's `handle_info` sets the count
+    /// assert_eq!(counter.call(()).await?, 10);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
         match &self.target {
             Target::Direct(s) => s.info(info),
@@ -192,6 +379,34 @@ impl<S: GenServer> Client<S> {
     }
 
     /// Checks the server answers, within this client's timeout.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{CallError, Client};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let server = Counter::start(0).await?;
+    /// let counter = Client::from(server.clone());
+    /// assert_eq!(counter.ping().await, Ok(()));
+    /// server.kill();
+    /// server.wait_exit().await;
+    /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn ping(&self) -> Result<(), CallError> {
         match &self.target {
             Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
@@ -246,6 +461,36 @@ impl<S: GenServer> Client<S> {
     }
 
     /// The server this client reaches right now, if it is running.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{Client, Registry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = Client::from(registry.named::<Counter>("counter"));
+    /// assert_eq!(counter.resolve(), None);
+    /// let server = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// assert_eq!(counter.resolve(), Some(server.clone()));
+    /// server.kill();
+    /// server.wait_exit().await;
+    /// assert_eq!(counter.resolve(), None); // never a server that has exited
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn resolve(&self) -> Option<ServerRef<S>> {
         match &self.target {
             Target::Direct(s) => Some(s.clone()).filter(ServerRef::is_alive),
@@ -263,6 +508,33 @@ impl<S: GenServer> Client<S> {
     }
 
     /// The name the client follows, or the server's own name for a direct client.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{Client, Registry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// assert_eq!(Client::from(registry.named::<Counter>("counter")).name(), Some("counter"));
+    /// let server = Counter::builder().name("mine").start(0).await?;
+    /// assert_eq!(Client::from(server).name(), Some("mine"));
+    /// assert_eq!(Client::from(Counter::start(0).await?).name(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(&self) -> Option<&str> {
         match &self.target {
             Target::Direct(s) => s.name(),
@@ -329,6 +601,52 @@ impl<S: GenServer> fmt::Debug for Client<S> {
     note = "put `#[perennial::gen_server]` on its `impl` block, which implements `GenServer` and `HasClient` for it",
     note = "a hand-written server implements `HasClient` with `type Client = perennial::Client<{Self}>;`"
 )]
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Counter(u32);
+/// # impl GenServer for Counter {
+/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+/// #     type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+/// #         Ok(Counter(n))
+/// #     }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+/// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+/// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+/// # }
+/// use perennial_runtime::{CallError, Client, HasClient};
+/// use perennial_runtime::supervisor::DynamicSpec;
+///
+/// /// `Counter`'s typed client: one method per request.
+/// #[derive(Clone)]
+/// struct CounterClient(Client<Counter>);
+///
+/// impl From<Client<Counter>> for CounterClient {
+///     fn from(client: Client<Counter>) -> Self {
+///         CounterClient(client)
+///     }
+/// }
+///
+/// impl CounterClient {
+///     async fn get(&self) -> Result<u32, CallError> {
+///         self.0.call(()).await
+///     }
+/// }
+///
+/// impl HasClient for Counter {
+///     type Client = CounterClient;
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+/// let counter: CounterClient = counters.start_client(7).await?;
+/// assert_eq!(counter.get().await?, 7);
+/// # Ok(())
+/// # }
+/// ```
 pub trait HasClient: GenServer {
     /// The typed client.
     type Client: From<Client<Self>> + Clone + Send + Sync + 'static;

@@ -591,7 +591,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -620,7 +622,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -691,7 +695,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -762,7 +768,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -793,7 +801,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -804,7 +814,11 @@ impl<S: GenServer> NamedRef<S> {
     ///
     /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let backoff = Backoff { initial: Duration::from_secs(2), factor: 2.0, max: Duration::from_secs(60) };
+    /// let backoff = Backoff {
+    ///     initial: Duration::from_secs(2),
+    ///     factor: 2.0,
+    ///     max: Duration::from_secs(60),
+    /// };
     /// let app = SupervisorSpec::new("app")
     ///     .child(ChildSpec::server::<Counter>("counter", 0).backoff(backoff))
     ///     .start()
@@ -897,7 +911,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -935,7 +951,9 @@ impl<S: GenServer> NamedRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }

@@ -33,7 +33,9 @@ pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// # impl GenServer for Counter {
 /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
 /// #     type Continue = Infallible; type Error = Infallible;
-/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+/// #         Ok(Counter(n))
+/// #     }
 /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
 /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
 /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -73,7 +75,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -137,7 +141,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -240,7 +246,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -277,7 +285,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -314,7 +324,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -346,7 +358,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -381,7 +395,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -393,7 +409,8 @@ impl<S: GenServer> ServerRef<S> {
     /// let counter = Counter::start(0).await?;
     /// assert_eq!(counter.stop(ExitReason::Shutdown).await?, ExitReason::Shutdown);
     /// // Stopped already: `noproc`, and the exit reason stays readable.
-    /// assert!(matches!(counter.stop(ExitReason::Shutdown).await, Err(CallError::NotRunning { .. })));
+    /// let again = counter.stop(ExitReason::Shutdown).await;
+    /// assert!(matches!(again, Err(CallError::NotRunning { .. })));
     /// assert_eq!(counter.exit_reason(), Some(ExitReason::Shutdown));
     /// # Ok(())
     /// # }
@@ -420,7 +437,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -448,7 +467,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -481,7 +502,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -511,7 +534,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -577,7 +602,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
@@ -604,7 +631,9 @@ impl<S: GenServer> ServerRef<S> {
     /// # impl GenServer for Counter {
     /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
     /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Counter(n)) }
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
