@@ -78,6 +78,33 @@ where
 {
     /// A dynamic supervisor with no limit on children, default intensity, and children that are
     /// permanent, health-checked, and given 5 s to stop.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{DynamicSpec, Restart};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+    /// let counter = counters.start_child(0).await?;
+    /// let status = counters.child_status(counter.name().ok_or("unnamed")?).await?;
+    /// assert_eq!(status.restart, Restart::Permanent);
+    /// assert!(status.health.is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: impl Into<Arc<str>>) -> Self {
         DynamicSpec {
             name: name.into(),
@@ -97,12 +124,67 @@ where
     /// Refuses `start_child` with [`SupervisorError::MaxChildren`] beyond `max` children
     /// (restarting ones count). `max` must be at least 1 (leave it out for no limit): the start
     /// fails with [`SupervisorStartError::InvalidSpec`] otherwise.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{DynamicSpec, SupervisorError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").max_children(1).start().await?;
+    /// counters.start_child(1).await?;
+    /// assert_eq!(counters.start_child(2).await, Err(SupervisorError::MaxChildren(1)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn max_children(mut self, max: usize) -> Self {
         self.max_children = Some(max);
         self
     }
 
     /// Sets the restart intensity.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::time::Duration;
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters")
+    ///     .intensity(0, Duration::from_secs(5)) // no restart allowed
+    ///     .start()
+    ///     .await?;
+    /// counters.start_child(1).await?.kill();
+    /// assert!(matches!(counters.wait_exit().await, ExitReason::Escalated(_)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
@@ -110,18 +192,103 @@ where
     }
 
     /// The children's restart type.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{DynamicSpec, Event, Restart};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters")
+    ///     .restart(Restart::Temporary)
+    ///     .start()
+    ///     .await?;
+    /// let mut events = counters.subscribe();
+    /// counters.start_child(1).await?.kill();
+    /// events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
+    /// assert_eq!(counters.count_children().await?.specs, 0); // not restarted: removed
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restart(mut self, restart: Restart) -> Self {
         self.template.restart = restart;
         self
     }
 
     /// How the children are stopped.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{DynamicSpec, Shutdown};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters")
+    ///     .shutdown(Shutdown::BrutalKill)
+    ///     .start()
+    ///     .await?;
+    /// let counter = counters.start_child(1).await?;
+    /// counters.shutdown().await;
+    /// assert_eq!(counter.exit_reason(), Some(ExitReason::Killed));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.template.shutdown = shutdown;
         self
     }
 
     /// The children's health check, or `None` for none.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").health(None).start().await?;
+    /// let counter = counters.start_child(1).await?;
+    /// assert_eq!(counters.health(counter.name().ok_or("unnamed")?).await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn health(mut self, health: Option<HealthCheck>) -> Self {
         self.template.health = health;
         self
@@ -129,6 +296,41 @@ where
 
     /// The children's restart backoff; `None` (the default) restarts them at once. Takes a
     /// [`Backoff`] or an `Option<Backoff>`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{Backoff, DynamicSpec, Event};
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backoff = Backoff {
+    ///     initial: Duration::from_secs(1),
+    ///     factor: 2.0,
+    ///     max: Duration::from_secs(30),
+    /// };
+    /// let counters = DynamicSpec::<Counter>::new("counters").backoff(backoff).start().await?;
+    /// let mut events = counters.subscribe();
+    /// let killed = Instant::now();
+    /// counters.start_child(1).await?.kill();
+    /// events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// assert_eq!(killed.elapsed(), Duration::from_secs(1));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn backoff(mut self, backoff: impl Into<Option<Backoff>>) -> Self {
         self.template.backoff = backoff.into();
         self
@@ -136,6 +338,35 @@ where
 
     /// The spec as a plain supervisor spec, to nest it in a tree with
     /// [`ChildSpec::supervisor`].
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, DynamicSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = DynamicSpec::<Counter>::new("counters");
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::supervisor(spec.supervisor_spec()))
+    ///     .start()
+    ///     .await?;
+    /// let counters = spec.attach(app.nested("counters"));
+    /// assert_eq!(counters.start_child(3).await?.call(()).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn supervisor_spec(&self) -> SupervisorSpec {
         SupervisorSpec {
             dynamic: Some(DynamicLimits {
@@ -147,11 +378,63 @@ where
     }
 
     /// Starts it with a new registry.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+    /// assert_eq!(counters.name(), "counters");
+    /// assert_eq!(counters.count_children().await?.specs, 0);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(self) -> Result<DynamicSupervisor<S>, SupervisorStartError> {
         self.start_in(&Registry::new()).await
     }
 
     /// Starts it, registering its name in `registry`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counters = DynamicSpec::<Counter>::new("counters").start_in(&registry).await?;
+    /// counters.start_child(1).await?;
+    /// assert_eq!(registry.names(), ["counters".into()]); // its children are not registered
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_in(
         self,
         registry: &Registry,
@@ -162,12 +445,68 @@ where
 
     /// A typed handle for a dynamic supervisor started from this spec (for example as a child
     /// of a tree, with `handle` from the tree).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, DynamicSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = DynamicSpec::<Counter>::new("counters");
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::supervisor(spec.supervisor_spec()))
+    ///     .start()
+    ///     .await?;
+    /// let counters = spec.attach(app.nested("counters"));
+    /// assert_eq!(counters.start_child(3).await?.call(()).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn attach(&self, handle: SupervisorHandle) -> DynamicSupervisor<S> {
         DynamicSupervisor::from_handle(handle)
     }
 }
 
 /// A typed handle to a dynamic supervisor of `S` servers.
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Counter(u32);
+/// # impl GenServer for Counter {
+/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+/// #     type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+/// #         Ok(Counter(n))
+/// #     }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+/// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+/// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+/// # }
+/// use perennial_runtime::supervisor::DynamicSpec;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+/// let (a, b) = (counters.start_child(1).await?, counters.start_child(2).await?);
+/// assert_eq!((a.call(()).await?, b.call(()).await?), (1, 2));
+/// // Every `SupervisorHandle` method works on it too.
+/// assert_eq!(counters.count_children().await?.active, 2);
+/// # Ok(())
+/// # }
+/// ```
 pub struct DynamicSupervisor<S: GenServer> {
     handle: SupervisorHandle,
     _server: PhantomData<fn() -> S>,
@@ -198,6 +537,32 @@ where
     /// Starts a child with `args` (kept, cloned, for its restarts) and returns its reference.
     /// The reference reaches this incarnation; after a restart use
     /// [`child`](Self::child) with the child's name ([`ServerRef::name`]).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+    /// let counter = counters.start_child(7).await?;
+    /// assert_eq!(counter.call(()).await?, 7);
+    /// assert!(counter.name().is_some_and(|name| name.starts_with("counters#")));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_child(&self, args: S::Args) -> Result<ServerRef<S>, SupervisorError> {
         // The supervisor names the child and gives it its options: start with its own name
         // rather than allocate one.
@@ -210,6 +575,34 @@ where
 
     /// [`start_child`](Self::start_child), returning the server's typed client (for a
     /// `#[gen_server]`, its `<Type>Client`) instead of a [`ServerRef`].
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::DynamicSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # impl perennial_runtime::HasClient for Counter {
+    /// #     type Client = perennial_runtime::Client<Counter>;
+    /// # }
+    /// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+    /// let counter = counters.start_client(7).await?; // `Counter`'s typed client
+    /// assert_eq!(counter.call(()).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_client(&self, args: S::Args) -> Result<S::Client, SupervisorError>
     where
         S: HasClient,
@@ -219,6 +612,37 @@ where
     }
 
     /// The current incarnation of the child named `name`, if it is running.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{DynamicSpec, Event};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let counters = DynamicSpec::<Counter>::new("counters").start().await?;
+    /// let first = counters.start_child(7).await?;
+    /// let name = first.name().ok_or("unnamed")?;
+    /// let mut events = counters.subscribe();
+    /// first.kill();
+    /// events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// let now = counters.child(name).await?.ok_or("not running")?;
+    /// assert_ne!(now.id(), first.id()); // a new incarnation...
+    /// assert_eq!(now.call(()).await?, 7); // ...started with the same args
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn child(&self, name: &str) -> Result<Option<ServerRef<S>>, SupervisorError> {
         Ok(self
             .handle
