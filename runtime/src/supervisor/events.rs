@@ -215,25 +215,121 @@ impl fmt::Display for Event {
 
 /// A subscription to a tree's events. Lossless: every event published after
 /// [`subscribe`](crate::supervisor::SupervisorHandle::subscribe) is kept until received.
+///
+/// The stream ends only when nothing can publish to it any more: every supervisor of the tree
+/// has exited *and* every handle to the tree has been dropped (see [`next`](Self::next)). To
+/// stop reading when the tree ends, wait for its [`Event::ShutDown`].
 #[derive(Debug)]
+///
+/// ```
+/// use perennial_runtime::ExitReason;
+/// use perennial_runtime::supervisor::{ChildSpec, Event, Restart, SupervisorSpec};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let sup = SupervisorSpec::new("app").start().await?;
+/// let mut events = sup.subscribe();
+/// sup.start_child(ChildSpec::task("job", || async {}).restart(Restart::Transient)).await?;
+/// assert!(matches!(events.next().await, Some(Event::Started { .. })));
+/// let exited = events.next().await;
+/// assert!(matches!(exited, Some(Event::Exited { reason: ExitReason::Normal, .. })));
+/// # Ok(())
+/// # }
+/// ```
 pub struct EventStream {
     rx: mpsc::UnboundedReceiver<Event>,
 }
 
 impl EventStream {
-    /// The next event; `None` once every supervisor of the tree has exited and the stream is
-    /// drained.
+    /// The next event, waiting for one.
+    ///
+    /// `None` once the stream is drained and nothing can publish to it any more: every
+    /// supervisor of the tree has exited, and every handle to the tree has been dropped (each
+    /// [`SupervisorHandle`](crate::supervisor::SupervisorHandle) and its clones, the handles of
+    /// its nested supervisors, [`DynamicSupervisor`](crate::supervisor::DynamicSupervisor)s and
+    /// [`ChildHandle`](crate::supervisor::ChildHandle)s). While any handle is held, the stream
+    /// stays open after the tree has exited, and `next` waits: the tree's own end is its
+    /// supervisor's [`Event::ShutDown`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sup = SupervisorSpec::new("app").start().await?;
+    /// let mut events = sup.subscribe();
+    /// sup.shutdown().await;
+    /// assert!(matches!(events.next().await, Some(Event::ShutDown { .. })));
+    ///
+    /// // The tree has exited, but `sup` is still held: the stream is open, `next` waits.
+    /// let waited = tokio::time::timeout(Duration::from_secs(60), events.next()).await;
+    /// assert!(waited.is_err());
+    /// drop(sup);
+    /// assert_eq!(events.next().await, None); // now it has ended
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next(&mut self) -> Option<Event> {
         self.rx.recv().await
     }
 
     /// The next event if one is ready, without waiting.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sup = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::task("worker", || std::future::pending::<()>()))
+    ///     .start()
+    ///     .await?;
+    /// let mut events = sup.subscribe();
+    /// assert_eq!(events.try_next(), None); // nothing happened yet
+    /// sup.terminate_child("worker").await?;
+    /// assert!(matches!(events.try_next(), Some(Event::Exited { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_next(&mut self) -> Option<Event> {
         self.rx.try_recv().ok()
     }
 
     /// Waits for the first event for which `matches` is true and returns it, skipping the
-    /// others; `None` if the stream ends first.
+    /// others; `None` if the stream ends first (which, as for [`next`](Self::next), is not
+    /// when the tree exits while a handle to it is held: then it waits).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sup = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("counter", 0))
+    ///     .start()
+    ///     .await?;
+    /// let mut events = sup.subscribe();
+    /// sup.registry().lookup::<Counter>("counter")?.kill();
+    /// // Skips the `Exited` that comes first.
+    /// let restarted = events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// assert!(matches!(restarted, Some(Event::Restarted { restarts: 1, .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn wait_for(&mut self, mut matches: impl FnMut(&Event) -> bool) -> Option<Event> {
         while let Some(event) = self.next().await {
             if matches(&event) {
