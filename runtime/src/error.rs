@@ -14,6 +14,49 @@ use crate::{ExitReason, GenServer, ServerRef};
 /// A call never hangs past its timeout and never panics the caller.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
+///
+/// ```
+/// # use std::{convert::Infallible, time::Duration};
+/// # use perennial_runtime::{CallError, Context, GenServer};
+/// # struct Flaky;
+/// # impl GenServer for Flaky {
+/// #     type Args = (); type Call = Ask; type Reply = Result<(), CallError>;
+/// #     type Cast = Infallible; type Info = Infallible; type Continue = Infallible;
+/// #     type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Flaky) }
+/// #     async fn handle_call(&mut self, ask: Ask, ctx: &mut Context<Self>) -> Self::Reply {
+/// #         match ask {
+/// #             Ask::Nap => tokio::time::sleep(Duration::from_secs(2)).await,
+/// #             Ask::Forget => drop(ctx.reply_later()),
+/// #             Ask::Myself => return ctx.myself().ping().await,
+/// #             Ask::Panic => panic!("asked to"),
+/// #         }
+/// #         Ok(())
+/// #     }
+/// # }
+/// use perennial_runtime::ExitReason;
+///
+/// /// What this example's server is asked to do.
+/// enum Ask { Nap, Forget, Myself, Panic }
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let server = Flaky::start(()).await?;
+/// let second = Duration::from_secs(1);
+/// let late = server.call_timeout(Ask::Nap, second).await; // naps for 2 s
+/// assert_eq!(late, Err(CallError::Timeout(second)));
+/// assert!(late.unwrap_err().to_string().contains("raise the timeout"));
+///
+/// // It dropped its reply token; a handler calling its own server; and one panicking.
+/// assert_eq!(server.call(Ask::Forget).await, Err(CallError::NoReply));
+/// assert_eq!(server.call(Ask::Myself).await?, Err(CallError::CallingSelf));
+/// let panicked = server.call(Ask::Panic).await;
+/// assert!(matches!(panicked, Err(CallError::Exited(ExitReason::Panic(_)))));
+/// // From now on, nobody is there.
+/// assert!(matches!(server.call(Ask::Nap).await, Err(CallError::NotRunning { name: None })));
+/// # Ok(())
+/// # }
+/// ```
 pub enum CallError {
     /// No reply within the timeout. The server is still running; its late reply is discarded.
     Timeout(Duration),
@@ -89,6 +132,34 @@ impl StdError for CallError {}
 /// Why a [`cast`](crate::ServerRef::cast) was not delivered. The message comes back.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
+///
+/// ```
+/// # use std::convert::Infallible;
+/// # use perennial_runtime::{Context, GenServer};
+/// # struct Counter(u32);
+/// # impl GenServer for Counter {
+/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+/// #     type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+/// #         Ok(Counter(n))
+/// #     }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+/// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+/// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+/// # }
+/// use perennial_runtime::CastError;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let counter = Counter::start(0).await?;
+/// counter.kill();
+/// counter.wait_exit().await;
+/// let error = counter.cast(5).unwrap_err();
+/// assert!(matches!(error, CastError::NotRunning(5)));
+/// assert_eq!(error.into_inner(), 5); // the message, to send elsewhere
+/// # Ok(())
+/// # }
+/// ```
 pub enum CastError<T> {
     /// No server is running to take the message.
     NotRunning(T),
@@ -99,6 +170,12 @@ pub enum CastError<T> {
 
 impl<T> CastError<T> {
     /// The message that was not delivered.
+    ///
+    /// ```
+    /// use perennial_runtime::CastError;
+    ///
+    /// assert_eq!(CastError::Full("hello").into_inner(), "hello");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             CastError::NotRunning(t) | CastError::Full(t) => t,
@@ -107,6 +184,12 @@ impl<T> CastError<T> {
 
     /// The same error with the message mapped by `f` (generated clients give back the
     /// handler's own arguments this way).
+    ///
+    /// ```
+    /// use perennial_runtime::CastError;
+    ///
+    /// assert_eq!(CastError::Full(21).map(|n| n * 2), CastError::Full(42));
+    /// ```
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> CastError<U> {
         match self {
             CastError::NotRunning(t) => CastError::NotRunning(f(t)),
@@ -161,6 +244,37 @@ pub enum StartError<S: GenServer> {
 impl<S: GenServer> StartError<S> {
     /// The failure as an exit reason, for supervisors and logs: `init`'s own error is kept as
     /// the [`ExitReason::Error`] source; the other cases carry this error's message.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{Registry, StartError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let Err(error) = Counter::builder().register(&registry, "counter").start(0).await else {
+    ///     panic!("the name is taken");
+    /// };
+    /// assert!(matches!(error, StartError::AlreadyStarted(_)));
+    /// let reason = error.into_exit_reason();
+    /// assert!(reason.is_abnormal());
+    /// assert!(reason.to_string().contains("already registered under `counter`"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn into_exit_reason(self) -> ExitReason {
         match self {
             StartError::Init(e) => ExitReason::error(e),
@@ -299,6 +413,13 @@ pub enum InitError<E> {
 
 impl<E> InitError<E> {
     /// `true` for [`InitError::Ignore`].
+    ///
+    /// ```
+    /// use perennial_runtime::InitError;
+    ///
+    /// assert!(InitError::<std::io::Error>::Ignore.is_ignore());
+    /// assert!(!InitError::Failed(std::io::Error::other("no disk")).is_ignore());
+    /// ```
     pub fn is_ignore(&self) -> bool {
         matches!(self, InitError::Ignore)
     }
