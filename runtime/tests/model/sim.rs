@@ -1,5 +1,6 @@
-//! The reference model: OTP's supervisor rules (as /work/shared/OTP-SEMANTICS.md and DESIGN.md
-//! state them) run as a plain, single-threaded simulation on a millisecond clock.
+//! The reference model: OTP's supervisor rules (as `../shared/OTP-SEMANTICS.md` and
+//! `../shared/DESIGN.md`, beside the repository's root, state them) run as a plain,
+//! single-threaded simulation on a millisecond clock.
 //!
 //! Given a tree and a schedule it predicts, step by step, every lifecycle event each
 //! supervisor publishes and every line each worker logs (`init`, `init failed`,
