@@ -1,5 +1,5 @@
-//! `supervision_tree!` in the expression form, end to end through the facade: the issue's
-//! example, typed fields that survive restarts, sibling clients, arguments evaluated once.
+//! `supervision_tree!` in the expression form, end to end through the facade: a tree of every
+//! node kind, typed fields that survive restarts, sibling clients, arguments evaluated once.
 
 mod common;
 
@@ -14,7 +14,8 @@ async fn metrics_loop(port: u16, log: Log) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_example_of_the_issue_runs() -> Result<(), Box<dyn std::error::Error>> {
+async fn a_tree_of_every_node_kind_starts_with_a_typed_field_per_child()
+-> Result<(), Box<dyn std::error::Error>> {
     let log = Log::default();
     let url = String::from("postgres://db");
     let port = 9000;

@@ -1,5 +1,5 @@
-//! `supervision_tree!` with children written with `#[gen_server]`: the issue's example as it is
-//! written, the fields being the generated typed clients.
+//! `supervision_tree!` with children written with `#[gen_server]`: a tree of every node kind,
+//! its fields being the generated typed clients.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -100,7 +100,8 @@ async fn metrics_loop(port: u16, ticks: Arc<AtomicU32>) {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_example_of_the_issue() -> Result<(), Box<dyn std::error::Error>> {
+async fn generated_clients_in_a_tree_follow_a_crash_and_a_rest_for_one_restart()
+-> Result<(), Box<dyn std::error::Error>> {
     let url = String::from("postgres://db");
     let port = 9100;
     let ticks = Arc::new(AtomicU32::new(0));
