@@ -59,7 +59,7 @@ macro_rules! snapshot {
 }
 
 #[test]
-fn snapshot_of_the_example_of_the_issue() {
+fn snapshot_of_the_expression_form() {
     snapshot!(
         "expression_form",
         expanded(quote! {

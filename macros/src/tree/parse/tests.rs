@@ -72,7 +72,7 @@ fn millis(setting: &Option<crate::tree::ast::Setting<crate::tree::ast::Duration>
 }
 
 #[test]
-fn the_example_of_the_issue() {
+fn a_tree_of_every_node_kind_parses_with_its_options() {
     let tree = tree(quote! {
         app: supervisor(strategy = one_for_one, max_restarts = 3, within = 5s) {
             cache: Cache(1024) { restart = permanent, shutdown = 5s,
