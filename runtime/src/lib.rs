@@ -67,7 +67,7 @@ pub use tokio_util::sync::CancellationToken;
 /// Runs a wait with its task's coop budget spent at every other poll: shared with the
 /// integration tests (see the file's docs), reached as `crate::test_support::starved`.
 #[cfg(test)]
-#[path = "../tests/common/starved.rs"]
+#[path = "../tests/support/starved.rs"]
 mod starved;
 
 /// What the unit tests of several modules share.

@@ -1,24 +1,24 @@
 //! Every wait of the runtime, run with its caller's coop budget spent at every await point
-//! (`common::starved`): a timeout still fires at its deadline, a start, stop or supervisor
+//! (`support::starved`): a timeout still fires at its deadline, a start, stop or supervisor
 //! request still completes. Each runs under a one-minute (paused-clock) deadline of its own, so
 //! a wait that lost its wake-up fails here instead of hanging.
 
-mod common;
+mod support;
 
 use std::convert::Infallible;
 use std::future::{Future, pending};
 use std::time::Duration;
 
-use common::starved::starved;
 use perennial_runtime::supervisor::{ChildCounts, ChildSpec, SupervisorSpec, SupervisorStartError};
 use perennial_runtime::{
     CallError, Context, ExitReason, GenServer, Registry, ServerBuilder, StartError,
 };
+use support::starved::starved;
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_millis(200);
 
-/// Runs `wait` starved (`common::starved`) in a task of its own (a call keeps its spare timer
+/// Runs `wait` starved (`support::starved`) in a task of its own (a call keeps its spare timer
 /// per task, and the test's body is not one), and how long it took; fails naming `what` if it
 /// has not finished after ten minutes (of the paused clock: no real time).
 async fn starved_within<T: Send + 'static>(

@@ -1,14 +1,14 @@
 //! Dynamic supervisors: children of one type started at run time.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::worker::*;
 use perennial_runtime::ExitReason;
 use perennial_runtime::supervisor::{
     ChildSpec, DynamicSpec, Event, Restart, Shutdown, SupervisorError, SupervisorSpec,
 };
+use support::worker::*;
 use tokio::time::Instant;
 
 #[tokio::test(start_paused = true)]

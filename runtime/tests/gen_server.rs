@@ -1,12 +1,12 @@
 //! The gen_server core: calls, casts, infos, continues, stops, kills, panics and their errors.
 
-mod common;
+mod support;
 
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use common::*;
 use perennial_runtime::{CallError, CastError, ExitReason, GenServer, StartError};
+use support::*;
 
 async fn start() -> (perennial_runtime::ServerRef<Probe>, Events) {
     let (args, mut events) = args(Init::Ok);

@@ -1,16 +1,16 @@
 //! Process groups (OTP's `pg`) in a registry: typed membership, never a dead member, cast to
 //! all, call one, subscriptions, and groups that supervised children join at every restart.
 
-mod common;
+mod support;
 
 use std::collections::HashSet;
 use std::convert::Infallible;
 
-use common::Other;
-use common::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 use perennial_runtime::registry::{Group, GroupChange, GroupError, GroupEvent};
 use perennial_runtime::supervisor::{Event, SupervisorSpec};
 use perennial_runtime::{CallError, Context, ExitReason, GenServer, ProcessId, Registry};
+use support::Other;
+use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 
 /// A server that joins its groups from its own context, and counts the casts it gets.
 struct Member {

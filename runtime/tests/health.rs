@@ -1,12 +1,12 @@
 //! Health checks: missed pongs in a row restart a child; one pong resets the count.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::worker::*;
 use perennial_runtime::ExitReason;
 use perennial_runtime::supervisor::{ChildSpec, Event, HealthCheck, SupervisorSpec};
+use support::worker::*;
 use tokio::time::Instant;
 
 const CHECK: HealthCheck = HealthCheck {

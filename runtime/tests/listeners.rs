@@ -1,13 +1,13 @@
 //! Registry listeners: every registration and unregistration, typed and in order; lossless for
 //! a listener that keeps up, a clear lag signal for one that does not.
 
-mod common;
+mod support;
 
-use common::worker::{Log, WCast, Worker, WorkerArgs, worker};
-use common::{Other, Probe};
 use perennial_runtime::registry::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent};
 use perennial_runtime::supervisor::{Event, SupervisorSpec};
 use perennial_runtime::{ExitReason, GenServer, ProcessId, Registry};
+use support::worker::{Log, WCast, Worker, WorkerArgs, worker};
+use support::{Other, Probe};
 
 fn summary(event: &RegistryEvent) -> (RegistryChange, String, ProcessId) {
     (event.change(), event.name().to_string(), event.id())
@@ -138,7 +138,7 @@ async fn a_listener_that_falls_behind_is_told_how_much_it_missed() {
 async fn a_listener_sees_a_failed_start_come_and_go_and_ends_with_its_registry() {
     let registry = Registry::new();
     let mut listener = registry.subscribe();
-    let (args, _events) = common::args(common::Init::Fail);
+    let (args, _events) = support::args(support::Init::Fail);
     assert!(
         Probe::builder()
             .register(&registry, "p")

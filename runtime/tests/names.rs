@@ -4,16 +4,16 @@
 //! "At once" is checked on tokio's paused clock: a call that waited on the name for any time at
 //! all would have let the clock jump to its timeout.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 use perennial_runtime::supervisor::{
     Backoff, ChildSpec, ChildState, Event, EventStream, Restart, Strategy, SupervisorHandle,
     SupervisorSpec,
 };
 use perennial_runtime::{CallError, ExitReason, GenServer, NamedRef, Registry};
+use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 use tokio::time::Instant;
 
 fn not_running(name: &str) -> Result<&'static str, CallError> {

@@ -1,14 +1,14 @@
 //! `quiet_caught_panics` keeps the panics perennial catches off the previous hook, and hands it
 //! every other one. ONE test in this file: a panic hook is global to the process.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::worker::*;
 use perennial_runtime::panics;
 use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+use support::worker::*;
 
 #[tokio::test(start_paused = true)]
 async fn only_the_panics_perennial_catches_are_kept_quiet() {

@@ -1,15 +1,15 @@
 //! The typed registry: registration for the life of a server, typed lookups, and name-bound
 //! references that follow a name across incarnations.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::*;
 use perennial_runtime::{
     CallError, CastError, Client, ExitReason, GenServer, LookupError, Registry, ServerRef,
     StartError,
 };
+use support::*;
 
 async fn start_named(registry: &Registry, name: &str) -> (ServerRef<Probe>, Events) {
     let (a, mut events) = args(Init::Ok);

@@ -1,7 +1,7 @@
 //! Regression tests for promises that broke when tried from outside (issue 12): each fails on
 //! the code before its fix.
 
-mod common;
+mod support;
 
 use std::convert::Infallible;
 use std::future::pending;
@@ -193,7 +193,7 @@ async fn a_supervisor_that_spent_its_budget_on_requests_still_times_a_hanging_in
 async fn a_spare_timer_that_fires_before_the_deadline_is_moved_and_still_times_out() {
     in_task(async {
         let quick = Mute::start(()).await.unwrap();
-        let echo = common::Other::start(()).await.unwrap();
+        let echo = support::Other::start(()).await.unwrap();
         // A quick call leaves the task a spare timer due 1 s from now...
         echo.call_timeout((), Duration::from_secs(1)).await.unwrap();
         // ...which fires early during a call that may take 10 s: moved to 10 s, it must fire.

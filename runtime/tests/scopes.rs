@@ -1,14 +1,14 @@
 //! Name scopes: a subtree started many times in one registry, each instance's names inside its
 //! supervisor's (`east/worker`), or a whole tree inside a scope of the registry.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 use perennial_runtime::registry::Group;
 use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec, SupervisorStartError};
 use perennial_runtime::{CallError, Registry};
+use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 
 fn pool(name: &str, log: &Log) -> ChildSpec {
     ChildSpec::supervisor(

@@ -4,16 +4,16 @@
 //! ONE test in this file, for the reason given in `tracing.rs` (callsite interest is cached
 //! process-wide).
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use common::recorder::{Rec, Recorder};
-use common::worker::*;
 use perennial_runtime::ExitReason;
 use perennial_runtime::supervisor::{ChildSpec, Event, Restart, SupervisorSpec};
+use support::recorder::{Rec, Recorder};
+use support::worker::*;
 use tracing::Level;
 
 #[tokio::test(start_paused = true)]
@@ -50,7 +50,7 @@ async fn a_cascade_is_logged_once_per_fact() {
 
     let logged = recorder.events.lock().unwrap().clone();
     let message =
-        |l: &common::recorder::Logged| l.fields.get("message").cloned().unwrap_or_default();
+        |l: &support::recorder::Logged| l.fields.get("message").cloned().unwrap_or_default();
     let errors: Vec<String> = logged
         .iter()
         .filter(|l| l.level == Level::ERROR)

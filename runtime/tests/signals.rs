@@ -1,11 +1,11 @@
 //! Graceful shutdown on SIGTERM and SIGINT. Signals are process-wide, so this binary holds one
 //! test that sends them to itself, after the handlers are installed.
 
-mod common;
+mod support;
 
-use common::worker::*;
 use perennial_runtime::ExitReason;
 use perennial_runtime::supervisor::SupervisorSpec;
+use support::worker::*;
 
 fn send_to_self(signal: &str) {
     let status = std::process::Command::new("kill")

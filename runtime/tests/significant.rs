@@ -1,14 +1,14 @@
 //! Significant children and `auto_shutdown` (OTP 24): a supervisor shuts down when its
 //! significant children end by themselves, not when it stops them.
 
-mod common;
+mod support;
 
-use common::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 use perennial_runtime::supervisor::{
     AutoShutdown, ChildSpec, ChildState, DynamicSpec, Event, EventStream, Restart, Strategy,
     SupervisorError, SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
 use perennial_runtime::{CallError, ExitReason};
+use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 
 fn cast(sup: &SupervisorHandle, name: &str, cast: WCast) {
     sup.registry()

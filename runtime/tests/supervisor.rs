@@ -1,17 +1,17 @@
 //! Supervisors: start order and rollback, strategies, the restart table, intensity and
 //! escalation, retries and backoff, shutdown modes.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::worker::*;
 use perennial_runtime::supervisor::{
     Backoff, ChildSpec, ChildState, Event, EventStream, Restart, Shutdown, Strategy,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
 use perennial_runtime::{ExitReason, ProcessId, ServerRef};
+use support::worker::*;
 use tokio::time::Instant;
 
 fn server(sup: &SupervisorHandle, name: &str) -> ServerRef<Worker> {

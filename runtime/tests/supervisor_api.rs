@@ -1,16 +1,16 @@
 //! The supervisor handle: every method with its OTP outcomes, the snapshot, and names shared
 //! across a tree.
 
-mod common;
+mod support;
 
 use std::time::Duration;
 
-use common::worker::*;
 use perennial_runtime::supervisor::{
     Backoff, ChildCounts, ChildKind, ChildSpec, ChildState, Event, Restart, SupervisorError,
     SupervisorSpec, SupervisorStartError,
 };
 use perennial_runtime::{ExitReason, LookupError};
+use support::worker::*;
 
 async fn two_workers(log: &Log) -> perennial_runtime::supervisor::SupervisorHandle {
     SupervisorSpec::new("sup")

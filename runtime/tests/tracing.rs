@@ -5,14 +5,14 @@
 //! and a test on another thread hitting the same callsite with no subscriber can race with this
 //! test's thread-local subscriber and leave the callsite disabled for it.
 
-mod common;
+mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::recorder::{Rec, Recorder};
-use common::worker::*;
 use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+use support::recorder::{Rec, Recorder};
+use support::worker::*;
 use tracing::Level;
 
 #[tokio::test(start_paused = true)]

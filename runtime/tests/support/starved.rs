@@ -25,7 +25,7 @@
 //! ```
 //!
 //! The runtime's own unit tests reach this file as `crate::test_support::starved`; the tests
-//! in `runtime/tests/` as `common::starved`. It needs only tokio and std.
+//! in `runtime/tests/` as `support::starved`. It needs only tokio and std.
 #![allow(dead_code)]
 
 use std::future::Future;
