@@ -3,7 +3,7 @@
 //! the same incarnation, still answering, never restarted, and that the supervisor still
 //! answers.
 
-#[path = "model/fw.rs"]
+#[path = "support/fw.rs"]
 mod fw;
 
 use std::sync::atomic::Ordering;

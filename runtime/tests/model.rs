@@ -25,7 +25,7 @@
 //! (`PERENNIAL_MODEL_SEED` takes a number, or `random`; a failure prints the shrunk tree and
 //! schedule, which can be kept below as a regression test.)
 
-#[path = "model/fw.rs"]
+#[path = "support/fw.rs"]
 mod fw;
 #[path = "model/harness.rs"]
 mod harness;

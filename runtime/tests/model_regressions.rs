@@ -2,7 +2,7 @@
 //! each once as a focused test written against the API, and where useful as the shrunk case
 //! run through the model's harness.
 
-#[path = "model/fw.rs"]
+#[path = "support/fw.rs"]
 mod fw;
 #[path = "model/harness.rs"]
 mod harness;
