@@ -16,6 +16,9 @@
 //! cargo test -p perennial-runtime --release --test load -- --ignored --nocapture soak
 //! ```
 
+#[path = "support/panics.rs"]
+mod panics;
+
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -103,23 +106,6 @@ impl GenServer for Echo {
             Cast::Note(_) => {}
         }
     }
-}
-
-fn quiet_deliberate_panics() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if !msg.is_some_and(|m| m.starts_with("fault: ")) {
-                previous(info);
-            }
-        }));
-    });
 }
 
 fn name(i: usize) -> String {
@@ -367,7 +353,7 @@ struct Rig {
 
 impl Rig {
     async fn start(load: Load, exact_lookups: bool) -> Rig {
-        quiet_deliberate_panics();
+        panics::quiet_deliberate_panics();
         let load = Arc::new(load);
         let gens: Gens = Arc::new((0..load.servers).map(|_| AtomicU64::new(0)).collect());
         let failing: Vec<_> = (0..load.servers)

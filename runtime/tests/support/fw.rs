@@ -4,11 +4,16 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use perennial_runtime::{Context, ExitReason, GenServer, InitError, ProcessId};
 use tokio::time::Instant;
+
+// Beside this file (a path attribute in a file included by path is relative to its directory).
+#[path = "panics.rs"]
+mod panics;
+pub use panics::quiet_deliberate_panics;
 
 /// What a fault worker logged: when (ms since the log was made), who, what.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,24 +202,4 @@ impl GenServer for Fw {
             panic!("fault: {} failed to clean up", self.args.name);
         }
     }
-}
-
-/// Silences the default panic message of the panics tests cause on purpose (those whose message
-/// starts with `fault: `); every other panic is reported as usual. Process-wide, once.
-pub fn quiet_deliberate_panics() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let previous = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let payload = info.payload();
-            let msg = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if msg.is_some_and(|m| m.starts_with("fault: ")) {
-                return;
-            }
-            previous(info);
-        }));
-    });
 }
