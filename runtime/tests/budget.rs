@@ -13,6 +13,7 @@ use perennial_runtime::supervisor::{ChildCounts, ChildSpec, SupervisorSpec, Supe
 use perennial_runtime::{
     CallError, Context, ExitReason, GenServer, Registry, ServerBuilder, StartError,
 };
+use support::Mute;
 use support::starved::starved;
 use tokio::time::Instant;
 
@@ -59,31 +60,6 @@ fn took(elapsed: Duration, expected: Duration) {
         elapsed >= expected && elapsed <= expected + Duration::from_millis(1),
         "took {elapsed:?}, expected {expected:?}"
     );
-}
-
-/// Takes calls and casts and never answers or finishes one.
-struct Mute;
-
-impl GenServer for Mute {
-    type Args = ();
-    type Call = ();
-    type Reply = ();
-    type Cast = ();
-    type Info = Infallible;
-    type Continue = Infallible;
-    type Error = Infallible;
-
-    async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
-        Ok(Mute)
-    }
-
-    async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {
-        pending().await
-    }
-
-    async fn handle_cast(&mut self, _: (), _: &mut Context<Self>) {
-        pending().await
-    }
 }
 
 /// Never finishes its `init`.

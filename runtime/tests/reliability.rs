@@ -8,28 +8,8 @@ use std::future::pending;
 use std::time::Duration;
 
 use perennial_runtime::{CallError, Context, GenServer, Registry};
+use support::Mute;
 use tokio::time::Instant;
-
-/// Answers nothing, ever.
-struct Mute;
-
-impl GenServer for Mute {
-    type Args = ();
-    type Call = ();
-    type Reply = ();
-    type Cast = Infallible;
-    type Info = Infallible;
-    type Continue = Infallible;
-    type Error = Infallible;
-
-    async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
-        Ok(Mute)
-    }
-
-    async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {
-        pending::<()>().await
-    }
-}
 
 const MS200: Duration = Duration::from_millis(200);
 /// Far longer than any wait here: reaching it means the wait hung.

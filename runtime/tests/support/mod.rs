@@ -233,3 +233,28 @@ impl GenServer for Other {
 
     async fn handle_call(&mut self, _: (), _ctx: &mut Context<Self>) {}
 }
+
+/// Takes calls and casts and never answers or finishes one.
+pub struct Mute;
+
+impl GenServer for Mute {
+    type Args = ();
+    type Call = ();
+    type Reply = ();
+    type Cast = ();
+    type Info = Infallible;
+    type Continue = Infallible;
+    type Error = Infallible;
+
+    async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+        Ok(Mute)
+    }
+
+    async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {
+        pending().await
+    }
+
+    async fn handle_cast(&mut self, _: (), _: &mut Context<Self>) {
+        pending().await
+    }
+}
