@@ -70,31 +70,17 @@ pub use tokio_util::sync::CancellationToken;
 #[path = "../tests/support/starved.rs"]
 mod starved;
 
+/// The idle server, shared with the integration tests (see the file's docs), reached as
+/// `crate::test_support::Idle`.
+#[cfg(test)]
+#[path = "../tests/support/other.rs"]
+mod other;
+
 /// What the unit tests of several modules share.
 #[cfg(test)]
 mod test_support {
-    use std::convert::Infallible;
-
-    use crate::{Context, GenServer};
-
     pub(crate) use super::starved;
 
     /// A server that only answers `()` calls: enough to start, supervise, kill and restart.
-    pub(crate) struct Idle;
-
-    impl GenServer for Idle {
-        type Args = ();
-        type Call = ();
-        type Reply = ();
-        type Cast = ();
-        type Info = Infallible;
-        type Continue = Infallible;
-        type Error = Infallible;
-
-        async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
-            Ok(Idle)
-        }
-
-        async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
-    }
+    pub(crate) use super::other::Other as Idle;
 }

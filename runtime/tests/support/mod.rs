@@ -9,9 +9,13 @@ use std::time::Duration;
 
 use perennial_runtime::{CallError, Context, ExitReason, GenServer};
 
+mod other;
 pub mod recorder;
 pub mod starved;
 pub mod worker;
+
+#[allow(unused_imports, reason = "each test crate takes what it needs")]
+pub use other::Other;
 use tokio::sync::mpsc;
 
 /// What the probe reports.
@@ -213,25 +217,6 @@ pub fn drain(events: &mut Events) -> Vec<String> {
         out.push(e);
     }
     out
-}
-
-/// A server with no init arguments that never fails, for type-mismatch tests.
-pub struct Other;
-
-impl GenServer for Other {
-    type Args = ();
-    type Call = ();
-    type Reply = ();
-    type Cast = ();
-    type Info = Infallible;
-    type Continue = Infallible;
-    type Error = Infallible;
-
-    async fn init(_: (), _ctx: &mut Context<Self>) -> Result<Self, Infallible> {
-        Ok(Other)
-    }
-
-    async fn handle_call(&mut self, _: (), _ctx: &mut Context<Self>) {}
 }
 
 /// Takes calls and casts and never answers or finishes one.
