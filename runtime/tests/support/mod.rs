@@ -1,5 +1,19 @@
-//! A probe server whose callbacks report what happens to them, so tests can await facts
-//! instead of sleeping.
+//! What the runtime's tests share, one home for each (`mod support;` in a test file):
+//!
+//! - [`Probe`] (here): a server whose callbacks report what happens to them, so tests can await
+//!   facts instead of sleeping; [`Mute`] (here), which never answers; [`Other`], the idle
+//!   server (also the unit tests').
+//! - [`worker`]: the supervisor tests' worker and its ordered [`worker::Log`].
+//! - [`recorder`]: a `tracing` subscriber that records every event.
+//! - [`starved`]: a wait run with its task's coop budget spent (also the unit tests').
+//! - `fw.rs`: the model and fault tests' fault worker, with its log stamped with the paused
+//!   clock, and `panics.rs`, which keeps their deliberate panics off stderr. Those tests
+//!   include them by path (`#[path = "support/fw.rs"] mod fw;`), so that the worker's type keeps
+//!   the path (`bad_input::fw::Fw`) their assertions read.
+//!
+//! The three servers that log (the probe, the worker and the fault worker) log in the shapes
+//! their tests assert on: a stream of lines to await, a shared list of lines, and timestamped
+//! lines a model predicts.
 #![allow(dead_code)]
 
 use std::convert::Infallible;
@@ -21,6 +35,7 @@ use tokio::sync::mpsc;
 /// What the probe reports.
 pub type Events = mpsc::UnboundedReceiver<String>;
 
+/// A server whose callbacks report what happens to them (see [`args`], [`next`], [`until`]).
 pub struct Probe {
     events: mpsc::UnboundedSender<String>,
     total: u64,
