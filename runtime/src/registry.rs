@@ -169,6 +169,33 @@ impl Slot {
 
 impl Registry {
     /// An empty registry.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// assert!(registry.names().is_empty());
+    /// let shared = registry.clone(); // the same names
+    /// Counter::builder().register(&shared, "counter").start(0).await?;
+    /// assert_eq!(registry.names(), ["counter".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -213,6 +240,14 @@ impl Registry {
     }
 
     /// The scope of this view, if it is one (`a/b` for `registry.scope("a").scope("b")`).
+    ///
+    /// ```
+    /// use perennial_runtime::Registry;
+    ///
+    /// let registry = Registry::new();
+    /// assert_eq!(registry.scope_name(), None);
+    /// assert_eq!(registry.scope("a").scope("b").scope_name(), Some("a/b"));
+    /// ```
     pub fn scope_name(&self) -> Option<&str> {
         self.prefix.as_deref().map(|p| p.trim_end_matches('/'))
     }
@@ -243,6 +278,37 @@ impl Registry {
     ///
     /// Fails with [`LookupError::NotFound`] if no running server holds the name, and with
     /// [`LookupError::WrongType`] (naming the registered type) if it is not an `S`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::{LookupError, Registry};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// assert_eq!(registry.lookup::<Counter>("counter")?, counter);
+    ///
+    /// counter.kill();
+    /// counter.wait_exit().await;
+    /// // Never a server that has exited.
+    /// let gone = registry.lookup::<Counter>("counter");
+    /// assert_eq!(gone, Err(LookupError::NotFound { name: "counter".into() }));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn lookup<S: GenServer>(&self, name: &str) -> Result<ServerRef<S>, LookupError> {
         let not_found = || LookupError::NotFound { name: name.into() };
         let slot = self.slot(name).ok_or_else(not_found)?;
@@ -263,6 +329,32 @@ impl Registry {
     /// A reference bound to `name` rather than to one server: each call goes to whichever `S`
     /// is registered under the name at that moment, so it keeps working across restarts.
     /// The name need not be registered yet.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = registry.named::<Counter>("counter"); // before anyone holds the name
+    /// Counter::builder().register(&registry, "counter").start(5).await?;
+    /// assert_eq!(counter.call(()).await?, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NamedRef<S> {
         let (name, slot) = self.hold(name);
         NamedRef {
@@ -312,6 +404,33 @@ impl Registry {
     }
 
     /// The type name of the running server registered under `name`, if any.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// assert_eq!(registry.registered_type("counter"), None);
+    /// Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let registered = registry.registered_type("counter").ok_or("not registered")?;
+    /// assert!(registered.ends_with("Counter"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn registered_type(&self, name: &str) -> Option<&'static str> {
         self.slot(name)?.with_live(|e| e.map(|e| e.type_name))
     }
@@ -356,6 +475,33 @@ impl Registry {
 
     /// The names of all running registered servers, sorted (for a scoped view, those inside its
     /// scope, without the scope).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// Counter::builder().register(&registry, "b").start(0).await?;
+    /// Counter::builder().register(&registry, "a").start(0).await?;
+    /// Counter::builder().name("unregistered").start(0).await?;
+    /// assert_eq!(registry.names(), ["a".into(), "b".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn names(&self) -> Vec<Arc<str>> {
         let slots = lock(&self.slots);
         let prefix = self.prefix.as_deref().unwrap_or_default();
@@ -477,6 +623,22 @@ pub struct Key<S> {
 
 impl<S: GenServer> Key<S> {
     /// The key of the `S` server named `name`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache;
+    /// # impl GenServer for Cache {
+    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+    /// # }
+    /// use perennial_runtime::registry::Key;
+    ///
+    /// const CACHE: Key<Cache> = Key::new("cache");
+    /// assert_eq!(CACHE.name(), "cache");
+    /// ```
     pub const fn new(name: &'static str) -> Self {
         Key {
             name,
@@ -485,6 +647,28 @@ impl<S: GenServer> Key<S> {
     }
 
     /// The name.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache;
+    /// # impl GenServer for Cache {
+    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+    /// # }
+    /// use perennial_runtime::registry::{Key, Registry};
+    ///
+    /// const CACHE: Key<Cache> = Key::new("cache");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
+    /// assert_eq!(registry.names(), [CACHE.name().into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub const fn name(&self) -> &'static str {
         self.name
     }
@@ -510,6 +694,29 @@ impl<S: GenServer> fmt::Debug for Key<S> {
 impl Registry {
     /// The name-bound reference for a typed key ([`named`](Self::named) without a way to get
     /// the name or the type wrong).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache;
+    /// # impl GenServer for Cache {
+    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+    /// # }
+    /// use perennial_runtime::registry::{Key, Registry};
+    ///
+    /// const CACHE: Key<Cache> = Key::new("cache");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let cache = registry.get(CACHE); // a `NamedRef<Cache>`: the type comes with the key
+    /// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
+    /// assert_eq!(cache.call(()).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get<S: GenServer>(&self, key: Key<S>) -> NamedRef<S> {
         self.named(key.name)
     }
