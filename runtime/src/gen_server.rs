@@ -297,17 +297,101 @@ impl<S: GenServer> Context<S> {
     ///
     /// Calling yourself through it returns [`CallError::CallingSelf`](crate::CallError) rather
     /// than deadlocking.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, GenServer, ProcessId};
+    ///
+    /// /// Tells who it is.
+    /// struct Me;
+    ///
+    /// impl GenServer for Me {
+    ///     type Call = ();
+    ///     type Reply = ProcessId;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Me) }
+    ///
+    ///     async fn handle_call(&mut self, _: (), ctx: &mut Context<Self>) -> ProcessId {
+    ///         ctx.myself().id()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let me = Me::start(()).await?;
+    /// assert_eq!(me.call(()).await?, me.id());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn myself(&self) -> &ServerRef<S> {
         &self.myself
     }
 
     /// The server's name, if it has one.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, GenServer};
+    ///
+    /// /// Tells its name.
+    /// struct Named;
+    ///
+    /// impl GenServer for Named {
+    ///     type Call = ();
+    ///     type Reply = Option<String>;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Named) }
+    ///
+    ///     async fn handle_call(&mut self, _: (), ctx: &mut Context<Self>) -> Option<String> {
+    ///         ctx.name().map(String::from)
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let named = Named::builder().name("ada").start(()).await?;
+    /// assert_eq!(named.call(()).await?.as_deref(), Some("ada"));
+    /// assert_eq!(Named::start(()).await?.call(()).await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.myself.name()
     }
 
     /// Stops the server with `reason` once the current handler returns. A call being handled is
     /// still answered with the handler's reply. The last request wins.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, ExitReason, GenServer};
+    ///
+    /// /// Says goodbye, then stops.
+    /// struct Polite;
+    ///
+    /// impl GenServer for Polite {
+    ///     type Call = ();
+    ///     type Reply = &'static str;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Polite) }
+    ///
+    ///     async fn handle_call(&mut self, _: (), ctx: &mut Context<Self>) -> &'static str {
+    ///         ctx.stop(ExitReason::Normal);
+    ///         "goodbye" // still sent
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let polite = Polite::start(()).await?;
+    /// assert_eq!(polite.call(()).await?, "goodbye");
+    /// assert_eq!(polite.wait_exit().await, ExitReason::Normal);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn stop(&mut self, reason: ExitReason) {
         self.stop = Some(reason);
     }
@@ -315,6 +399,44 @@ impl<S: GenServer> Context<S> {
     /// Runs `handle_continue(cont)` after the current handler (or `init`) returns, before any
     /// other message. A continue may request the next one, so they chain. A second request in
     /// the same handler replaces the first.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, GenServer};
+    ///
+    /// /// Starts at once and loads its data right after, before any message.
+    /// struct Lazy(Vec<u32>);
+    ///
+    /// struct Load;
+    ///
+    /// impl GenServer for Lazy {
+    ///     type Continue = Load;
+    ///     type Call = ();
+    ///     type Reply = usize;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.continue_with(Load); // `start` returns without waiting for the load
+    ///         Ok(Lazy(Vec::new()))
+    ///     }
+    ///
+    ///     async fn handle_continue(&mut self, _: Load, _: &mut Context<Self>) {
+    ///         self.0 = (1..=100).collect();
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> usize {
+    ///         self.0.len()
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let lazy = Lazy::start(()).await?;
+    /// assert_eq!(lazy.call(()).await?, 100); // the first call sees the data loaded
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn continue_with(&mut self, cont: S::Continue) {
         self.cont = Some(cont);
     }
@@ -324,6 +446,38 @@ impl<S: GenServer> Context<S> {
     /// not sent; the caller waits for the token's [`reply`](ReplyTo::reply) instead.
     ///
     /// `None` outside `handle_call`, or when the token was already taken for this call.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::{Context, GenServer};
+    ///
+    /// /// Answers each call from a task of its own, so a slow answer does not hold up the server.
+    /// struct Squarer;
+    ///
+    /// impl GenServer for Squarer {
+    ///     type Call = u64;
+    ///     type Reply = u64;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///     #     Ok(Squarer)
+    ///     # }
+    ///
+    ///     async fn handle_call(&mut self, n: u64, ctx: &mut Context<Self>) -> u64 {
+    ///         if let Some(reply) = ctx.reply_later() {
+    ///             tokio::spawn(async move { reply.reply(n * n) });
+    ///         }
+    ///         0 // dropped, not sent: the caller waits for the token's reply
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let squarer = Squarer::start(()).await?;
+    /// assert_eq!(squarer.call(7).await?, 49);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reply_later(&mut self) -> Option<ReplyTo<S::Reply>> {
         self.reply_later_with(|reply| reply)
     }
@@ -433,6 +587,47 @@ impl<S: GenServer> Context<S> {
     /// Sends a copy of `info` to this server every `period` (the first one `period` from now),
     /// until cancelled or the server exits. Ticks the server was too busy to take are skipped,
     /// not bunched. Periods under a millisecond count as one.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Context, GenServer};
+    ///
+    /// /// Counts the seconds since it started.
+    /// struct Clock(u32);
+    ///
+    /// #[derive(Clone)]
+    /// struct Tick;
+    ///
+    /// impl GenServer for Clock {
+    ///     type Info = Tick;
+    ///     type Call = ();
+    ///     type Reply = u32;
+    ///     # type Args = (); type Cast = Infallible; type Continue = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.send_interval(Duration::from_secs(1), Tick);
+    ///         Ok(Clock(0))
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, _: Tick, _: &mut Context<Self>) {
+    ///         self.0 += 1;
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let clock = Clock::start(()).await?;
+    /// tokio::time::sleep(Duration::from_millis(3_500)).await;
+    /// assert_eq!(clock.call(()).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn send_interval(&mut self, period: Duration, info: S::Info) -> TimerRef
     where
         S::Info: Clone,
@@ -445,6 +640,52 @@ impl<S: GenServer> Context<S> {
     /// Cancels a timer of this server. `true` if it was cancelled before it fired (for an
     /// interval: if it was still running). A message of a timer that already fired stays
     /// queued, as with OTP's `cancel_timer`.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Context, GenServer, TimerRef};
+    ///
+    /// /// Beeps every second, three times, then cancels its interval.
+    /// struct Beeper { beeps: u32, interval: Option<TimerRef> }
+    ///
+    /// #[derive(Clone)]
+    /// struct Beep;
+    ///
+    /// impl GenServer for Beeper {
+    ///     type Info = Beep;
+    ///     type Call = ();
+    ///     type Reply = u32;
+    ///     # type Args = (); type Cast = Infallible; type Continue = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         let interval = ctx.send_interval(Duration::from_secs(1), Beep);
+    ///         Ok(Beeper { beeps: 0, interval: Some(interval) })
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, _: Beep, ctx: &mut Context<Self>) {
+    ///         self.beeps += 1;
+    ///         if self.beeps == 3 {
+    ///             if let Some(interval) = self.interval.take() {
+    ///                 assert!(ctx.cancel_timer(interval)); // it was still running
+    ///             }
+    ///         }
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 {
+    ///         self.beeps
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let beeper = Beeper::start(()).await?;
+    /// tokio::time::sleep(Duration::from_secs(10)).await;
+    /// assert_eq!(beeper.call(()).await?, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cancel_timer(&mut self, timer: TimerRef) -> bool {
         self.toolkit
             .as_mut()
@@ -455,6 +696,50 @@ impl<S: GenServer> Context<S> {
     /// OTP's gen_server timeout: if no message arrives within `after` once the current handler
     /// (or `init`) returns, the server gets `info`. Any message (a timer's too) cancels it, and
     /// it covers only the next wait: a handler sets it again to keep it.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Context, ExitReason, GenServer};
+    /// use tokio::time::Instant;
+    ///
+    /// /// Stops once nobody has asked it anything for a minute.
+    /// struct Session;
+    ///
+    /// struct Idle;
+    ///
+    /// impl GenServer for Session {
+    ///     type Info = Idle;
+    ///     type Call = ();
+    ///     type Reply = ();
+    ///     # type Args = (); type Cast = Infallible; type Continue = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(_: (), ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.idle_timeout(Duration::from_secs(60), Idle);
+    ///         Ok(Session)
+    ///     }
+    ///
+    ///     async fn handle_call(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.idle_timeout(Duration::from_secs(60), Idle); // set again after each message
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, _: Idle, ctx: &mut Context<Self>) {
+    ///         ctx.stop(ExitReason::Normal);
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let started = Instant::now();
+    /// let session = Session::start(()).await?;
+    /// tokio::time::sleep(Duration::from_secs(30)).await;
+    /// session.call(()).await?; // 30 s in: the minute starts again
+    /// assert_eq!(session.wait_exit().await, ExitReason::Normal);
+    /// assert_eq!(started.elapsed(), Duration::from_secs(90));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn idle_timeout(&mut self, after: Duration, info: S::Info) {
         self.toolkit().timers().idle_timeout(after, info);
     }
@@ -530,6 +815,55 @@ impl<S: GenServer> Context<S> {
 
     /// Monitors the process holding `name` in `registry` now (OTP's monitor of a registered
     /// name); `NoProc` at once if nobody holds it.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::monitor::{Down, DownReason};
+    /// use perennial_runtime::{Context, ExitReason, GenServer, Registry};
+    /// # struct Idle;
+    /// # impl GenServer for Idle {
+    /// #     type Args = (); type Call = (); type Reply = (); type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Idle) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    ///
+    /// /// Watches whoever holds the name `db` when it starts.
+    /// struct Watcher(Option<DownReason>);
+    ///
+    /// impl GenServer for Watcher {
+    ///     type Args = Registry;
+    ///     # type Call = (); type Reply = Option<DownReason>; type Cast = Infallible;
+    ///     # type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    ///
+    ///     async fn init(registry: Registry, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.monitor_name(&registry, "db");
+    ///         Ok(Watcher(None))
+    ///     }
+    ///
+    ///     async fn handle_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.0 = Some(down.reason);
+    ///     }
+    ///     # async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> Option<DownReason> {
+    ///     #     self.0.clone()
+    ///     # }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let db = Idle::builder().register(&registry, "db").start(()).await?;
+    /// let watcher = Watcher::start(registry.clone()).await?;
+    /// db.kill();
+    /// db.wait_exit().await;
+    /// assert_eq!(watcher.call(()).await?, Some(DownReason::Exited(ExitReason::Killed)));
+    ///
+    /// // Nobody holds the name: the `Down` comes at once.
+    /// let early = Watcher::start(Registry::new()).await?;
+    /// assert_eq!(early.call(()).await?, Some(DownReason::NoProc));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn monitor_name(&mut self, registry: &Registry, name: &str) -> MonitorRef {
         self.monitor_target(MonitorTarget::name(registry, name))
     }
@@ -537,6 +871,46 @@ impl<S: GenServer> Context<S> {
     /// Monitors a child of a supervisor, whatever its kind (a task too): the incarnation running
     /// now, asked of its supervisor. `NoProc` at once if it is not running (or its supervisor
     /// does not answer).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::monitor::{Down, DownReason};
+    /// use perennial_runtime::supervisor::{ChildHandle, ChildSpec, SupervisorSpec};
+    /// use perennial_runtime::{Context, ExitReason, GenServer};
+    ///
+    /// /// Watches a child of a supervisor (here a task, which has no reference of its own).
+    /// struct Watcher(Option<DownReason>);
+    ///
+    /// impl GenServer for Watcher {
+    ///     type Args = ChildHandle;
+    ///     # type Call = (); type Reply = Option<DownReason>; type Cast = Infallible;
+    ///     # type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    ///
+    ///     async fn init(child: ChildHandle, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         ctx.monitor_child(&child).await;
+    ///         Ok(Watcher(None))
+    ///     }
+    ///
+    ///     async fn handle_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.0 = Some(down.reason);
+    ///     }
+    ///     # async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> Option<DownReason> {
+    ///     #     self.0.clone()
+    ///     # }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sup = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::task("job", || std::future::pending::<()>()))
+    ///     .start()
+    ///     .await?;
+    /// let watcher = Watcher::start(ChildHandle::new(sup.clone(), "job")).await?;
+    /// sup.terminate_child("job").await?;
+    /// assert_eq!(watcher.call(()).await?, Some(DownReason::Exited(ExitReason::Shutdown)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn monitor_child(&mut self, child: &ChildHandle) -> MonitorRef {
         let process = child.process().await;
         self.monitor_target(MonitorTarget::process(process, child.name()))
@@ -551,6 +925,52 @@ impl<S: GenServer> Context<S> {
 
     /// Removes a monitor: `true` if it was set and its `Down` not handled yet. A `Down` already
     /// on its way is dropped (OTP's `demonitor(Ref, [flush])`).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::monitor::{Down, MonitorRef};
+    /// use perennial_runtime::{Context, ExitReason, GenServer, ServerRef};
+    /// # struct Idle;
+    /// # impl GenServer for Idle {
+    /// #     type Args = (); type Call = (); type Reply = (); type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Idle) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) {}
+    /// # }
+    ///
+    /// /// Watches a server until told to stop watching.
+    /// struct Watcher { monitor: MonitorRef, downs: u32 }
+    ///
+    /// impl GenServer for Watcher {
+    ///     type Args = ServerRef<Idle>;
+    ///     type Cast = ();
+    ///     # type Call = (); type Reply = u32;
+    ///     # type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    ///
+    ///     async fn init(idle: ServerRef<Idle>, ctx: &mut Context<Self>) -> Result<Self, Infallible> {
+    ///         Ok(Watcher { monitor: ctx.monitor(&idle), downs: 0 })
+    ///     }
+    ///
+    ///     async fn handle_cast(&mut self, _forget: (), ctx: &mut Context<Self>) {
+    ///         assert!(ctx.demonitor(self.monitor)); // it was set
+    ///     }
+    ///
+    ///     async fn handle_down(&mut self, _: Down, _: &mut Context<Self>) {
+    ///         self.downs += 1;
+    ///     }
+    ///     # async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.downs }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let idle = Idle::start(()).await?;
+    /// let watcher = Watcher::start(idle.clone()).await?;
+    /// watcher.cast(())?;
+    /// idle.stop(ExitReason::Shutdown).await?;
+    /// assert_eq!(watcher.call(()).await?, 0); // no `Down` came
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn demonitor(&mut self, monitor: MonitorRef) -> bool {
         self.toolkit
             .as_mut()
@@ -627,6 +1047,58 @@ impl<S: GenServer> Context<S> {
 
     /// Drops an attached stream: no more of its items, and no end. `true` if it was still
     /// attached (it had not ended).
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use perennial_runtime::streams::unbounded_receiver;
+    /// use perennial_runtime::{Context, GenServer, StreamRef};
+    /// use tokio::sync::mpsc;
+    ///
+    /// /// Reads a channel until told to stop.
+    /// struct Reader { stream: StreamRef, read: Vec<u32> }
+    ///
+    /// impl GenServer for Reader {
+    ///     type Args = mpsc::UnboundedReceiver<u32>;
+    ///     type Info = Option<u32>;
+    ///     type Cast = ();
+    ///     # type Call = (); type Reply = Vec<u32>; type Continue = Infallible;
+    ///     # type Error = Infallible;
+    ///
+    ///     async fn init(
+    ///         rx: mpsc::UnboundedReceiver<u32>,
+    ///         ctx: &mut Context<Self>,
+    ///     ) -> Result<Self, Infallible> {
+    ///         let stream = ctx.attach(unbounded_receiver(rx), Some, None);
+    ///         Ok(Reader { stream, read: Vec::new() })
+    ///     }
+    ///
+    ///     async fn handle_info(&mut self, item: Option<u32>, _: &mut Context<Self>) {
+    ///         self.read.extend(item);
+    ///     }
+    ///
+    ///     async fn handle_cast(&mut self, _stop: (), ctx: &mut Context<Self>) {
+    ///         assert!(ctx.detach(self.stream)); // still attached
+    ///     }
+    ///     # async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> Vec<u32> {
+    ///     #     self.read.clone()
+    ///     # }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (tx, rx) = mpsc::unbounded_channel();
+    /// let reader = Reader::start(rx).await?;
+    /// tx.send(1)?;
+    /// while reader.call(()).await?.is_empty() {
+    ///     tokio::task::yield_now().await;
+    /// }
+    /// reader.cast(())?;
+    /// reader.call(()).await?; // the detach has been handled
+    /// assert!(tx.send(2).is_err()); // the stream was dropped
+    /// assert_eq!(reader.call(()).await?, [1]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn detach(&mut self, stream: StreamRef) -> bool {
         self.toolkit
             .as_mut()
