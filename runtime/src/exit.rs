@@ -45,17 +45,42 @@ pub enum ExitReason {
 
 impl ExitReason {
     /// Wraps an error as an [`ExitReason::Error`].
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    ///
+    /// let reason = ExitReason::error("disk full"); // a message, or any error type
+    /// assert!(matches!(reason, ExitReason::Error(_)));
+    /// assert_eq!(reason.to_string(), "error: disk full");
+    /// assert_eq!(ExitReason::error(std::io::Error::other("disk full")), reason);
+    /// ```
     pub fn error(error: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
         ExitReason::Error(Arc::from(error.into()))
     }
 
     /// Builds an [`ExitReason::Panic`] from a caught panic payload.
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    ///
+    /// let payload = std::panic::catch_unwind(|| panic!("bad state")).unwrap_err();
+    /// assert_eq!(ExitReason::from_panic(payload), ExitReason::Panic("bad state".into()));
+    /// ```
     pub fn from_panic(payload: Box<dyn Any + Send>) -> Self {
         ExitReason::Panic(panic_text(payload))
     }
 
     /// `true` for the orderly exits `Normal`, `Shutdown` and `NoRestart`: a transient child that
     /// ends this way is not restarted, and the runtime does not log it as an error.
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    ///
+    /// assert!(ExitReason::Normal.is_normal());
+    /// assert!(ExitReason::Shutdown.is_normal());
+    /// assert!(ExitReason::NoRestart.is_normal());
+    /// assert!(!ExitReason::Killed.is_normal());
+    /// ```
     pub fn is_normal(&self) -> bool {
         matches!(
             self,
@@ -64,6 +89,15 @@ impl ExitReason {
     }
 
     /// `true` for every exit that is not [`is_normal`](Self::is_normal).
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    ///
+    /// assert!(ExitReason::Killed.is_abnormal());
+    /// assert!(ExitReason::error("timeout").is_abnormal());
+    /// assert!(ExitReason::Panic("bad state".into()).is_abnormal());
+    /// assert!(!ExitReason::Shutdown.is_abnormal());
+    /// ```
     pub fn is_abnormal(&self) -> bool {
         !self.is_normal()
     }
@@ -147,6 +181,33 @@ pub struct Escalation {
 impl Escalation {
     /// The chain of causes from this escalation down: `(supervisor or child name, reason)`,
     /// outermost first, ending at the failure that started it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `pool` keeps failing; `db` allows no restart and gives up; so does `app`.
+    /// let db = SupervisorSpec::new("db")
+    ///     .intensity(0, Duration::from_secs(5))
+    ///     .child(ChildSpec::task("pool", || async { Err::<(), _>("connection refused") }));
+    /// let app = SupervisorSpec::new("app")
+    ///     .intensity(0, Duration::from_secs(5))
+    ///     .child(ChildSpec::supervisor(db))
+    ///     .start()
+    ///     .await?;
+    /// let ExitReason::Escalated(escalation) = app.wait_exit().await else {
+    ///     panic!("the tree gave up");
+    /// };
+    /// let causes = escalation.causes();
+    /// let names: Vec<&str> = causes.iter().map(|(name, _)| &**name).collect();
+    /// assert_eq!(names, ["db", "pool"]);
+    /// assert_eq!(causes[1].1, ExitReason::error("connection refused"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn causes(&self) -> Vec<(Arc<str>, ExitReason)> {
         let mut out = Vec::new();
         let mut current = self;
@@ -209,6 +270,32 @@ impl fmt::Display for Escalation {
 impl Escalation {
     /// The failure at the bottom of the chain: the child whose exits started the cascade, and
     /// its last exit reason.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `pool` keeps failing; `db` allows no restart and gives up; so does `app`.
+    /// let db = SupervisorSpec::new("db")
+    ///     .intensity(0, Duration::from_secs(5))
+    ///     .child(ChildSpec::task("pool", || async { Err::<(), _>("connection refused") }));
+    /// let app = SupervisorSpec::new("app")
+    ///     .intensity(0, Duration::from_secs(5))
+    ///     .child(ChildSpec::supervisor(db))
+    ///     .start()
+    ///     .await?;
+    /// let ExitReason::Escalated(escalation) = app.wait_exit().await else {
+    ///     panic!("the tree gave up");
+    /// };
+    /// let (child, reason) = escalation.first_failure();
+    /// assert_eq!(&**child, "pool");
+    /// assert_eq!(reason.to_string(), "error: connection refused");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn first_failure(&self) -> (&Arc<str>, &ExitReason) {
         let mut current = self;
         while let ExitReason::Escalated(inner) = &current.cause {
