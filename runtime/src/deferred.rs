@@ -98,6 +98,52 @@ pub struct ReplyTo<T> {
 
 impl<T> ReplyTo<T> {
     /// Answers the call with `value`. Discarded if the caller gave up or the server has exited.
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use std::time::Duration;
+    /// use perennial_runtime::{Context, GenServer};
+    ///
+    /// /// Answers `Slow` a second later, from a task of its own, and `Fast` meanwhile.
+    /// struct Desk;
+    ///
+    /// enum Call { Slow, Fast }
+    ///
+    /// impl GenServer for Desk {
+    ///     type Call = Call;
+    ///     type Reply = &'static str;
+    ///     # type Args = (); type Cast = Infallible; type Info = Infallible;
+    ///     # type Continue = Infallible; type Error = Infallible;
+    ///     # async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Desk) }
+    ///
+    ///     async fn handle_call(&mut self, call: Call, ctx: &mut Context<Self>) -> &'static str {
+    ///         match call {
+    ///             Call::Fast => "fast",
+    ///             Call::Slow => {
+    ///                 if let Some(reply) = ctx.reply_later() {
+    ///                     tokio::spawn(async move {
+    ///                         tokio::time::sleep(Duration::from_secs(1)).await;
+    ///                         reply.reply("slow");
+    ///                     });
+    ///                 }
+    ///                 "" // dropped, not sent
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let desk = Desk::start(()).await?;
+    /// let slow = tokio::spawn({
+    ///     let desk = desk.clone();
+    ///     async move { desk.call(Call::Slow).await }
+    /// });
+    /// assert_eq!(desk.call(Call::Fast).await?, "fast");
+    /// assert_eq!(slow.await??, "slow");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn reply(mut self, value: T) {
         if let Some((answer, index)) = self.answer.take() {
             answer.reply(index, value);
