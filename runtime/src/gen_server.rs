@@ -1167,6 +1167,35 @@ impl<S: GenServer> Default for ServerBuilder<S> {
 
 impl<S: GenServer> ServerBuilder<S> {
     /// Default options: unnamed, unbounded mailbox, no start timeout.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use perennial_runtime::ServerBuilder;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The same as `Port::builder()`.
+    /// let port = ServerBuilder::<Port>::new().start(8080).await?;
+    /// assert_eq!(port.call(()).await?, 8080);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new() -> Self {
         ServerBuilder {
             name: None,
@@ -1192,6 +1221,40 @@ impl<S: GenServer> ServerBuilder<S> {
     }
 
     /// Names the server for logs and errors, without registering it anywhere.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use perennial_runtime::CallError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let port = Port::builder().name("http").start(8080).await?;
+    /// assert_eq!(port.name(), Some("http"));
+    /// port.kill();
+    /// port.wait_exit().await;
+    /// // The name shows in its errors.
+    /// let error = port.call(()).await.unwrap_err();
+    /// assert_eq!(error, CallError::NotRunning { name: Some("http".into()) });
+    /// assert_eq!(error.to_string(), "server `http` is not running");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(mut self, name: impl Into<Arc<str>>) -> Self {
         self.name = Some(name.into());
         self
@@ -1199,6 +1262,38 @@ impl<S: GenServer> ServerBuilder<S> {
 
     /// Registers the server in `registry` under `name` while it runs. If the name is taken by a
     /// running server, the start fails without running `init`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use perennial_runtime::{Registry, StartError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let http = Port::builder().register(&registry, "http").start(8080).await?;
+    /// assert_eq!(registry.lookup::<Port>("http")?, http);
+    /// // Taken: the second start fails without running its `init`, and names the holder.
+    /// let again = Port::builder().register(&registry, "http").start(8081).await;
+    /// assert!(matches!(again, Err(StartError::AlreadyStarted(holder)) if holder == http));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn register(mut self, registry: &Registry, name: impl Into<Arc<str>> + AsRef<str>) -> Self {
         self.name = Some(registry.full_name(name));
         self.registry = Some(registry.clone());
@@ -1207,6 +1302,38 @@ impl<S: GenServer> ServerBuilder<S> {
 
     /// Bounds the mailbox to `capacity` queued messages: casts to a full mailbox fail with
     /// [`CastError::Full`](crate::CastError::Full), calls wait for room within their timeout.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use std::num::NonZeroUsize;
+    /// use perennial_runtime::CastError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let capacity = NonZeroUsize::new(2).ok_or("zero")?;
+    /// let port = Port::builder().bounded_mailbox(capacity).start(8080).await?;
+    /// port.cast(1)?;
+    /// port.cast(2)?;
+    /// assert_eq!(port.cast(3), Err(CastError::Full(3)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn bounded_mailbox(mut self, capacity: NonZeroUsize) -> Self {
         self.capacity = Some(capacity);
         self
@@ -1214,12 +1341,76 @@ impl<S: GenServer> ServerBuilder<S> {
 
     /// Kills the server and fails the start with [`StartError::InitTimeout`] if `init` takes
     /// longer than `timeout`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use perennial_runtime::StartError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // This server's `init` takes a minute for port 1.
+    /// let slow = Port::builder().init_timeout(Duration::from_secs(5)).start(1).await;
+    /// let limit = Duration::from_secs(5);
+    /// assert!(matches!(slow, Err(StartError::InitTimeout(d)) if d == limit));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn init_timeout(mut self, timeout: Duration) -> Self {
         self.init_timeout = Some(timeout);
         self
     }
 
     /// Spawns the server on the current tokio runtime and waits for `init` to finish.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Port(u16);
+    /// # impl GenServer for Port {
+    /// #     type Args = u16; type Call = (); type Reply = u16; type Cast = u16;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = std::io::Error;
+    /// #     async fn init(port: u16, _: &mut Context<Self>) -> Result<Self, std::io::Error> {
+    /// #         match port {
+    /// #             0 => Err(std::io::Error::other("port 0 is not a port")),
+    /// #             1 => { tokio::time::sleep(Duration::from_secs(60)).await; Ok(Port(1)) }
+    /// #             port => Ok(Port(port)),
+    /// #         }
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u16 { self.0 }
+    /// #     async fn handle_cast(&mut self, port: u16, _: &mut Context<Self>) { self.0 = port }
+    /// # }
+    /// use perennial_runtime::StartError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let port = Port::builder().start(8080).await?; // `init` has run
+    /// assert_eq!(port.call(()).await?, 8080);
+    ///
+    /// let refused = Port::builder().start(0).await;
+    /// let Err(StartError::Init(error)) = refused else {
+    ///     panic!("init refused port 0");
+    /// };
+    /// assert_eq!(error.to_string(), "port 0 is not a port");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(self, args: S::Args) -> Result<ServerRef<S>, StartError<S>> {
         let (tx, rx) = mailbox::channel::<S>(self.capacity);
         let process = Arc::new(Process::new(self.name, self.link));
