@@ -102,6 +102,18 @@ pub struct Backoff {
 
 impl Backoff {
     /// The delay before the `attempt`-th consecutive restart (1-based).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::Backoff;
+    ///
+    /// let secs = Duration::from_secs;
+    /// let backoff = Backoff { initial: secs(1), factor: 2.0, max: secs(10) };
+    /// assert_eq!(backoff.delay(1), secs(1));
+    /// assert_eq!(backoff.delay(2), secs(2));
+    /// assert_eq!(backoff.delay(3), secs(4));
+    /// assert_eq!(backoff.delay(5), secs(10)); // 16 s, capped
+    /// ```
     pub fn delay(&self, attempt: u32) -> Duration {
         let factor = if self.factor.is_finite() {
             self.factor.max(1.0)
@@ -224,6 +236,15 @@ pub enum ChildKind {
 
 impl ChildKind {
     /// `true` for supervisors (static or dynamic), OTP's `supervisor` type.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::ChildKind;
+    ///
+    /// assert!(ChildKind::Supervisor.is_supervisor());
+    /// assert!(ChildKind::DynamicSupervisor.is_supervisor());
+    /// assert!(!ChildKind::Server.is_supervisor());
+    /// assert!(!ChildKind::Task.is_supervisor());
+    /// ```
     pub fn is_supervisor(self) -> bool {
         matches!(self, ChildKind::Supervisor | ChildKind::DynamicSupervisor)
     }
@@ -278,6 +299,40 @@ pub struct ChildSpec {
 impl ChildSpec {
     /// A gen_server child. `args` is cloned for every (re)start.
     /// Health checks are on by default, with [`HealthCheck::default`].
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("counter", 7))
+    ///     .start()
+    ///     .await?;
+    /// let counter = app.registry().named::<Counter>("counter"); // registered under its name
+    /// counter.cast(1)?;
+    /// assert_eq!(counter.call(()).await?, 8);
+    ///
+    /// let mut events = app.subscribe();
+    /// counter.resolve().ok_or("not running")?.kill();
+    /// events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// assert_eq!(counter.call(()).await?, 7); // restarted with a clone of the same args
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn server<S>(name: impl Into<Arc<str>>, args: S::Args) -> Self
     where
         S: GenServer,
@@ -287,6 +342,42 @@ impl ChildSpec {
     }
 
     /// A gen_server child whose args are made afresh by `args` for every (re)start.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let starts = Arc::new(AtomicU32::new(0));
+    /// let counter = ChildSpec::server_with::<Counter>("counter", move || {
+    ///     starts.fetch_add(1, Ordering::SeqCst) + 1 // this start's number
+    /// });
+    /// let app = SupervisorSpec::new("app").child(counter).start().await?;
+    /// let counter = app.registry().named::<Counter>("counter");
+    /// assert_eq!(counter.call(()).await?, 1);
+    ///
+    /// let mut events = app.subscribe();
+    /// counter.resolve().ok_or("not running")?.kill();
+    /// events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// assert_eq!(counter.call(()).await?, 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn server_with<S: GenServer>(
         name: impl Into<Arc<str>>,
         args: impl Fn() -> S::Args + Send + Sync + 'static,
@@ -337,6 +428,27 @@ impl ChildSpec {
     /// Such a task cannot be asked to stop: its supervisor aborts it at its next await point,
     /// whatever its [`shutdown`](Self::shutdown) option. A task with cleanup to do on shutdown
     /// takes a token: [`task_with_shutdown`](Self::task_with_shutdown).
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, Restart, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app").start().await?;
+    /// let mut events = app.subscribe();
+    /// let import = ChildSpec::task("import", || async {
+    ///     Err::<(), _>(std::io::Error::other("no such file")) // its output is its exit reason
+    /// });
+    /// app.start_child(import.restart(Restart::Temporary)).await?;
+    /// let exited = events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
+    /// let Some(Event::Exited { reason, .. }) = exited else {
+    ///     panic!("the task exited");
+    /// };
+    /// assert_eq!(reason, ExitReason::error("no such file"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn task<F, Fut>(name: impl Into<Arc<str>>, f: F) -> Self
     where
         F: Fn() -> Fut + Send + Sync + 'static,
@@ -410,6 +522,20 @@ impl ChildSpec {
     }
 
     /// A nested supervisor. Its name is the spec's name; it shares the parent's registry.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildKind, ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = ChildSpec::task("pool", std::future::pending::<()>);
+    /// let db = SupervisorSpec::new("db").child(pool);
+    /// let app = SupervisorSpec::new("app").child(ChildSpec::supervisor(db)).start().await?;
+    /// assert_eq!(app.child_status("db").await?.kind, ChildKind::Supervisor);
+    /// assert_eq!(app.nested("db").count_children().await?.active, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn supervisor(spec: SupervisorSpec) -> Self {
         let kind = if spec.is_dynamic() {
             ChildKind::DynamicSupervisor
@@ -448,6 +574,22 @@ impl ChildSpec {
     }
 
     /// Sets the restart type (default [`Restart::Permanent`]).
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildSpec, ChildState, Event, Restart, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app").start().await?;
+    /// let mut events = app.subscribe();
+    /// // Transient: restarted only after an abnormal exit, so not after this one.
+    /// let once = ChildSpec::task("once", || async {}).restart(Restart::Transient);
+    /// app.start_child(once).await?;
+    /// events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
+    /// assert_eq!(app.child_status("once").await?.state, ChildState::NotRunning);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
         self
@@ -455,6 +597,36 @@ impl ChildSpec {
 
     /// Sets how the child is stopped (default: 5 s then kill for workers, infinity for
     /// supervisors).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, Shutdown, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("counter", 0).shutdown(Shutdown::BrutalKill))
+    ///     .start()
+    ///     .await?;
+    /// let counter = app.registry().lookup::<Counter>("counter")?;
+    /// app.shutdown().await;
+    /// assert_eq!(counter.exit_reason(), Some(ExitReason::Killed)); // not asked: aborted
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
         self
@@ -462,6 +634,41 @@ impl ChildSpec {
 
     /// Sets the health check of a gen_server child, or turns it off with `None`. Other kinds
     /// have no ping to answer, so the setting is ignored for them.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{ChildSpec, HealthCheck, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let check = HealthCheck {
+    ///     interval: Duration::from_secs(10),
+    ///     timeout: Duration::from_secs(1),
+    ///     failures: 2,
+    /// };
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("checked", 0).health(Some(check)))
+    ///     .child(ChildSpec::server::<Counter>("unchecked", 0).health(None))
+    ///     .start()
+    ///     .await?;
+    /// assert!(app.health("checked").await?.is_some_and(|h| h.enabled));
+    /// assert_eq!(app.health("unchecked").await?, None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn health(mut self, health: Option<HealthCheck>) -> Self {
         if self.kind == ChildKind::Server {
             self.health = health.map(Box::new);
@@ -474,6 +681,27 @@ impl ChildSpec {
     /// and temporary children may be significant, and only under a supervisor whose
     /// `auto_shutdown` is not `never`; anything else is refused when the supervisor starts (or
     /// by `start_child`).
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{
+    ///     AutoShutdown, ChildSpec, SupervisorSpec, SupervisorStartError,
+    /// };
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A permanent child is always restarted, so it can never end the supervisor: refused.
+    /// let refused = SupervisorSpec::new("app")
+    ///     .auto_shutdown(AutoShutdown::AnySignificant)
+    ///     .child(ChildSpec::task("main_job", || async {}).significant(true))
+    ///     .start()
+    ///     .await;
+    /// let Err(SupervisorStartError::InvalidSpec { flag, .. }) = refused else {
+    ///     panic!("refused");
+    /// };
+    /// assert_eq!(flag, "significant");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn significant(mut self, significant: bool) -> Self {
         self.significant = significant;
         self
@@ -483,6 +711,37 @@ impl ChildSpec {
     /// (re)start ([`Registry::join`]); it leaves them when it exits. Other kinds of child are
     /// not servers a group can hold, so the setting is ignored for them. A group that holds
     /// servers of another type fails the child's start.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::Group;
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("a", 1).groups(["counters"]))
+    ///     .child(ChildSpec::server::<Counter>("b", 2).groups([COUNTERS.name()]))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(app.registry().group(COUNTERS).members().len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn groups<I>(mut self, groups: I) -> Self
     where
         I: IntoIterator,
@@ -496,6 +755,13 @@ impl ChildSpec {
     }
 
     /// Whether the child is significant.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::ChildSpec;
+    ///
+    /// assert!(!ChildSpec::task("job", || async {}).is_significant());
+    /// assert!(ChildSpec::task("job", || async {}).significant(true).is_significant());
+    /// ```
     pub fn is_significant(&self) -> bool {
         self.significant
     }
@@ -524,17 +790,57 @@ impl ChildSpec {
 
     /// Delays restarts with a growing backoff; `None` (the default) restarts at once. Takes a
     /// [`Backoff`] or an `Option<Backoff>` (one read from configuration, say).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::supervisor::{Backoff, ChildSpec, Event, SupervisorSpec};
+    /// use tokio::time::Instant;
+    ///
+    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let backoff = Backoff {
+    ///     initial: Duration::from_secs(1),
+    ///     factor: 2.0,
+    ///     max: Duration::from_secs(30),
+    /// };
+    /// let app = SupervisorSpec::new("app").intensity(10, Duration::from_secs(60)).start().await?;
+    /// let mut events = app.subscribe();
+    /// let started = Instant::now();
+    /// let flaky = ChildSpec::task("flaky", || async { Err::<(), _>("no connection") });
+    /// app.start_child(flaky.backoff(backoff)).await?;
+    /// // It fails at once each time; its restarts wait 1 s, then 2 s more.
+    /// for _ in 0..2 {
+    ///     events.wait_for(|e| matches!(e, Event::Restarted { .. })).await;
+    /// }
+    /// assert_eq!(started.elapsed(), Duration::from_secs(3));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn backoff(mut self, backoff: impl Into<Option<Backoff>>) -> Self {
         self.backoff = backoff.into().map(Box::new);
         self
     }
 
     /// The child's name.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::ChildSpec;
+    ///
+    /// assert_eq!(ChildSpec::task("job", || async {}).name(), "job");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The child's kind.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildKind, ChildSpec, SupervisorSpec};
+    ///
+    /// assert_eq!(ChildSpec::task("job", || async {}).kind(), ChildKind::Task);
+    /// let nested = ChildSpec::supervisor(SupervisorSpec::new("db"));
+    /// assert_eq!(nested.kind(), ChildKind::Supervisor);
+    /// ```
     pub fn kind(&self) -> ChildKind {
         self.kind
     }
