@@ -175,6 +175,18 @@ pub(crate) struct DynamicLimits {
 
 impl SupervisorSpec {
     /// A one_for_one supervisor named `name` with no children and the default intensity.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::SupervisorSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app").start().await?;
+    /// assert_eq!(app.count_children().await?.specs, 0);
+    /// assert_eq!(app.registry().names(), ["app".into()]); // registered under its name
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(name: impl Into<Arc<str>>) -> Self {
         SupervisorSpec {
             name: name.into(),
@@ -189,6 +201,41 @@ impl SupervisorSpec {
     }
 
     /// Sets the strategy.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, Strategy, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .strategy(Strategy::OneForAll)
+    ///     .child(ChildSpec::server::<Counter>("a", 0))
+    ///     .child(ChildSpec::server::<Counter>("b", 0))
+    ///     .start()
+    ///     .await?;
+    /// let b = app.registry().lookup::<Counter>("b")?;
+    /// let mut events = app.subscribe();
+    /// app.registry().lookup::<Counter>("a")?.kill();
+    /// // One for all: `b` is stopped and restarted with `a`.
+    /// events.wait_for(|e| matches!(e, Event::Restarted { child, .. } if &**child == "b")).await;
+    /// assert!(!b.is_alive());
+    /// assert_eq!(app.restart_count("b").await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -196,6 +243,27 @@ impl SupervisorSpec {
 
     /// Allows at most `max_restarts` restarts within any window of `within` (which must be
     /// more than zero).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A child that fails at once, every time: the third restart within 5 s is one too many.
+    /// let app = SupervisorSpec::new("app")
+    ///     .intensity(2, Duration::from_secs(5))
+    ///     .child(ChildSpec::task("flaky", || async { Err::<(), _>("no connection") }))
+    ///     .start()
+    ///     .await?;
+    /// let ExitReason::Escalated(escalation) = app.wait_exit().await else {
+    ///     panic!("it gave up");
+    /// };
+    /// assert_eq!((escalation.max_restarts, &*escalation.child), (2, "flaky"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
@@ -204,6 +272,29 @@ impl SupervisorSpec {
 
     /// Shuts the supervisor down when its significant children end ([`AutoShutdown`]; default
     /// [`AutoShutdown::Never`]). Not for dynamic supervisors.
+    ///
+    /// ```
+    /// use perennial_runtime::ExitReason;
+    /// use perennial_runtime::supervisor::{AutoShutdown, ChildSpec, Restart, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let job = |name| {
+    ///     ChildSpec::task(name, || async {})
+    ///         .restart(Restart::Transient)
+    ///         .significant(true)
+    /// };
+    /// let app = SupervisorSpec::new("app")
+    ///     .auto_shutdown(AutoShutdown::AllSignificant) // once both jobs have ended
+    ///     .child(job("import"))
+    ///     .child(job("index"))
+    ///     .child(ChildSpec::task("server", std::future::pending::<()>))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
         self.auto_shutdown = auto_shutdown;
         self
@@ -253,12 +344,48 @@ impl SupervisorSpec {
     }
 
     /// Adds a child, started after those added before it.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::server::<Counter>("config", 0))
+    ///     .child(ChildSpec::server::<Counter>("cache", 0)) // started after `config`
+    ///     .start()
+    ///     .await?;
+    /// let children = app.which_children().await?;
+    /// let names: Vec<&str> = children.iter().map(|c| &*c.name).collect();
+    /// assert_eq!(names, ["config", "cache"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
         self
     }
 
     /// The supervisor's name.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::SupervisorSpec;
+    ///
+    /// assert_eq!(SupervisorSpec::new("app").name(), "app");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -334,12 +461,66 @@ impl SupervisorSpec {
     }
 
     /// Starts the supervisor and its children, with a new registry for the tree.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec, SupervisorStartError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::task("worker", std::future::pending::<()>))
+    ///     .start()
+    ///     .await?; // every child has started
+    /// assert_eq!(app.count_children().await?.active, 1);
+    ///
+    /// let failing = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::supervisor(SupervisorSpec::new("db")))
+    ///     .child(ChildSpec::task("db", std::future::pending::<()>)) // the same name twice
+    ///     .start()
+    ///     .await;
+    /// assert!(matches!(failing, Err(SupervisorStartError::InvalidSpec { flag: "children", .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(self) -> Result<SupervisorHandle, SupervisorStartError> {
         self.start_in(&Registry::new()).await
     }
 
     /// Starts the supervisor and its children, registering names in `registry` (shared with
     /// whoever else uses it).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::Registry;
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec, SupervisorStartError};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let billing = SupervisorSpec::new("billing")
+    ///     .child(ChildSpec::server::<Counter>("invoices", 0));
+    /// let shop = SupervisorSpec::new("shop").child(ChildSpec::server::<Counter>("orders", 0));
+    /// billing.start_in(&registry).await?;
+    /// shop.start_in(&registry).await?;
+    /// assert_eq!(registry.names().len(), 4); // both trees' names, in one registry
+    /// // Names are unique in a registry: a second `billing` is refused, with the first's handle.
+    /// let again = SupervisorSpec::new("billing").start_in(&registry).await;
+    /// assert!(matches!(again, Err(SupervisorStartError::AlreadyStarted { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_in(
         self,
         registry: &Registry,
