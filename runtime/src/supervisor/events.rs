@@ -104,6 +104,22 @@ pub enum Event {
 
 impl Event {
     /// The supervisor the event comes from.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = ChildSpec::task("pool", std::future::pending::<()>);
+    /// let db = SupervisorSpec::new("db").child(pool);
+    /// let app = SupervisorSpec::new("app").child(ChildSpec::supervisor(db)).start().await?;
+    /// let mut events = app.subscribe(); // the whole tree's events
+    /// app.nested("db").terminate_child("pool").await?;
+    /// let event = events.next().await.ok_or("no event")?;
+    /// assert_eq!(event.supervisor(), "db");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn supervisor(&self) -> &str {
         match self {
             Event::Started { supervisor, .. }
@@ -119,6 +135,22 @@ impl Event {
     }
 
     /// The child the event is about, if it is about one.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = ChildSpec::task("pool", std::future::pending::<()>);
+    /// let db = SupervisorSpec::new("db").child(pool);
+    /// let app = SupervisorSpec::new("app").child(ChildSpec::supervisor(db)).start().await?;
+    /// let mut events = app.subscribe(); // the whole tree's events
+    /// app.nested("db").terminate_child("pool").await?;
+    /// let event = events.next().await.ok_or("no event")?;
+    /// assert_eq!(event.child(), Some("pool"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn child(&self) -> Option<&str> {
         match self {
             Event::Started { child, .. }

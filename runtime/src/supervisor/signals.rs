@@ -156,6 +156,22 @@ pub struct ShutdownGuard {
 
 impl ShutdownGuard {
     /// Lets the tree keep running after the guard is dropped.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::SupervisorSpec;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let app = SupervisorSpec::new("app").start().await?;
+    /// {
+    ///     let guard = app.shutdown_on_drop();
+    ///     // ... the start went well after all ...
+    ///     guard.disarm();
+    /// }
+    /// assert!(!app.is_shutting_down());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn disarm(mut self) {
         self.handle = None;
     }

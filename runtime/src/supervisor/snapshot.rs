@@ -36,6 +36,22 @@ pub struct SnapshotNode {
 
 impl Snapshot {
     /// Finds a node by child name anywhere in the tree.
+    ///
+    /// ```
+    /// use perennial_runtime::supervisor::{ChildKind, ChildSpec, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pool = ChildSpec::task("pool", std::future::pending::<()>);
+    /// let db = SupervisorSpec::new("db").child(pool);
+    /// let app = SupervisorSpec::new("app").child(ChildSpec::supervisor(db)).start().await?;
+    /// let snapshot = app.snapshot().await?;
+    /// let pool = snapshot.find("pool").ok_or("no pool")?; // found in `db`
+    /// assert_eq!(pool.info.kind, ChildKind::Task);
+    /// assert!(snapshot.find("nope").is_none());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn find(&self, name: &str) -> Option<&SnapshotNode> {
         self.children.iter().find_map(|node| {
             if &*node.info.name == name {
