@@ -61,6 +61,26 @@ pub struct Group<S> {
 
 impl<S: GenServer> Group<S> {
     /// The group of `S` servers named `name`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::Group;
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters"); // a group of `Counter`s only
+    /// assert_eq!(COUNTERS.name(), "counters");
+    /// ```
     pub const fn new(name: &'static str) -> Self {
         Group {
             name,
@@ -69,6 +89,25 @@ impl<S: GenServer> Group<S> {
     }
 
     /// The group's name.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::Group;
+    ///
+    /// assert_eq!(Group::<Counter>::new("counters").name(), "counters");
+    /// ```
     pub const fn name(&self) -> &'static str {
         self.name
     }
@@ -163,6 +202,42 @@ pub struct GroupListener {
 
 impl GroupListener {
     /// The next change; `None` once the registry is gone and all is received.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::GroupChange;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.group(COUNTERS).subscribe();
+    /// let counter = Counter::start(0).await?;
+    /// registry.join(COUNTERS, &counter)?;
+    /// counter.kill(); // an exit is a leave
+    /// let joined = changes.next().await.ok_or("ended")??;
+    /// let left = changes.next().await.ok_or("ended")??;
+    /// assert_eq!((joined.change, left.change), (GroupChange::Joined, GroupChange::Left));
+    /// assert_eq!(left.id, counter.id());
+    /// drop(registry);
+    /// assert!(changes.next().await.is_none()); // the registry is gone
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next(&mut self) -> Option<Result<GroupEvent, Lagged>> {
         match self.rx.recv().await {
             Ok(event) => Some(Ok(event)),
@@ -172,6 +247,36 @@ impl GroupListener {
     }
 
     /// The next change if one is ready, without waiting.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::GroupChange;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.group(COUNTERS).subscribe();
+    /// assert!(changes.try_next().is_none());
+    /// registry.join(COUNTERS, &Counter::start(0).await?)?;
+    /// assert!(matches!(changes.try_next(), Some(Ok(e)) if e.change == GroupChange::Joined));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_next(&mut self) -> Option<Result<GroupEvent, Lagged>> {
         match self.rx.try_recv() {
             Ok(event) => Some(Ok(event)),
@@ -269,6 +374,40 @@ impl Registry {
     /// The server leaves every group by itself when it exits.
     ///
     /// Fails if the server has exited, or if the group holds servers of another type.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::GroupError;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = Counter::start(0).await?;
+    /// registry.join(COUNTERS, &counter)?;
+    /// assert_eq!(registry.members(COUNTERS), [counter.clone()]);
+    ///
+    /// counter.kill();
+    /// counter.wait_exit().await;
+    /// assert!(registry.members(COUNTERS).is_empty()); // it left by exiting
+    /// assert!(matches!(registry.join(COUNTERS, &counter), Err(GroupError::NotRunning { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn join<S: GenServer>(
         &self,
         group: Group<S>,
@@ -345,6 +484,39 @@ impl Registry {
 
     /// Undoes one join of `server` to `group`; `true` if it was a member. At its last leave it
     /// is a member no more.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let counter = Counter::start(0).await?;
+    /// registry.join(COUNTERS, &counter)?;
+    /// registry.join(COUNTERS, &counter)?; // joined twice...
+    /// assert!(registry.leave(COUNTERS, &counter));
+    /// assert_eq!(registry.members(COUNTERS).len(), 1); // ...so still a member
+    /// assert!(registry.leave(COUNTERS, &counter));
+    /// assert!(registry.members(COUNTERS).is_empty());
+    /// assert!(!registry.leave(COUNTERS, &counter)); // not a member any more
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn leave<S: GenServer>(&self, group: Group<S>, server: &ServerRef<S>) -> bool {
         let mut inner = lock(&self.groups.inner);
         let name = self.full_name(group.name);
@@ -367,6 +539,35 @@ impl Registry {
     }
 
     /// The running members of `group`, in join order. Never a server that has exited.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// assert_eq!(registry.members(COUNTERS), [a, b]); // in join order
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn members<S: GenServer>(&self, group: Group<S>) -> Vec<ServerRef<S>> {
         let inner = lock(&self.groups.inner);
         inner
@@ -378,6 +579,35 @@ impl Registry {
 
     /// The names of the groups with at least one running member, sorted (for a scoped view,
     /// those inside its scope, without the scope).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// const OTHERS: Group<Counter> = Group::new("others");
+    /// registry.join(OTHERS, &Counter::start(0).await?)?;
+    /// registry.join(COUNTERS, &Counter::start(0).await?)?;
+    /// assert_eq!(registry.groups(), ["counters".into(), "others".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn groups(&self) -> Vec<Arc<str>> {
         let inner = lock(&self.groups.inner);
         let prefix = self.prefix.as_deref().unwrap_or_default();
@@ -395,6 +625,37 @@ impl Registry {
     }
 
     /// A handle on `group`: members, cast to all, call one, and a subscription.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let counters = registry.group(COUNTERS);
+    /// assert_eq!(counters.cast_all(10), 2);
+    /// assert_eq!(counters.call_one(()).await? + counters.call_one(()).await?, 23);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn group<S: GenServer>(&self, group: Group<S>) -> GroupRef<S> {
         GroupRef {
             registry: self.clone(),
@@ -442,17 +703,102 @@ impl<S: GenServer> fmt::Debug for GroupRef<S> {
 
 impl<S: GenServer> GroupRef<S> {
     /// The group's name.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// assert_eq!(registry.group(COUNTERS).name(), "counters");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(&self) -> &'static str {
         self.group.name
     }
 
     /// The running members, in join order.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// assert_eq!(registry.group(COUNTERS).members(), [a, b]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn members(&self) -> Vec<ServerRef<S>> {
         self.registry.members(self.group)
     }
 
     /// Casts to every running member; returns how many took it (a member whose mailbox is full
     /// or that has just exited does not).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// assert_eq!(registry.group(COUNTERS).cast_all(10), 2); // both took it
+    /// assert_eq!((a.call(()).await?, b.call(()).await?), (11, 12));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn cast_all(&self, cast: S::Cast) -> usize
     where
         S::Cast: Clone,
@@ -465,11 +811,74 @@ impl<S: GenServer> GroupRef<S> {
 
     /// The next running member in turn (round robin), for a typed client of its own
     /// (`FooClient::from(Client::from(member))`); `None` if the group has none.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let counters = registry.group(COUNTERS);
+    /// assert_eq!(counters.next_member(), Some(a));
+    /// assert_eq!(counters.next_member(), Some(b));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn next_member(&self) -> Option<ServerRef<S>> {
         self.pick(round_robin).ok()
     }
 
     /// A running member taken at random; `None` if the group has none.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let member = registry.group(COUNTERS).random_member().ok_or("empty")?;
+    /// assert!(member == a || member == b);
+    /// const NOBODY: Group<Counter> = Group::new("nobody");
+    /// assert_eq!(registry.group(NOBODY).random_member(), None);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn random_member(&self) -> Option<ServerRef<S>> {
         self.pick(random).ok()
     }
@@ -477,11 +886,78 @@ impl<S: GenServer> GroupRef<S> {
     /// Calls one running member, taken in turn (round robin), waiting up to
     /// [`DEFAULT_CALL_TIMEOUT`]. Fails at once with [`CallError::NotRunning`] if the group has
     /// no running member.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::CallError;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let counters = registry.group(COUNTERS);
+    /// assert_eq!(counters.call_one(()).await?, 1); // `a`, then `b`, in turn
+    /// assert_eq!(counters.call_one(()).await?, 2);
+    ///
+    /// const NOBODY: Group<Counter> = Group::new("nobody");
+    /// let empty = registry.group(NOBODY).call_one(()).await;
+    /// assert!(matches!(empty, Err(CallError::NotRunning { .. }))); // at once
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn call_one(&self, call: S::Call) -> Result<S::Reply, CallError> {
         self.call_one_timeout(call, DEFAULT_CALL_TIMEOUT).await
     }
 
     /// [`call_one`](Self::call_one) with an explicit timeout.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use std::time::Duration;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let counters = registry.group(COUNTERS);
+    /// assert_eq!(counters.call_one_timeout((), Duration::from_secs(1)).await?, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn call_one_timeout(
         &self,
         call: S::Call,
@@ -492,6 +968,36 @@ impl<S: GenServer> GroupRef<S> {
     }
 
     /// Calls one running member taken at random.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let (a, b) = (Counter::start(1).await?, Counter::start(2).await?);
+    /// registry.join(COUNTERS, &a)?;
+    /// registry.join(COUNTERS, &b)?;
+    /// let reply = registry.group(COUNTERS).call_random(()).await?;
+    /// assert!(reply == 1 || reply == 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn call_random(&self, call: S::Call) -> Result<S::Reply, CallError> {
         let member = self.pick(random)?;
         member.call(call).await
@@ -518,6 +1024,42 @@ impl<S: GenServer> GroupRef<S> {
     }
 
     /// Subscribes to the group's joins and leaves from now on (a member's exit is a `Left`).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::GroupChange;
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const COUNTERS: Group<Counter> = Group::new("counters");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.group(COUNTERS).subscribe(); // before the group has members
+    /// let counter = Counter::start(0).await?;
+    /// registry.join(COUNTERS, &counter)?;
+    /// registry.leave(COUNTERS, &counter);
+    /// let changes: Vec<GroupChange> = [changes.try_next(), changes.try_next()]
+    ///     .into_iter()
+    ///     .flatten()
+    ///     .map(|event| event.map(|e| e.change))
+    ///     .collect::<Result<_, _>>()?;
+    /// assert_eq!(changes, [GroupChange::Joined, GroupChange::Left]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn subscribe(&self) -> GroupListener {
         let mut inner = lock(&self.registry.groups.inner);
         let state = inner
