@@ -65,31 +65,196 @@ impl RegistryEvent {
     }
 
     /// Registered or unregistered.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(event.change(), RegistryChange::Registered);
+    /// counter.kill();
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(event.change(), RegistryChange::Unregistered);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn change(&self) -> RegistryChange {
         self.change
     }
 
     /// The name.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(event.name(), "counter");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The server's incarnation.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(event.id(), counter.id());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn id(&self) -> ProcessId {
         self.id
     }
 
     /// The server's type, as `std::any::type_name` spells it.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert!(event.type_name().ends_with("Counter"));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn type_name(&self) -> &'static str {
         self.type_name
     }
 
     /// `true` if the server is an `S`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert!(event.is::<Counter>());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn is<S: GenServer>(&self) -> bool {
         self.type_name == std::any::type_name::<S>()
     }
 
     /// For a registration of an `S` server, a reference to it (which may have exited since).
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(event.server::<Counter>(), Some(counter));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn server<S: GenServer>(&self) -> Option<ServerRef<S>> {
         self.server
             .as_ref()?
@@ -155,6 +320,39 @@ pub struct RegistryListener {
 impl RegistryListener {
     /// The next change: `Some(Ok(event))`, `Some(Err(Lagged))` once after falling behind, or
     /// `None` once the registry is gone (every clone of it dropped) and all is received.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert_eq!((event.change(), event.name()), (RegistryChange::Registered, "counter"));
+    /// counter.kill();
+    /// counter.wait_exit().await;
+    /// drop(registry);
+    /// let unregistered = changes.next().await.ok_or("ended")??;
+    /// assert_eq!(unregistered.change(), RegistryChange::Unregistered);
+    /// assert!(changes.next().await.is_none()); // the registry is gone, and all is received
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn next(&mut self) -> Option<Result<RegistryEvent, Lagged>> {
         match self.rx.recv().await {
             Ok(event) => Some(Ok(event)),
@@ -164,6 +362,37 @@ impl RegistryListener {
     }
 
     /// The next change if one is ready, without waiting.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// let mut changes = registry.subscribe();
+    /// let counter = Counter::builder().register(&registry, "counter").start(0).await?;
+    /// let event = changes.next().await.ok_or("ended")??;
+    /// assert!(changes.try_next().is_none()); // nothing more, for now
+    /// counter.kill();
+    /// counter.wait_exit().await;
+    /// let event = changes.try_next().ok_or("nothing ready")??;
+    /// assert_eq!(event.change(), RegistryChange::Unregistered);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn try_next(&mut self) -> Option<Result<RegistryEvent, Lagged>> {
         match self.rx.try_recv() {
             Ok(event) => Some(Ok(event)),
