@@ -58,6 +58,42 @@ pub struct TreeSpec<T> {
 impl<T> TreeSpec<T> {
     /// A tree whose root spec is made by `build` against the tree's registry, and whose typed
     /// view of the started root is made by `attach`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
+    /// use perennial_runtime::tree::TreeSpec;
+    ///
+    /// /// A tree of one server, whose typed view is its root's handle.
+    /// fn app() -> TreeSpec<SupervisorHandle> {
+    ///     TreeSpec::new(
+    ///         |_registry| {
+    ///             SupervisorSpec::new("app").child(ChildSpec::server::<Counter>("counter", 7))
+    ///         },
+    ///         |root| root,
+    ///     )
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let spec = app(); // nothing runs yet
+    /// let app = spec.start().await?;
+    /// assert_eq!(app.registry().named::<Counter>("counter").call(()).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn new(
         build: impl FnOnce(&Registry) -> SupervisorSpec + Send + 'static,
         attach: fn(SupervisorHandle) -> T,
@@ -71,6 +107,43 @@ impl<T> TreeSpec<T> {
     /// Starts the tree with a registry of its own. Children start in declaration order, each
     /// after the previous one's `init`; if one fails, those already started are stopped in
     /// reverse order and the error names it.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
+    /// use perennial_runtime::tree::TreeSpec;
+    ///
+    /// /// A tree of one server, whose typed view is its root's handle.
+    /// fn app() -> TreeSpec<SupervisorHandle> {
+    ///     TreeSpec::new(
+    ///         |_registry| {
+    ///             SupervisorSpec::new("app").child(ChildSpec::server::<Counter>("counter", 7))
+    ///         },
+    ///         |root| root,
+    ///     )
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let first = app().start().await?;
+    /// let second = app().start().await?; // a registry of its own: the same names again
+    /// assert_eq!(first.registry().names(), ["app".into(), "counter".into()]);
+    /// assert_eq!(second.registry().names(), ["app".into(), "counter".into()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start(self) -> Starting<T> {
         self.start_in(&Registry::new())
     }
@@ -78,6 +151,47 @@ impl<T> TreeSpec<T> {
     /// Starts the tree with its names in `registry`, shared with whoever else uses it. A name
     /// the tree declares that is already taken there fails the start. (The specs are made at
     /// the call, so the returned future holds no closure of the tree's.)
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
+    /// use perennial_runtime::tree::TreeSpec;
+    ///
+    /// /// A tree of one server, whose typed view is its root's handle.
+    /// fn app() -> TreeSpec<SupervisorHandle> {
+    ///     TreeSpec::new(
+    ///         |_registry| {
+    ///             SupervisorSpec::new("app").child(ChildSpec::server::<Counter>("counter", 7))
+    ///         },
+    ///         |root| root,
+    ///     )
+    /// }
+    /// use perennial_runtime::Registry;
+    /// use perennial_runtime::supervisor::SupervisorStartError;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// app().start_in(&registry).await?;
+    /// assert_eq!(registry.lookup::<Counter>("counter")?.call(()).await?, 7);
+    /// // Its names are taken in that registry now.
+    /// let again = app().start_in(&registry).await;
+    /// assert!(matches!(again, Err(SupervisorStartError::AlreadyStarted { .. })));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start_in(self, registry: &Registry) -> Starting<T> {
         let registry = registry.clone();
         let spec = (self.build)(&registry);
@@ -91,6 +205,45 @@ impl<T> TreeSpec<T> {
     /// tree is registered as `scope/name`, so one tree can be started once per scope in one
     /// registry. The started tree's clients, keys and handles use the scoped names; from
     /// outside, the full names reach them.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
+    /// use perennial_runtime::tree::TreeSpec;
+    ///
+    /// /// A tree of one server, whose typed view is its root's handle.
+    /// fn app() -> TreeSpec<SupervisorHandle> {
+    ///     TreeSpec::new(
+    ///         |_registry| {
+    ///             SupervisorSpec::new("app").child(ChildSpec::server::<Counter>("counter", 7))
+    ///         },
+    ///         |root| root,
+    ///     )
+    /// }
+    /// use perennial_runtime::Registry;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// app().start_scoped(&registry, "eu").await?;
+    /// app().start_scoped(&registry, "us").await?; // the same tree, once per scope
+    /// let names: Vec<String> = registry.names().iter().map(|n| n.to_string()).collect();
+    /// assert_eq!(names, ["eu/app", "eu/counter", "us/app", "us/counter"]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn start_scoped(self, registry: &Registry, scope: &str) -> Starting<T> {
         self.start_in(&registry.scope(scope))
     }
