@@ -29,6 +29,35 @@ pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
 
 /// `true` while a panic that perennial will catch is being raised on this thread: in a panic
 /// hook, whether the panic will end up as a child's exit reason.
+///
+/// ```
+/// use std::convert::Infallible;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+/// use perennial_runtime::{CallError, Context, GenServer, panics};
+/// # struct Fragile;
+/// # impl GenServer for Fragile {
+/// #     type Args = (); type Call = (); type Reply = (); type Cast = Infallible;
+/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Fragile) }
+/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) { panic!("fragile") }
+/// # }
+///
+/// /// A hook of your own: counts the panics perennial catches, reports the others.
+/// static CAUGHT: AtomicU32 = AtomicU32::new(0);
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let previous = std::panic::take_hook();
+/// std::panic::set_hook(Box::new(move |info| match panics::is_caught() {
+///     true => drop(CAUGHT.fetch_add(1, Ordering::SeqCst)),
+///     false => previous(info),
+/// }));
+/// let fragile = Fragile::start(()).await?;
+/// assert!(matches!(fragile.call(()).await, Err(CallError::Exited(_))));
+/// assert_eq!(CAUGHT.load(Ordering::SeqCst), 1);
+/// # Ok(())
+/// # }
+/// ```
 pub fn is_caught() -> bool {
     CATCHING.get()
 }

@@ -208,6 +208,13 @@ pub fn receiver<T: Send + 'static>(
 
 /// An unbounded tokio channel receiver as a [`Stream`], to
 /// [`attach`](crate::Context::attach) it.
+///
+/// ```
+/// # use perennial_runtime::streams::unbounded_receiver;
+/// let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<u32>();
+/// let stream = unbounded_receiver(rx); // ends when every sender is gone
+/// # drop((tx, stream));
+/// ```
 pub fn unbounded_receiver<T: Send + 'static>(
     rx: tokio::sync::mpsc::UnboundedReceiver<T>,
 ) -> impl Stream<Item = T> + Send {
