@@ -128,7 +128,6 @@ pub trait RemoteTarget<S: GenServer>: Send + Sync + 'static {
 
 impl<S: GenServer> Client<S> {
     /// The same client with calls and pings waiting up to `timeout` instead.
-    #[must_use]
     ///
     /// ```
     /// # use std::{convert::Infallible, time::Duration};
@@ -156,6 +155,7 @@ impl<S: GenServer> Client<S> {
     /// # Ok(())
     /// # }
     /// ```
+    #[must_use]
     pub fn with_timeout(&self, timeout: Duration) -> Self {
         Client {
             target: self.target.clone(),

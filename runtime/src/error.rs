@@ -12,8 +12,6 @@ use crate::{ExitReason, GenServer, ServerRef};
 /// Why a [`call`](crate::ServerRef::call) (or a ping) returned no reply.
 ///
 /// A call never hangs past its timeout and never panics the caller.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 ///
 /// ```
 /// # use std::{convert::Infallible, time::Duration};
@@ -57,6 +55,8 @@ use crate::{ExitReason, GenServer, ServerRef};
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum CallError {
     /// No reply within the timeout. The server is still running; its late reply is discarded.
     Timeout(Duration),
@@ -130,8 +130,6 @@ impl fmt::Display for CallError {
 impl StdError for CallError {}
 
 /// Why a [`cast`](crate::ServerRef::cast) was not delivered. The message comes back.
-#[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
 ///
 /// ```
 /// # use std::convert::Infallible;
@@ -160,6 +158,8 @@ impl StdError for CallError {}
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CastError<T> {
     /// No server is running to take the message.
     NotRunning(T),

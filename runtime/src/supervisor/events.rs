@@ -251,7 +251,6 @@ impl fmt::Display for Event {
 /// The stream ends only when nothing can publish to it any more: every supervisor of the tree
 /// has exited *and* every handle to the tree has been dropped (see [`next`](Self::next)). To
 /// stop reading when the tree ends, wait for its [`Event::ShutDown`].
-#[derive(Debug)]
 ///
 /// ```
 /// use perennial_runtime::ExitReason;
@@ -268,6 +267,7 @@ impl fmt::Display for Event {
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Debug)]
 pub struct EventStream {
     rx: mpsc::UnboundedReceiver<Event>,
 }

@@ -608,7 +608,6 @@ pub(crate) struct Tree {
 
 /// A handle to a running supervisor: inspect and change its children, subscribe to its tree's
 /// events, shut it down. Cheap to clone.
-#[derive(Clone)]
 ///
 /// ```
 /// use perennial_runtime::ExitReason;
@@ -628,6 +627,7 @@ pub(crate) struct Tree {
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone)]
 pub struct SupervisorHandle {
     pub(crate) target: Client<SupervisorServer>,
     pub(crate) tree: Tree,
@@ -1574,7 +1574,6 @@ impl SupervisorHandle {
 
 /// A child of a supervisor, by name: what a tree gives out for a child that has no client of
 /// its own (a task).
-#[derive(Clone, Debug)]
 ///
 /// ```
 /// use perennial_runtime::supervisor::{ChildHandle, ChildSpec, ChildState, SupervisorSpec};
@@ -1594,6 +1593,7 @@ impl SupervisorHandle {
 /// # Ok(())
 /// # }
 /// ```
+#[derive(Clone, Debug)]
 pub struct ChildHandle {
     supervisor: SupervisorHandle,
     name: Arc<str>,
