@@ -165,6 +165,45 @@ impl<S: GenServer> Client<S> {
 
     /// A client that sends its calls and casts to `target` (a server on another node), with the
     /// default timeout. See [`RemoteTarget`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use perennial_runtime::{CallError, Client, DEFAULT_CALL_TIMEOUT};
+    /// # use std::convert::Infallible;
+    /// # use std::time::Duration;
+    /// # use perennial_runtime::{CastError, Context, GenServer, RemoteReply, RemoteTarget};
+    /// # struct Echo;
+    /// # impl GenServer for Echo {
+    /// #     type Args = (); type Call = u32; type Reply = u32; type Cast = ();
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Echo) }
+    /// #     async fn handle_call(&mut self, n: u32, _: &mut Context<Self>) -> u32 { n }
+    /// # }
+    /// # /// A node nobody serves the name on.
+    /// # struct Unreachable;
+    /// # impl RemoteTarget<Echo> for Unreachable {
+    /// #     fn call(&self, _: u32, _: Duration) -> RemoteReply<'_, u32> {
+    /// #         Box::pin(async { Err(CallError::NotRunning { name: Some("echo".into()) }) })
+    /// #     }
+    /// #     fn cast(&self, cast: ()) -> Result<(), CastError<()>> {
+    /// #         Err(CastError::NotRunning(cast))
+    /// #     }
+    /// #     fn ping(&self, _: Duration) -> RemoteReply<'_, ()> {
+    /// #         Box::pin(async { Err(CallError::NotRunning { name: Some("echo".into()) }) })
+    /// #     }
+    /// #     fn name(&self) -> &str { "echo" }
+    /// # }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `Unreachable` is a `RemoteTarget` for which nobody serves `echo`.
+    /// let echo = Client::<Echo>::remote(Arc::new(Unreachable));
+    /// assert_eq!(echo.timeout(), DEFAULT_CALL_TIMEOUT);
+    /// assert!(matches!(echo.call(1).await, Err(CallError::NotRunning { .. })));
+    /// assert!(echo.stop().await.is_err()); // a stop stays local
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remote(target: Arc<dyn RemoteTarget<S>>) -> Self {
         Client {
             target: Target::Remote(target),
