@@ -34,5 +34,13 @@ fn main() {
     let _ = writeln!(src, "    }}");
     let _ = writeln!(src, "}}");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    // OUT_DIR is <target>/[<triple>/]<profile dir>/build/<package>-<hash>/out: name the profile
+    // in the report (`measure` is the method's: thin LTO, one codegen unit).
+    let profile = out
+        .ancestors()
+        .nth(3)
+        .and_then(|p| p.file_name())
+        .map_or("unknown".into(), |p| p.to_string_lossy().into_owned());
+    println!("cargo::rustc-env=PERENNIAL_BENCH_PROFILE={profile}");
     std::fs::write(out.join("macro_tree.rs"), src).expect("writing the macro tree");
 }

@@ -122,6 +122,66 @@ pub async fn cast(n: usize, capacity: Option<usize>) -> Option<f64> {
     Some(t.elapsed().as_secs_f64())
 }
 
+/// Row 2b: seconds for `producers` tasks to cast `n` messages in all (each its share) into one
+/// server's unbounded mailbox, until all are handled.
+pub async fn cast_producers(n: usize, producers: usize) -> f64 {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::spawn(serve(rx, None));
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            let share = n / producers + usize::from(p < n % producers);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    let _ = tx.send(Msg::Inc);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("producer");
+    }
+    assert_eq!(get(&tx).await, Some(n as u64));
+    t.elapsed().as_secs_f64()
+}
+
+/// A bare server: a task and its channel, nothing watching it.
+async fn spawn_bare() -> (mpsc::UnboundedSender<Msg>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (started, started_rx) = oneshot::channel();
+    let task = tokio::spawn(serve(rx, Some(started)));
+    let _ = started_rx.await;
+    (tx, task)
+}
+
+/// Row 3, unsupervised: seconds per server to spawn `n` bare servers (task + channel, each
+/// start waiting for its init), then per server to stop them one by one (a stop message, then
+/// the task's end).
+pub async fn start_stop_bare(n: usize) -> (f64, f64) {
+    let mut servers = Vec::with_capacity(n);
+    let t = Instant::now();
+    for _ in 0..n {
+        servers.push(spawn_bare().await);
+    }
+    let start = t.elapsed().as_secs_f64() / n as f64;
+    let t = Instant::now();
+    for (tx, task) in servers {
+        let _ = tx.send(Msg::Stop);
+        let _ = task.await;
+    }
+    (start, t.elapsed().as_secs_f64() / n as f64)
+}
+
+/// Row 4, unsupervised: `n` idle bare servers (task + channel), kept until dropped.
+pub async fn idle_bare(n: usize) -> Keep {
+    let mut servers = Vec::with_capacity(n);
+    for _ in 0..n {
+        servers.push(spawn_bare().await.0);
+    }
+    Box::new(servers)
+}
+
 /// Names: each is the watch channel of the sender of its current incarnation.
 type Names = Arc<Mutex<HashMap<Arc<str>, watch::Sender<mpsc::UnboundedSender<Msg>>>>>;
 
@@ -302,9 +362,14 @@ impl SupHandle {
 }
 
 /// Row 3: seconds per child to start `n` children under a supervisor (each start waiting for
-/// its init), then per child to shut them all down.
-pub async fn start_stop(n: usize) -> (f64, f64) {
-    let sup = SupHandle::start(SupConfig::default()).await;
+/// its init), then per child to shut them all down; with `health`, each child also gets its
+/// health-check task, pinging at that interval.
+pub async fn start_stop(n: usize, health: Option<Duration>) -> (f64, f64) {
+    let sup = SupHandle::start(SupConfig {
+        health,
+        ..SupConfig::default()
+    })
+    .await;
     let t = Instant::now();
     for _ in 0..n {
         sup.start_child().await;
@@ -315,9 +380,14 @@ pub async fn start_stop(n: usize) -> (f64, f64) {
     (start, t.elapsed().as_secs_f64() / n as f64)
 }
 
-/// Row 4: `n` idle servers under a supervisor, kept until the returned value is dropped.
-pub async fn idle(n: usize) -> Keep {
-    let sup = SupHandle::start(SupConfig::default()).await;
+/// Row 4: `n` idle servers under a supervisor (with `health`, each with its health-check
+/// task), kept until the returned value is dropped.
+pub async fn idle(n: usize, health: Option<Duration>) -> Keep {
+    let sup = SupHandle::start(SupConfig {
+        health,
+        ..SupConfig::default()
+    })
+    .await;
     for _ in 0..n {
         sup.start_child().await;
     }
@@ -357,8 +427,8 @@ pub async fn restart(n: usize) -> Vec<f64> {
 }
 
 /// Row 6: seconds to start a tree of `groups` supervisors of `per_group` named servers each,
-/// each start waiting for the children's inits.
-pub async fn tree(groups: usize, per_group: usize) -> f64 {
+/// each start waiting for the children's inits; then seconds to shut it down.
+pub async fn tree(groups: usize, per_group: usize) -> (f64, f64) {
     let names: Names = Names::default();
     let t = Instant::now();
     // The driver is the root: it starts the group supervisors in order and keeps them.
@@ -377,21 +447,14 @@ pub async fn tree(groups: usize, per_group: usize) -> f64 {
         );
     }
     let elapsed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     for sup in &root {
         sup.shutdown().await;
     }
-    elapsed
+    (elapsed, t.elapsed().as_secs_f64())
 }
 
 /// Row 7: `n` idle servers health-checked every `interval`, kept until dropped.
 pub async fn health_checked(n: usize, interval: Duration) -> Keep {
-    let sup = SupHandle::start(SupConfig {
-        health: Some(interval),
-        ..SupConfig::default()
-    })
-    .await;
-    for _ in 0..n {
-        sup.start_child().await;
-    }
-    Box::new(sup)
+    idle(n, Some(interval)).await
 }

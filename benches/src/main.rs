@@ -251,15 +251,31 @@ enum Row {
     CallClient,
     /// A call to a supervised child through the tree's (name-bound) client, the README's way.
     CallSupervised,
+    /// A call through a client bound to a registered (unsupervised) server's name.
+    CallNamed,
+    /// A call whose handler answers through a reply token (`ReplyTo`).
+    CallDeferred,
     CastUnbounded,
     CastBounded,
+    /// 8 producer tasks casting into one server.
+    CastProducers,
+    /// Unsupervised: a server started and stopped by itself (floor: a bare task + channel).
+    StartBare,
+    StopBare,
+    /// Supervised: a dynamic supervisor's child, health checks off (floor: its supervisor).
     Start,
     Stop,
+    /// Supervised with health checks on (floor: its supervisor with a ping task per child).
+    StartHealth,
+    StopHealth,
+    MemBare,
     MemAlloc,
     MemRss,
+    MemHealth,
     RestartMedian,
     RestartP99,
     TreeHand,
+    TreeStop,
     TreeMacro,
     /// The hand-written tree at the macro tree's shape (not shown: the macro row's reference).
     TreeMacroHand,
@@ -278,39 +294,66 @@ enum Unit {
     Cpu,
 }
 
+/// One of perennial's targets for a row (issue 17).
 #[derive(Clone, Copy)]
 enum Target {
+    /// Ratio to the floor at most this.
     AtMost(f64),
+    /// Ratio to the floor at least this.
     AtLeast(f64),
-    None,
+    /// perennial's median at most this many times its median on another row.
+    VsRow(Row, f64),
+    /// perennial's median at most this many bytes above its median on another row.
+    PlusBytes(Row, f64),
+    /// Each peer's ratio at least this many times perennial's (and so ahead of both).
+    AheadBy(f64),
 }
 
 impl Row {
-    const ALL: [Row; 14] = [
+    const ALL: [Row; 24] = [
         Row::Call,
         Row::CallClient,
         Row::CallSupervised,
+        Row::CallNamed,
+        Row::CallDeferred,
         Row::CastUnbounded,
         Row::CastBounded,
+        Row::CastProducers,
+        Row::StartBare,
+        Row::StopBare,
         Row::Start,
         Row::Stop,
+        Row::StartHealth,
+        Row::StopHealth,
+        Row::MemBare,
         Row::MemAlloc,
         Row::MemRss,
+        Row::MemHealth,
         Row::RestartMedian,
         Row::RestartP99,
         Row::TreeHand,
+        Row::TreeStop,
         Row::TreeMacro,
         Row::HealthCpu,
     ];
 
     fn measure(self) -> Measure {
         match self {
-            Row::Call | Row::CallClient | Row::CallSupervised => Measure::Call,
-            Row::CastUnbounded | Row::CastBounded => Measure::Cast,
-            Row::Start | Row::Stop => Measure::Start,
-            Row::MemAlloc | Row::MemRss => Measure::Memory,
+            Row::Call
+            | Row::CallClient
+            | Row::CallSupervised
+            | Row::CallNamed
+            | Row::CallDeferred => Measure::Call,
+            Row::CastUnbounded | Row::CastBounded | Row::CastProducers => Measure::Cast,
+            Row::StartBare
+            | Row::StopBare
+            | Row::Start
+            | Row::Stop
+            | Row::StartHealth
+            | Row::StopHealth => Measure::Start,
+            Row::MemBare | Row::MemAlloc | Row::MemRss | Row::MemHealth => Measure::Memory,
             Row::RestartMedian | Row::RestartP99 => Measure::Restart,
-            Row::TreeHand | Row::TreeMacro | Row::TreeMacroHand => Measure::Tree,
+            Row::TreeHand | Row::TreeStop | Row::TreeMacro | Row::TreeMacroHand => Measure::Tree,
             Row::HealthCpu => Measure::Health,
         }
     }
@@ -322,19 +365,70 @@ impl Row {
             Row::CallSupervised => {
                 "1 call round trip, supervised child via the tree's client (per call)".into()
             }
+            Row::CallNamed => {
+                "1 call round trip, name-bound client of a registered server (per call)".into()
+            }
+            Row::CallDeferred => {
+                "1 call round trip, answered through ReplyTo (per call; target: vs a direct reply)"
+                    .into()
+            }
             Row::CastUnbounded => format!("2 cast throughput, unbounded ({} casts)", s.casts),
             Row::CastBounded => format!(
                 "2 cast throughput, bounded {} ({} casts)",
                 s.capacity, s.casts
             ),
-            Row::Start => format!("3 start per child ({} children)", s.children),
-            Row::Stop => format!("3 stop per child ({} children)", s.children),
-            Row::MemAlloc => format!("4 memory per idle server, allocated ({})", s.memory),
-            Row::MemRss => format!("4 memory per idle server, RSS ({})", s.memory),
+            Row::CastProducers => format!(
+                "2 cast throughput, {PRODUCERS} producers -> 1 server, unbounded ({} casts)",
+                s.casts
+            ),
+            Row::StartBare => format!(
+                "3 start per server, unsupervised (floor: bare task + channel) ({})",
+                s.children
+            ),
+            Row::StopBare => format!(
+                "3 stop per server, unsupervised, one by one (floor: bare task + channel) ({})",
+                s.children
+            ),
+            Row::Start => format!(
+                "3 start per child, dynamic supervisor, health off (floor: its supervisor) ({})",
+                s.children
+            ),
+            Row::Stop => format!(
+                "3 supervisor teardown per child, health off (floor: its supervisor) ({})",
+                s.children
+            ),
+            Row::StartHealth => format!(
+                "3 start per child, health checks on (floor: + a ping task per child) ({})",
+                s.children
+            ),
+            Row::StopHealth => format!(
+                "3 supervisor teardown per child, health checks on (floor: + ping tasks) ({})",
+                s.children
+            ),
+            Row::MemBare => format!(
+                "4 memory per idle server, unsupervised, allocated (floor: bare task + channel) ({})",
+                s.memory
+            ),
+            Row::MemAlloc => format!(
+                "4 memory per idle child, supervised, allocated (floor: its supervisor) ({})",
+                s.memory
+            ),
+            Row::MemRss => format!(
+                "4 memory per idle child, supervised, RSS (floor: its supervisor) ({})",
+                s.memory
+            ),
+            Row::MemHealth => format!(
+                "4 memory per idle child, health checks on, allocated (floor: + ping tasks) ({})",
+                s.memory
+            ),
             Row::RestartMedian => format!("5 restart latency, median ({} crashes)", s.crashes),
             Row::RestartP99 => format!("5 restart latency, p99 ({} crashes)", s.crashes),
             Row::TreeHand => format!(
                 "6 tree of {}x{} started, hand-written API",
+                s.groups, s.per_group
+            ),
+            Row::TreeStop => format!(
+                "6 tree of {}x{} shut down, hand-written API",
                 s.groups, s.per_group
             ),
             Row::TreeMacro | Row::TreeMacroHand => format!(
@@ -351,26 +445,59 @@ impl Row {
 
     fn unit(self) -> Unit {
         match self {
-            Row::CastUnbounded | Row::CastBounded => Unit::Rate,
-            Row::MemAlloc | Row::MemRss => Unit::Bytes,
+            Row::CastUnbounded | Row::CastBounded | Row::CastProducers => Unit::Rate,
+            Row::MemBare | Row::MemAlloc | Row::MemRss | Row::MemHealth => Unit::Bytes,
             Row::HealthCpu => Unit::Cpu,
             _ => Unit::Time,
         }
     }
 
-    /// perennial's target, as a ratio to the floor (issue 7).
-    fn target(self) -> Target {
+    /// Whether the peers are measured on this row (the others compare perennial with the floor
+    /// only).
+    fn has_peers(self) -> bool {
+        !matches!(
+            self,
+            Row::CallClient
+                | Row::CallSupervised
+                | Row::CallNamed
+                | Row::CallDeferred
+                | Row::CastProducers
+                | Row::StartBare
+                | Row::StopBare
+                | Row::StartHealth
+                | Row::StopHealth
+                | Row::MemBare
+                | Row::MemHealth
+        )
+    }
+
+    /// perennial's targets (issue 17; issue 14 for the deferred reply).
+    fn targets(self) -> &'static [Target] {
         match self {
-            Row::Call | Row::CallClient | Row::CallSupervised => Target::AtMost(1.25),
-            Row::CastUnbounded | Row::CastBounded => Target::AtLeast(0.7),
-            Row::Start => Target::AtMost(1.5),
-            Row::Stop => Target::AtMost(1.3),
-            Row::MemAlloc | Row::MemRss => Target::AtMost(1.2),
-            Row::RestartMedian | Row::RestartP99 => Target::AtMost(1.3),
-            Row::TreeHand | Row::TreeMacro | Row::TreeMacroHand | Row::HealthCpu => Target::None,
+            Row::Call | Row::CallClient => &[Target::AtMost(1.10)],
+            Row::CallSupervised => &[Target::VsRow(Row::Call, 1.05)],
+            Row::CallNamed => &[Target::AtMost(1.15)],
+            Row::CallDeferred => &[Target::VsRow(Row::Call, 1.10)],
+            Row::CastUnbounded | Row::CastProducers => &[Target::AtLeast(1.0)],
+            Row::Start => &[Target::AtMost(1.3)],
+            Row::Stop => &[Target::AtMost(1.2)],
+            Row::StartHealth => &[Target::VsRow(Row::Start, 1.10)],
+            Row::StopHealth => &[Target::VsRow(Row::Stop, 1.10)],
+            Row::MemHealth => &[Target::PlusBytes(Row::MemAlloc, 64.0)],
+            Row::RestartMedian => &[Target::AtMost(1.2), Target::AheadBy(1.4)],
+            Row::TreeHand | Row::TreeStop => &[Target::AtMost(1.1)],
+            Row::TreeMacro => &[Target::AtMost(1.1)],
+            _ => &[],
         }
     }
 }
+
+/// The cargo profile this binary was built with (`measure`: thin LTO, one codegen unit, as the
+/// method says), from its build directory.
+const PROFILE: &str = env!("PERENNIAL_BENCH_PROFILE");
+
+/// The producers of the many-to-one cast row.
+const PRODUCERS: usize = 8;
 
 /// Every sample taken: (row, flavor, contender) -> one value per repetition.
 #[derive(Default)]
@@ -400,6 +527,8 @@ struct Options {
     measures: Vec<Measure>,
     flavors: Vec<Flavor>,
     who: Vec<Contender>,
+    /// The machine's load average when the run started.
+    load_at_start: String,
 }
 
 const USAGE: &str = "\
@@ -429,6 +558,7 @@ fn parse_args() -> Result<Options, String> {
         measures: Measure::ALL.to_vec(),
         flavors: Flavor::ALL.to_vec(),
         who: Contender::ALL.to_vec(),
+        load_at_start: sys::load_average(),
     };
     let mut it = args.iter();
     while let Some(arg) = it.next() {
@@ -551,14 +681,24 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
             match who {
                 // The same floor sample is the reference of every call row.
                 Floor => {
-                    results.push(Row::CallClient, flavor, who, v);
-                    results.push(Row::CallSupervised, flavor, who, v);
+                    for row in [
+                        Row::CallClient,
+                        Row::CallSupervised,
+                        Row::CallNamed,
+                        Row::CallDeferred,
+                    ] {
+                        results.push(row, flavor, who, v);
+                    }
                 }
                 Perennial => {
                     let v = flavor.run(async move { ours::call(n).await });
                     results.push(Row::CallClient, flavor, who, v);
                     let v = flavor.run(async move { ours::call_supervised(n).await });
                     results.push(Row::CallSupervised, flavor, who, v);
+                    let v = flavor.run(async move { ours::call_named(n).await });
+                    results.push(Row::CallNamed, flavor, who, v);
+                    let v = flavor.run(async move { ours::call_deferred(n).await });
+                    results.push(Row::CallDeferred, flavor, who, v);
                 }
                 Ractor | Kameo => {}
             }
@@ -581,27 +721,64 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
                     results.push(row, flavor, who, n as f64 / secs);
                 }
             }
+            let n = s.casts;
+            let secs = match who {
+                Floor => Some(flavor.run(floor::cast_producers(n, PRODUCERS))),
+                Perennial => Some(flavor.run(ours::cast_producers(n, PRODUCERS))),
+                Ractor | Kameo => None,
+            };
+            if let Some(secs) = secs {
+                results.push(Row::CastProducers, flavor, who, n as f64 / secs);
+            }
         }
         Measure::Start => {
             let n = s.children;
             let (start, stop) = flavor.run(async move {
                 match who {
-                    Floor => floor::start_stop(n).await,
-                    Perennial => ours::start_stop(n).await,
+                    Floor => floor::start_stop(n, None).await,
+                    Perennial => ours::start_stop(n, false).await,
                     Ractor => vs_ractor::start_stop(n).await,
                     Kameo => vs_kameo::start_stop(n).await,
                 }
             });
             results.push(Row::Start, flavor, who, start);
             results.push(Row::Stop, flavor, who, stop);
+            // Unsupervised, and supervised with health checks: the floor and perennial only.
+            let (bare, health) = match who {
+                Floor => (
+                    flavor.run(floor::start_stop_bare(n)),
+                    flavor.run(floor::start_stop(n, Some(HEALTH_INTERVAL))),
+                ),
+                Perennial => (
+                    flavor.run(ours::start_stop_bare(n)),
+                    flavor.run(ours::start_stop(n, true)),
+                ),
+                Ractor | Kameo => return,
+            };
+            results.push(Row::StartBare, flavor, who, bare.0);
+            results.push(Row::StopBare, flavor, who, bare.1);
+            results.push(Row::StartHealth, flavor, who, health.0);
+            results.push(Row::StopHealth, flavor, who, health.1);
         }
-        Measure::Memory => match memory_in_child(who, flavor, s.memory) {
-            Ok((alloc, rss)) => {
-                results.push(Row::MemAlloc, flavor, who, alloc);
-                results.push(Row::MemRss, flavor, who, rss);
+        Measure::Memory => {
+            let kinds: &[MemKind] = match who {
+                Floor | Perennial => &[MemKind::Supervised, MemKind::Bare, MemKind::Health],
+                Ractor | Kameo => &[MemKind::Supervised],
+            };
+            for &kind in kinds {
+                match memory_in_child(who, flavor, kind, s.memory) {
+                    Ok((alloc, rss)) => match kind {
+                        MemKind::Supervised => {
+                            results.push(Row::MemAlloc, flavor, who, alloc);
+                            results.push(Row::MemRss, flavor, who, rss);
+                        }
+                        MemKind::Bare => results.push(Row::MemBare, flavor, who, alloc),
+                        MemKind::Health => results.push(Row::MemHealth, flavor, who, alloc),
+                    },
+                    Err(e) => eprintln!("\nmemory sample of {} failed: {e}", who.label()),
+                }
             }
-            Err(e) => eprintln!("\nmemory sample of {} failed: {e}", who.label()),
-        },
+        }
         Measure::Restart => {
             let n = s.crashes;
             let lat = flavor.run(async move {
@@ -617,7 +794,7 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
         }
         Measure::Tree => {
             let (g, p) = (s.groups, s.per_group);
-            let v = flavor.run(async move {
+            let (start, stop) = flavor.run(async move {
                 match who {
                     Floor => floor::tree(g, p).await,
                     Perennial => ours::tree(g, p).await,
@@ -625,7 +802,8 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
                     Kameo => vs_kameo::tree(g, p).await,
                 }
             });
-            results.push(Row::TreeHand, flavor, who, v);
+            results.push(Row::TreeHand, flavor, who, start);
+            results.push(Row::TreeStop, flavor, who, stop);
             if who == Perennial {
                 let macro_first = results
                     .get(Row::TreeMacro, flavor, who)
@@ -658,8 +836,44 @@ fn run_once(measure: Measure, flavor: Flavor, who: Contender, s: &Sizes, results
     }
 }
 
+/// perennial's default health-check interval, which the floor's health tasks use on the
+/// start and memory rows with health checks on.
+const HEALTH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// What a memory sample keeps idle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MemKind {
+    /// Children of a supervisor, health checks off.
+    Supervised,
+    /// Servers started by themselves (the floor: bare tasks + channels).
+    Bare,
+    /// Children of a supervisor with health checks on.
+    Health,
+}
+
+impl MemKind {
+    const ALL: [MemKind; 3] = [MemKind::Supervised, MemKind::Bare, MemKind::Health];
+
+    fn label(self) -> &'static str {
+        match self {
+            MemKind::Supervised => "supervised",
+            MemKind::Bare => "bare",
+            MemKind::Health => "health",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        MemKind::ALL.into_iter().find(|k| k.label() == s)
+    }
+}
+
 /// Runs one memory sample in a fresh child process: (allocated bytes, RSS bytes) per server.
-fn memory_in_child(who: Contender, flavor: Flavor, n: usize) -> Result<(f64, f64), String> {
+fn memory_in_child(
+    who: Contender,
+    flavor: Flavor,
+    kind: MemKind,
+    n: usize,
+) -> Result<(f64, f64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
         .args([
@@ -667,6 +881,7 @@ fn memory_in_child(who: Contender, flavor: Flavor, n: usize) -> Result<(f64, f64
             who.label(),
             flavor.label(),
             &n.to_string(),
+            kind.label(),
         ])
         .output()
         .map_err(|e| e.to_string())?;
@@ -682,15 +897,21 @@ fn memory_in_child(who: Contender, flavor: Flavor, n: usize) -> Result<(f64, f64
 }
 
 /// The child process of a memory sample: counts every allocation from the start, starts `n`
-/// idle servers under a supervisor, and prints the bytes per server (allocated, RSS).
+/// idle servers (under a supervisor, unless KIND says otherwise), and prints the bytes per
+/// server (allocated, RSS).
 fn memory_sample(args: &[String]) {
     alloc::start_counting();
-    let (Some(who), Some(flavor), Some(n)) = (
+    let kind = match args.get(3) {
+        Some(k) => MemKind::parse(k),
+        None => Some(MemKind::Supervised),
+    };
+    let (Some(who), Some(flavor), Some(n), Some(kind)) = (
         args.first().and_then(|a| Contender::parse(a)),
         args.get(1).and_then(|a| Flavor::parse(a)),
         args.get(2).and_then(|a| a.parse::<usize>().ok()),
+        kind,
     ) else {
-        eprintln!("usage: --memory-sample CONTENDER FLAVOR N");
+        eprintln!("usage: --memory-sample CONTENDER FLAVOR N [supervised|bare|health]");
         std::process::exit(2);
     };
     let rt = flavor.runtime();
@@ -704,11 +925,17 @@ fn memory_sample(args: &[String]) {
     let keep = rt
         .block_on(async move {
             tokio::spawn(async move {
-                let keep = match who {
-                    Contender::Floor => floor::idle(n).await,
-                    Contender::Perennial => ours::idle(n).await,
-                    Contender::Ractor => vs_ractor::idle(n).await,
-                    Contender::Kameo => vs_kameo::idle(n).await,
+                let keep = match (who, kind) {
+                    (Contender::Floor, MemKind::Supervised) => floor::idle(n, None).await,
+                    (Contender::Floor, MemKind::Bare) => floor::idle_bare(n).await,
+                    (Contender::Floor, MemKind::Health) => {
+                        floor::idle(n, Some(HEALTH_INTERVAL)).await
+                    }
+                    (Contender::Perennial, MemKind::Supervised) => ours::idle(n, false).await,
+                    (Contender::Perennial, MemKind::Bare) => ours::idle_bare(n).await,
+                    (Contender::Perennial, MemKind::Health) => ours::idle(n, true).await,
+                    (Contender::Ractor, _) => vs_ractor::idle(n).await,
+                    (Contender::Kameo, _) => vs_kameo::idle(n).await,
                 };
                 // Let every server reach its idle wait.
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -791,55 +1018,173 @@ fn cell(row: Row, flavor: Flavor, who: Contender, r: &Results) -> String {
     s
 }
 
-/// perennial's verdict on a row: the ratio target, and whether it is ahead of both peers.
-fn verdict(row: Row, flavor: Flavor, r: &Results) -> String {
-    if row == Row::TreeMacro {
-        let ratio = r
-            .get(row, flavor, Contender::Perennial)
-            .zip(r.get(Row::TreeMacroHand, flavor, Contender::Perennial))
-            .map(|(m, h)| stats::median(m) / stats::median(h));
-        return match ratio {
-            // This machine's run-to-run noise on this row is about ±5-10%.
-            Some(x) if x <= 1.10 => "no run-time cost beyond noise (≤1.10x)".into(),
-            Some(_) => "MORE than by hand".into(),
-            None => String::new(),
-        };
-    }
-    let Some(mine) = ratio(row, flavor, Contender::Perennial, r) else {
-        return String::new();
+/// One target checked: what was measured (as the target states it) and whether it is met.
+fn check(row: Row, target: Target, flavor: Flavor, r: &Results) -> Option<(String, bool)> {
+    let mine = |row| r.get(row, flavor, Contender::Perennial).map(stats::median);
+    let to_floor = if row == Row::TreeMacro {
+        // The macro tree's reference is the same tree by hand, not the floor.
+        mine(Row::TreeMacro)
+            .zip(mine(Row::TreeMacroHand))
+            .map(|(m, h)| m / h)
+    } else {
+        ratio(row, flavor, Contender::Perennial, r)
     };
-    let higher_better = row.unit() == Unit::Rate;
-    let mut out = match row.target() {
-        Target::AtMost(t) => format!("≤{t} {}", if mine <= t { "met" } else { "MISSED" }),
-        Target::AtLeast(t) => format!("≥{t} {}", if mine >= t { "met" } else { "MISSED" }),
-        Target::None => String::new(),
-    };
-    let peers: Vec<f64> = [Contender::Ractor, Contender::Kameo]
-        .into_iter()
-        .filter_map(|p| ratio(row, flavor, p, r))
-        .collect();
-    if !peers.is_empty() {
-        let ahead = peers
-            .iter()
-            .all(|&p| if higher_better { mine > p } else { mine < p });
-        if !out.is_empty() {
-            out.push_str("; ");
+    Some(match target {
+        Target::AtMost(t) => {
+            let x = to_floor?;
+            (format!("{x:.2}x ≤{t}"), x <= t)
         }
-        out.push_str(if ahead {
-            "ahead of peers"
-        } else {
-            "BEHIND a peer"
-        });
+        Target::AtLeast(t) => {
+            let x = to_floor?;
+            (format!("{x:.2}x ≥{t}"), x >= t)
+        }
+        Target::VsRow(other, t) => {
+            let x = mine(row)? / mine(other)?;
+            (format!("{x:.2}x {} ≤{t}", other.short()), x <= t)
+        }
+        Target::PlusBytes(other, t) => {
+            let x = mine(row)? - mine(other)?;
+            (format!("{x:+.0} B ≤+{t} B"), x <= t)
+        }
+        Target::AheadBy(t) => {
+            let x = to_floor?;
+            let behind = [Contender::Ractor, Contender::Kameo]
+                .into_iter()
+                .map(|p| ratio(row, flavor, p, r).map(|p| p / x))
+                .collect::<Option<Vec<f64>>>()?;
+            let least = behind.iter().copied().fold(f64::INFINITY, f64::min);
+            (format!("peers {least:.2}x behind ≥{t}"), least >= t)
+        }
+    })
+}
+
+/// perennial's verdict on a row: each of its targets, met or missed, and whether it is ahead of
+/// both peers.
+fn verdict(row: Row, flavor: Flavor, r: &Results) -> String {
+    let mut parts: Vec<String> = row
+        .targets()
+        .iter()
+        .filter_map(|&t| check(row, t, flavor, r))
+        .map(|(what, met)| format!("{what} {}", if met { "met" } else { "MISSED" }))
+        .collect();
+    let higher_better = row.unit() == Unit::Rate;
+    if let Some(mine) = ratio(row, flavor, Contender::Perennial, r) {
+        let peers: Vec<f64> = [Contender::Ractor, Contender::Kameo]
+            .into_iter()
+            .filter_map(|p| ratio(row, flavor, p, r))
+            .collect();
+        if !peers.is_empty() {
+            let ahead = peers
+                .iter()
+                .all(|&p| if higher_better { mine > p } else { mine < p });
+            parts.push(
+                if ahead {
+                    "ahead of peers"
+                } else {
+                    "BEHIND a peer"
+                }
+                .into(),
+            );
+        }
     }
-    if row == Row::MemAlloc
-        && let Some(v) = r.get(row, flavor, Contender::Perennial)
-    {
-        let under = stats::median(v) < 1024.0;
-        let _ = write!(
-            out,
-            "; stretch <1 KiB {}",
-            if under { "met" } else { "missed" }
-        );
+    parts.join("; ")
+}
+
+impl Row {
+    /// How a target names this row when another row is compared with it.
+    fn short(self) -> &'static str {
+        match self {
+            Row::Call => "row 1's direct unsupervised call",
+            Row::Start | Row::Stop | Row::MemAlloc => "health off",
+            _ => "its reference",
+        }
+    }
+}
+
+/// The issue's targets, one line each: the rows that measure it, on each flavor.
+const TARGETS: &[(&str, &[Row])] = &[
+    ("call via generated client ≤1.10x the floor", &[Row::Call]),
+    (
+        "call to a supervised child (tree client): same as unsupervised ±5%",
+        &[Row::CallSupervised],
+    ),
+    ("call through a name-bound client ≤1.15x", &[Row::CallNamed]),
+    (
+        "a reply given later (ReplyTo) ≤1.1x a direct one (issue 14)",
+        &[Row::CallDeferred],
+    ),
+    (
+        "cast unbounded; 8 producers -> 1 server: ≥1.0x",
+        &[Row::CastUnbounded, Row::CastProducers],
+    ),
+    ("dynamic child start ≤1.3x", &[Row::Start]),
+    (
+        "dynamic supervisor teardown per child ≤1.2x, ahead of ractor and kameo",
+        &[Row::Stop],
+    ),
+    (
+        "health checks on: memory per idle child ≤+64 B; start, stop ≤+10%",
+        &[Row::MemHealth, Row::StartHealth, Row::StopHealth],
+    ),
+    (
+        "restart median ≤1.2x, and ≥1.4x ahead of both peers",
+        &[Row::RestartMedian],
+    ),
+    (
+        "10k-child supervisor start / shutdown ≤1.1x",
+        &[Row::TreeHand, Row::TreeStop],
+    ),
+    (
+        "supervision_tree! at run time ≤1.1x by hand",
+        &[Row::TreeMacro],
+    ),
+];
+
+/// The targets table: each target of the issue, met or missed, per flavor.
+fn render_targets(opts: &Options, r: &Results) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "\n| target (issue 17) |");
+    for f in &opts.flavors {
+        let _ = write!(out, " {} |", f.label());
+    }
+    let _ = write!(out, "\n|---|");
+    for _ in &opts.flavors {
+        let _ = write!(out, "---|");
+    }
+    out.push('\n');
+    for (what, rows) in TARGETS {
+        if !rows
+            .iter()
+            .all(|row| opts.measures.contains(&row.measure()))
+        {
+            continue;
+        }
+        let _ = write!(out, "| {what} |");
+        for &flavor in &opts.flavors {
+            let checks: Vec<(String, bool)> = rows
+                .iter()
+                .flat_map(|&row| row.targets().iter().map(move |&t| (row, t)))
+                .filter_map(|(row, t)| check(row, t, flavor, r))
+                .collect();
+            let ahead_of_peers = rows
+                .iter()
+                .all(|&row| row != Row::Stop || !verdict(row, flavor, r).contains("BEHIND"));
+            let all_met = !checks.is_empty() && checks.iter().all(|c| c.1) && ahead_of_peers;
+            let detail: Vec<String> = checks.into_iter().map(|c| c.0).collect();
+            let _ = write!(
+                out,
+                " {} ({}) |",
+                if detail.is_empty() {
+                    "not measured"
+                } else if all_met {
+                    "**met**"
+                } else {
+                    "**MISSED**"
+                },
+                detail.join("; ")
+            );
+        }
+        out.push('\n');
     }
     out
 }
@@ -856,7 +1201,21 @@ fn render(opts: &Options, r: &Results, took: Duration) -> String {
         took.as_secs_f64()
     );
     let _ = writeln!(out, "machine: {}", sys::machine());
-    let _ = writeln!(out, "load average at the end: {}", sys::load_average());
+    let _ = writeln!(
+        out,
+        "load average (1, 5, 15 min) at the start: {}; at the end: {}",
+        opts.load_at_start,
+        sys::load_average()
+    );
+    let _ = writeln!(
+        out,
+        "profile: {}",
+        if cfg!(debug_assertions) {
+            "DEBUG (numbers meaningless)"
+        } else {
+            PROFILE
+        }
+    );
     let _ = writeln!(
         out,
         "cells: median [min–max] of the repetitions, **ratio** of the median to the floor's \
@@ -868,16 +1227,23 @@ fn render(opts: &Options, r: &Results, took: Duration) -> String {
     );
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for row in Row::ALL {
-        if !opts.measures.contains(&row.measure()) || row == Row::TreeMacroHand {
+        if !opts.measures.contains(&row.measure()) {
             continue;
         }
         for &flavor in &opts.flavors {
             let _ = write!(out, "| {} | {} |", row.label(s), flavor.label());
             for who in Contender::ALL {
-                let _ = write!(out, " {} |", cell(row, flavor, who, r));
+                let shown =
+                    if row.has_peers() || matches!(who, Contender::Floor | Contender::Perennial) {
+                        cell(row, flavor, who, r)
+                    } else {
+                        "—".into()
+                    };
+                let _ = write!(out, " {shown} |");
             }
             let _ = writeln!(out, " {} |", verdict(row, flavor, r));
         }
     }
+    out.push_str(&render_targets(opts, r));
     out
 }

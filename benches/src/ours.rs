@@ -8,7 +8,7 @@ use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use perennial_runtime::supervisor::{ChildSpec, DynamicSpec, HealthCheck, SupervisorSpec};
-use perennial_runtime::{Client, Context, GenServer, Registry};
+use perennial_runtime::{Client, Context, ExitReason, GenServer, Registry, ReplyTo};
 
 use crate::{CRASH, Keep, warm_up};
 
@@ -75,6 +75,13 @@ impl MWorker {
     fn get(&self) -> u64 {
         self.n
     }
+
+    /// Answers the counter through a reply token (a reply given later, here at once): what
+    /// deferring a reply costs over returning it.
+    #[call]
+    fn get_later(&self, reply: ReplyTo<u64>) {
+        reply.reply(self.n);
+    }
 }
 
 /// Row 1: seconds per sequential call through the generated client.
@@ -86,6 +93,42 @@ pub async fn call_generated(n: usize) -> f64 {
     let t = Instant::now();
     for _ in 0..n {
         client.get().await.expect("call");
+    }
+    t.elapsed().as_secs_f64() / n as f64
+}
+
+/// Row 1 again, through a client bound to the server's name (a `NamedRef`; the server is
+/// registered, not supervised): seconds per sequential call.
+pub async fn call_named(n: usize) -> f64 {
+    let registry = Registry::new();
+    let server = MWorker::builder()
+        .register(&registry, "w")
+        .start(())
+        .await
+        .expect("start");
+    let client = MWorkerClient::from(registry.named::<MWorker>("w"));
+    for _ in 0..warm_up(n) {
+        client.get().await.expect("call");
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        client.get().await.expect("call");
+    }
+    let per_call = t.elapsed().as_secs_f64() / n as f64;
+    let _ = server.stop(ExitReason::Shutdown).await;
+    per_call
+}
+
+/// Row 1 again, through the generated client, to a handler that takes the reply token and
+/// answers through it: seconds per sequential call.
+pub async fn call_deferred(n: usize) -> f64 {
+    let client = MWorker::start_client().await.expect("start");
+    for _ in 0..warm_up(n) {
+        client.get_later().await.expect("call");
+    }
+    let t = Instant::now();
+    for _ in 0..n {
+        client.get_later().await.expect("call");
     }
     t.elapsed().as_secs_f64() / n as f64
 }
@@ -151,14 +194,39 @@ pub async fn cast(n: usize, capacity: Option<usize>) -> Option<f64> {
     Some(t.elapsed().as_secs_f64())
 }
 
-fn dynamic() -> DynamicSpec<Worker> {
-    DynamicSpec::<Worker>::new("dyn").health(None)
+/// Row 2b: seconds for `producers` tasks to cast `n` messages in all (each its share) into one
+/// server's unbounded mailbox through clones of its client, until all are handled.
+pub async fn cast_producers(n: usize, producers: usize) -> f64 {
+    let client = Client::from(Worker::start(()).await.expect("start"));
+    let t = Instant::now();
+    let tasks: Vec<_> = (0..producers)
+        .map(|p| {
+            let client = client.clone();
+            let share = n / producers + usize::from(p < n % producers);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    let _ = client.cast(Cast::Inc);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("producer");
+    }
+    assert_eq!(client.call(Call::Get).await.ok(), Some(n as u64));
+    t.elapsed().as_secs_f64()
+}
+
+/// A dynamic supervisor of `Worker`s: health checks off, or on with their defaults.
+fn dynamic(health: bool) -> DynamicSpec<Worker> {
+    let spec = DynamicSpec::<Worker>::new("dyn");
+    if health { spec } else { spec.health(None) }
 }
 
 /// Row 3: seconds per child to start `n` children under a dynamic supervisor, then per child
-/// to shut it down.
-pub async fn start_stop(n: usize) -> (f64, f64) {
-    let sup = dynamic().start().await.expect("supervisor");
+/// to shut it down; `health`: with the default health checks (on unless turned off).
+pub async fn start_stop(n: usize, health: bool) -> (f64, f64) {
+    let sup = dynamic(health).start().await.expect("supervisor");
     let t = Instant::now();
     for _ in 0..n {
         sup.start_child(()).await.expect("child");
@@ -169,9 +237,35 @@ pub async fn start_stop(n: usize) -> (f64, f64) {
     (start, t.elapsed().as_secs_f64() / n as f64)
 }
 
-/// Row 4: `n` idle servers under a dynamic supervisor, kept until dropped.
-pub async fn idle(n: usize) -> Keep {
-    let sup = dynamic().start().await.expect("supervisor");
+/// Row 3, unsupervised: seconds per server to start `n` servers (each waiting for its init),
+/// then per server to stop them one by one.
+pub async fn start_stop_bare(n: usize) -> (f64, f64) {
+    let mut servers = Vec::with_capacity(n);
+    let t = Instant::now();
+    for _ in 0..n {
+        servers.push(Worker::start(()).await.expect("start"));
+    }
+    let start = t.elapsed().as_secs_f64() / n as f64;
+    let t = Instant::now();
+    for server in servers {
+        let _ = server.stop(ExitReason::Shutdown).await;
+    }
+    (start, t.elapsed().as_secs_f64() / n as f64)
+}
+
+/// Row 4, unsupervised: `n` idle servers, kept until dropped.
+pub async fn idle_bare(n: usize) -> Keep {
+    let mut servers = Vec::with_capacity(n);
+    for _ in 0..n {
+        servers.push(Worker::start(()).await.expect("start"));
+    }
+    Box::new(servers)
+}
+
+/// Row 4: `n` idle servers under a dynamic supervisor (`health`: with the default health
+/// checks), kept until dropped.
+pub async fn idle(n: usize, health: bool) -> Keep {
+    let sup = dynamic(health).start().await.expect("supervisor");
     for _ in 0..n {
         sup.start_child(()).await.expect("child");
     }
@@ -202,13 +296,15 @@ pub async fn restart(n: usize) -> Vec<f64> {
 }
 
 /// Row 6 by hand: a root supervisor of `groups` supervisors of `per_group` named servers
-/// each, built with the runtime API. Returns the seconds until the start returns.
-pub async fn tree(groups: usize, per_group: usize) -> f64 {
+/// each, built with the runtime API. Returns the seconds until the start returns, and those
+/// until its shutdown returns.
+pub async fn tree(groups: usize, per_group: usize) -> (f64, f64) {
     let t = Instant::now();
     let sup = tree_spec(groups, per_group).start().await.expect("tree");
     let elapsed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     sup.shutdown().await;
-    elapsed
+    (elapsed, t.elapsed().as_secs_f64())
 }
 
 /// The hand-written spec of row 6's tree: the same names, servers and options as
@@ -243,7 +339,7 @@ pub async fn tree_macro_and_hand(macro_first: bool) -> (f64, f64) {
         tree.shutdown().await;
         elapsed
     };
-    let by_hand = tree(macro_tree::GROUPS, macro_tree::PER_GROUP);
+    let by_hand = async { tree(macro_tree::GROUPS, macro_tree::PER_GROUP).await.0 };
     if macro_first {
         let m = by_macro.await;
         (m, by_hand.await)

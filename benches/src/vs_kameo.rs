@@ -220,17 +220,18 @@ pub async fn restart(n: usize) -> Vec<f64> {
 }
 
 /// Row 6: seconds to start a root supervisor of `groups` supervisors of `per_group` registered
-/// workers each.
-pub async fn tree(groups: usize, per_group: usize) -> f64 {
+/// workers each, then seconds to stop it (with its children).
+pub async fn tree(groups: usize, per_group: usize) -> (f64, f64) {
     let t = Instant::now();
     let root = supervisor(SupArgs::Groups { groups, per_group }).await;
     let elapsed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     // The registry holds strong references and is global: empty it before stopping.
     if let Ok(mut registry) = kameo::registry::ACTOR_REGISTRY.lock() {
         registry.clear();
     }
     stop(&root).await;
-    elapsed
+    (elapsed, t.elapsed().as_secs_f64())
 }
 
 /// Row 7: `n` idle supervised actors, each asked for a ping by a task every `interval` (with

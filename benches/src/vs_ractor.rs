@@ -252,8 +252,8 @@ pub async fn restart(n: usize) -> Vec<f64> {
 }
 
 /// Row 6: seconds to start a root supervisor of `groups` supervisors of `per_group` named
-/// workers each.
-pub async fn tree(groups: usize, per_group: usize) -> f64 {
+/// workers each, then seconds to stop it (with its children).
+pub async fn tree(groups: usize, per_group: usize) -> (f64, f64) {
     let prefix = NEXT_PREFIX.fetch_add(1, Ordering::Relaxed);
     let t = Instant::now();
     let root = supervisor(SupArgs::Groups {
@@ -263,12 +263,13 @@ pub async fn tree(groups: usize, per_group: usize) -> f64 {
     })
     .await;
     let elapsed = t.elapsed().as_secs_f64();
+    let t = Instant::now();
     // ractor does not stop a supervisor's children with it: stop the groups' children first.
     for group in root.get_children() {
         stop(&group).await;
     }
     stop(&root.get_cell()).await;
-    elapsed
+    (elapsed, t.elapsed().as_secs_f64())
 }
 
 /// Row 7: `n` idle actors linked to a supervisor, each pinged by a task every `interval` (with
