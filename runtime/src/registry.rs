@@ -1054,14 +1054,19 @@ impl<S: GenServer> NamedRef<S> {
     ) -> Result<T, CallError> {
         let (reply, rx) = reply_slot();
         let mut envelope = envelope(reply);
-        let deadline = deadline_after(timeout);
+        // Read from the clock only by a wait before the send (a full mailbox, a name being
+        // brought back); otherwise the reply wait's coarse deadline (see `ReplyWait::after`).
+        let mut deadline = None;
+        let mut deadline = move || *deadline.get_or_insert_with(|| deadline_after(timeout));
+        let mut waited = false;
         // Armed after a first miss, so the fast path never touches the `Notify`.
         let mut armed = None;
         let process = loop {
             envelope = match self.try_send(envelope, true) {
                 Offer::Queued => break None,
                 Offer::Full(env, server) => {
-                    match tokio::time::timeout_at(deadline, server.tx.send(env)).await {
+                    waited = true;
+                    match tokio::time::timeout_at(deadline(), server.tx.send(env)).await {
                         Ok(Ok(())) => break Some(server.process),
                         Ok(Err(env)) => env,
                         Err(_) => return Err(CallError::Timeout(timeout)),
@@ -1081,8 +1086,9 @@ impl<S: GenServer> NamedRef<S> {
                         // Still nobody. Wait only if a supervisor is bringing the name back;
                         // one that stops expecting it wakes this wait too.
                         Some(notified) => {
+                            waited = true;
                             if !self.slot.is_expected()
-                                || tokio::time::timeout_at(deadline, notified).await.is_err()
+                                || tokio::time::timeout_at(deadline(), notified).await.is_err()
                             {
                                 return Err(self.not_running());
                             }
@@ -1092,7 +1098,11 @@ impl<S: GenServer> NamedRef<S> {
                 }
             };
         };
-        let mut wait = ReplyWait::new(rx, (timeout < NEVER).then_some(deadline));
+        let mut wait = if waited {
+            ReplyWait::new(rx, (timeout < NEVER).then(deadline))
+        } else {
+            ReplyWait::after(rx, timeout)
+        };
         let mut one_off = pin!(None);
         let reply = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
         wait.done();

@@ -96,6 +96,10 @@ impl<S: GenServer> ServerRef<S> {
     /// Sends a call and waits up to `timeout` for the reply (including, for a bounded mailbox,
     /// the wait for room). On timeout the server keeps running and its late reply is discarded.
     ///
+    /// The timeout is coarse: a call whose reply is not there when it is first polled lets
+    /// the tasks already queued run, and only then reads the clock and starts counting. A
+    /// timeout may so fire up to one turn of the scheduler late; in exchange, a call answered
+    /// within that turn (most are) reads no clock and arms no timer.
     /// ```
     /// # use std::{convert::Infallible, time::Duration};
     /// # use perennial_runtime::{Context, GenServer};
@@ -206,13 +210,15 @@ impl<S: GenServer> ServerRef<S> {
         if self.process.is_current_task() {
             return Err(CallError::CallingSelf);
         }
-        let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
         let (reply, rx) = reply_slot();
-        match self.tx.try_send(envelope(reply)) {
-            Ok(()) => {}
+        let mut wait = match self.tx.try_send(envelope(reply)) {
+            // The clock is read only if the reply has not come after one turn of the
+            // scheduler (see `Deadline::After`).
+            Ok(()) => ReplyWait::after(rx, timeout),
             Err(TrySendError::Closed(_)) => return Err(self.not_running()),
-            // A full bounded mailbox: wait for room within the same deadline.
+            // A full bounded mailbox: wait for room within the call's deadline.
             Err(TrySendError::Full(envelope)) => {
+                let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
                 let sent = match deadline {
                     Some(deadline) => {
                         tokio::time::timeout_at(deadline, self.tx.send(envelope)).await
@@ -224,9 +230,9 @@ impl<S: GenServer> ServerRef<S> {
                     Ok(Err(_)) => return Err(self.not_running()),
                     Err(_) => return Err(CallError::Timeout(timeout)),
                 }
+                ReplyWait::new(rx, deadline)
             }
-        }
-        let mut wait = ReplyWait::new(rx, deadline);
+        };
         let mut one_off = pin!(None);
         let reply = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
         wait.done();
@@ -735,17 +741,59 @@ fn keep_timer(timer: Timer) {
 /// only if the reply is not already there (see [`take_timer`]). Polled from the caller's own
 /// future (with a pinned place for a one-off timer), not as a future of its own: one layer of
 /// state machine less on every call.
+///
+/// A call's deadline is coarse: it counts from the wait's second poll, not from the send (see
+/// [`Deadline::After`]). A reply that comes within one turn of the scheduler, as most do,
+/// costs neither a clock read nor a timer.
 pub(crate) struct ReplyWait<T> {
     rx: SlotRx<T>,
-    deadline: Option<Instant>,
+    deadline: Deadline,
     spare: Option<Timer>,
 }
 
+/// When a wait for a reply gives up.
+#[derive(Clone, Copy)]
+enum Deadline {
+    /// Never.
+    Never,
+    /// `timeout` after the wait's second poll; `yielded` once its first poll found no reply.
+    ///
+    /// The first poll that finds no reply reads no clock and arms no timer: it wakes its own
+    /// task and returns `Pending`, so that the tasks already queued run first (usually among
+    /// them the server with the call), as the reply would wake the task anyway (and waking a
+    /// task that is already woken costs next to nothing). Only a poll after that which still
+    /// finds no reply reads the clock and arms the timer: a timeout fires up to one turn of the
+    /// scheduler later than counted from the send (on a paused clock, where no time passes in
+    /// between, exactly on time).
+    After { timeout: Duration, yielded: bool },
+    /// At this instant.
+    At(Instant),
+}
+
 impl<T: Send + 'static> ReplyWait<T> {
+    /// A wait until `deadline` (`None`: for as long as it takes).
     pub(crate) fn new(rx: SlotRx<T>, deadline: Option<Instant>) -> Self {
         ReplyWait {
             rx,
-            deadline,
+            deadline: deadline.map_or(Deadline::Never, Deadline::At),
+            spare: None,
+        }
+    }
+
+    /// A call's wait, giving up `timeout` after its second poll (see [`Deadline::After`]); a
+    /// timeout of [`NEVER`] or more never gives up.
+    #[inline]
+    pub(crate) fn after(rx: SlotRx<T>, timeout: Duration) -> Self {
+        ReplyWait {
+            rx,
+            deadline: if timeout < NEVER {
+                Deadline::After {
+                    timeout,
+                    yielded: false,
+                }
+            } else {
+                Deadline::Never
+            },
             spare: None,
         }
     }
@@ -759,8 +807,28 @@ impl<T: Send + 'static> ReplyWait<T> {
         if let Poll::Ready(reply) = self.rx.poll(cx) {
             return Poll::Ready(Some(reply));
         }
-        let Some(deadline) = self.deadline else {
-            return Poll::Pending;
+        let deadline = match self.deadline {
+            Deadline::Never => return Poll::Pending,
+            Deadline::At(deadline) => deadline,
+            Deadline::After {
+                timeout,
+                yielded: false,
+            } => {
+                self.deadline = Deadline::After {
+                    timeout,
+                    yielded: true,
+                };
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Deadline::After {
+                timeout,
+                yielded: true,
+            } => {
+                let deadline = deadline_after(timeout);
+                self.deadline = Deadline::At(deadline);
+                deadline
+            }
         };
         if self.spare.is_none() && one_off.is_none() {
             match take_timer(deadline) {
@@ -878,6 +946,7 @@ mod tests {
     }
 
     const S: Duration = Duration::from_secs(1);
+    const MS: Duration = Duration::from_millis(1);
 
     /// Answers a call with its number, after sleeping for as long as it says.
     struct Echo;
@@ -1029,10 +1098,11 @@ mod tests {
         })
         .await
         .unwrap();
-        // A caller on the same thread takes the place with its own, and keeps it.
+        // A caller on the same thread takes the place with its own, and keeps it (a call whose
+        // reply takes a while: one answered at once arms no timer at all).
         in_task(async move {
             assert!(!has_spare());
-            server.call(Duration::ZERO).await.unwrap();
+            server.call(MS).await.unwrap();
             assert!(has_spare());
             let t = Instant::now();
             assert_eq!(
@@ -1040,6 +1110,21 @@ mod tests {
                 Err(CallError::Timeout(S))
             );
             assert_eq!(t.elapsed(), S);
+        })
+        .await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_call_answered_within_a_turn_of_the_scheduler_arms_no_timer() {
+        in_task(async move {
+            let server = Sleeper::start(()).await.unwrap();
+            for _ in 0..3 {
+                server.call(Duration::ZERO).await.unwrap();
+            }
+            assert!(!has_spare(), "a call answered at once armed a timer");
+            // One whose reply takes longer does, and keeps it for the task's next call.
+            server.call(MS).await.unwrap();
+            assert!(has_spare());
         })
         .await;
     }
@@ -1065,7 +1150,7 @@ mod tests {
         in_task(async move {
             let server = Sleeper::start(()).await.unwrap();
             // The spare is due 1 s from now; the next call may take up to 10 s and takes 3 s.
-            server.call_timeout(Duration::ZERO, S).await.unwrap();
+            server.call_timeout(MS, S).await.unwrap();
             assert!(has_spare());
             let t = Instant::now();
             assert_eq!(server.call_timeout(3 * S, 10 * S).await, Ok(()));
@@ -1118,7 +1203,7 @@ mod tests {
 
             let server = Sleeper::start(()).await.unwrap();
             // The spare is left registered with the task's own waker.
-            server.call(Duration::ZERO).await.unwrap();
+            server.call(MS).await.unwrap();
             assert!(has_spare());
             // The next call is polled only through its own waker, and only when that one is woken.
             let mut call = pin!(server.call_timeout(60 * S, S));
