@@ -248,6 +248,23 @@ impl<T: Send + 'static> SlotRx<T> {
         Poll::Pending
     }
 
+    /// The reply if it is there (or the server's half is gone), without waiting and without
+    /// touching the task's coop budget: for a supervisor looking at a ping's pong once its
+    /// timeout has passed.
+    pub(crate) fn try_take(&mut self) -> Option<Result<T, SlotDropped>> {
+        let mut state = self.slot.lock();
+        match &*state {
+            SlotState::Empty | SlotState::Waiting(_) => None,
+            SlotState::Full(_) | SlotState::Dropped | SlotState::Unanswered => {
+                match std::mem::replace(&mut *state, SlotState::Empty) {
+                    SlotState::Full(reply) => Some(Ok(reply)),
+                    SlotState::Unanswered => Some(Err(SlotDropped::Unanswered)),
+                    _ => Some(Err(SlotDropped::Dropped)),
+                }
+            }
+        }
+    }
+
     /// Gives the slot back to the thread for its next call.
     #[inline]
     pub(crate) fn done(self) {

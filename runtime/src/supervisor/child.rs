@@ -10,8 +10,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::mailbox::Envelope;
 use crate::process::{Link, Process, catch_unwind};
 use crate::registry::Registry;
+use crate::reply::SlotRx;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::{AutoShutdown, SupervisorHandle, SupervisorSpec};
 use crate::task::{self, IntoExitReason, TaskControl};
@@ -282,7 +284,7 @@ pub struct ChildSpec {
     pub(crate) shutdown: Shutdown,
     /// Boxed, as is `backoff`: a spec lives in its supervisor's table for as long as the
     /// child, and most children of a large supervisor have neither.
-    pub(crate) health: Option<Box<HealthCheck>>,
+    pub(crate) health: Option<Arc<HealthCheck>>,
     pub(crate) backoff: Option<Box<Backoff>>,
     /// Registered in the tree's registry under its name (every static child; not dynamic ones).
     pub(crate) register: bool,
@@ -563,7 +565,7 @@ impl ChildSpec {
             kind,
             restart: Restart::Permanent,
             shutdown,
-            health: health.map(Box::new),
+            health: health.map(Arc::new),
             backoff: None,
             register: true,
             significant: false,
@@ -671,7 +673,7 @@ impl ChildSpec {
     /// ```
     pub fn health(mut self, health: Option<HealthCheck>) -> Self {
         if self.kind == ChildKind::Server {
-            self.health = health.map(Box::new);
+            self.health = health.map(Arc::new);
         }
         self
     }
@@ -953,14 +955,20 @@ pub(crate) async fn start(starter: &dyn Starter, ctx: StartCtx) -> Result<Starte
         .unwrap_or_else(|panic| Err(ExitReason::Panic(panic)))
 }
 
+/// Where a child's pong arrives: a reply slot, looked at (not waited on) once the ping's
+/// timeout has passed.
+pub(crate) type PingReply = SlotRx<Result<(), ExitReason>>;
+
 /// How a supervisor talks to a running child, whatever its kind.
 ///
 /// The value behind it is the child's typed reference, so it is also the child's `dyn Any`.
 pub(crate) trait Control: Any + Send + Sync {
     /// Asks for an orderly stop.
     fn request_stop(&self, reason: ExitReason);
-    /// Pings the child (gen_servers only): `Some(true)` on a pong within `timeout`.
-    fn ping(&self, timeout: Duration) -> Option<BoxFuture<bool>>;
+    /// Sends the child a ping without waiting (gen_servers only, `None` for other kinds): the
+    /// slot its pong will be in, or `Some(None)` if the ping could not be queued (the child is
+    /// gone, or its bounded mailbox is full), which counts as a missed pong.
+    fn send_ping(&self) -> Option<Option<PingReply>>;
     /// The child's own supervisor handle, for nested supervisors.
     fn supervisor(&self) -> Option<SupervisorHandle> {
         None
@@ -1029,11 +1037,10 @@ impl<S: GenServer> Control for ServerRef<S> {
         ServerRef::request_stop(self, reason);
     }
 
-    fn ping(&self, timeout: Duration) -> Option<BoxFuture<bool>> {
-        let server = self.clone();
-        Some(Box::pin(async move {
-            server.ping_timeout(timeout).await.is_ok()
-        }))
+    fn send_ping(&self) -> Option<Option<PingReply>> {
+        let (tx, rx) = crate::reply::reply_slot::<()>();
+        // Never into a full bounded mailbox's wait: a ping that finds no room is missed.
+        Some(self.tx.try_send(Envelope::Ping(tx)).ok().map(|()| rx))
     }
 }
 
@@ -1073,7 +1080,7 @@ impl Control for TaskControl {
         self.stop(reason);
     }
 
-    fn ping(&self, _timeout: Duration) -> Option<BoxFuture<bool>> {
+    fn send_ping(&self) -> Option<Option<PingReply>> {
         None
     }
 }
@@ -1114,7 +1121,7 @@ impl Control for SupervisorHandle {
         }
     }
 
-    fn ping(&self, _timeout: Duration) -> Option<BoxFuture<bool>> {
+    fn send_ping(&self) -> Option<Option<PingReply>> {
         None
     }
 

@@ -679,10 +679,11 @@ pub struct HealthStatus {
     pub enabled: bool,
     /// Missed pongs in a row.
     pub consecutive_failures: u32,
-    /// When the last check finished, if one has, on tokio's monotonic clock (for durations:
-    /// `last_check.elapsed()`).
+    /// When the last check began (the child was last pinged), if one has, on tokio's
+    /// monotonic clock (for durations: `last_check.elapsed()`). Its outcome is counted in
+    /// `consecutive_failures` once its timeout has passed.
     pub last_check: Option<Instant>,
-    /// When the last check finished, if one has, as wall-clock time (for logs and dashboards).
+    /// When the last check began, if one has, as wall-clock time (for logs and dashboards).
     pub last_check_at: Option<SystemTime>,
 }
 

@@ -6,6 +6,8 @@
 //! after any request already waiting (OTP's behaviour).
 
 use std::any::Any;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -16,7 +18,8 @@ use tokio::time::Instant;
 use crate::process::{Link, LinkNotify, Process};
 use crate::registry::NameClaim;
 use crate::supervisor::child::{
-    ChildKind, ChildSpec, Restart, Shutdown, StartCtx, Started, start as start_one,
+    ChildKind, ChildSpec, HealthCheck, PingReply, Restart, Shutdown, StartCtx, Started,
+    start as start_one,
 };
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::Intensity;
@@ -24,6 +27,7 @@ use crate::supervisor::{
     AutoShutdown, ChildCounts, ChildInfo, ChildState, HealthStatus, Strategy, SupervisorError,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
+use crate::timers::TimerRef;
 use crate::{Context, Escalation, ExitReason, GenServer, ProcessId, Registry, ServerRef};
 
 pub(crate) struct SupervisorServer {
@@ -54,6 +58,17 @@ pub(crate) struct SupervisorServer {
     last_key: u64,
     /// The number of the last scheduled retry.
     last_retry: u64,
+    /// The health checks' schedule: each health-checked child's next ping or look at its pong,
+    /// as (nanoseconds since `epoch`, key), soonest first. One timer for all of them
+    /// (`health_timer`), no task per child; an entry that no longer matches its child's
+    /// [`HealthState::due`] is stale and skipped.
+    health_due: BinaryHeap<Reverse<(u64, u64)>>,
+    /// The timer armed for the soonest entry of `health_due`: when it is due, and the timer.
+    health_timer: Option<(u64, TimerRef)>,
+    /// What the schedule's times count from.
+    epoch: Instant,
+    /// A dynamic supervisor's children's health check, shared by all of them.
+    template_health: Option<Arc<HealthCheck>>,
     span: tracing::Span,
 }
 
@@ -64,9 +79,8 @@ struct Child {
     spec: ChildSpec,
     run: Run,
     restarts: u32,
-    /// For a child with a health check, once started (boxed: a supervisor may have many
-    /// children, most without one).
-    health: Option<Box<HealthState>>,
+    /// Its health checks' state (all zero for a child without).
+    health: HealthState,
     /// For a child with a backoff, once started.
     backoff: Option<Box<BackoffState>>,
     /// Whether this permanent task has been warned about for ending normally.
@@ -76,13 +90,22 @@ struct Child {
     claim: Option<NameClaim>,
 }
 
+/// A health-checked child's checks: kept in its entry (32 bytes), with no task or timer of its
+/// own. A check is a ping sent at `due`, and a look at its slot `timeout` later: a pong in it
+/// passes, an empty slot is a miss.
 #[derive(Default)]
 struct HealthState {
     consecutive_failures: u32,
-    last_check: Option<Instant>,
-    last_check_at: Option<SystemTime>,
-    /// The task that pings the child.
-    task: Option<AbortHandle>,
+    /// When the child was last pinged: nanoseconds since the supervisor's epoch, plus one
+    /// (0: never).
+    last_check: u64,
+    /// When its next ping is sent, or (with `ping` out) its pong looked at: nanoseconds since
+    /// the supervisor's epoch (0: nothing scheduled).
+    due: u64,
+    /// The pong's slot of the ping out, if one is.
+    ping: Option<PingReply>,
+    /// A ping is out that could not be queued (a miss when its timeout passes).
+    unsent: bool,
 }
 
 #[derive(Default)]
@@ -126,7 +149,7 @@ impl Child {
             spec,
             run: Run::NotRunning,
             restarts: 0,
-            health: None,
+            health: HealthState::default(),
             backoff: None,
             warned_normal_end: false,
             claim,
@@ -144,9 +167,11 @@ impl Child {
     /// Stops the child's health checks and any pending delayed retry, so that no task of the
     /// supervisor outlives the child's run (or the supervisor).
     fn stop_timers(&mut self) {
-        let health = self.health.as_mut().and_then(|h| h.task.take());
-        let retry = self.backoff.as_mut().and_then(|b| b.retry_timer.take());
-        for task in [health, retry].into_iter().flatten() {
+        // Its entry in the schedule goes stale.
+        self.health.due = 0;
+        self.health.ping = None;
+        self.health.unsent = false;
+        if let Some(task) = self.backoff.as_mut().and_then(|b| b.retry_timer.take()) {
             task.abort();
         }
     }
@@ -160,7 +185,7 @@ impl Child {
         matches!(&self.run, Run::Running { started } if started.process.id() == id)
     }
 
-    fn info(&self) -> ChildInfo {
+    fn info(&self, epoch: Instant) -> ChildInfo {
         ChildInfo {
             name: self.spec.name.clone(),
             kind: self.spec.kind,
@@ -172,12 +197,15 @@ impl Child {
             },
             restarts: self.restarts,
             health: self.spec.health.as_ref().map(|_| {
-                let state = self.health.as_deref();
+                let last_check = (self.health.last_check > 0)
+                    .then(|| epoch + Duration::from_nanos(self.health.last_check - 1));
                 HealthStatus {
                     enabled: true,
-                    consecutive_failures: state.map_or(0, |h| h.consecutive_failures),
-                    last_check: state.and_then(|h| h.last_check),
-                    last_check_at: state.and_then(|h| h.last_check_at),
+                    consecutive_failures: self.health.consecutive_failures,
+                    last_check,
+                    // Wall-clock time: as long ago as on the monotonic clock.
+                    last_check_at: last_check
+                        .map(|at| SystemTime::now() - Instant::now().saturating_duration_since(at)),
                 }
             }),
         }
@@ -242,16 +270,9 @@ pub(crate) enum Notice {
     },
     /// Restart a child marked restarting. `counts` is false for a restart that was delayed by a
     /// backoff (already counted when decided) and true for a retry of a failed start.
-    Retry {
-        key: u64,
-        retry: u64,
-        counts: bool,
-    },
-    Health {
-        key: u64,
-        id: ProcessId,
-        ok: bool,
-    },
+    Retry { key: u64, retry: u64, counts: bool },
+    /// The health checks' timer: some child's ping, or look at its pong, is due.
+    HealthCheck,
 }
 
 impl GenServer for SupervisorServer {
@@ -299,6 +320,10 @@ impl GenServer for SupervisorServer {
             link_notify,
             last_key: 0,
             last_retry: 0,
+            health_due: BinaryHeap::new(),
+            health_timer: None,
+            epoch: Instant::now(),
+            template_health: spec.dynamic.and_then(|d| d.template.health).map(Arc::new),
             span,
         };
         for child in spec.children {
@@ -324,17 +349,50 @@ impl GenServer for SupervisorServer {
                 }
             }
         }
+        sup.arm_health(ctx);
         Ok(sup)
     }
 
     async fn handle_call(
         &mut self,
         request: Request,
-        _ctx: &mut Context<Self>,
+        ctx: &mut Context<Self>,
     ) -> Result<Response, SupervisorError> {
+        let response = self.request(request).await;
+        // A child started or restarted may have its first check due before any other.
+        self.arm_health(ctx);
+        response
+    }
+
+    async fn handle_info(&mut self, notice: Notice, ctx: &mut Context<Self>) {
+        match notice {
+            Notice::Exited { key, id, reason } => self.child_exited(key, id, reason, ctx).await,
+            Notice::Retry { key, retry, counts } => self.retry(key, retry, counts, ctx).await,
+            Notice::HealthCheck => {
+                self.health_timer = None;
+                self.health_checks();
+            }
+        }
+        self.arm_health(ctx);
+    }
+
+    async fn terminate(&mut self, reason: &ExitReason) {
+        self.stop_all().await;
+        self.publish(Event::ShutDown {
+            supervisor: self.name.clone(),
+            reason: reason.clone(),
+        });
+    }
+}
+
+impl SupervisorServer {
+    async fn request(&mut self, request: Request) -> Result<Response, SupervisorError> {
+        let epoch = self.epoch;
         match request {
-            Request::Which => Ok(Response::Which(self.live().map(Child::info).collect())),
-            Request::Status(name) => Ok(Response::Status(self.child(&name)?.info())),
+            Request::Which => Ok(Response::Which(
+                self.live().map(|c| c.info(epoch)).collect(),
+            )),
+            Request::Status(name) => Ok(Response::Status(self.child(&name)?.info(epoch))),
             Request::Count => Ok(Response::Count(self.count())),
             Request::StartChild(spec) => self.api_start_child(spec).await,
             Request::Terminate(name, reason) => self.api_terminate(&name, reason).await,
@@ -347,7 +405,7 @@ impl GenServer for SupervisorServer {
                             Run::Running { started, .. } => started.control.supervisor(),
                             _ => None,
                         };
-                        (c.info(), nested)
+                        (c.info(epoch), nested)
                     })
                     .collect(),
             )),
@@ -363,24 +421,6 @@ impl GenServer for SupervisorServer {
         }
     }
 
-    async fn handle_info(&mut self, notice: Notice, ctx: &mut Context<Self>) {
-        match notice {
-            Notice::Exited { key, id, reason } => self.child_exited(key, id, reason, ctx).await,
-            Notice::Retry { key, retry, counts } => self.retry(key, retry, counts, ctx).await,
-            Notice::Health { key, id, ok } => self.health_result(key, id, ok),
-        }
-    }
-
-    async fn terminate(&mut self, reason: &ExitReason) {
-        self.stop_all().await;
-        self.publish(Event::ShutDown {
-            supervisor: self.name.clone(),
-            reason: reason.clone(),
-        });
-    }
-}
-
-impl SupervisorServer {
     fn publish(&self, event: Event) {
         let _entered = self.span.enter();
         self.events.publish(event);
@@ -515,32 +555,21 @@ impl SupervisorServer {
             self.children[idx].expect_name(false);
             return Ok(Start::Ignored(started));
         }
-        let health = spec.health.as_deref().copied();
+        let health_interval = spec.health.as_deref().map(|check| check.interval);
         let child = &mut self.children[idx];
         if child.spec.backoff.is_some() {
             child.backoff.get_or_insert_default().started_at = Some(Instant::now());
         }
-        // Only gen_server specs carry a health check.
-        if let Some(check) = health {
-            let control = started.control.clone();
-            let id = started.process.id();
-            let me = self.myself.clone();
-            let task = tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(check.interval).await;
-                    let Some(ping) = control.ping(check.timeout) else {
-                        return;
-                    };
-                    let ok = ping.await;
-                    if me.info(Notice::Health { key, id, ok }).is_err() {
-                        return;
-                    }
-                }
-            });
-            let state = child.health.get_or_insert_default();
-            state.consecutive_failures = 0;
-            state.task = Some(task.abort_handle());
+        // Only gen_server specs carry a health check: the first ping an interval from now.
+        if let Some(interval) = health_interval {
+            child.health.consecutive_failures = 0;
+            child.health.ping = None;
+            child.health.unsent = false;
+            let due = nanos_since(self.epoch, Instant::now() + interval);
+            child.health.due = due;
+            self.health_due.push(Reverse((due, key)));
         }
+        let child = &mut self.children[idx];
         child.run = Run::Running { started };
         child.expect_name(true);
         Ok(Start::Running)
@@ -891,6 +920,78 @@ impl SupervisorServer {
         })));
     }
 
+    /// Arms the health checks' one timer for the soonest entry of the schedule, if it is not
+    /// armed for that already.
+    fn arm_health(&mut self, ctx: &mut Context<Self>) {
+        let Some(&Reverse((due, _))) = self.health_due.peek() else {
+            return;
+        };
+        if let Some((armed, timer)) = self.health_timer.take() {
+            if armed <= due {
+                self.health_timer = Some((armed, timer));
+                return;
+            }
+            ctx.cancel_timer(timer);
+        }
+        let delay =
+            (self.epoch + Duration::from_nanos(due)).saturating_duration_since(Instant::now());
+        let timer = ctx.send_after(delay, Notice::HealthCheck);
+        self.health_timer = Some((due, timer));
+    }
+
+    /// Sends the pings that are due, and looks at the pongs of those whose timeout has passed.
+    fn health_checks(&mut self) {
+        let now = nanos_since(self.epoch, Instant::now());
+        while let Some(&Reverse((due, key))) = self.health_due.peek() {
+            if due > now {
+                break;
+            }
+            self.health_due.pop();
+            let Some(idx) = self.index_of(key) else {
+                continue; // a child since removed
+            };
+            let child = &mut self.children[idx];
+            let (Some(check), Run::Running { started }) =
+                (child.spec.health.as_deref(), &child.run)
+            else {
+                continue;
+            };
+            let state = &mut child.health;
+            if state.due != due {
+                continue; // stale: the child was stopped or restarted since
+            }
+            let (interval, timeout) = (check.interval, check.timeout);
+            // Times count from now, not from `due`: a supervisor that was busy (stopping a
+            // child, say) pings late, and gives each pong its whole timeout.
+            if state.ping.is_none() && !state.unsent {
+                // Ping, and look at the pong when its timeout has passed.
+                match started.control.send_ping() {
+                    Some(Some(pong)) => state.ping = Some(pong),
+                    Some(None) => state.unsent = true,
+                    None => continue, // not a gen_server: nothing to ping
+                }
+                state.last_check = now + 1;
+                state.due = now.saturating_add(nanos(timeout));
+                self.health_due.push(Reverse((state.due, key)));
+                continue;
+            }
+            // The ping's timeout has passed: a pong in its slot passes the check.
+            let ok = state
+                .ping
+                .take()
+                .and_then(|mut pong| pong.try_take())
+                .is_some_and(|pong| matches!(pong, Ok(Ok(()))));
+            state.unsent = false;
+            // The next ping an interval after this one, or after this miss, as a pinging task
+            // that waited for the pong would send it.
+            let pinged = state.last_check.saturating_sub(1);
+            state.due = if ok { pinged } else { now }.saturating_add(nanos(interval));
+            self.health_due.push(Reverse((state.due, key)));
+            let id = started.process.id();
+            self.health_result(key, id, ok);
+        }
+    }
+
     fn health_result(&mut self, key: u64, id: ProcessId, ok: bool) {
         let Some(idx) = self
             .index_of(key)
@@ -899,9 +1000,7 @@ impl SupervisorServer {
             return; // the pong of an earlier incarnation, or of a child since removed
         };
         let child = &mut self.children[idx];
-        let state = child.health.get_or_insert_default();
-        state.last_check = Some(Instant::now());
-        state.last_check_at = Some(SystemTime::now());
+        let state = &mut child.health;
         let name = child.spec.name.clone();
         if ok {
             let was_failing = state.consecutive_failures > 0;
@@ -947,7 +1046,7 @@ impl SupervisorServer {
                 if let (true, Some(template)) = (spec.templated, self.template) {
                     spec.restart = template.restart;
                     spec.shutdown = template.shutdown;
-                    spec.health = template.health.map(Box::new);
+                    spec.health = self.template_health.clone();
                     spec.backoff = template.backoff.map(Box::new);
                 }
                 spec
@@ -1117,6 +1216,16 @@ async fn shutdown(started: &Started, mode: Shutdown, reason: ExitReason) -> Exit
     process.wait_exit().await
 }
 
+/// Nanoseconds from `epoch` to `at` (0 if `at` is earlier), for the health checks' schedule.
+fn nanos_since(epoch: Instant, at: Instant) -> u64 {
+    nanos(at.saturating_duration_since(epoch))
+}
+
+/// A duration in nanoseconds, saturating (at some 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1155,15 +1264,8 @@ mod tests {
                 .unwrap()
                 .consecutive_failures
         };
-        // The first incarnation's missed pong and exit, arriving late, change nothing.
+        // The first incarnation's exit, arriving late, changes nothing.
         let key = 1;
-        server
-            .info(Notice::Health {
-                key,
-                id: first,
-                ok: false,
-            })
-            .unwrap();
         server
             .info(Notice::Exited {
                 key,
@@ -1174,24 +1276,16 @@ mod tests {
         assert_eq!(failures().await, 0);
         assert_eq!(sup.restart_count("idle").await, Ok(1));
         assert_eq!(id(sup.child_status("idle").await.unwrap()), second);
-        // The same news of the running one counts.
+        // Nor does news of a key that was never given out.
         server
-            .info(Notice::Health {
-                key,
-                id: second,
-                ok: false,
-            })
-            .unwrap();
-        assert_eq!(failures().await, 1);
-        // And news of a key that was never given out is ignored.
-        server
-            .info(Notice::Health {
+            .info(Notice::Exited {
                 key: 7,
                 id: second,
-                ok: false,
+                reason: ExitReason::Killed,
             })
             .unwrap();
-        assert_eq!(failures().await, 1);
+        assert_eq!(sup.restart_count("idle").await, Ok(1));
+        assert_eq!(id(sup.child_status("idle").await.unwrap()), second);
     }
 
     #[test]
