@@ -2,7 +2,8 @@
 //!
 //! Calls, casts, infos and pings share one queue, so a server sees them in the order they were
 //! sent. A stop request is not queued behind them: it sets a flag in the process (checked before
-//! each message) and sends [`Envelope::Wake`] only to wake an idle server.
+//! each message) and wakes an idle server with [`Tx::wake`], which queues nothing: the server's
+//! receive hands out an [`Envelope::Wake`] when it finds its queue empty.
 //!
 //! # Why not a tokio mpsc channel
 //!
@@ -73,6 +74,9 @@ struct Shared<S: GenServer> {
     queue: Mutex<Queue<S>>,
     /// Set (under the queue's lock) when the server exits; read without it by bounded senders.
     closed: AtomicBool,
+    /// Set by [`Tx::wake`], cleared by the receive that hands out its `Wake`; both under the
+    /// queue's lock (an atomic only to sit in `Shared`'s padding rather than grow `Queue`).
+    woken: AtomicBool,
     /// `Some` for a bounded mailbox (boxed: the default, unbounded mailbox stays small).
     bound: Option<Box<Bound>>,
 }
@@ -206,6 +210,23 @@ impl<S: GenServer> Tx<S> {
     }
 
     /// Queues, waiting for room in a bounded mailbox; fails only when the server is gone.
+    /// Wakes the server with an [`Envelope::Wake`] without queuing one: no buffer is made for
+    /// it (an idle server's mailbox has none), and a full bounded mailbox takes it too. Its
+    /// receive hands the `Wake` out once it finds the queue empty; wakes before that are one.
+    pub(crate) fn wake(&self) {
+        let shared = &*self.shared;
+        let mut queue = shared.lock();
+        if shared.closed.load(Ordering::Relaxed) {
+            return;
+        }
+        shared.woken.store(true, Ordering::Relaxed);
+        let waker = queue.waker.take();
+        drop(queue);
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
     pub(crate) async fn send(&self, mut env: Envelope<S>) -> Result<(), Envelope<S>> {
         loop {
             env = match self.try_send(env) {
@@ -255,6 +276,9 @@ impl<S: GenServer> Rx<S> {
             if queue.items.is_empty() {
                 if self.shared.closed.load(Ordering::Relaxed) {
                     return Poll::Ready(None);
+                }
+                if self.shared.woken.swap(false, Ordering::Relaxed) {
+                    return Poll::Ready(Some(Envelope::Wake));
                 }
                 if !queue
                     .waker
@@ -325,6 +349,7 @@ pub(crate) fn channel<S: GenServer>(capacity: Option<NonZeroUsize>) -> (Tx<S>, R
             waker: None,
         }),
         closed: AtomicBool::new(false),
+        woken: AtomicBool::new(false),
         bound: capacity.map(|capacity| {
             Box::new(Bound {
                 capacity: capacity.get(),
@@ -584,6 +609,37 @@ mod loom_tests {
             }
             rx.close_and_reject(&ExitReason::Shutdown);
             assert_eq!(ledger.check(), 2);
+        });
+    }
+
+    /// A stop request's wake-up races a cast while the server waits: the server is woken (never
+    /// left waiting: loom reports a thread parked forever), and gets the cast and one `Wake`.
+    #[test]
+    fn loom_a_wake_racing_a_cast_is_never_lost() {
+        model(|| {
+            let ledger = StdArc::new(Ledger::default());
+            let (tx, mut rx) = channel::<Server>(None);
+            let waker = {
+                let tx = tx.clone();
+                thread::spawn(move || tx.wake())
+            };
+            let sender = {
+                let (tx, l) = (tx.clone(), ledger.clone());
+                thread::spawn(move || cast(&tx, Msg::new(0, &l)))
+            };
+            drop(tx);
+            let mut wakes = 0;
+            while ledger.delivered[0].load(SeqCst) + wakes < 2 {
+                match block_on(rx.recv()).expect("a message") {
+                    Envelope::Wake => wakes += 1,
+                    env => handle(env),
+                }
+            }
+            waker.join().unwrap();
+            sender.join().unwrap();
+            rx.close_and_reject(&ExitReason::Shutdown);
+            assert_eq!(wakes, 1);
+            assert_eq!(ledger.delivered[0].load(SeqCst), 1);
         });
     }
 

@@ -383,7 +383,7 @@ impl<S: GenServer> ServerRef<S> {
     /// ```
     pub fn request_stop(&self, reason: ExitReason) {
         self.process.request_stop(reason);
-        let _ = self.tx.try_send(Envelope::Wake);
+        self.tx.wake();
     }
 
     /// Stops the server in an orderly way (see [`request_stop`](Self::request_stop)) and waits
