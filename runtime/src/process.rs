@@ -123,6 +123,11 @@ impl Process {
 
     /// Waits until the process has exited and returns how.
     pub(crate) async fn wait_exit(&self) -> ExitReason {
+        // Exited already (as children asked to stop together mostly are by the time their
+        // supervisor waits for each): no waiter to register in the `Notify`.
+        if let Some(reason) = self.exit.get() {
+            return reason.clone();
+        }
         loop {
             let mut notified = pin!(self.exited.notified());
             notified.as_mut().enable();

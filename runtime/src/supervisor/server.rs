@@ -10,6 +10,7 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tokio::task::AbortHandle;
@@ -54,6 +55,9 @@ pub(crate) struct SupervisorServer {
     myself: ServerRef<SupervisorServer>,
     /// The exit callback of every child's link (one for all: the link's token is the key).
     link_notify: LinkNotify,
+    /// Set when the supervisor stops all its children (it only does so going down): from then
+    /// on their exits are not sent to it as notices.
+    going_down: Arc<AtomicBool>,
     /// The key of the last child added.
     last_key: u64,
     /// The number of the last scheduled retry.
@@ -300,8 +304,16 @@ impl GenServer for SupervisorServer {
         };
         let span = span.unwrap_or_else(|| tracing::info_span!("supervisor", name = %spec.name));
         let me = ctx.myself().clone();
-        let link_notify: LinkNotify = Arc::new(move |key, id, reason| {
-            let _ = me.info(Notice::Exited { key, id, reason });
+        let going_down = Arc::new(AtomicBool::new(false));
+        let link_notify: LinkNotify = Arc::new({
+            let going_down = going_down.clone();
+            move |key, id, reason| {
+                // Once the supervisor stops all its children, it is going down and waits for
+                // each itself: their exits are not news to queue in its mailbox.
+                if !going_down.load(Ordering::Relaxed) {
+                    let _ = me.info(Notice::Exited { key, id, reason });
+                }
+            }
         });
         let mut sup = SupervisorServer {
             intensity: Intensity::new(spec.max_restarts, spec.within),
@@ -318,6 +330,7 @@ impl GenServer for SupervisorServer {
             events,
             myself: ctx.myself().clone(),
             link_notify,
+            going_down,
             last_key: 0,
             last_retry: 0,
             health_due: BinaryHeap::new(),
@@ -606,6 +619,7 @@ impl SupervisorServer {
     /// Stops every child: in reverse start order, or all at once under one timer for a dynamic
     /// supervisor.
     async fn stop_all(&mut self) {
+        self.going_down.store(true, Ordering::Relaxed);
         // Nobody will bring these children back: calls through their names fail at once from
         // now on, not only once each child is stopped.
         for child in &mut self.children {
@@ -649,8 +663,11 @@ impl SupervisorServer {
             _ => None,
         };
         for (name, started, _) in stopping {
-            let reason = match deadline {
-                Some(deadline) => {
+            // Most have exited by the time their turn comes: no timeout to set up for them.
+            let exited = started.process.exit_reason();
+            let reason = match (exited, deadline) {
+                (Some(reason), _) => reason,
+                (None, Some(deadline)) => {
                     match tokio::time::timeout_at(deadline, started.process.wait_exit()).await {
                         Ok(reason) => reason,
                         Err(_) => {
@@ -659,7 +676,7 @@ impl SupervisorServer {
                         }
                     }
                 }
-                None => started.process.wait_exit().await,
+                (None, None) => started.process.wait_exit().await,
             };
             self.publish(Event::Exited {
                 supervisor: self.name.clone(),
