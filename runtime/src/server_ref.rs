@@ -100,6 +100,7 @@ impl<S: GenServer> ServerRef<S> {
     /// the tasks already queued run, and only then reads the clock and starts counting. A
     /// timeout may so fire up to one turn of the scheduler late; in exchange, a call answered
     /// within that turn (most are) reads no clock and arms no timer.
+    ///
     /// ```
     /// # use std::{convert::Infallible, time::Duration};
     /// # use perennial_runtime::{Context, GenServer};
