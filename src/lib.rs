@@ -154,7 +154,10 @@ pub mod __private {
     pub mod cluster {
         /// The serde that `#[gen_server(remote)]` derives with: the cluster crate's.
         pub use perennial_cluster::__serde as serde;
-        pub use perennial_cluster::tree::{ClusterTree, ClusterTreeSpec, global_child};
+        pub use perennial_cluster::tree::{
+            ClusterTree, ClusterTreeSpec, ExportIfRemote, ExportProbe, KeepLocal, exported_child,
+            global_child,
+        };
         pub use perennial_cluster::{Cluster, ClusterError, NameBackend};
 
         pub use crate::features::cluster as require_cluster_feature;
@@ -206,6 +209,31 @@ pub mod __private {
 
         pub fn global_child(_kind: &'static str, _spec: ChildSpec) -> GlobalChild {
             GlobalChild
+        }
+
+        pub fn exported_child<S>(_spec: ChildSpec) -> GlobalChild {
+            GlobalChild
+        }
+
+        pub struct ExportProbe<S>(PhantomData<fn() -> S>);
+
+        impl<S> ExportProbe<S> {
+            #[allow(clippy::new_without_default)]
+            pub fn new() -> Self {
+                ExportProbe(PhantomData)
+            }
+        }
+
+        pub trait ExportIfRemote {}
+
+        pub trait KeepLocal {
+            fn global_child(&self, spec: ChildSpec) -> GlobalChild;
+        }
+
+        impl<S> KeepLocal for &ExportProbe<S> {
+            fn global_child(&self, _spec: ChildSpec) -> GlobalChild {
+                GlobalChild
+            }
         }
     }
 }

@@ -106,3 +106,43 @@ async fn the_generated_client_calls_a_server_on_another_node() {
         Err(CallError::NotRunning { .. })
     ));
 }
+
+/// `scope = global` children of `supervision_tree!`: a remote server is exported unless
+/// `export = false`; `export = true` says so (and asks that the server be remote).
+#[tokio::test(start_paused = true)]
+async fn a_tree_exports_its_global_remote_children() {
+    let (store, bus) = (MemoryBackend::new(), MemoryTransport::new());
+    let a = join(&store, &bus, "a").await;
+    let c = join(&store, &bus, "c").await;
+    let app = perennial::supervision_tree! {
+        app: supervisor {
+            ledger: Ledger() { scope = global },
+            clock: Clock() { scope = global, export = true },
+            quiet: Clock() { scope = global, export = false },
+        }
+    }
+    .start_in_cluster(&a)
+    .await
+    .unwrap();
+    for name in ["ledger", "clock", "quiet"] {
+        app.wait_holding(name).await;
+        while c.lookup(name).is_none() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    // From node c, through the generated clients.
+    let ledger: LedgerClient = c.remote::<Ledger>("ledger").unwrap();
+    assert_eq!(ledger.append(("ada".into(), 5)).await, Ok(1));
+    let clock: ClockClient = c.remote::<Clock>("clock").unwrap();
+    assert_eq!(clock.now().await, Ok(42));
+    // Not exported: nobody serves its subject, so the call fails at once.
+    let quiet: ClockClient = c.remote::<Clock>("quiet").unwrap();
+    assert!(matches!(
+        quiet.now().await,
+        Err(CallError::NotRunning { .. })
+    ));
+    // The tree's own clients reach them on node a, exported or not.
+    assert_eq!(app.ledger.balance("ada".into()).await, Ok(5));
+    assert_eq!(app.quiet.now().await, Ok(42));
+    app.shutdown().await;
+}

@@ -104,6 +104,7 @@ pub trait RemoteServer:
 {
 }
 
+#[diagnostic::do_not_recommend]
 impl<S> RemoteServer for S
 where
     S: HasClient,

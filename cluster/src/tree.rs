@@ -10,6 +10,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::ops::Deref;
 
 use perennial_runtime::supervisor::{ChildSpec, SupervisorHandle, SupervisorSpec};
@@ -17,6 +18,7 @@ use perennial_runtime::{ExitReason, Registry};
 
 use crate::backend::{FencingToken, NameBackend};
 use crate::cluster::{Cluster, ClusterError};
+use crate::remote::RemoteServer;
 use crate::singleton::{GlobalChild, GlobalTree, RunningTree};
 
 type Build = Box<dyn FnOnce(&Registry) -> (SupervisorSpec, Vec<GlobalChild>) + Send>;
@@ -173,4 +175,85 @@ impl<T: fmt::Debug> fmt::Debug for ClusterTree<T> {
 pub fn global_child(kind: &'static str, spec: ChildSpec) -> GlobalChild {
     let name = spec.name().to_owned();
     GlobalChild::from_spec(name, kind, move |_claim| spec.clone())
+}
+
+/// The global child a tree declares with `scope = global, export = true`: the gen_server `S`
+/// started from `spec` (named with its global name), served to other nodes
+/// ([`GlobalChild::export`]); `S` must be a [`RemoteServer`] (`#[gen_server(remote)]`).
+///
+/// ```
+/// use perennial_cluster::tree::exported_child;
+/// use perennial_runtime::supervisor::ChildSpec;
+/// use perennial_runtime::{Client, Context, GenServer, HasClient};
+/// # use std::convert::Infallible;
+///
+/// struct Clock;
+///
+/// impl GenServer for Clock {
+///     type Args = ();
+///     type Call = ();
+///     type Reply = u64;
+///     type Cast = ();
+///     type Info = Infallible;
+///     type Continue = Infallible;
+///     type Error = Infallible;
+///     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> {
+///         Ok(Clock)
+///     }
+///     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u64 {
+///         42
+///     }
+/// }
+///
+/// impl HasClient for Clock {
+///     type Client = Client<Clock>;
+/// }
+///
+/// let child = exported_child::<Clock>(ChildSpec::server::<Clock>("clock", ()));
+/// assert!(child.is_exported());
+/// assert_eq!(child.name(), "clock");
+/// ```
+pub fn exported_child<S: RemoteServer>(spec: ChildSpec) -> GlobalChild {
+    global_child(std::any::type_name::<S>(), spec).export::<S>()
+}
+
+/// What `supervision_tree!` asks of a `scope = global` gen_server child that says nothing
+/// about `export`: exported when `S` is a [`RemoteServer`] ([`ExportIfRemote`], chosen by
+/// method resolution on `&ExportProbe<S>`), kept to its node's callers otherwise
+/// ([`KeepLocal`]). Not public API.
+#[doc(hidden)]
+pub struct ExportProbe<S>(PhantomData<fn() -> S>);
+
+impl<S> ExportProbe<S> {
+    #[doc(hidden)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        ExportProbe(PhantomData)
+    }
+}
+
+/// See [`ExportProbe`]. Not public API.
+#[doc(hidden)]
+pub trait ExportIfRemote {
+    #[doc(hidden)]
+    fn global_child(&self, spec: ChildSpec) -> GlobalChild;
+}
+
+impl<S: RemoteServer> ExportIfRemote for ExportProbe<S> {
+    fn global_child(&self, spec: ChildSpec) -> GlobalChild {
+        exported_child::<S>(spec)
+    }
+}
+
+/// See [`ExportProbe`]. Not public API.
+#[doc(hidden)]
+pub trait KeepLocal {
+    #[doc(hidden)]
+    fn global_child(&self, spec: ChildSpec) -> GlobalChild;
+}
+
+impl<S> KeepLocal for &ExportProbe<S> {
+    fn global_child(&self, spec: ChildSpec) -> GlobalChild {
+        global_child(std::any::type_name::<S>(), spec)
+    }
 }

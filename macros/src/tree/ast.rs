@@ -166,6 +166,9 @@ pub(crate) struct ChildOptions {
     /// `scope = global`: it runs on one node of a cluster at a time (a gen_server or task
     /// child of the root only; checked by validation).
     pub scope: Option<Setting<Scope>>,
+    /// `export = true | false`: whether a global gen_server child serves its subject so that
+    /// other nodes can call it (unset: exported when its server is `#[gen_server(remote)]`).
+    pub export: Option<Setting<bool>>,
 }
 
 impl ChildOptions {

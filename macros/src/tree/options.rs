@@ -86,6 +86,7 @@ impl Place {
                 "significant",
                 "groups",
                 "scope",
+                "export",
             ],
             Place::Task => &["restart", "shutdown", "backoff", "significant", "scope"],
             Place::Health => &["interval", "timeout", "failures"],
@@ -127,6 +128,15 @@ impl Place {
             }
             ("groups", Place::Task | Place::Supervisor | Place::Dynamic) => {
                 "`groups` puts a gen_server child in process groups; only a gen_server is a member a group can call or cast to"
+            }
+            ("export", Place::Task) => {
+                "a task child has no mailbox to call: only a gen_server child can be called from other nodes"
+            }
+            ("export", Place::Supervisor | Place::Root | Place::Dynamic) => {
+                "a supervisor is not called from other nodes: mark the gen_server children of the root that are `{ scope = global, export = true }`"
+            }
+            ("export", Place::DynamicChildren) => {
+                "the children of a dynamic_supervisor run on the node that starts them and have no global name to be called by"
             }
             ("scope", Place::Supervisor | Place::Root) => {
                 "a supervisor is not global: mark the gen_server and task children of the root that must run once in the cluster `scope = global`"
@@ -217,6 +227,7 @@ const ALL_KEYS: &[&str] = &[
     "significant",
     "groups",
     "scope",
+    "export",
     "health",
     "backoff",
     "interval",
@@ -382,6 +393,7 @@ pub(crate) fn expects(key: &str) -> &'static str {
         "groups" => "a list of group names such as `[workers, cache_nodes]`",
         "significant" => "`true` or `false`",
         "scope" => "`local` or `global`",
+        "export" => "`true` or `false`",
         _ => "a value",
     }
 }
@@ -696,6 +708,12 @@ impl Options {
                     let parsed = read_value(&key, &value, scope).map(Given::Lit);
                     store(&mut options.child.scope, key, &value, parsed, errors);
                 }
+                "export" => {
+                    // A word, read at compile time: it decides what the child's expansion asks
+                    // of its server's type.
+                    let parsed = read_value(&key, &value, export).map(Given::Lit);
+                    store(&mut options.child.export, key, &value, parsed, errors);
+                }
                 "restart" => {
                     let parsed = given(&key, &value, Bare::Word, restart);
                     store(&mut options.child.restart, key, &value, parsed, errors);
@@ -794,6 +812,25 @@ fn scope(value: &Value) -> syn::Result<Scope> {
             Err(syn::Error::new(word.span(), message))
         }
     }
+}
+
+/// `true` or `false`: only a word, since it decides at compile time what the child's server
+/// must be (a remote one).
+fn export(value: &Value) -> syn::Result<bool> {
+    const NAMES: &[&str] = &["true", "false"];
+    let given = match value {
+        Value::Word(word) if word == "true" => return Ok(true),
+        Value::Word(word) if word == "false" => return Ok(false),
+        Value::Word(word) => word.to_string(),
+        _ => value.to_string(),
+    };
+    let mut message = format!(
+        "expected `true` or `false` for `export`, found `{given}` (a word: whether a child is exported decides at compile time what its server must be)"
+    );
+    if let Some(nearest) = did_you_mean(&given, NAMES) {
+        message.push_str(&format!("; did you mean `{nearest}`?"));
+    }
+    Err(syn::Error::new_spanned(value, message))
 }
 
 fn strategy(value: &Value) -> syn::Result<Strategy> {

@@ -167,6 +167,22 @@ impl<'a> Checker<'a, '_> {
     /// `scope = global` only on a child of the root: the cluster layer adds a global child to
     /// the root supervisor when this node claims its name.
     fn scope(&mut self, child: &Node, ancestors: &[&Ident]) {
+        let options = child.kind.child_options();
+        if let Some(export) = options.export.as_ref().filter(|e| e.lit() == Some(&true))
+            && !options.is_global()
+        {
+            let server = match &child.kind {
+                NodeKind::Server(server) => crate::text::type_name(&server.ty),
+                _ => "S".to_owned(),
+            };
+            self.errors.spanned(
+                &export.key,
+                format!(
+                    "`export = true` needs `scope = global`: other nodes call an exported child through its global name, with `cluster.remote::<{server}>(\"{}\")`; write `{{ scope = global, export = true }}`",
+                    child.name
+                ),
+            );
+        }
         let Some(setting) = child
             .kind
             .child_options()

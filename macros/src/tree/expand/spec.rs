@@ -64,15 +64,38 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
             let span = at(scope.span);
             eager.push(quote_spanned!(span=> #cluster::require_cluster_feature::<()>();));
         }
-        let kind = match &node.kind {
+        let spec = child(cx, node, &tree.root.children, &mut eager);
+        let export = node
+            .kind
+            .child_options()
+            .export
+            .as_ref()
+            .and_then(|e| e.lit());
+        globals.push(match &node.kind {
+            // `export = true`: its server must be remote, asked at the server's type.
+            NodeKind::Server(server) if export == Some(&true) => {
+                let (ty, span) = located(&server.ty);
+                quote_spanned!(span=> #cluster::exported_child::<#ty>(#spec))
+            }
+            NodeKind::Server(server) if export == Some(&false) => {
+                let (ty, span) = located(&server.ty);
+                let kind = quote_spanned!(span=> ::core::any::type_name::<#ty>());
+                quote!(#cluster::global_child(#kind, #spec))
+            }
+            // Not said: exported when its server is remote (`#[gen_server(remote)]`), chosen
+            // by method resolution on the probe (by value when `S: RemoteServer`, else by
+            // reference).
             NodeKind::Server(server) => {
                 let (ty, span) = located(&server.ty);
-                quote_spanned!(span=> ::core::any::type_name::<#ty>())
+                quote_spanned! {span=>
+                    {
+                        use #cluster::{ExportIfRemote as _, KeepLocal as _};
+                        (&#cluster::ExportProbe::<#ty>::new()).global_child(#spec)
+                    }
+                }
             }
-            _ => quote!("task"),
-        };
-        let spec = child(cx, node, &tree.root.children, &mut eager);
-        globals.push(quote!(#cluster::global_child(#kind, #spec)));
+            _ => quote!(#cluster::global_child("task", #spec)),
+        });
     }
     // The global children's option expressions, made while expanding them.
     let options = options.into_iter().chain(cx.option_lets.take());

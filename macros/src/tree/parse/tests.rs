@@ -389,10 +389,39 @@ fn scope_is_a_word_of_a_gen_server_or_task_child() {
 }
 
 #[test]
+fn export_is_a_word_of_a_gen_server_child() {
+    let (tree, errors) = parse(quote!(app: supervisor {
+        a: A { scope = global, export = true },
+        b: A { scope = global, export = false },
+        c: A { scope = global },
+    }));
+    assert_eq!(errors, Vec::<String>::new());
+    let tree = tree.expect("parses");
+    let exports: Vec<Option<bool>> = tree
+        .root
+        .children
+        .iter()
+        .map(|c| {
+            let export = c.kind.child_options().export.as_ref();
+            export.and_then(|e| e.lit()).copied()
+        })
+        .collect();
+    assert_eq!(exports, [Some(true), Some(false), None]);
+    assert_eq!(
+        one_message(quote!(app: supervisor { a: A { export = ture } })),
+        "expected `true` or `false` for `export`, found `ture` (a word: whether a child is exported decides at compile time what its server must be); did you mean `true`?"
+    );
+    assert!(
+        one_message(quote!(app: supervisor { t: task(f) { export = true } }))
+            .starts_with("a task child has no mailbox to call")
+    );
+}
+
+#[test]
 fn unknown_and_misplaced_options() {
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { restrat = permanent } })),
-        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`; did you mean `restart`?"
+        "unknown option `restrat` for a gen_server child; expected one of `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`, `export`; did you mean `restart`?"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: task(f) { helth = off } })),
@@ -425,7 +454,7 @@ fn unknown_and_misplaced_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { within = 5s } })),
-        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`"
+        "`within` is an option of a supervisor, not of a gen_server child; allowed here: `restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`, `export`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { health = { restart = permanent } } })),
@@ -484,7 +513,7 @@ fn malformed_options() {
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { 5 = x } })),
-        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`), found `5`"
+        "expected an option of a gen_server child (`restart`, `shutdown`, `health`, `backoff`, `significant`, `groups`, `scope`, `export`), found `5`"
     );
     assert_eq!(
         one_message(quote!(app: supervisor { a: A { , restart = permanent } })),
