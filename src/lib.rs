@@ -134,6 +134,8 @@ macro_rules! __remote_messages {
 #[macro_export]
 macro_rules! __remote_messages {
     ($serde:tt $($item:tt)*) => {
+        // Derives nothing: only accepts the fields' `#[serde(..)]` attributes.
+        #[derive($crate::__private::SerdeAttributes)]
         $($item)*
     };
 }
@@ -141,6 +143,7 @@ macro_rules! __remote_messages {
 /// Paths used by generated code. Not public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
+    pub use perennial_macros::__SerdeAttributes as SerdeAttributes;
     pub use perennial_runtime as runtime;
 
     /// The compile-time checks of `#[gen_server]` expansions live with those of
@@ -154,6 +157,7 @@ pub mod __private {
     pub mod cluster {
         /// The serde that `#[gen_server(remote)]` derives with: the cluster crate's.
         pub use perennial_cluster::__serde as serde;
+        pub use perennial_cluster::RemoteMessage;
         pub use perennial_cluster::tree::{
             ClusterTree, ClusterTreeSpec, ExportIfRemote, ExportProbe, KeepLocal, exported_child,
             global_child,

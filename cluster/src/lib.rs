@@ -104,7 +104,7 @@ pub use etcd::{DEFAULT_CONNECT_TIMEOUT, EtcdBackend};
 pub use memory::MemoryBackend;
 pub use memory_transport::MemoryTransport;
 pub use nats::{DEFAULT_NATS_CONNECT_TIMEOUT, NatsTransport};
-pub use remote::{RemoteError, RemoteServer};
+pub use remote::{RemoteError, RemoteMessage, RemoteServer};
 /// The serde this crate speaks, for `#[gen_server(remote)]`'s derives (reached through the
 /// `perennial` facade). Not public API.
 #[doc(hidden)]

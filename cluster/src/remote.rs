@@ -114,6 +114,56 @@ where
 {
 }
 
+/// A type that can be a remote server's call or cast argument, or its reply: serde-serialisable
+/// both ways (`Serialize + DeserializeOwned`), which every such type is.
+///
+/// `#[gen_server(remote)]` writes `#[serde(serialize_with = "<T as RemoteMessage>::serialize",
+/// deserialize_with = "<T as RemoteMessage>::deserialize")]` on the fields of its message enums, located where the user wrote `T`: the serialisation is `T`'s own, unchanged on
+/// the wire, and a `T` that is not serialisable is one error there, naming this trait, rather
+/// than one for each place the serde derive uses the field.
+///
+/// ```
+/// use perennial_cluster::RemoteMessage;
+///
+/// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+/// enum Call {
+///     Add {
+///         #[serde(
+///             serialize_with = "<u64 as RemoteMessage>::serialize",
+///             deserialize_with = "<u64 as RemoteMessage>::deserialize"
+///         )]
+///         by: u64,
+///     },
+/// }
+///
+/// let bytes = postcard::to_allocvec(&Call::Add { by: 5 }).unwrap();
+/// assert_eq!(bytes, [0, 5]); // as without the adapter
+/// assert_eq!(postcard::from_bytes::<Call>(&bytes).unwrap(), Call::Add { by: 5 });
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` can't cross nodes: a remote server's arguments and replies must be serde-serialisable",
+    label = "sent to or from another node",
+    note = "write `#[derive(serde::Serialize, serde::Deserialize)]` on `{Self}` (serde as a dependency of your crate); for a type of another crate, look for its `serde` feature"
+)]
+pub trait RemoteMessage: Sized {
+    /// `value.serialize(serializer)`.
+    fn serialize<S: serde::Serializer>(value: &Self, serializer: S) -> Result<S::Ok, S::Error>;
+
+    /// `Self::deserialize(deserializer)`.
+    fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error>;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Serialize + DeserializeOwned> RemoteMessage for T {
+    fn serialize<S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+        Serialize::serialize(value, serializer)
+    }
+
+    fn deserialize<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        <T as Deserialize>::deserialize(deserializer)
+    }
+}
+
 /// How a remote server's exit crosses the wire.
 #[derive(Serialize, Deserialize, Debug, PartialEq, Eq)]
 enum WireExit {

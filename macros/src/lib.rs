@@ -34,3 +34,12 @@ pub fn gen_server(attr: TokenStream, item: TokenStream) -> TokenStream {
 pub fn supervision_tree(input: TokenStream) -> TokenStream {
     tree::entry(input.into()).into()
 }
+
+/// Derives nothing: the message enums of `#[gen_server(remote)]` without `perennial`'s
+/// `cluster` feature carry `#[serde(..)]` attributes on their fields, and this accepts them.
+/// Not public API.
+#[doc(hidden)]
+#[proc_macro_derive(__SerdeAttributes, attributes(serde))]
+pub fn serde_attributes(_item: TokenStream) -> TokenStream {
+    TokenStream::new()
+}

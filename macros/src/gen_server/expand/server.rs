@@ -26,7 +26,10 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
             .map(|h| {
                 let name = h.func.ident();
                 let cfgs = &h.func.cfgs;
-                let fields = n.fields(&h.func).into_iter().map(|(i, t)| quote!(#i: #t));
+                let fields = n.fields(&h.func).into_iter().map(|(i, t)| {
+                    let wire = wire(n, &t);
+                    quote!(#wire #i: #t)
+                });
                 quote!(#(#cfgs)* #name { #(#fields),* })
             })
             .collect()
@@ -44,7 +47,8 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
             let name = h.func.ident();
             let cfgs = &h.func.cfgs;
             let ty = n.reply_ty(&h.func);
-            quote!(#(#cfgs)* #name(#ty))
+            let wire = wire(n, &ty);
+            quote!(#(#cfgs)* #name(#wire #ty))
         });
         // What `handle_call` returns once a handler took its reply token: dropped by the
         // runtime, never sent.
@@ -66,6 +70,29 @@ pub(super) fn message_enums(n: &Names) -> TokenStream {
         }));
     }
     out
+}
+
+/// A remote server's message field of type `ty`:
+/// `#[serde(serialize_with = "<ty as ..::RemoteMessage>::serialize", deserialize_with = ..)]`,
+/// located at `ty`. The serde derive's uses of
+/// the field (one to serialise, one per way to deserialise) then all ask `ty: RemoteMessage` at
+/// `ty`: a type that is not serialisable is one error there, reported once.
+fn wire(n: &Names, ty: &syn::Type) -> TokenStream {
+    if n.remote.is_none() {
+        return TokenStream::new();
+    }
+    let krate = n.krate.to_token_stream().to_string().replace(' ', "");
+    let path = |f: &str| {
+        let path = format!(
+            "<{} as {krate}::__private::cluster::RemoteMessage>::{f}",
+            ty.to_token_stream()
+        );
+        let mut lit = proc_macro2::Literal::string(&path);
+        lit.set_span(ty.span());
+        lit
+    };
+    let (ser, de) = (path("serialize"), path("deserialize"));
+    quote!(#[serde(serialize_with = #ser, deserialize_with = #de)])
 }
 
 /// `impl GenServer` (dispatching each message to its handler) and `impl HasClient`.
