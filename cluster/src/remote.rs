@@ -403,8 +403,19 @@ pub(crate) struct RemoteRef<S, B: NameBackend> {
     name: String,
     subject: String,
     max: usize,
-    casts: OnceLock<mpsc::UnboundedSender<(Headers, Bytes)>>,
+    casts: OnceLock<CastQueue>,
     _server: PhantomData<fn(S) -> S>,
+}
+
+/// A client's casts, published in order by one task; its calls wait for the casts queued
+/// before them to be handed to the transport, so one caller's casts and calls arrive in the
+/// order it made them (as in Erlang, between one sender and one receiver).
+struct CastQueue {
+    tx: mpsc::UnboundedSender<(Headers, Bytes)>,
+    /// How many casts were queued.
+    queued: std::sync::atomic::AtomicU64,
+    /// How many the task has handed to the transport; closed when the task is gone.
+    published: watch::Receiver<u64>,
 }
 
 impl<S: RemoteServer, B: NameBackend> RemoteRef<S, B> {
@@ -459,6 +470,7 @@ impl<S: RemoteServer, B: NameBackend> RemoteRef<S, B> {
         timeout: Duration,
     ) -> Result<(Bytes, String), CallError> {
         let deadline = Instant::now() + timeout;
+        self.casts_sent(deadline).await;
         let mut changes = self.inner.changes.subscribe();
         let mut backoff = Duration::from_millis(1);
         loop {
@@ -530,12 +542,13 @@ impl<S: RemoteServer, B: NameBackend> RemoteRef<S, B> {
     }
 
     /// The queue of this client's casts, published in order by one task.
-    fn cast_queue(&self) -> Option<&mpsc::UnboundedSender<(Headers, Bytes)>> {
+    fn cast_queue(&self) -> Option<&CastQueue> {
         if let Some(queue) = self.casts.get() {
             return Some(queue);
         }
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         let (tx, mut rx) = mpsc::unbounded_channel::<(Headers, Bytes)>();
+        let (done, published) = watch::channel(0u64);
         let transport = self.transport.clone();
         let subject = self.subject.clone();
         runtime.spawn(async move {
@@ -543,9 +556,32 @@ impl<S: RemoteServer, B: NameBackend> RemoteRef<S, B> {
                 if let Err(e) = transport.publish(&subject, headers, payload).await {
                     tracing::warn!(%subject, error = %e, "a remote cast was not sent");
                 }
+                done.send_modify(|n| *n += 1);
             }
         });
-        Some(self.casts.get_or_init(|| tx))
+        Some(self.casts.get_or_init(|| CastQueue {
+            tx,
+            queued: std::sync::atomic::AtomicU64::new(0),
+            published,
+        }))
+    }
+
+    /// Waits (until `deadline` at most) for the casts this client queued so far to be handed to
+    /// the transport, so that a call does not overtake them.
+    async fn casts_sent(&self, deadline: Instant) {
+        let Some(queue) = self.casts.get() else {
+            return;
+        };
+        let queued = queue.queued.load(std::sync::atomic::Ordering::SeqCst);
+        let mut published = queue.published.clone();
+        let _ = tokio::time::timeout_at(deadline, async {
+            while *published.borrow_and_update() < queued {
+                if published.changed().await.is_err() {
+                    return; // the task is gone: nothing more will be sent
+                }
+            }
+        })
+        .await;
     }
 }
 
@@ -578,10 +614,19 @@ impl<S: RemoteServer, B: NameBackend> RemoteTarget<S> for RemoteRef<S, B> {
             (KIND.to_owned(), "cast".to_owned()),
             (TOKEN.to_owned(), token.0.to_string()),
         ];
-        match self.cast_queue() {
-            Some(queue) if queue.send((headers, payload)).is_ok() => Ok(()),
-            _ => Err(CastError::NotRunning(cast)),
+        let Some(queue) = self.cast_queue() else {
+            return Err(CastError::NotRunning(cast));
+        };
+        queue
+            .queued
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if queue.tx.send((headers, payload)).is_err() {
+            queue
+                .queued
+                .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            return Err(CastError::NotRunning(cast));
         }
+        Ok(())
     }
 
     fn ping(&self, timeout: Duration) -> RemoteReply<'_, ()> {

@@ -198,6 +198,35 @@ pub fn signal(which: &str, pid: u32) {
         .status()
         .expect("kill runs");
     assert!(status.success(), "kill {which} {pid} failed");
+    if which == "-STOP" {
+        wait_stopped(pid);
+    }
+}
+
+/// Waits until every thread of `pid` is stopped: `kill -STOP` returns once the signal is
+/// sent, and a thread running on another core may still handle a request in the meantime.
+fn wait_stopped(pid: u32) {
+    let stopped = |stat: &str| {
+        // The state is the first field after the command's closing parenthesis.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state == "T" || state == "t")
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let all = std::fs::read_dir(format!("/proc/{pid}/task"))
+            .map(|tasks| {
+                tasks.flatten().all(|task| {
+                    std::fs::read_to_string(task.path().join("stat")).is_ok_and(|s| stopped(&s))
+                })
+            })
+            .unwrap_or(false);
+        if all {
+            return;
+        }
+        assert!(Instant::now() < deadline, "process {pid} did not stop");
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }
 
 impl Drop for Etcd {
