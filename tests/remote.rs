@@ -86,9 +86,8 @@ async fn the_generated_client_calls_a_server_on_another_node() {
         .unwrap();
     tree.wait_holding("ledger").await;
     tree.wait_holding("clock").await;
-    while c.lookup("ledger").is_none() || c.lookup("clock").is_none() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
+    c.wait_lookup("ledger", |_| true).await;
+    c.wait_lookup("clock", |_| true).await;
 
     let ledger: LedgerClient = c.remote::<Ledger>("ledger").unwrap();
     let entry = |cents| ("ada".to_owned(), cents);
@@ -126,9 +125,7 @@ async fn a_tree_exports_its_global_remote_children() {
     .unwrap();
     for name in ["ledger", "clock", "quiet"] {
         app.wait_holding(name).await;
-        while c.lookup(name).is_none() {
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        c.wait_lookup(name, |_| true).await;
     }
     // From node c, through the generated clients.
     let ledger: LedgerClient = c.remote::<Ledger>("ledger").unwrap();

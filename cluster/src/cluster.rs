@@ -545,6 +545,44 @@ impl<B: NameBackend> Cluster<B> {
         self.inner.read_cache().names.get(name).cloned()
     }
 
+    /// Waits until the local cache shows `name` held and `accept` takes the holder, and returns
+    /// it: woken by each change of the cache, no polling. Bound it with a timeout where the
+    /// name may never come.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_cluster::{Cluster, ClusterConfig, MemoryBackend};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = MemoryBackend::new();
+    /// let config = |node| ClusterConfig::new("shop", node).ttl(Duration::from_secs(3));
+    /// let a = Cluster::join(store.clone(), config("a")).await?;
+    /// let b = Cluster::join(store.clone(), config("b")).await?;
+    /// let claim = a.claim::<()>("ledger").await?;
+    /// let seen = b.wait_lookup("ledger", |held| held.node == "a").await;
+    /// assert_eq!(seen.token, claim.token);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_lookup(
+        &self,
+        name: &str,
+        mut accept: impl FnMut(&GlobalName) -> bool,
+    ) -> Arc<GlobalName> {
+        let mut changes = self.inner.changes.subscribe();
+        loop {
+            changes.borrow_and_update();
+            if let Some(held) = self.lookup(name).filter(|held| accept(held)) {
+                return held;
+            }
+            // The sender lives as long as this handle's cluster: it cannot close while we wait.
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
     /// Subscribes to the cluster's events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ClusterEvent> {
         self.inner.events.subscribe()

@@ -42,13 +42,7 @@ async fn ledger_on(node: &Cluster<MemoryBackend>) -> RunningTree {
 
 /// Waits until `node`'s cache shows `name` held by `holder`.
 async fn sees(node: &Cluster<MemoryBackend>, name: &str, holder: &str) {
-    let mut events = node.watch_lease();
-    while node.lookup(name).map(|n| n.node.clone()) != Some(holder.to_owned()) {
-        tokio::select! {
-            _ = events.changed() => {}
-            _ = tokio::time::sleep(Duration::from_millis(1)) => {}
-        }
-    }
+    node.wait_lookup(name, |held| held.node == holder).await;
 }
 
 #[tokio::test(start_paused = true)]
