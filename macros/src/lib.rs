@@ -16,10 +16,13 @@
 
 use proc_macro::TokenStream;
 
+mod errors;
 mod gen_server;
 #[cfg(test)]
 mod no_panic;
 mod suggest;
+#[cfg(test)]
+mod test_support;
 mod text;
 mod tree;
 

@@ -1,8 +1,75 @@
 //! Writing the user's code back into messages: types as they would write them, lists of
 //! allowed words.
 
+use std::fmt::Display;
+
 use proc_macro2::{Delimiter, Spacing, TokenStream, TokenTree};
 use quote::ToTokens;
+
+use crate::suggest::did_you_mean;
+
+/// The one shape of every "unknown word" message of both macros:
+/// ``unknown {what} `{given}` [for {place}]; expected {..}[; did you mean `{nearest}`?]``.
+///
+/// ```text
+/// Unknown::new("option", "restrat").place("a gen_server child").one_of(&["restart", ..])
+///   -> unknown option `restrat` for a gen_server child; expected one of `restart`, ..; did you mean `restart`?
+/// ```
+pub(crate) struct Unknown {
+    text: String,
+    given: String,
+}
+
+impl Unknown {
+    /// ``unknown {what} `{given}` ``.
+    pub(crate) fn new(what: impl Display, given: impl Display) -> Unknown {
+        let given = given.to_string();
+        Unknown {
+            text: format!("unknown {what} `{given}`"),
+            given,
+        }
+    }
+
+    /// `` for {place}``: where the word was found.
+    pub(crate) fn place(mut self, place: impl Display) -> Unknown {
+        self.text.push_str(&format!(" for {place}"));
+        self
+    }
+
+    /// ``; expected {expected}``, in the caller's words.
+    pub(crate) fn expected(mut self, expected: impl Display) -> Unknown {
+        self.text.push_str(&format!("; expected {expected}"));
+        self
+    }
+
+    /// ``; expected one of `a`, `b`; did you mean `a`?``: the allowed words, and the nearest
+    /// one to what was given, if any is near.
+    pub(crate) fn one_of(self, allowed: &[&str]) -> Unknown {
+        let nearest = did_you_mean(&self.given, allowed);
+        self.expected(format_args!("one of {}", list(allowed)))
+            .nearest(nearest)
+    }
+
+    /// ``; did you mean `{nearest}`?``, when there is a nearest word.
+    pub(crate) fn nearest(mut self, nearest: Option<impl Display>) -> Unknown {
+        if let Some(nearest) = nearest {
+            self.text.push_str(&format!("; did you mean `{nearest}`?"));
+        }
+        self
+    }
+
+    /// Any further sentence, as written (starting with its own separator).
+    pub(crate) fn then(mut self, more: impl Display) -> Unknown {
+        self.text.push_str(&more.to_string());
+        self
+    }
+}
+
+impl Display for Unknown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
 
 /// `` `a`, `b`, `c` `` for messages.
 pub(crate) fn list(words: &[&str]) -> String {
@@ -109,6 +176,31 @@ mod tests {
         );
         assert_eq!(name(parse_quote!(<Self as Tr>::Out)), "<Self as Tr>::Out");
         assert_eq!(name(parse_quote!(Cow<'a, str>)), "Cow<'a, str>");
+    }
+
+    #[test]
+    fn unknown_words_read_one_way() {
+        assert_eq!(
+            Unknown::new("option", "restrat")
+                .place("a child")
+                .one_of(&["restart", "shutdown"])
+                .to_string(),
+            "unknown option `restrat` for a child; expected one of `restart`, `shutdown`; did you mean `restart`?"
+        );
+        assert_eq!(
+            Unknown::new("unit", "hours")
+                .one_of(&["ms", "s"])
+                .to_string(),
+            "unknown unit `hours`; expected one of `ms`, `s`"
+        );
+        assert_eq!(
+            Unknown::new("shutdown", "brutal")
+                .expected("`brutal_kill` or a duration")
+                .nearest(Some("brutal_kill"))
+                .then(" (see the docs)")
+                .to_string(),
+            "unknown shutdown `brutal`; expected `brutal_kill` or a duration; did you mean `brutal_kill`? (see the docs)"
+        );
     }
 
     #[test]

@@ -12,13 +12,13 @@
 use proc_macro2::TokenStream;
 
 mod ast;
-mod errors;
+
 mod expand;
 mod parse;
 
 mod validate;
 
-use errors::Errors;
+use crate::errors::Errors;
 use parse::Parsed;
 
 pub(crate) fn entry(attr: TokenStream, item: TokenStream) -> TokenStream {

@@ -13,9 +13,9 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, ImplItem, Item, ItemImpl, Meta, Path, Token, Visibility};
 
 use super::ast::{Callback, Handler, Kind, Options, Server};
-use super::errors::Errors;
+use crate::errors::Errors;
 use crate::suggest::did_you_mean;
-use crate::text::{list, type_name};
+use crate::text::{Unknown, list, type_name};
 
 /// The options `#[gen_server(...)]` takes.
 pub(crate) const OPTIONS: &[&str] = &["vis", "client", "crate", "remote"];
@@ -172,14 +172,10 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
     for opt in raw {
         let key = opt.key.to_string();
         if !OPTIONS.contains(&key.as_str()) {
-            let mut message = format!(
-                "unknown #[gen_server] option `{key}`; expected one of {}",
-                list(OPTIONS)
+            errors.spanned(
+                &opt.key,
+                Unknown::new("#[gen_server] option", &key).one_of(OPTIONS),
             );
-            if let Some(near) = did_you_mean(&key, OPTIONS) {
-                message.push_str(&format!("; did you mean `{near}`?"));
-            }
-            errors.spanned(&opt.key, message);
             continue;
         }
         if seen.contains(&key) {
@@ -467,11 +463,10 @@ fn take_helper_attrs(
         };
         errors.spanned(
             attr.path(),
-            format_args!(
-                "unknown attribute `{name}` on a gen_server method; expected one of {}; \
-                 did you mean `{near}`?",
-                list(HELPERS)
-            ),
+            Unknown::new("attribute", &name)
+                .then(" on a gen_server method")
+                .expected(format_args!("one of {}", list(HELPERS)))
+                .nearest(Some(near)),
         );
         false
     });

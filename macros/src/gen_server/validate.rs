@@ -15,7 +15,7 @@ use super::ast::{
     Callback, ContextShape, Handler, Kind, Param, ReplyShape, Server, context_shape, param_ident,
     reply_shape,
 };
-use super::errors::Errors;
+use crate::errors::Errors;
 use crate::suggest::near_by_edits;
 use crate::text::type_name;
 

@@ -12,6 +12,7 @@ use syn::Lit;
 
 use super::options::Value;
 use crate::suggest::did_you_mean;
+use crate::text::{Unknown, list};
 
 /// A duration, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,15 +130,16 @@ fn unknown_unit(digits: &str, unit: &str) -> String {
         .find(|(alias, _)| alias.eq_ignore_ascii_case(unit))
         .map(|(_, unit)| *unit)
         .or_else(|| did_you_mean(unit, UNIT_NAMES));
-    let mut message = format!(
-        "unknown duration unit `{unit}` in `{digits}{unit}`; expected one of `ms`, `s`, `m`, `h`"
-    );
+    let message = Unknown::new("duration unit", unit)
+        .then(format_args!(" in `{digits}{unit}`"))
+        .expected(format_args!("one of {}", list(UNIT_NAMES)));
     if unit.starts_with(['u', 'n']) && unit.ends_with('s') && unit.len() == 2 {
-        message.push_str("; the smallest unit is `ms`");
-    } else if let Some(nearest) = nearest {
-        message.push_str(&format!("; did you mean `{digits}{nearest}`?"));
+        message.then("; the smallest unit is `ms`").to_string()
+    } else {
+        message
+            .nearest(nearest.map(|nearest| format!("{digits}{nearest}")))
+            .to_string()
     }
-    message
 }
 
 #[cfg(test)]

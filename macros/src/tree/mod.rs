@@ -152,7 +152,6 @@
 
 mod ast;
 mod duration;
-mod errors;
 mod expand;
 mod options;
 mod parse;
@@ -165,7 +164,7 @@ use std::collections::HashSet;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::quote;
 
-use errors::Errors;
+use crate::errors::Errors;
 
 pub(crate) fn entry(input: TokenStream) -> TokenStream {
     let taken = identifiers(&input);

@@ -28,9 +28,9 @@ use super::ast::{
     RestartLimits, Scope, Setting, Shutdown, Strategy,
 };
 use super::duration::duration;
-use super::errors::Errors;
+use crate::errors::Errors;
 use crate::suggest::did_you_mean;
-use crate::text::type_name;
+use crate::text::{Unknown, list, type_name};
 
 /// Where an option list is written; decides which keys it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -282,15 +282,6 @@ const VALUE_WORDS: &[(&str, &str)] = &[
     ("all_significant", "auto_shutdown"),
     ("global", "scope"),
 ];
-
-/// `` `a`, `b`, `c` `` for messages.
-pub(crate) fn list(words: &[&str]) -> String {
-    words
-        .iter()
-        .map(|w| format!("`{w}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// An option's value, as written: the tokens after `=`, sorted by shape.
 #[derive(Debug, Clone)]
@@ -603,14 +594,12 @@ fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
         errors.spanned(key, message);
         return None;
     }
-    let mut message = format!(
-        "unknown option `{name}` for {}; expected one of {}",
-        place.describe(),
-        list(place.allowed())
-    );
-    if let Some(nearest) = did_you_mean(&name, place.allowed()) {
-        message.push_str(&format!("; did you mean `{nearest}`?"));
-    } else if !ALL_KEYS.contains(&name.as_str())
+    let mut message = Unknown::new("option", &name)
+        .place(place.describe())
+        .one_of(place.allowed())
+        .to_string();
+    if did_you_mean(&name, place.allowed()).is_none()
+        && !ALL_KEYS.contains(&name.as_str())
         && let Some(elsewhere) = did_you_mean(&name, ALL_KEYS)
         && let Some(why) = place.misplaced(elsewhere)
     {
@@ -780,10 +769,9 @@ fn word<T: Copy>(
     if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == given) {
         return Ok(*choice);
     }
-    let mut message = format!("unknown {what} `{given}`; expected one of {}", list(&names));
-    match did_you_mean(&given, &names) {
-        Some(nearest) => message.push_str(&format!("; did you mean `{nearest}`?")),
-        None => message.push_str(&variable_hint(key, word, ty)),
+    let mut message = Unknown::new(what, &given).one_of(&names);
+    if did_you_mean(&given, &names).is_none() {
+        message = message.then(variable_hint(key, word, ty));
     }
     Err(syn::Error::new(word.span(), message))
 }
@@ -802,13 +790,12 @@ fn scope(value: &Value) -> syn::Result<Scope> {
         "local" => Ok(Scope::Local),
         "global" => Ok(Scope::Global),
         given => {
-            let mut message = format!(
-                "unknown scope `{given}`; expected one of {} (a word: the scope decides at compile time how the tree starts)",
-                list(NAMES)
-            );
-            if let Some(nearest) = did_you_mean(given, NAMES) {
-                message.push_str(&format!("; did you mean `{nearest}`?"));
-            }
+            let message = Unknown::new("scope", given)
+                .expected(format_args!(
+                    "one of {} (a word: the scope decides at compile time how the tree starts)",
+                    list(NAMES)
+                ))
+                .nearest(did_you_mean(given, NAMES));
             Err(syn::Error::new(word.span(), message))
         }
     }
@@ -940,12 +927,12 @@ fn shutdown(value: &Value) -> syn::Result<Shutdown> {
         Value::Word(word) if word == "infinity" => Ok(Shutdown::Infinity),
         Value::Word(word) => {
             let given = word.to_string();
-            let mut message = format!(
-                "unknown shutdown `{given}`; expected `brutal_kill`, `infinity` or a duration such as `5s`"
-            );
-            match did_you_mean(&given, WORDS) {
-                Some(nearest) => message.push_str(&format!("; did you mean `{nearest}`?")),
-                None => message.push_str(&variable_hint("shutdown", word, "Shutdown")),
+            let nearest = did_you_mean(&given, WORDS);
+            let mut message = Unknown::new("shutdown", &given)
+                .expected("`brutal_kill`, `infinity` or a duration such as `5s`")
+                .nearest(nearest);
+            if nearest.is_none() {
+                message = message.then(variable_hint("shutdown", word, "Shutdown"));
             }
             Err(syn::Error::new(word.span(), message))
         }
@@ -1035,17 +1022,21 @@ fn toggle<T>(
                 "true" | "yes" | "enabled" | "enable" | "default" => Some("on"),
                 _ => did_you_mean(&given, &["off", "on"]),
             };
-            let mut message = format!(
-                "unknown value `{given}` for {}; expected `off`, `on` or a block of {}, e.g. `{example}`",
-                place.describe(),
-                list(place.allowed()),
-            );
+            let mut message = Unknown::new("value", &given)
+                .place(place.describe())
+                .expected(format_args!(
+                    "`off`, `on` or a block of {}, e.g. `{example}`",
+                    list(place.allowed()),
+                ))
+                .nearest(near);
             match (near, place) {
-                (Some(near), _) => message.push_str(&format!("; did you mean `{near}`?")),
+                (Some(_), _) => {}
                 (None, Place::Health) => {
-                    message.push_str(&variable_hint("health", word, "Option<HealthCheck>"));
+                    message = message.then(variable_hint("health", word, "Option<HealthCheck>"));
                 }
-                (None, _) => message.push_str(&variable_hint("backoff", word, "Option<Backoff>")),
+                (None, _) => {
+                    message = message.then(variable_hint("backoff", word, "Option<Backoff>"))
+                }
             }
             Err(syn::Error::new(word.span(), message))
         }

@@ -10,7 +10,7 @@ use super::ast::{
     AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
     Restart, RestartLimits, Scope, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
-use super::errors::Errors;
+use crate::errors::Errors;
 use crate::suggest::near_by_edits;
 
 /// Names a node can't take: each node's name is a field of the tree value the expansion
@@ -581,7 +581,7 @@ pub(crate) fn invalid_name(name: &str) -> Option<String> {
     if RESERVED.contains(&name) {
         return Some(format!(
             "the name `{name}` is reserved: the tree has a method of that name; reserved names are {}",
-            super::options::list(RESERVED)
+            crate::text::list(RESERVED)
         ));
     }
     if is_snake_case(name) {

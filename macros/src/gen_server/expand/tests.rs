@@ -1,18 +1,10 @@
 //! Snapshots of whole expansions, so that a change in the generated code shows as a readable
-//! diff: tokens -> `syn::File` -> `prettyplease` -> `insta`. Review a change with
-//! `cargo insta review` (or `INSTA_UPDATE=always` and `git diff`).
+//! diff: tokens -> `syn::File` -> `prettyplease` -> `insta`, as `crate::test_support` says.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::gen_server::entry;
-
-fn pretty(tokens: TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(e) => panic!("the expansion is not a file ({e}):\n{tokens}"),
-    }
-}
+use crate::test_support::{pretty, snapshot};
 
 #[test]
 fn counter() {
@@ -51,7 +43,7 @@ fn counter() {
             }
         },
     );
-    insta::assert_snapshot!(pretty(expanded));
+    snapshot!("counter", pretty(expanded));
 }
 
 #[test]
@@ -71,7 +63,10 @@ fn options_several_init_arguments_and_no_casts() {
             }
         },
     );
-    insta::assert_snapshot!(pretty(expanded));
+    snapshot!(
+        "options_several_init_arguments_and_no_casts",
+        pretty(expanded)
+    );
 }
 
 #[test]
@@ -93,7 +88,7 @@ fn stand_ins_next_to_errors() {
             }
         },
     );
-    insta::assert_snapshot!(pretty(expanded));
+    snapshot!("stand_ins_next_to_errors", pretty(expanded));
 }
 
 #[test]
@@ -121,7 +116,7 @@ fn replies_given_later() {
             }
         },
     );
-    insta::assert_snapshot!(pretty(expanded));
+    snapshot!("replies_given_later", pretty(expanded));
 }
 
 #[test]
@@ -139,5 +134,5 @@ fn a_down_handler() {
             }
         },
     );
-    insta::assert_snapshot!(pretty(expanded));
+    snapshot!("a_down_handler", pretty(expanded));
 }

@@ -9,6 +9,7 @@ use quote::quote;
 use super::super::ast::Tree;
 use super::super::entry;
 use super::*;
+use crate::test_support::{compact, pretty, snapshot};
 
 fn tree(tokens: TokenStream) -> Tree {
     match syn::parse2::<Tree>(tokens) {
@@ -20,23 +21,8 @@ fn tree(tokens: TokenStream) -> Tree {
     }
 }
 
-/// The expansion as Rust source: the expression form inside a function, the item form as is.
-fn pretty(expansion: TokenStream) -> String {
-    let file = syn::parse2::<syn::File>(expansion.clone())
-        .or_else(|_| syn::parse2::<syn::File>(quote!(fn expansion() { let tree = #expansion; })));
-    match file {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(error) => panic!("the expansion is not Rust: {error}\n{expansion}"),
-    }
-}
-
 fn expanded(tokens: TokenStream) -> String {
     pretty(entry(tokens))
-}
-
-/// Without whitespace, for `contains` checks that do not depend on line breaks.
-fn compact(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// The compact expansion, for `has`.
@@ -48,14 +34,6 @@ fn compact_expansion(tokens: TokenStream) -> String {
 #[track_caller]
 fn has(text: &str, part: &str) -> bool {
     text.contains(&compact(part))
-}
-
-macro_rules! snapshot {
-    ($name:literal, $source:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
-            insta::assert_snapshot!($name, $source);
-        })
-    };
 }
 
 #[test]

@@ -5,9 +5,9 @@ use syn::parse::ParseStream;
 use syn::{Token, Type, token};
 
 use super::{ParseWith, kw};
+use crate::errors::Errors;
 use crate::text::type_name;
 use crate::tree::ast::DynamicSupervisor;
-use crate::tree::errors::Errors;
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for DynamicSupervisor {

@@ -7,8 +7,8 @@ use syn::{
 };
 
 use super::{ParseWith, skip_to_comma};
+use crate::errors::Errors;
 use crate::tree::ast::{Header, Param};
-use crate::tree::errors::Errors;
 
 const FORM: &str = "`pub struct App(cache_size: usize);`";
 

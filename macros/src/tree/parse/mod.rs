@@ -17,9 +17,10 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token, token};
 
 use super::ast::{Header, InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
-use super::errors::Errors;
 use super::validate::to_snake_case;
+use crate::errors::Errors;
 use crate::suggest::did_you_mean;
+use crate::text::Unknown;
 
 /// The words that start a node kind other than a gen_server type.
 mod kw {
@@ -41,7 +42,7 @@ macro_rules! strict_parse {
     ($($ty:ty),* $(,)?) => {$(
         impl syn::parse::Parse for $ty {
             fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
-                let mut errors = $crate::tree::errors::Errors::default();
+                let mut errors = $crate::errors::Errors::default();
                 let parsed = <$ty as $crate::tree::parse::ParseWith>::parse_with(input, &mut errors);
                 match (parsed, errors.finish()) {
                     (Ok(parsed), Ok(())) => Ok(parsed),
@@ -266,12 +267,9 @@ fn unknown_kind(input: ParseStream) -> syn::Result<()> {
     if !lowercase || fork.peek(Token![::]) {
         return Ok(());
     }
-    let mut message = format!(
-        "unknown kind of child `{text}`; expected a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) {{ .. }}` or `dynamic_supervisor<Type>(..)`"
-    );
-    if let Some(nearest) = did_you_mean(&text, KINDS) {
-        message.push_str(&format!("; did you mean `{nearest}`?"));
-    }
+    let message = Unknown::new("kind of child", &text)
+        .expected("a gen_server type (`Cache(..)`), `task(..)`, `supervisor(..) { .. }` or `dynamic_supervisor<Type>(..)`")
+        .nearest(did_you_mean(&text, KINDS));
     Err(syn::Error::new(word.span(), message))
 }
 

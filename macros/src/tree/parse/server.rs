@@ -10,8 +10,8 @@ use syn::{
 };
 
 use super::{ParseWith, exprs};
+use crate::errors::Errors;
 use crate::tree::ast::{InitArg, Server};
-use crate::tree::errors::Errors;
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for Server {

@@ -5,8 +5,8 @@ use syn::parse::ParseStream;
 use syn::{braced, token};
 
 use super::{ParseWith, kw, nodes, resolve_siblings};
+use crate::errors::Errors;
 use crate::tree::ast::Supervisor;
-use crate::tree::errors::Errors;
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for Supervisor {

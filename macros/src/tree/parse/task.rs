@@ -6,9 +6,9 @@ use syn::spanned::Spanned;
 use syn::{Expr, parenthesized, token};
 
 use super::{ParseWith, exprs, kw};
+use crate::errors::Errors;
 use crate::text::type_name;
 use crate::tree::ast::{InitArg, Task};
-use crate::tree::errors::Errors;
 use crate::tree::options::{Options, Place};
 
 const NEEDS_FUNCTION: &str = "a task needs a function to run: `task(my_async_fn, args..)`, called with the arguments at each start";

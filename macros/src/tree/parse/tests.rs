@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 
 use super::*;
+use crate::test_support::messages_of;
 use crate::tree::ast::{
     Backoff, DynamicSupervisor, Given, Health, Restart, Server, Setting, Shutdown, Strategy,
     Supervisor, Task,
@@ -15,10 +16,6 @@ fn tree(tokens: TokenStream) -> Tree {
         Ok(tree) => tree,
         Err(error) => panic!("{:?}", messages_of(error)),
     }
-}
-
-fn messages_of(error: syn::Error) -> Vec<String> {
-    error.into_iter().map(|e| e.to_string()).collect()
 }
 
 /// Recovering parse: the best-effort tree and every message.

@@ -1,17 +1,19 @@
-//! The error accumulator of `supervision_tree!`: every independent mistake is collected and
-//! reported in one build, in the order found (parse errors first, then validation errors).
+//! The error accumulator of both macros: every independent mistake is collected and reported
+//! in one build, in the order found (parse errors first, then validation errors), folded with
+//! [`syn::Error::combine`].
 
 use std::fmt::Display;
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
 use quote::ToTokens;
 
 /// Mistakes found so far, folded with [`syn::Error::combine`].
 #[derive(Default)]
 pub(crate) struct Errors {
     combined: Option<syn::Error>,
-    /// How many supervisors' `{ .. }` the parser is in: 0 while it reads a root (whose
-    /// `( .. )` takes only the root's options, so that its messages list only those).
+    /// `supervision_tree!`'s parser only: how many supervisors' `{ .. }` it is in, 0 while it
+    /// reads a root (whose `( .. )` takes only the root's options, so that its messages list
+    /// only those).
     pub(crate) nesting: usize,
 }
 
@@ -50,9 +52,27 @@ impl Errors {
         self.combined.take()
     }
 
-    #[cfg(test)]
+    /// Whether nothing was recorded.
     pub(crate) fn is_empty(&self) -> bool {
         self.combined.is_none()
+    }
+
+    /// The errors as `compile_error!`s (nothing if there are none), for a macro that emits its
+    /// best-effort expansion beside them.
+    pub(crate) fn to_compile_errors(&self) -> TokenStream {
+        self.combined
+            .as_ref()
+            .map(syn::Error::to_compile_error)
+            .unwrap_or_default()
+    }
+
+    /// The messages, in order, for tests.
+    #[cfg(test)]
+    pub(crate) fn messages(&self) -> Vec<String> {
+        self.combined
+            .iter()
+            .flat_map(|e| e.clone().into_iter().map(|e| e.to_string()))
+            .collect()
     }
 
     /// `Ok(())` when nothing was recorded, else every recorded message as one error.
