@@ -8,7 +8,9 @@ use std::time::Duration;
 use common::Log;
 use perennial::prelude::*;
 use perennial::supervision_tree;
-use perennial::supervisor::{ChildSpec, Event, Shutdown, SupervisorSpec};
+use perennial::supervisor::{
+    ChildSpec, Event, EventStream, Shutdown, SupervisorHandle, SupervisorSpec,
+};
 use tokio::time::Instant;
 
 /// Waits for the token, then cleans up for `cleanup` (an async flush) and logs when it is done.
@@ -26,33 +28,44 @@ async fn unaware(log: Log) {
     log.push("unreachable");
 }
 
+/// A supervisor `app` with `child` as its only child, started, and its events from then on.
+async fn supervise(child: ChildSpec) -> (SupervisorHandle, EventStream) {
+    let app = SupervisorSpec::new("app")
+        .child(child)
+        .start()
+        .await
+        .unwrap();
+    let events = app.subscribe();
+    (app, events)
+}
+
+/// The child and the reason of the next `Exited` event.
+async fn next_exit(events: &mut EventStream) -> (String, ExitReason) {
+    match events.wait_for(|e| matches!(e, Event::Exited { .. })).await {
+        Some(Event::Exited { child, reason, .. }) => (child.to_string(), reason),
+        other => panic!("no exit: {other:?}"),
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_token_aware_task_cleans_up_within_its_grace() {
     let log = Log::default();
     let l = log.clone();
-    let app = SupervisorSpec::new("app")
-        .child(
-            ChildSpec::task_with_shutdown("flusher", move |token| {
-                flusher(token, Duration::from_secs(2), l.clone())
-            })
-            .shutdown(Shutdown::Timeout(Duration::from_secs(5))),
-        )
-        .start()
-        .await
-        .unwrap();
-    let mut events = app.subscribe();
+    let (app, mut events) = supervise(
+        ChildSpec::task_with_shutdown("flusher", move |token| {
+            flusher(token, Duration::from_secs(2), l.clone())
+        })
+        .shutdown(Shutdown::Timeout(Duration::from_secs(5))),
+    )
+    .await;
     let started = Instant::now();
     assert_eq!(app.shutdown().await, ExitReason::Shutdown);
     assert_eq!(log.take(), ["flushing", "flushed"]);
     // The supervisor waited for the cleanup (2 s), not for the whole grace (5 s).
     assert_eq!(started.elapsed(), Duration::from_secs(2));
-    let exited = events
-        .wait_for(|e| matches!(e, Event::Exited { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(&exited, Event::Exited { child, reason: ExitReason::Shutdown, .. } if &**child == "flusher"),
-        "{exited:?}"
+    assert_eq!(
+        next_exit(&mut events).await,
+        ("flusher".to_owned(), ExitReason::Shutdown)
     );
 }
 
@@ -60,51 +73,31 @@ async fn a_token_aware_task_cleans_up_within_its_grace() {
 async fn a_token_aware_task_that_outlasts_its_grace_is_aborted() {
     let log = Log::default();
     let l = log.clone();
-    let app = SupervisorSpec::new("app")
-        .child(
-            ChildSpec::task_with_shutdown("flusher", move |token| {
-                flusher(token, Duration::from_secs(60), l.clone())
-            })
-            .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
-        )
-        .start()
-        .await
-        .unwrap();
-    let mut events = app.subscribe();
+    let (app, mut events) = supervise(
+        ChildSpec::task_with_shutdown("flusher", move |token| {
+            flusher(token, Duration::from_secs(60), l.clone())
+        })
+        .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+    )
+    .await;
     let started = Instant::now();
     app.shutdown().await;
     assert_eq!(started.elapsed(), Duration::from_secs(1));
     assert_eq!(log.take(), ["flushing"]);
-    let exited = events
-        .wait_for(|e| matches!(e, Event::Exited { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            &exited,
-            Event::Exited {
-                reason: ExitReason::Killed,
-                ..
-            }
-        ),
-        "{exited:?}"
-    );
+    assert_eq!(next_exit(&mut events).await.1, ExitReason::Killed);
 }
 
 #[tokio::test(start_paused = true)]
 async fn brutal_kill_aborts_a_token_aware_task_at_once() {
     let log = Log::default();
     let l = log.clone();
-    let app = SupervisorSpec::new("app")
-        .child(
-            ChildSpec::task_with_shutdown("flusher", move |token| {
-                flusher(token, Duration::from_secs(2), l.clone())
-            })
-            .shutdown(Shutdown::BrutalKill),
-        )
-        .start()
-        .await
-        .unwrap();
+    let (app, _events) = supervise(
+        ChildSpec::task_with_shutdown("flusher", move |token| {
+            flusher(token, Duration::from_secs(2), l.clone())
+        })
+        .shutdown(Shutdown::BrutalKill),
+    )
+    .await;
     let started = Instant::now();
     app.shutdown().await;
     assert_eq!(started.elapsed(), Duration::ZERO);
@@ -115,48 +108,27 @@ async fn brutal_kill_aborts_a_token_aware_task_at_once() {
 async fn a_task_without_a_token_is_aborted_whatever_its_shutdown() {
     let log = Log::default();
     let l = log.clone();
-    let app = SupervisorSpec::new("app")
-        .child(
-            ChildSpec::task("plain", move || unaware(l.clone()))
-                .shutdown(Shutdown::Timeout(Duration::from_secs(5))),
-        )
-        .start()
-        .await
-        .unwrap();
-    let mut events = app.subscribe();
+    let (app, mut events) = supervise(
+        ChildSpec::task("plain", move || unaware(l.clone()))
+            .shutdown(Shutdown::Timeout(Duration::from_secs(5))),
+    )
+    .await;
     tokio::task::yield_now().await;
     let started = Instant::now();
     app.shutdown().await;
     assert_eq!(started.elapsed(), Duration::ZERO);
     assert_eq!(log.take(), ["running"]);
-    let exited = events
-        .wait_for(|e| matches!(e, Event::Exited { .. }))
-        .await
-        .unwrap();
-    assert!(
-        matches!(
-            &exited,
-            Event::Exited {
-                reason: ExitReason::Shutdown,
-                ..
-            }
-        ),
-        "{exited:?}"
-    );
+    assert_eq!(next_exit(&mut events).await.1, ExitReason::Shutdown);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_restarted_task_gets_a_fresh_token() {
     let log = Log::default();
     let l = log.clone();
-    let app = SupervisorSpec::new("app")
-        .child(ChildSpec::task_with_shutdown("flusher", move |token| {
-            flusher(token, Duration::ZERO, l.clone())
-        }))
-        .start()
-        .await
-        .unwrap();
-    let mut events = app.subscribe();
+    let (app, mut events) = supervise(ChildSpec::task_with_shutdown("flusher", move |token| {
+        flusher(token, Duration::ZERO, l.clone())
+    }))
+    .await;
     // terminate_child cancels this incarnation's token; the restart gets one not cancelled.
     app.terminate_child("flusher").await.unwrap();
     assert_eq!(log.take(), ["flushing", "flushed"]);
