@@ -192,20 +192,7 @@ pub(crate) enum ContextShape {
 /// Whether `ty` is meant as the runtime's context (a path ending in `Context` with one type
 /// argument, borrowed or not, or a borrowed `Context` without one), and how it is written.
 pub(crate) fn context_shape(ty: &Type) -> Option<ContextShape> {
-    let (elem, borrowed) = match ty {
-        Type::Reference(r) => (&*r.elem, true),
-        other => (other, false),
-    };
-    let Type::Path(p) = elem else {
-        return None;
-    };
-    if p.qself.is_some() {
-        return None;
-    }
-    let last = p.path.segments.last()?;
-    if last.ident != "Context" {
-        return None;
-    }
+    let (last, borrowed) = runtime_type(ty, "Context")?;
     let one_type = match &last.arguments {
         syn::PathArguments::AngleBracketed(args) => args.args.len() == 1,
         syn::PathArguments::None => false,
@@ -239,20 +226,7 @@ pub(crate) enum ReplyShape<'a> {
 /// Whether `ty` is meant as the runtime's reply token (a path ending in `ReplyTo`, borrowed or
 /// not, with or without its type argument), and how it is written.
 pub(crate) fn reply_shape(ty: &Type) -> Option<ReplyShape<'_>> {
-    let (elem, borrowed) = match ty {
-        Type::Reference(r) => (&*r.elem, true),
-        other => (other, false),
-    };
-    let Type::Path(p) = elem else {
-        return None;
-    };
-    if p.qself.is_some() {
-        return None;
-    }
-    let last = p.path.segments.last()?;
-    if last.ident != "ReplyTo" {
-        return None;
-    }
+    let (last, borrowed) = runtime_type(ty, "ReplyTo")?;
     let reply = match &last.arguments {
         syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => match &args.args[0] {
             syn::GenericArgument::Type(ty) => Some(ty),
@@ -266,4 +240,25 @@ pub(crate) fn reply_shape(ty: &Type) -> Option<ReplyShape<'_>> {
         (false, Some(ty)) => ReplyShape::Token(ty),
         (false, None) => ReplyShape::NoType,
     })
+}
+
+/// The last segment of `ty`, borrowed or not, when it is a path ending in `name` (the way the
+/// user writes one of the runtime's types: `Context<Self>`, `perennial::ReplyTo<T>`), and
+/// whether it is borrowed.
+fn runtime_type<'a>(ty: &'a Type, name: &str) -> Option<(&'a syn::PathSegment, bool)> {
+    let (elem, borrowed) = match ty {
+        Type::Reference(r) => (&*r.elem, true),
+        other => (other, false),
+    };
+    let Type::Path(p) = elem else {
+        return None;
+    };
+    if p.qself.is_some() {
+        return None;
+    }
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    Some((last, borrowed))
 }
