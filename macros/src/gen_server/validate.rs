@@ -6,37 +6,15 @@
 //! user's types too.
 
 use quote::ToTokens;
-use syn::{
-    GenericArgument, GenericParam, Ident, Pat, PathArguments, Receiver, ReceiverKind, Type,
-    TypeReference,
-};
+use syn::{GenericArgument, GenericParam, Ident, Pat, PathArguments, Receiver, ReceiverKind, Type};
 
 use super::ast::{
-    Callback, ContextShape, Handler, Kind, Param, ReplyShape, Server, context_shape, param_ident,
-    reply_shape,
+    Borrow, Callback, ContextShape, Handler, Kind, Param, ReplyShape, START_CLIENT, Server,
+    client_builtin, context_shape, find_borrow, is_unit, param_ident, reply_shape,
 };
 use crate::errors::Errors;
 use crate::suggest::near_by_edits;
 use crate::text::type_name;
-
-/// The client's own methods, and those of the traits it implements, which an inherent method
-/// of the same name would hide: a call or cast handler cannot take these names.
-pub(crate) const CLIENT_BUILTINS: &[(&str, &str)] = &[
-    ("ping", "its health check"),
-    ("with_timeout", "the way to set its call timeout"),
-    ("info", "the way to send an info message"),
-    ("clone", "from `Clone`"),
-    ("fmt", "from `Debug`"),
-    (
-        "from",
-        "from `From`, to make one from a `ServerRef`, `NamedRef` or `Client`",
-    ),
-    ("into", "from `Into`, to turn it into a `Client`"),
-    ("as_ref", "from `AsRef`, to reach its `Client`"),
-];
-
-/// The associated function generated on the server type.
-pub(crate) const START_CLIENT: &str = "start_client";
 
 /// What `init` returns, read from its signature.
 pub(crate) enum InitOutput<'a> {
@@ -661,7 +639,7 @@ fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
     check_params(func, Role::Handler(kind), ctx, errors);
     if kind.on_client() {
         let given = name.to_string();
-        if let Some((_, what)) = CLIENT_BUILTINS.iter().find(|(b, _)| *b == given) {
+        if let Some(what) = client_builtin(&given) {
             errors.spanned(
                 name,
                 format_args!(
@@ -1029,58 +1007,6 @@ fn owned_alternative(elem: &Type) -> String {
     }
 }
 
-/// Something in a type that does not own its data.
-pub(crate) enum Borrow<'a> {
-    Reference(&'a TypeReference),
-    Lifetime(&'a syn::Lifetime),
-    ImplTrait(&'a syn::TypeImplTrait),
-}
-
-/// The first borrow (other than `'static`) or `impl Trait` in `ty`, outermost first.
-pub(crate) fn find_borrow(ty: &Type) -> Option<Borrow<'_>> {
-    match ty {
-        Type::Reference(r) => match &r.lifetime {
-            Some(l) if l.ident == "static" => find_borrow(&r.elem),
-            _ => Some(Borrow::Reference(r)),
-        },
-        Type::ImplTrait(t) => Some(Borrow::ImplTrait(t)),
-        Type::Path(p) => {
-            if let Some(q) = &p.qself
-                && let Some(b) = find_borrow(&q.ty)
-            {
-                return Some(b);
-            }
-            p.path.segments.iter().find_map(|s| match &s.arguments {
-                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-                    GenericArgument::Lifetime(l) if l.ident != "static" => {
-                        Some(Borrow::Lifetime(l))
-                    }
-                    GenericArgument::Type(t) => find_borrow(t),
-                    GenericArgument::AssocType(a) => find_borrow(&a.ty),
-                    _ => None,
-                }),
-                // `Fn(&str) -> &str` sugar: its borrows are higher-ranked, not held.
-                PathArguments::Parenthesized(_) => None,
-                PathArguments::None => None,
-            })
-        }
-        Type::TraitObject(t) => t.bounds.iter().find_map(|b| match b {
-            syn::TypeParamBound::Lifetime(l) if l.ident != "static" => Some(Borrow::Lifetime(l)),
-            _ => None,
-        }),
-        Type::Array(a) => find_borrow(&a.elem),
-        Type::Slice(s) => find_borrow(&s.elem),
-        Type::Group(g) => find_borrow(&g.elem),
-        Type::Paren(p) => find_borrow(&p.elem),
-        Type::Tuple(t) => t.elems.iter().find_map(find_borrow),
-        _ => None,
-    }
-}
-
-fn is_unit(ty: &Type) -> bool {
-    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use proc_macro2::TokenStream;
@@ -1166,40 +1092,6 @@ mod tests {
              `u64`"
         );
         assert!(ok(parse_quote!(Result<Self, E, F>)).starts_with("`init` must return"));
-    }
-
-    #[test]
-    fn borrows_are_found_wherever_they_hide() {
-        let found = |ty: Type| {
-            find_borrow(&ty).map(|b| match b {
-                Borrow::Reference(r) => type_name(r),
-                Borrow::Lifetime(l) => l.to_string(),
-                Borrow::ImplTrait(t) => type_name(t),
-            })
-        };
-        assert_eq!(found(parse_quote!(&str)).as_deref(), Some("&str"));
-        assert_eq!(found(parse_quote!(Option<&[u8]>)).as_deref(), Some("&[u8]"));
-        assert_eq!(
-            found(parse_quote!((u8, &mut u8))).as_deref(),
-            Some("&mut u8")
-        );
-        assert_eq!(found(parse_quote!(Cow<'a, str>)).as_deref(), Some("'a"));
-        assert_eq!(found(parse_quote!(Box<dyn Tr + 'a>)).as_deref(), Some("'a"));
-        assert_eq!(found(parse_quote!(impl Tr)).as_deref(), Some("impl Tr"));
-        assert_eq!(
-            found(parse_quote!(&'static &'a str)).as_deref(),
-            Some("&'a str")
-        );
-        for owned in [
-            parse_quote!(String),
-            parse_quote!(&'static str),
-            parse_quote!(Cow<'static, str>),
-            parse_quote!(Box<dyn Fn(&str) -> &str + Send>),
-            parse_quote!(fn(&u8) -> &u8),
-            parse_quote!([u8; 4]),
-        ] {
-            assert_eq!(found(owned), None);
-        }
     }
 
     #[test]

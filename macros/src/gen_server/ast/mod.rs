@@ -4,13 +4,17 @@
 //! (signatures, types, attributes) so that every later diagnostic can point at them. Whether
 //! those tokens make sense is `validate`'s business.
 
+mod builtins;
 mod callback;
 mod types;
 
 use syn::{Ident, ItemImpl, Path, Visibility};
 
+pub(crate) use builtins::{START_CLIENT, client_builtin};
 pub(crate) use callback::{Callback, Handler, Kind, Param, param_ident};
-pub(crate) use types::{ContextShape, ReplyShape, context_shape, reply_shape};
+pub(crate) use types::{
+    Borrow, ContextShape, ReplyShape, context_shape, find_borrow, is_unit, reply_shape,
+};
 
 /// A parsed `#[gen_server(...)] impl Type { ... }`.
 pub(crate) struct Server {

@@ -1,6 +1,7 @@
-//! How the user writes the runtime's types in a signature: the context, the reply token.
+//! How the user's types read: the runtime's types as written in a signature (the context, the
+//! reply token), and whatever in a type does not own its data (a message cannot hold it).
 
-use syn::Type;
+use syn::{GenericArgument, PathArguments, Type, TypeReference};
 
 /// How a parameter written for the runtime's context is typed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,4 +86,98 @@ fn runtime_type<'a>(ty: &'a Type, name: &str) -> Option<(&'a syn::PathSegment, b
         return None;
     }
     Some((last, borrowed))
+}
+
+/// Something in a type that does not own its data.
+pub(crate) enum Borrow<'a> {
+    Reference(&'a TypeReference),
+    Lifetime(&'a syn::Lifetime),
+    ImplTrait(&'a syn::TypeImplTrait),
+}
+
+/// The first borrow (other than `'static`) or `impl Trait` in `ty`, outermost first.
+pub(crate) fn find_borrow(ty: &Type) -> Option<Borrow<'_>> {
+    match ty {
+        Type::Reference(r) => match &r.lifetime {
+            Some(l) if l.ident == "static" => find_borrow(&r.elem),
+            _ => Some(Borrow::Reference(r)),
+        },
+        Type::ImplTrait(t) => Some(Borrow::ImplTrait(t)),
+        Type::Path(p) => {
+            if let Some(q) = &p.qself
+                && let Some(b) = find_borrow(&q.ty)
+            {
+                return Some(b);
+            }
+            p.path.segments.iter().find_map(|s| match &s.arguments {
+                PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
+                    GenericArgument::Lifetime(l) if l.ident != "static" => {
+                        Some(Borrow::Lifetime(l))
+                    }
+                    GenericArgument::Type(t) => find_borrow(t),
+                    GenericArgument::AssocType(a) => find_borrow(&a.ty),
+                    _ => None,
+                }),
+                // `Fn(&str) -> &str` sugar: its borrows are higher-ranked, not held.
+                PathArguments::Parenthesized(_) => None,
+                PathArguments::None => None,
+            })
+        }
+        Type::TraitObject(t) => t.bounds.iter().find_map(|b| match b {
+            syn::TypeParamBound::Lifetime(l) if l.ident != "static" => Some(Borrow::Lifetime(l)),
+            _ => None,
+        }),
+        Type::Array(a) => find_borrow(&a.elem),
+        Type::Slice(s) => find_borrow(&s.elem),
+        Type::Group(g) => find_borrow(&g.elem),
+        Type::Paren(p) => find_borrow(&p.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(find_borrow),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_unit(ty: &Type) -> bool {
+    matches!(ty, Type::Tuple(t) if t.elems.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use syn::parse_quote;
+
+    use super::*;
+    use crate::text::type_name;
+
+    #[test]
+    fn borrows_are_found_wherever_they_hide() {
+        let found = |ty: Type| {
+            find_borrow(&ty).map(|b| match b {
+                Borrow::Reference(r) => type_name(r),
+                Borrow::Lifetime(l) => l.to_string(),
+                Borrow::ImplTrait(t) => type_name(t),
+            })
+        };
+        assert_eq!(found(parse_quote!(&str)).as_deref(), Some("&str"));
+        assert_eq!(found(parse_quote!(Option<&[u8]>)).as_deref(), Some("&[u8]"));
+        assert_eq!(
+            found(parse_quote!((u8, &mut u8))).as_deref(),
+            Some("&mut u8")
+        );
+        assert_eq!(found(parse_quote!(Cow<'a, str>)).as_deref(), Some("'a"));
+        assert_eq!(found(parse_quote!(Box<dyn Tr + 'a>)).as_deref(), Some("'a"));
+        assert_eq!(found(parse_quote!(impl Tr)).as_deref(), Some("impl Tr"));
+        assert_eq!(
+            found(parse_quote!(&'static &'a str)).as_deref(),
+            Some("&'a str")
+        );
+        for owned in [
+            parse_quote!(String),
+            parse_quote!(&'static str),
+            parse_quote!(Cow<'static, str>),
+            parse_quote!(Box<dyn Fn(&str) -> &str + Send>),
+            parse_quote!(fn(&u8) -> &u8),
+            parse_quote!([u8; 4]),
+        ] {
+            assert_eq!(found(owned), None);
+        }
+    }
 }

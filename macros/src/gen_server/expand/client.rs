@@ -6,8 +6,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
 use super::{Mode, Names, mixed, tuple_or_single, unreachable_body};
-use crate::gen_server::ast::{Handler, Kind};
-use crate::gen_server::validate::{Borrow, CLIENT_BUILTINS, START_CLIENT, find_borrow};
+use crate::gen_server::ast::{Borrow, Handler, Kind, START_CLIENT, client_builtin, find_borrow};
 use crate::text::type_name;
 
 pub(super) fn client_struct(n: &Names) -> TokenStream {
@@ -45,7 +44,7 @@ pub(super) fn client_struct(n: &Names) -> TokenStream {
 /// written without the (invalid) handler's help.
 fn stub_can_have(h: &Handler) -> bool {
     let name = h.func.ident().to_string();
-    !CLIENT_BUILTINS.iter().any(|(b, _)| *b == name)
+    client_builtin(&name).is_none()
         && !h
             .func
             .output()
@@ -348,8 +347,7 @@ pub(super) fn not_handlers(n: &Names) -> TokenStream {
     } = n;
     let mut out = TokenStream::new();
     let taken = |name: &str| {
-        CLIENT_BUILTINS.iter().any(|(b, _)| *b == name)
-            || n.server.handlers.iter().any(|h| h.func.ident() == name)
+        client_builtin(name).is_some() || n.server.handlers.iter().any(|h| h.func.ident() == name)
     };
     for f in &n.server.unmarked {
         let sig = &f.sig;

@@ -23,9 +23,9 @@ use syn::visit_mut::VisitMut;
 use syn::{Ident, Path, Type, Visibility};
 
 use super::ast::{
-    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, param_ident,
+    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, find_borrow, param_ident,
 };
-use super::validate::{InitOutput, find_borrow, init_candidate, init_ignores, init_output};
+use super::validate::{InitOutput, init_candidate, init_ignores, init_output};
 
 /// The full expansion of a valid server.
 pub(crate) fn expand(server: &Server) -> TokenStream {
