@@ -12,7 +12,7 @@ use syn::parse::{ParseStream, Parser as _};
 use syn::punctuated::Punctuated;
 use syn::{Attribute, Ident, ImplItem, Item, ItemImpl, Meta, Path, Token, Visibility};
 
-use super::ast::{Callback, Handler, Kind, Options, Server};
+use super::ast::{Callback, Handler, Items, Kind, Options, Server};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list, type_name};
@@ -94,22 +94,7 @@ pub(crate) fn parse(attr: TokenStream, item: TokenStream, errors: &mut Errors) -
         );
         return Parsed::NotAServer(item.into_token_stream());
     }
-    let Sorted {
-        init,
-        terminate,
-        handlers,
-        unmarked,
-        fn_names,
-    } = sorted;
-    Parsed::Server(Box::new(Server {
-        options,
-        item,
-        init,
-        terminate,
-        handlers,
-        unmarked,
-        fn_names,
-    }))
+    Parsed::Server(Box::new(Server::new(options, item, sorted)))
 }
 
 fn not_an_impl(item: &Item, errors: &mut Errors) {
@@ -274,17 +259,9 @@ impl syn::parse::Parse for RawOption {
     }
 }
 
-struct Sorted {
-    init: Option<Callback>,
-    terminate: Option<Callback>,
-    handlers: Vec<Handler>,
-    unmarked: Vec<Callback>,
-    fn_names: Vec<(usize, Ident)>,
-}
-
 /// Sorts the impl's functions and strips the helper attributes from every item.
-fn sort_items(item: &mut ItemImpl, errors: &mut Errors) -> Sorted {
-    let mut sorted = Sorted {
+fn sort_items(item: &mut ItemImpl, errors: &mut Errors) -> Items {
+    let mut sorted = Items {
         init: None,
         terminate: None,
         handlers: Vec::new(),

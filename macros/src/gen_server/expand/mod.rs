@@ -23,9 +23,9 @@ use syn::visit_mut::VisitMut;
 use syn::{Ident, Path, Type, Visibility};
 
 use super::ast::{
-    Callback, ContextShape, Handler, Kind, Param, Server, context_shape, find_borrow, param_ident,
+    Callback, ContextShape, Handler, InitOutput, Kind, Param, Server, context_shape, find_borrow,
+    param_ident,
 };
-use super::validate::{InitOutput, init_candidate, init_ignores, init_output};
 
 /// The full expansion of a valid server.
 pub(crate) fn expand(server: &Server) -> TokenStream {
@@ -80,7 +80,7 @@ pub(crate) fn fallback(server: &Server) -> TokenStream {
         && item.unsafety.is_none()
         && matches!(&*item.self_ty, Type::Path(p) if p.qself.is_none())
         && !client_is_server(server)
-        && (server.init.is_some() || init_candidate(server).is_some());
+        && (server.init.is_some() || server.init_candidate().is_some());
     if !describable {
         return item.to_token_stream();
     }
@@ -308,7 +308,7 @@ impl<'a> Names<'a> {
     fn init_error(&self) -> Option<(Type, Span)> {
         let output = self.server.init.as_ref()?.output()?;
         let checks = &self.checks;
-        match init_output(output, self.self_ty).ok()? {
+        match self.server.init_output.as_ref()?.as_ref().ok()? {
             InitOutput::State => None,
             InitOutput::Result(error) => Some((self.resolve(error), error.span())),
             InitOutput::ResultAlias(ty) => {
@@ -323,11 +323,7 @@ impl<'a> Names<'a> {
 
     /// Whether `init` may decline to start (returns `Option<Self>` or a `Result` of one).
     fn init_ignores(&self) -> bool {
-        self.server
-            .init
-            .as_ref()
-            .and_then(|init| init.output())
-            .is_some_and(|output| init_ignores(output, self.self_ty))
+        self.server.init_ignores
     }
 
     /// The message type of the one `#[info]` or `#[handle_continue]` handler: its argument's
