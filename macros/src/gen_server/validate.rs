@@ -72,16 +72,7 @@ pub(crate) fn validate(server: &Server, errors: &mut Errors) {
                     first_of_kind.push(handler);
                 }
             }
-            Item::Name(name) if name == START_CLIENT => errors.spanned(
-                name,
-                format_args!(
-                    "`{START_CLIENT}` is generated on `{server}` (it starts a server and returns \
-                     its `{client}`); rename this method",
-                    server = ctx.server_name,
-                    client = ctx.client_name,
-                ),
-            ),
-            Item::Name(_) => {}
+            Item::Name(name) => check_fn_name(name, &ctx, errors),
         }
     }
 }
@@ -222,6 +213,37 @@ fn check_client_name(server: &Server, errors: &mut Errors) {
                 "the client cannot be named `{client}`: that is the server's own type; choose \
                  another name, such as `{client}Client` (the default, when `client` is left out) \
                  or `{client}Handle`"
+            ),
+        );
+    }
+}
+
+/// A method named like the associated function generated on the server type.
+fn check_fn_name(name: &Ident, ctx: &Ctx, errors: &mut Errors) {
+    if name == START_CLIENT {
+        errors.spanned(
+            name,
+            format_args!(
+                "`{START_CLIENT}` is generated on `{server}` (it starts a server and returns \
+                 its `{client}`); rename this method",
+                server = ctx.server_name,
+                client = ctx.client_name,
+            ),
+        );
+    }
+}
+
+/// A call or cast handler named like a method the generated client has of its own.
+fn check_client_method_name(name: &Ident, kind: Kind, ctx: &Ctx, errors: &mut Errors) {
+    let given = name.to_string();
+    if let Some(what) = client_builtin(&given) {
+        errors.spanned(
+            name,
+            format_args!(
+                "`{given}` is a built-in method of the generated `{client}` ({what}); rename \
+                 this #[{attr}] handler, whose name the client's method takes",
+                client = ctx.client_name,
+                attr = kind.attr_name(),
             ),
         );
     }
@@ -460,17 +482,7 @@ fn check_handler(kind: Kind, func: &Callback, ctx: &Ctx, errors: &mut Errors) {
     check_modifiers(func, &format!("the #[{attr}] handler `{name}`"), errors);
     check_params(func, Role::Handler(kind), ctx, errors);
     if kind.on_client() {
-        let given = name.to_string();
-        if let Some(what) = client_builtin(&given) {
-            errors.spanned(
-                name,
-                format_args!(
-                    "`{given}` is a built-in method of the generated `{client}` ({what}); rename \
-                     this #[{attr}] handler, whose name the client's method takes",
-                    client = ctx.client_name
-                ),
-            );
-        }
+        check_client_method_name(name, kind, ctx, errors);
     }
     let later = func.reply_token().is_some();
     match (kind, func.output()) {
