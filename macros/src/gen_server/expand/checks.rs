@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{Ident, Type};
 
-use super::Names;
+use super::names::{Names, checked_const};
 use crate::gen_server::ast::Kind;
 
 /// Checks, spanned at the user's types, that the state, every message argument and every reply
@@ -61,9 +61,4 @@ pub(super) fn send_checks(n: &Names) -> TokenStream {
             };
         }
     }
-}
-
-/// The name of the constant that holds the checks' outcome.
-pub(super) fn checked_const() -> Ident {
-    Ident::new("__PERENNIAL_CHECKED", proc_macro2::Span::call_site())
 }

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
-use super::{Mode, Names, mixed, tuple_or_single, unreachable_body};
+use super::names::{Mode, Names, mixed, tuple_or_single, unreachable_body};
 use crate::gen_server::ast::{Borrow, Handler, Kind, START_CLIENT, client_builtin, find_borrow};
 use crate::text::type_name;
 

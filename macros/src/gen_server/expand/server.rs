@@ -5,7 +5,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned as _;
 
-use super::{Names, await_if, mixed, never, tuple_or_single, unreachable_body};
+use super::names::{Names, await_if, mixed, never, tuple_or_single, unreachable_body};
 use crate::gen_server::ast::{Handler, Kind};
 
 /// One enum of calls, one of replies (a variant per call, named after its handler), one of
