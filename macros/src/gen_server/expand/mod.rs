@@ -3,7 +3,9 @@
 //! A valid server expands to the user's impl block as written, the typed client struct, and,
 //! inside an anonymous `const _: () = { ... };` (so nothing else lands in the user's
 //! namespace): the message enums, the `GenServer` and `HasClient` impls ([`server`]), the
-//! client's methods and `start_client` ([`client`]), and the `Send` checks ([`checks`]).
+//! client's methods and `start_client` ([`client`]), and the `Send` checks ([`checks`]); and,
+//! outside it, the client's hidden methods that only fail ([`not_callable`]). What they all
+//! share is computed once in [`names`].
 //!
 //! An invalid one expands to the user's impl block and stand-ins for the rest ([`fallback`]),
 //! so that code using the server or its client reports no errors of its own.
@@ -15,6 +17,7 @@
 mod checks;
 mod client;
 mod names;
+mod not_callable;
 mod server;
 
 use proc_macro2::TokenStream;
@@ -36,7 +39,7 @@ pub(crate) fn expand(server: &Server) -> TokenStream {
     let client_impl = client::client_impl(&n);
     let start = client::start_client(&n);
     let checks = checks::send_checks(&n);
-    let not_handlers = client::not_handlers(&n);
+    let not_handlers = not_callable::not_handlers(&n);
     let remote = server.options.remote.as_ref().map(|flag| {
         let krate = &n.krate;
         quote_spanned! {flag.span()=>
