@@ -126,23 +126,39 @@ pub(super) fn gen_server_impl(n: &Names) -> TokenStream {
     }
 }
 
+/// The associated types of the `GenServer` impl, the info and continue types read from the
+/// server's handlers.
+fn associated_types(
+    n: &Names,
+    args: &TokenStream,
+    call: &TokenStream,
+    reply: &TokenStream,
+    cast: &TokenStream,
+    error: &TokenStream,
+) -> TokenStream {
+    let info = n.single_message_ty(Kind::Info);
+    let continue_ = n.single_message_ty(Kind::Continue);
+    quote! {
+        type Args = #args;
+        type Call = #call;
+        type Reply = #reply;
+        type Cast = #cast;
+        type Info = #info;
+        type Continue = #continue_;
+        type Error = #error;
+    }
+}
+
 /// Stand-ins: message types nobody can send, callbacks that never run.
 fn stub_body(n: &Names) -> TokenStream {
     let rt = &n.rt;
     let never = never();
     let call = mixed("__call");
     let unreachable = unreachable_body(n, &[]);
-    let info_ty = n.single_message_ty(Kind::Info);
-    let continue_ty = n.single_message_ty(Kind::Continue);
     let args_ty = stub_args(n);
+    let types = associated_types(n, &args_ty, &never, &never, &never, &never);
     quote! {
-        type Args = #args_ty;
-        type Call = #never;
-        type Reply = #never;
-        type Cast = #never;
-        type Info = #info_ty;
-        type Continue = #continue_ty;
-        type Error = #never;
+        #types
 
         async fn init(_: #args_ty, _: &mut #rt::Context<Self>) -> ::core::result::Result<Self, #never> {
             #unreachable
@@ -263,16 +279,9 @@ fn full_body(n: &Names) -> TokenStream {
         }
     });
 
-    let info_ty = n.single_message_ty(Kind::Info);
-    let continue_ty = n.single_message_ty(Kind::Continue);
+    let types = associated_types(n, &args_ty, &call_ty, &reply_ty, &cast_ty, &error_ty);
     quote! {
-        type Args = #args_ty;
-        type Call = #call_ty;
-        type Reply = #reply_ty;
-        type Cast = #cast_ty;
-        type Info = #info_ty;
-        type Continue = #continue_ty;
-        type Error = #error_ty;
+        #types
 
         #init
         #handle_call
