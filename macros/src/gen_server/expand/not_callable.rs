@@ -104,14 +104,8 @@ pub(super) fn not_handlers(n: &Names) -> TokenStream {
 /// (`NotStartedClient`): the same signatures, each with a bound that no type meets, so that
 /// calling one before the tree is started says to start it, at the call.
 pub(super) fn not_started(n: &Names, methods_impl: &TokenStream) -> TokenStream {
-    let Names {
-        rt,
-        checks,
-        self_ty,
-        client,
-        bounds,
-        ..
-    } = n;
+    let (rt, checks, client, bounds) = (&n.rt, &n.checks, &n.client, &n.bounds);
+    let self_ty = n.self_ty;
     let Ok(mut item) = syn::parse2::<syn::ItemImpl>(methods_impl.clone()) else {
         return TokenStream::new();
     };
