@@ -2,9 +2,8 @@
 // it implements; handlers cannot take those names.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

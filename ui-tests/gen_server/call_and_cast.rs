@@ -1,9 +1,8 @@
 // A handler marked both #[call] and #[cast], and one marked #[call] twice.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

@@ -2,9 +2,8 @@
 // method marked with it is taken as the callback, so nothing else is reported about it.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

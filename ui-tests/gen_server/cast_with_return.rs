@@ -1,9 +1,8 @@
 // A cast sends no reply, so it cannot return a value.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

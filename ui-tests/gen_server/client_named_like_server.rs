@@ -1,9 +1,8 @@
 // The client cannot take the server type's own name.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server(client = Counter)]
 impl Counter {

@@ -2,11 +2,8 @@
 // ractor's) handler callbacks, without the attribute, would never be called, so it is refused.
 use perennial::gen_server;
 
-pub struct Tick;
-
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::{Counter, Tick};
 
 #[gen_server]
 impl Counter {

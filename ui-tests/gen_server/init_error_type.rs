@@ -1,9 +1,8 @@
 // init's error type must be a std::error::Error: reported at the user's type by the compiler.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

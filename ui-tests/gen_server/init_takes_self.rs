@@ -1,9 +1,8 @@
 // init builds the state: it takes no self.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

@@ -1,9 +1,8 @@
 // init must return the state: Self or Result<Self, E>.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

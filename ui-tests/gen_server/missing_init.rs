@@ -1,9 +1,8 @@
 // A server without init.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

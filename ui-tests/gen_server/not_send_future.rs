@@ -4,9 +4,8 @@ use std::rc::Rc;
 
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

@@ -1,9 +1,8 @@
 // Handlers run on the state in place: `self` by value, or no receiver at all, is refused.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

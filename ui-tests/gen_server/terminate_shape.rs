@@ -2,9 +2,8 @@
 use perennial::gen_server;
 use perennial::prelude::*;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

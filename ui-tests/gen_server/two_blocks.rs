@@ -1,9 +1,8 @@
 // One `#[gen_server]` impl block per server: a second one is refused.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

@@ -1,9 +1,8 @@
 // Misspelt helper attributes, and the hand-written trait's method names used as attributes.
 use perennial::gen_server;
 
-struct Counter {
-    n: i64,
-}
+mod support;
+use support::Counter;
 
 #[gen_server]
 impl Counter {

@@ -3,6 +3,9 @@
 // cleanly wherever a user puts it.
 #![deny(warnings)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod app {
     use perennial::gen_server;
     use perennial::prelude::*;
@@ -144,9 +147,5 @@ mod app {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(app::run()).unwrap();
+    support::block_on(app::run()).unwrap();
 }

@@ -1,6 +1,9 @@
 // The smallest server: an init and nothing else. Its client still pings.
 #![deny(warnings)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 use perennial::gen_server;
 
 struct Idle;
@@ -13,11 +16,7 @@ impl Idle {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    support::block_on(async {
         let idle = Idle::start_client().await.unwrap();
         idle.ping().await.unwrap();
     });

@@ -2,6 +2,9 @@
 // renamed dependency (here a re-export standing in for one).
 #![deny(warnings)]
 
+#[path = "../support/mod.rs"]
+mod support;
+
 mod renamed {
     pub use perennial::*;
 }
@@ -28,11 +31,7 @@ mod inner {
 }
 
 fn main() {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    support::block_on(async {
         let counter: inner::CounterHandle = inner::Counter::start_client(7).await.unwrap();
         assert_eq!(counter.get().await.unwrap(), 7);
     });
