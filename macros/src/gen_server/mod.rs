@@ -1,7 +1,10 @@
 //! `#[gen_server]`: parse -> validate -> expand.
 //!
 //! - [`parse`] reads the attribute's options and sorts the impl block's functions into `init`,
-//!   `terminate` and marked handlers ([`ast`]), stripping the helper attributes;
+//!   `terminate` and marked handlers ([`ast`]), stripping the helper attributes; building the
+//!   [`ast::Server`] reads, once, the facts both later stages need (what `init` returns, the
+//!   method meant as a missing `init`), and [`ast`] also reads types (borrows, the context, the
+//!   reply token) and names the client's built-in methods, so the stages import only from it;
 //! - [`validate`] checks every rule and reports every broken one at the user's token;
 //! - [`expand`] writes the message enums, the `GenServer` impl, the typed client and the `Send`
 //!   checks.
