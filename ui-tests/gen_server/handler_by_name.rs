@@ -2,8 +2,10 @@
 // ractor's) handler callbacks, without the attribute, would never be called, so it is refused.
 use perennial::gen_server;
 
+pub struct Tick;
+
 mod support;
-use support::{Counter, Tick};
+use support::Counter;
 
 #[gen_server]
 impl Counter {

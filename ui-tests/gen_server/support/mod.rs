@@ -1,6 +1,6 @@
 //! What the gen_server ui cases share besides the code under test: the state most of them
-//! serve (each case writes its own `#[gen_server] impl Counter`, which is what it tests), a
-//! message type, and a runtime to run the pass cases on.
+//! serve (each case writes its own `#[gen_server] impl Counter`, which is what it tests), and a
+//! runtime to run the pass cases on.
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -9,9 +9,6 @@ use std::future::Future;
 pub struct Counter {
     pub n: i64,
 }
-
-/// A message of no interest but its type.
-pub struct Tick;
 
 /// Runs `future` to its end on a current-thread runtime with time and I/O enabled.
 pub fn block_on<F: Future>(future: F) -> F::Output {
