@@ -4,11 +4,11 @@
 //! decide whether to restart (OTP's restart table), callers receive it when a server dies before
 //! replying, and monitors ([`ServerRef::wait_exit`](crate::ServerRef::wait_exit)) see it once.
 
+use crate::supervisor::Intensity;
 use std::any::Any;
 use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Why a process ended.
 ///
@@ -172,10 +172,8 @@ pub struct Escalation {
     pub child: Arc<str>,
     /// That child's exit reason (itself an escalation when a nested supervisor gave up first).
     pub cause: ExitReason,
-    /// The supervisor's `max_restarts`.
-    pub max_restarts: u32,
-    /// The supervisor's restart window.
-    pub within: Duration,
+    /// The supervisor's restart intensity, which this exit went beyond.
+    pub intensity: Intensity,
 }
 
 impl Escalation {
@@ -229,8 +227,7 @@ impl fmt::Display for Escalation {
         write!(
             f,
             "supervisor `{}` reached its restart intensity ({})",
-            self.supervisor,
-            restarts_within(self.max_restarts, self.within)
+            self.supervisor, self.intensity
         )?;
         if f.alternate() {
             let mut current = self;
@@ -241,9 +238,7 @@ impl fmt::Display for Escalation {
                             f,
                             "\n  after child `{}` gave up: supervisor `{}` reached its restart \
                              intensity ({})",
-                            current.child,
-                            inner.supervisor,
-                            restarts_within(inner.max_restarts, inner.within)
+                            current.child, inner.supervisor, inner.intensity
                         )?;
                         current = inner;
                     }
@@ -305,12 +300,6 @@ impl Escalation {
     }
 }
 
-/// "1 restart within 5s", "3 restarts within 500ms".
-pub(crate) fn restarts_within(max_restarts: u32, within: Duration) -> String {
-    let s = if max_restarts == 1 { "" } else { "s" };
-    format!("{max_restarts} restart{s} within {within:?}")
-}
-
 /// The message of a caught panic payload (`&str` or `String`), or a placeholder.
 /// The message of a caught panic; the payload is dropped with [`drop_caught`], so a payload
 /// whose own drop panics cannot escape the catch.
@@ -352,6 +341,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn normal_and_abnormal_follow_otp() {
@@ -386,15 +376,13 @@ mod tests {
             supervisor: "db".into(),
             child: "writer".into(),
             cause: ExitReason::Panic("disk".into()),
-            max_restarts: 3,
-            within: Duration::from_secs(5),
+            intensity: Intensity::new(3, Duration::from_secs(5)),
         };
         let outer = Escalation {
             supervisor: "app".into(),
             child: "db".into(),
             cause: ExitReason::Escalated(Arc::new(inner)),
-            max_restarts: 1,
-            within: Duration::from_secs(1),
+            intensity: Intensity::new(1, Duration::from_secs(1)),
         };
         let causes: Vec<_> = outer.causes().into_iter().map(|(n, _)| n).collect();
         assert_eq!(causes, vec![Arc::from("db"), Arc::from("writer")]);
@@ -421,8 +409,7 @@ mod tests {
                 supervisor: format!("sup{level}").into(),
                 child: format!("child{level}").into(),
                 cause: reason,
-                max_restarts: 3,
-                within: Duration::from_secs(5),
+                intensity: Intensity::new(3, Duration::from_secs(5)),
             };
             lengths.push(escalation.to_string().len());
             reason = ExitReason::Escalated(Arc::new(escalation));

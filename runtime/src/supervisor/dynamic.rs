@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::supervisor::{
-    Backoff, ChildSpec, DynamicLimits, HealthCheck, Restart, Shutdown, SupervisorError,
+    Backoff, ChildSpec, DynamicLimits, HealthCheck, Intensity, Restart, Shutdown, SupervisorError,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
 use crate::{Client, GenServer, HasClient, Registry, ServerRef};
@@ -44,8 +44,7 @@ use crate::{Client, GenServer, HasClient, Registry, ServerRef};
 pub struct DynamicSpec<S: GenServer> {
     name: Arc<str>,
     max_children: Option<usize>,
-    max_restarts: u32,
-    within: Duration,
+    intensity: Intensity,
     template: Template,
     _server: PhantomData<fn() -> S>,
 }
@@ -63,8 +62,7 @@ impl<S: GenServer> Clone for DynamicSpec<S> {
         DynamicSpec {
             name: self.name.clone(),
             max_children: self.max_children,
-            max_restarts: self.max_restarts,
-            within: self.within,
+            intensity: self.intensity,
             template: self.template,
             _server: PhantomData,
         }
@@ -109,8 +107,7 @@ where
         DynamicSpec {
             name: name.into(),
             max_children: None,
-            max_restarts: super::DEFAULT_MAX_RESTARTS,
-            within: super::DEFAULT_WITHIN,
+            intensity: Intensity::default(),
             template: Template {
                 restart: Restart::Permanent,
                 shutdown: Shutdown::WORKER_DEFAULT,
@@ -186,8 +183,7 @@ where
     /// # }
     /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
-        self.max_restarts = max_restarts;
-        self.within = within;
+        self.intensity = Intensity::new(max_restarts, within);
         self
     }
 
@@ -373,7 +369,8 @@ where
                 max_children: self.max_children,
                 template: self.template,
             }),
-            ..SupervisorSpec::new(self.name.clone()).intensity(self.max_restarts, self.within)
+            intensity: self.intensity,
+            ..SupervisorSpec::new(self.name.clone())
         }
     }
 

@@ -227,7 +227,7 @@ impl fmt::Display for Event {
                 f,
                 "supervisor `{supervisor}` reached its restart intensity ({}) after `{child}` \
                  exited; stopping all its children",
-                crate::exit::restarts_within(*max_restarts, *within)
+                crate::supervisor::Intensity::new(*max_restarts, *within)
             ),
             Event::AutoShutdown {
                 supervisor,

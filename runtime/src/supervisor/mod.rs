@@ -36,8 +36,8 @@
 //! - **Strategies** ([`Strategy`]): one_for_one restarts the child; one_for_all stops the
 //!   others in reverse order and restarts all in order; rest_for_one does that for the children
 //!   declared after the one that exited. Temporary bystanders are removed, not restarted.
-//! - **Intensity**: more than `max_restarts` restarts within `within` (default 3 in 5 s) and the
-//!   supervisor stops all its children in reverse order and exits with
+//! - **Intensity** ([`Intensity`]): more than `max_restarts` restarts within `within` (default
+//!   3 in 5 s) and the supervisor stops all its children in reverse order and exits with
 //!   [`ExitReason::Escalated`], which its parent treats as that child's failure.
 //! - **Failed restarts** are retried through the supervisor's mailbox (so its handle still
 //!   answers) and count again; meanwhile the child shows as [`ChildState::Restarting`].
@@ -67,9 +67,10 @@ pub use error::{SupervisorError, SupervisorStartError};
 pub use events::{Event, EventStream};
 pub use handle::{ChildHandle, SupervisorHandle};
 pub use info::{ChildCounts, ChildInfo, ChildState, HealthStatus};
+pub use intensity::{DEFAULT_MAX_RESTARTS, DEFAULT_WITHIN, Intensity};
 pub use signals::ShutdownGuard;
 pub use snapshot::{Snapshot, SnapshotNode};
 pub(crate) use spec::DynamicLimits;
-pub use spec::{AutoShutdown, DEFAULT_MAX_RESTARTS, DEFAULT_WITHIN, Strategy, SupervisorSpec};
+pub use spec::{AutoShutdown, Strategy, SupervisorSpec};
 
 pub(crate) use server::SupervisorServer;

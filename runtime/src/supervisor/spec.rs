@@ -9,7 +9,9 @@ use crate::process::Link;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::handle::Tree;
 use crate::supervisor::server::{Request, Response, SupervisorArgs, SupervisorServer};
-use crate::supervisor::{ChildSpec, SupervisorHandle, SupervisorStartError, child, dynamic};
+use crate::supervisor::{
+    ChildSpec, Intensity, SupervisorHandle, SupervisorStartError, child, dynamic,
+};
 use crate::{Client, DEFAULT_CALL_TIMEOUT, GenServer, Registry, StartError};
 
 /// How a supervisor reacts when a child exits and must be restarted.
@@ -80,18 +82,12 @@ impl fmt::Display for AutoShutdown {
     }
 }
 
-/// The default restart intensity: 3 restarts...
-pub const DEFAULT_MAX_RESTARTS: u32 = 3;
-/// ...within 5 seconds (Elixir's defaults).
-pub const DEFAULT_WITHIN: Duration = Duration::from_secs(5);
-
 /// What a supervisor is: its name, strategy, restart intensity and children.
 #[derive(Clone, Debug)]
 pub struct SupervisorSpec {
     pub(crate) name: Arc<str>,
     pub(crate) strategy: Strategy,
-    pub(crate) max_restarts: u32,
-    pub(crate) within: Duration,
+    pub(crate) intensity: Intensity,
     pub(crate) children: Vec<ChildSpec>,
     pub(crate) dynamic: Option<DynamicLimits>,
     pub(crate) auto_shutdown: AutoShutdown,
@@ -124,8 +120,7 @@ impl SupervisorSpec {
         SupervisorSpec {
             name: name.into(),
             strategy: Strategy::OneForOne,
-            max_restarts: DEFAULT_MAX_RESTARTS,
-            within: DEFAULT_WITHIN,
+            intensity: Intensity::default(),
             children: Vec::new(),
             dynamic: None,
             auto_shutdown: AutoShutdown::Never,
@@ -193,13 +188,12 @@ impl SupervisorSpec {
     /// let ExitReason::Escalated(escalation) = app.wait_exit().await else {
     ///     panic!("it gave up");
     /// };
-    /// assert_eq!((escalation.max_restarts, &*escalation.child), (2, "flaky"));
+    /// assert_eq!((escalation.intensity.max_restarts, &*escalation.child), (2, "flaky"));
     /// # Ok(())
     /// # }
     /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
-        self.max_restarts = max_restarts;
-        self.within = within;
+        self.intensity = Intensity::new(max_restarts, within);
         self
     }
 
@@ -340,7 +334,7 @@ impl SupervisorSpec {
             flag,
             reason,
         };
-        if self.within.is_zero() {
+        if self.intensity.within.is_zero() {
             return Err(invalid(
                 "within",
                 "the restart window must be longer than zero".into(),

@@ -17,6 +17,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use perennial_runtime::supervisor::Intensity;
 use perennial_runtime::supervisor::{
     AutoShutdown, Restart, Strategy, SupervisorError, SupervisorStartError,
 };
@@ -780,8 +781,7 @@ impl Cx<'_> {
             supervisor: self.name(sup.node),
             child: name,
             cause,
-            max_restarts: p.max_restarts,
-            within: Duration::from_millis(p.within),
+            intensity: Intensity::new(p.max_restarts, Duration::from_millis(p.within)),
         }));
         self.ev(sup.node, format!("ShutDown: {reason}"));
         reason

@@ -9,14 +9,13 @@ use std::collections::BinaryHeap;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::process::LinkNotify;
 use crate::supervisor::child::{HealthCheck, Restart};
 use crate::supervisor::events::{Event, EventHub};
-use crate::supervisor::intensity::Intensity;
+use crate::supervisor::intensity::RestartWindow;
 use crate::supervisor::{
     AutoShutdown, Strategy, SupervisorError, SupervisorSpec, SupervisorStartError,
 };
@@ -37,9 +36,8 @@ use table::{Child, Run};
 pub(crate) struct SupervisorServer {
     name: Arc<str>,
     strategy: Strategy,
-    max_restarts: u32,
-    within: Duration,
-    intensity: Intensity,
+    /// Its intensity, and its recent restarts.
+    restarts: RestartWindow,
     /// `Some` for a dynamic supervisor: its limit on children.
     dynamic: Option<Option<usize>>,
     auto_shutdown: AutoShutdown,
@@ -141,11 +139,9 @@ impl GenServer for SupervisorServer {
             }
         });
         let mut sup = SupervisorServer {
-            intensity: Intensity::new(spec.max_restarts, spec.within),
+            restarts: RestartWindow::new(spec.intensity),
             name: spec.name.clone(),
             strategy: spec.strategy,
-            max_restarts: spec.max_restarts,
-            within: spec.within,
             dynamic: spec.dynamic.map(|d| d.max_children),
             auto_shutdown: spec.auto_shutdown,
             template: spec.dynamic.map(|d| d.template),
@@ -255,6 +251,7 @@ impl SupervisorServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[tokio::test(start_paused = true)]
     async fn news_of_an_earlier_incarnation_is_ignored() {

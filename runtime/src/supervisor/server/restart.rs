@@ -69,14 +69,16 @@ impl SupervisorServer {
             }
             return;
         }
-        if !self.intensity.add_restart(Instant::now()) {
+        if !self.restarts.add_restart(Instant::now()) {
             return self.escalate(name, reason, ctx).await;
         }
         // Backoff: wait before restarting, the child showing as restarting meanwhile.
         let child = &mut self.children[idx];
         if let Some(&backoff) = child.spec.backoff.as_deref() {
             let state = child.backoff.get_or_insert_default();
-            let stayed_up = state.started_at.is_some_and(|t| t.elapsed() >= self.within);
+            let stayed_up = state
+                .started_at
+                .is_some_and(|t| t.elapsed() >= self.restarts.intensity().within);
             state.attempt = if stayed_up { 1 } else { state.attempt + 1 };
             let delay = backoff.delay(state.attempt);
             self.schedule_retry(idx, Some(delay), false);
@@ -142,7 +144,7 @@ impl SupervisorServer {
         if let Some(state) = self.children[idx].backoff.as_mut() {
             state.retry_timer = None; // it has fired
         }
-        if counts && !self.intensity.add_restart(Instant::now()) {
+        if counts && !self.restarts.add_restart(Instant::now()) {
             let name = self.children[idx].spec.name.clone();
             let reason = ExitReason::error(format!("restart of `{name}` kept failing"));
             return self.escalate(name, reason, ctx).await;
@@ -241,7 +243,7 @@ impl SupervisorServer {
             // causes above say no more than "gave up" (a nested supervisor that gave up first
             // has logged its own cause).
             let _entered = self.span.enter();
-            let limit = crate::exit::restarts_within(self.max_restarts, self.within);
+            let limit = self.restarts.intensity();
             let name = &*self.name;
             match &cause {
                 ExitReason::Escalated(_) => tracing::error!(
@@ -261,8 +263,8 @@ impl SupervisorServer {
         self.publish(Event::IntensityExceeded {
             supervisor: self.name.clone(),
             child: child.clone(),
-            max_restarts: self.max_restarts,
-            within: self.within,
+            max_restarts: self.restarts.intensity().max_restarts,
+            within: self.restarts.intensity().within,
         });
         self.myself.process.request_stop(ExitReason::Shutdown);
         self.stop_all().await;
@@ -270,8 +272,7 @@ impl SupervisorServer {
             supervisor: self.name.clone(),
             child,
             cause,
-            max_restarts: self.max_restarts,
-            within: self.within,
+            intensity: self.restarts.intensity(),
         })));
     }
 }
