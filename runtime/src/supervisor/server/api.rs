@@ -7,7 +7,7 @@ use crate::ExitReason;
 use crate::process::Process;
 use crate::supervisor::child::{ChildSpec, Restart};
 use crate::supervisor::events::EventHub;
-use crate::supervisor::server::{Run, Start, SupervisorServer};
+use crate::supervisor::server::{Flavor, Run, Start, SupervisorServer};
 use crate::supervisor::{ChildCounts, ChildInfo, SupervisorError, SupervisorHandle};
 
 /// Requests from a [`SupervisorHandle`].
@@ -79,23 +79,29 @@ impl SupervisorServer {
         &mut self,
         spec: ChildSpec,
     ) -> Result<Response, SupervisorError> {
-        let spec = match self.dynamic {
-            Some(max) => {
-                if max.is_some_and(|max| self.len() >= max) {
-                    return Err(SupervisorError::MaxChildren(max.unwrap_or_default()));
+        let spec = match &self.flavor {
+            Flavor::Dynamic {
+                max_children,
+                template,
+                health,
+            } => {
+                if let Some(max) = *max_children
+                    && self.len() >= max
+                {
+                    return Err(SupervisorError::MaxChildren(max));
                 }
                 let name = numbered(&self.name, self.last_key + 1);
                 let mut spec = spec.renamed(name);
                 spec.register = false;
-                if let (true, Some(template)) = (spec.templated, self.template) {
+                if spec.templated {
                     spec.restart = template.restart;
                     spec.shutdown = template.shutdown;
-                    spec.health = self.template_health.clone();
+                    spec.health = health.clone();
                     spec.backoff = template.backoff.map(Box::new);
                 }
                 spec
             }
-            None => {
+            Flavor::Static => {
                 if let Err(reason) = spec.check_significant(self.auto_shutdown) {
                     return Err(SupervisorError::StartFailed {
                         child: spec.name.clone(),
@@ -120,7 +126,7 @@ impl SupervisorServer {
             // OTP: kept as a spec with no running child, unless temporary or dynamic; the
             // reference handed back is of the server that did not start.
             Ok(Start::Ignored(started)) => {
-                if self.dynamic.is_some() || self.children[idx].spec.restart == Restart::Temporary {
+                if self.is_dynamic() || self.children[idx].spec.restart == Restart::Temporary {
                     self.children.pop();
                 }
                 return Ok(Response::Started(name, started.typed()));
@@ -150,7 +156,7 @@ impl SupervisorServer {
         self.stop_child_at_with(idx, reason).await;
         let child = &mut self.children[idx];
         child.run = Run::NotRunning;
-        if child.spec.restart == Restart::Temporary || self.dynamic.is_some() {
+        if child.spec.restart == Restart::Temporary || self.is_dynamic() {
             self.remove(idx);
         }
         Ok(Response::Done)
@@ -175,7 +181,7 @@ impl SupervisorServer {
             Start::Running => self.publish_started(idx, false),
             // Declined again: the spec stays, with no running child (a dynamic one goes).
             Start::Ignored(_) => {
-                if self.dynamic.is_some() {
+                if self.is_dynamic() {
                     self.remove(idx);
                 }
             }

@@ -14,6 +14,7 @@ use tokio::time::Instant;
 
 use crate::process::LinkNotify;
 use crate::supervisor::child::{HealthCheck, Restart};
+use crate::supervisor::dynamic::Template;
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::RestartWindow;
 use crate::supervisor::{
@@ -38,12 +39,9 @@ pub(crate) struct SupervisorServer {
     strategy: Strategy,
     /// Its intensity, and its recent restarts.
     restarts: RestartWindow,
-    /// `Some` for a dynamic supervisor: its limit on children.
-    dynamic: Option<Option<usize>>,
+    /// Static, or dynamic with its limit and its children's options.
+    flavor: Flavor,
     auto_shutdown: AutoShutdown,
-    /// A dynamic supervisor's options of the children it starts, applied here (not by the
-    /// handle) so that a handle made without the spec's values starts children with them.
-    template: Option<crate::supervisor::dynamic::Template>,
     /// In start order, which is the order of their keys: a key is found by binary search.
     /// A dynamic supervisor leaves a removed child's entry in place, marked removed, and sweeps
     /// them out once they are half of the table: a pool of many children that come and go
@@ -72,9 +70,22 @@ pub(crate) struct SupervisorServer {
     health_timer: Option<(u64, TimerRef)>,
     /// What the schedule's times count from.
     epoch: Instant,
-    /// A dynamic supervisor's children's health check, shared by all of them.
-    template_health: Option<Arc<HealthCheck>>,
     span: tracing::Span,
+}
+
+/// Whether a supervisor's children are declared in its spec, or started at run time from a
+/// template (a dynamic supervisor).
+enum Flavor {
+    Static,
+    Dynamic {
+        /// Its limit on children, if it has one.
+        max_children: Option<usize>,
+        /// The options of the children it starts, applied here (not by the handle) so that a
+        /// handle made without the spec's values starts children with them.
+        template: Template,
+        /// The children's health check, shared by all of them.
+        health: Option<Arc<HealthCheck>>,
+    },
 }
 
 pub(crate) struct SupervisorArgs {
@@ -142,9 +153,15 @@ impl GenServer for SupervisorServer {
             restarts: RestartWindow::new(spec.intensity),
             name: spec.name.clone(),
             strategy: spec.strategy,
-            dynamic: spec.dynamic.map(|d| d.max_children),
+            flavor: match spec.dynamic {
+                None => Flavor::Static,
+                Some(dynamic) => Flavor::Dynamic {
+                    max_children: dynamic.max_children,
+                    template: dynamic.template,
+                    health: dynamic.template.health.map(Arc::new),
+                },
+            },
             auto_shutdown: spec.auto_shutdown,
-            template: spec.dynamic.map(|d| d.template),
             children: Vec::with_capacity(spec.children.len()),
             removed: 0,
             registry,
@@ -157,7 +174,6 @@ impl GenServer for SupervisorServer {
             health_due: BinaryHeap::new(),
             health_timer: None,
             epoch: Instant::now(),
-            template_health: spec.dynamic.and_then(|d| d.template.health).map(Arc::new),
             span,
         };
         for child in spec.children {
@@ -220,6 +236,10 @@ impl GenServer for SupervisorServer {
 }
 
 impl SupervisorServer {
+    fn is_dynamic(&self) -> bool {
+        matches!(self.flavor, Flavor::Dynamic { .. })
+    }
+
     fn publish(&self, event: Event) {
         let _entered = self.span.enter();
         self.events.publish(event);

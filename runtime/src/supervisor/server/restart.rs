@@ -55,7 +55,7 @@ impl SupervisorServer {
         if !should_restart(restart, &reason) {
             let significant = self.children[idx].spec.significant;
             self.children[idx].expect_name(false);
-            if restart == Restart::Temporary || self.dynamic.is_some() {
+            if restart == Restart::Temporary || self.is_dynamic() {
                 self.remove(idx);
             }
             if significant && self.shuts_down_after_significant_exit() {
@@ -209,7 +209,7 @@ impl SupervisorServer {
                 // restarting, if this was a retry); a dynamic one goes.
                 Ok(Start::Ignored(_)) => {
                     self.children[idx].run = Run::NotRunning;
-                    if self.dynamic.is_some() {
+                    if self.is_dynamic() {
                         self.remove(idx);
                     }
                 }

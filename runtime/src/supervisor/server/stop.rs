@@ -53,7 +53,7 @@ impl SupervisorServer {
         for child in &mut self.children {
             child.expect_name(false);
         }
-        if self.dynamic.is_some() {
+        if self.is_dynamic() {
             self.stop_all_at_once().await;
         } else {
             for idx in (0..self.children.len()).rev() {

@@ -183,7 +183,7 @@ impl SupervisorServer {
 
     /// Removes the child at `idx` (stopped already), keeping the other children's order.
     pub(super) fn remove(&mut self, idx: usize) {
-        if self.dynamic.is_none() {
+        if !self.is_dynamic() {
             self.children.remove(idx);
             return;
         }
@@ -202,7 +202,7 @@ impl SupervisorServer {
     }
 
     pub(super) fn position(&self, name: &str) -> Result<usize, SupervisorError> {
-        let found = if self.dynamic.is_some() {
+        let found = if self.is_dynamic() {
             // A dynamic child is named `<supervisor>#<key>`: no need to compare every name.
             name.rsplit_once('#')
                 .and_then(|(_, key)| key.parse().ok())
