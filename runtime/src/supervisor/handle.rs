@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::supervisor::events::EventHub;
-use crate::supervisor::server::{Request, Response, SupervisorServer};
+use tokio::sync::oneshot;
+
+use crate::supervisor::server::{Answer, Request, StartedChild, SupervisorServer};
 use crate::supervisor::{
     ChildCounts, ChildInfo, ChildSpec, EventStream, HealthStatus, Snapshot, SupervisorError,
     SupervisorSpec, SupervisorStartError, snapshot,
@@ -48,7 +50,8 @@ pub struct SupervisorHandle {
 }
 
 impl SupervisorHandle {
-    async fn request(&self, request: Request) -> Result<Response, SupervisorError> {
+    /// Sends `request` and waits for the supervisor to have handled it.
+    async fn request(&self, request: Request) -> Result<(), SupervisorError> {
         let target = match self.target.direct() {
             Some(_) => self.target.clone(),
             None => self.current().await?,
@@ -57,6 +60,25 @@ impl SupervisorHandle {
             .call(request)
             .await
             .map_err(SupervisorError::NotRunning)?
+    }
+
+    /// Sends a request that asks for a value, and returns the supervisor's answer.
+    async fn ask<T>(
+        &self,
+        request: impl FnOnce(Answer<T>) -> Request,
+    ) -> Result<T, SupervisorError> {
+        let (answer, answered) = oneshot::channel();
+        self.request(request(answer)).await?;
+        // The supervisor answers before it returns from the call; a slot dropped unanswered
+        // can only mean it is gone.
+        answered.await.map_err(|_| self.not_running())
+    }
+
+    /// The error of a request that found the supervisor gone.
+    fn not_running(&self) -> SupervisorError {
+        SupervisorError::NotRunning(CallError::NotRunning {
+            name: Some(self.name().into()),
+        })
     }
 
     /// For a handle bound to a name: the supervisor holding the name now, waiting up to
@@ -73,11 +95,7 @@ impl SupervisorHandle {
                     .ping()
                     .await
                     .map_err(SupervisorError::NotRunning)?;
-                self.target.resolve().ok_or_else(|| {
-                    SupervisorError::NotRunning(CallError::NotRunning {
-                        name: Some(self.name().into()),
-                    })
-                })?
+                self.target.resolve().ok_or_else(|| self.not_running())?
             }
         };
         Ok(Client::from(server).with_timeout(Duration::MAX))
@@ -231,10 +249,7 @@ impl SupervisorHandle {
     /// # }
     /// ```
     pub async fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
-        match self.request(Request::Which).await? {
-            Response::Which(children) => Ok(children),
-            _ => unreachable!("a supervisor answers Which with Which"),
-        }
+        self.ask(Request::Which).await
     }
 
     /// One child's status.
@@ -272,10 +287,7 @@ impl SupervisorHandle {
     /// # }
     /// ```
     pub async fn child_status(&self, name: &str) -> Result<ChildInfo, SupervisorError> {
-        match self.request(Request::Status(name.into())).await? {
-            Response::Status(info) => Ok(info),
-            _ => unreachable!("a supervisor answers Status with Status"),
-        }
+        self.ask(|a| Request::Status(name.into(), a)).await
     }
 
     /// How many times a child has been restarted.
@@ -383,10 +395,7 @@ impl SupervisorHandle {
     /// # }
     /// ```
     pub async fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
-        match self.request(Request::Count).await? {
-            Response::Count(counts) => Ok(counts),
-            _ => unreachable!("a supervisor answers Count with Count"),
-        }
+        self.ask(Request::Count).await
     }
 
     /// Adds and starts a child. Fails with `AlreadyStarted` or `AlreadyPresent` if the name is
@@ -435,27 +444,21 @@ impl SupervisorHandle {
                 reason: ExitReason::error(error),
             });
         }
-        self.request(Request::StartChild(spec)).await.map(|_| ())
+        self.start_child_any(spec).await.map(|_| ())
     }
 
     pub(crate) async fn start_child_any(
         &self,
         spec: ChildSpec,
-    ) -> Result<(Arc<str>, Arc<dyn std::any::Any + Send + Sync>), SupervisorError> {
-        match self.request(Request::StartChild(spec)).await? {
-            Response::Started(name, any) => Ok((name, any)),
-            _ => unreachable!("a supervisor answers StartChild with Started"),
-        }
+    ) -> Result<StartedChild, SupervisorError> {
+        self.ask(|a| Request::StartChild(spec, a)).await
     }
 
     pub(crate) async fn resolve_any(
         &self,
         name: &str,
     ) -> Result<Option<Arc<dyn std::any::Any + Send + Sync>>, SupervisorError> {
-        match self.request(Request::Resolve(name.into())).await? {
-            Response::Resolved(any) => Ok(any),
-            _ => unreachable!("a supervisor answers Resolve with Resolved"),
-        }
+        self.ask(|a| Request::Resolve(name.into(), a)).await
     }
 
     /// Stops a child per its shutdown mode and keeps its spec (a temporary child's spec is
@@ -601,10 +604,7 @@ impl SupervisorHandle {
     pub(crate) async fn snapshot_children(
         &self,
     ) -> Result<Vec<(ChildInfo, Option<SupervisorHandle>)>, SupervisorError> {
-        match self.request(Request::Snapshot).await? {
-            Response::Snapshot(children) => Ok(children),
-            _ => unreachable!("a supervisor answers Snapshot with Snapshot"),
-        }
+        self.ask(Request::Snapshot).await
     }
 
     /// The supervisor's incarnation: always the one started for a direct handle (alive or
@@ -926,14 +926,9 @@ impl ChildHandle {
 
     /// The process of its running incarnation, if it runs (to monitor it).
     pub(crate) async fn process(&self) -> Option<Arc<crate::process::Process>> {
-        match self
-            .supervisor
-            .request(Request::Process(self.name.clone()))
-            .await
-        {
-            Ok(Response::Process(process)) => process,
-            _ => None,
-        }
+        let name = self.name.clone();
+        let process = self.supervisor.ask(|a| Request::Process(name, a)).await;
+        process.ok().flatten()
     }
 }
 

@@ -5,10 +5,12 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::oneshot;
+
 use crate::process::Link;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::handle::Tree;
-use crate::supervisor::server::{Request, Response, SupervisorArgs, SupervisorServer};
+use crate::supervisor::server::{Request, SupervisorArgs, SupervisorServer};
 use crate::supervisor::{
     ChildSpec, Intensity, SupervisorHandle, SupervisorStartError, child, dynamic,
 };
@@ -485,12 +487,19 @@ impl SupervisorSpec {
                 // OTP's `{already_started, Pid}`: the running supervisor, with its own tree's
                 // events (asked of it, as it may belong to another tree of this registry).
                 let existing = Client::from(existing).with_timeout(Duration::MAX);
-                match existing
+                let (answer, answered) = oneshot::channel();
+                let asked = existing
                     .with_timeout(DEFAULT_CALL_TIMEOUT)
-                    .call(Request::Tree)
-                    .await
-                {
-                    Ok(Ok(Response::Tree(events))) => Err(SupervisorStartError::AlreadyStarted {
+                    .call(Request::Tree(answer))
+                    .await;
+                // Its answer is in the slot once the call has returned; not before (the request
+                // may still wait in its mailbox after a timeout).
+                let events = match asked {
+                    Ok(Ok(())) => answered.await.ok(),
+                    _ => None,
+                };
+                match events {
+                    Some(events) => Err(SupervisorStartError::AlreadyStarted {
                         name,
                         existing: SupervisorHandle {
                             target: existing,

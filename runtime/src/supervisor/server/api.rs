@@ -3,6 +3,8 @@
 use std::any::Any;
 use std::sync::Arc;
 
+use tokio::sync::oneshot;
+
 use crate::ExitReason;
 use crate::process::Process;
 use crate::supervisor::child::{ChildSpec, Restart};
@@ -10,49 +12,50 @@ use crate::supervisor::events::EventHub;
 use crate::supervisor::server::{Flavor, Run, Start, SupervisorServer};
 use crate::supervisor::{ChildCounts, ChildInfo, SupervisorError, SupervisorHandle};
 
-/// Requests from a [`SupervisorHandle`].
+/// Where the supervisor puts its answer to a request that asks for a value: each request
+/// names the type of its own answer, so the handle receives exactly what it asked for. (The
+/// call itself answers whether the request succeeded.)
+pub(crate) type Answer<T> = oneshot::Sender<T>;
+
+/// A started child's name, and its typed reference (to be downcast by whoever knows its type).
+pub(crate) type StartedChild = (Arc<str>, Arc<dyn Any + Send + Sync>);
+
+/// Requests from a [`SupervisorHandle`], each with the slot of its answer if it has one.
 pub(crate) enum Request {
-    Which,
-    Status(Arc<str>),
-    Count,
-    StartChild(ChildSpec),
+    Which(Answer<Vec<ChildInfo>>),
+    Status(Arc<str>, Answer<ChildInfo>),
+    Count(Answer<ChildCounts>),
+    StartChild(ChildSpec, Answer<StartedChild>),
     Terminate(Arc<str>, ExitReason),
     Restart(Arc<str>),
     Delete(Arc<str>),
-    Snapshot,
-    Resolve(Arc<str>),
+    Snapshot(Answer<Vec<(ChildInfo, Option<SupervisorHandle>)>>),
+    /// The typed reference of a running child.
+    Resolve(Arc<str>, Answer<Option<Arc<dyn Any + Send + Sync>>>),
     /// The tree's events, for a handle to this supervisor made elsewhere.
-    Tree,
+    Tree(Answer<EventHub>),
     /// The process of a running child, whatever its kind (to monitor it).
-    Process(Arc<str>),
+    Process(Arc<str>, Answer<Option<Arc<Process>>>),
 }
 
-pub(crate) enum Response {
-    Which(Vec<ChildInfo>),
-    Status(ChildInfo),
-    Count(ChildCounts),
-    Started(Arc<str>, Arc<dyn Any + Send + Sync>),
-    Done,
-    Snapshot(Vec<(ChildInfo, Option<SupervisorHandle>)>),
-    Resolved(Option<Arc<dyn Any + Send + Sync>>),
-    Tree(EventHub),
-    Process(Option<Arc<Process>>),
+/// Puts `value` in `answer`'s slot. A handle that stopped waiting meanwhile does not want it.
+fn answer<T>(answer: Answer<T>, value: T) {
+    let _ = answer.send(value);
 }
 
 impl SupervisorServer {
-    pub(super) async fn request(&mut self, request: Request) -> Result<Response, SupervisorError> {
+    pub(super) async fn request(&mut self, request: Request) -> Result<(), SupervisorError> {
         let epoch = self.epoch;
         match request {
-            Request::Which => Ok(Response::Which(
-                self.live().map(|c| c.info(epoch)).collect(),
-            )),
-            Request::Status(name) => Ok(Response::Status(self.child(&name)?.info(epoch))),
-            Request::Count => Ok(Response::Count(self.count())),
-            Request::StartChild(spec) => self.api_start_child(spec).await,
-            Request::Terminate(name, reason) => self.api_terminate(&name, reason).await,
-            Request::Restart(name) => self.api_restart(&name).await,
-            Request::Delete(name) => self.api_delete(&name),
-            Request::Snapshot => Ok(Response::Snapshot(
+            Request::Which(a) => answer(a, self.live().map(|c| c.info(epoch)).collect()),
+            Request::Status(name, a) => answer(a, self.child(&name)?.info(epoch)),
+            Request::Count(a) => answer(a, self.count()),
+            Request::StartChild(spec, a) => answer(a, self.api_start_child(spec).await?),
+            Request::Terminate(name, reason) => self.api_terminate(&name, reason).await?,
+            Request::Restart(name) => self.api_restart(&name).await?,
+            Request::Delete(name) => self.api_delete(&name)?,
+            Request::Snapshot(a) => answer(
+                a,
                 self.live()
                     .map(|c| {
                         let nested = match &c.run {
@@ -62,23 +65,30 @@ impl SupervisorServer {
                         (c.info(epoch), nested)
                     })
                     .collect(),
-            )),
-            Request::Process(name) => Ok(Response::Process(match &self.child(&name)?.run {
-                Run::Running { started, .. } => Some(started.process.clone()),
-                _ => None,
-            })),
-            Request::Resolve(name) => Ok(Response::Resolved(match &self.child(&name)?.run {
-                Run::Running { started, .. } => Some(started.typed()),
-                _ => None,
-            })),
-            Request::Tree => Ok(Response::Tree(self.events.clone())),
+            ),
+            Request::Process(name, a) => {
+                let process = match &self.child(&name)?.run {
+                    Run::Running { started, .. } => Some(started.process.clone()),
+                    _ => None,
+                };
+                answer(a, process);
+            }
+            Request::Resolve(name, a) => {
+                let typed = match &self.child(&name)?.run {
+                    Run::Running { started, .. } => Some(started.typed()),
+                    _ => None,
+                };
+                answer(a, typed);
+            }
+            Request::Tree(a) => answer(a, self.events.clone()),
         }
+        Ok(())
     }
 
     pub(super) async fn api_start_child(
         &mut self,
         spec: ChildSpec,
-    ) -> Result<Response, SupervisorError> {
+    ) -> Result<StartedChild, SupervisorError> {
         let spec = match &self.flavor {
             Flavor::Dynamic {
                 max_children,
@@ -129,7 +139,7 @@ impl SupervisorServer {
                 if self.is_dynamic() || self.children[idx].spec.restart == Restart::Temporary {
                     self.children.pop();
                 }
-                return Ok(Response::Started(name, started.typed()));
+                return Ok((name, started.typed()));
             }
             Err(reason) => {
                 self.children.pop();
@@ -143,14 +153,14 @@ impl SupervisorServer {
         let Run::Running { started, .. } = &self.children[idx].run else {
             return Err(SupervisorError::NotFound(name));
         };
-        Ok(Response::Started(name, started.typed()))
+        Ok((name, started.typed()))
     }
 
     pub(super) async fn api_terminate(
         &mut self,
         name: &str,
         reason: ExitReason,
-    ) -> Result<Response, SupervisorError> {
+    ) -> Result<(), SupervisorError> {
         let idx = self.position(name)?;
         self.children[idx].expect_name(false);
         self.stop_child_at_with(idx, reason).await;
@@ -159,10 +169,10 @@ impl SupervisorServer {
         if child.spec.restart == Restart::Temporary || self.is_dynamic() {
             self.remove(idx);
         }
-        Ok(Response::Done)
+        Ok(())
     }
 
-    pub(super) async fn api_restart(&mut self, name: &str) -> Result<Response, SupervisorError> {
+    pub(super) async fn api_restart(&mut self, name: &str) -> Result<(), SupervisorError> {
         let idx = self.position(name)?;
         match self.children[idx].run {
             Run::Running { .. } => return Err(SupervisorError::Running(name.into())),
@@ -186,17 +196,17 @@ impl SupervisorServer {
                 }
             }
         }
-        Ok(Response::Done)
+        Ok(())
     }
 
-    pub(super) fn api_delete(&mut self, name: &str) -> Result<Response, SupervisorError> {
+    pub(super) fn api_delete(&mut self, name: &str) -> Result<(), SupervisorError> {
         let idx = self.position(name)?;
         match self.children[idx].run {
             Run::Running { .. } => Err(SupervisorError::Running(name.into())),
             Run::Restarting { .. } => Err(SupervisorError::Restarting(name.into())),
             Run::NotRunning => {
                 self.remove(idx);
-                Ok(Response::Done)
+                Ok(())
             }
             Run::Removed => Err(SupervisorError::NotFound(name.into())),
         }

@@ -30,7 +30,7 @@ mod start;
 mod stop;
 mod table;
 
-pub(crate) use api::{Request, Response};
+pub(crate) use api::{Answer, Request, StartedChild};
 use start::Start;
 use table::{Child, Run};
 
@@ -116,7 +116,7 @@ pub(crate) enum Notice {
 impl GenServer for SupervisorServer {
     type Args = SupervisorArgs;
     type Call = Request;
-    type Reply = Result<Response, SupervisorError>;
+    type Reply = Result<(), SupervisorError>;
     type Cast = Infallible;
     type Info = Notice;
     type Continue = Infallible;
@@ -207,7 +207,7 @@ impl GenServer for SupervisorServer {
         &mut self,
         request: Request,
         ctx: &mut Context<Self>,
-    ) -> Result<Response, SupervisorError> {
+    ) -> Result<(), SupervisorError> {
         let response = self.request(request).await;
         // A child started or restarted may have its first check due before any other.
         self.arm_health(ctx);
