@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::supervisor::{
-    Backoff, ChildSpec, DynamicLimits, HealthCheck, Intensity, Restart, Shutdown, SupervisorError,
+    Backoff, ChildSpec, DynamicLimits, HealthCheck, Restart, Shutdown, SupervisorError,
     SupervisorHandle, SupervisorSpec, SupervisorStartError,
 };
 use crate::{Client, GenServer, HasClient, Registry, ServerRef};
@@ -42,10 +42,10 @@ use crate::{Client, GenServer, HasClient, Registry, ServerRef};
 /// # }
 /// ```
 pub struct DynamicSpec<S: GenServer> {
-    name: Arc<str>,
-    max_children: Option<usize>,
-    intensity: Intensity,
-    template: Template,
+    /// Its name and intensity, as any supervisor's.
+    spec: SupervisorSpec,
+    /// What makes it dynamic.
+    limits: DynamicLimits,
     _server: PhantomData<fn() -> S>,
 }
 
@@ -60,10 +60,8 @@ pub(crate) struct Template {
 impl<S: GenServer> Clone for DynamicSpec<S> {
     fn clone(&self) -> Self {
         DynamicSpec {
-            name: self.name.clone(),
-            max_children: self.max_children,
-            intensity: self.intensity,
-            template: self.template,
+            spec: self.spec.clone(),
+            limits: self.limits,
             _server: PhantomData,
         }
     }
@@ -105,14 +103,15 @@ where
     /// ```
     pub fn new(name: impl Into<Arc<str>>) -> Self {
         DynamicSpec {
-            name: name.into(),
-            max_children: None,
-            intensity: Intensity::default(),
-            template: Template {
-                restart: Restart::Permanent,
-                shutdown: Shutdown::WORKER_DEFAULT,
-                health: Some(HealthCheck::default()),
-                backoff: None,
+            spec: SupervisorSpec::new(name),
+            limits: DynamicLimits {
+                max_children: None,
+                template: Template {
+                    restart: Restart::Permanent,
+                    shutdown: Shutdown::WORKER_DEFAULT,
+                    health: Some(HealthCheck::default()),
+                    backoff: None,
+                },
             },
             _server: PhantomData,
         }
@@ -147,7 +146,7 @@ where
     /// # }
     /// ```
     pub fn max_children(mut self, max: usize) -> Self {
-        self.max_children = Some(max);
+        self.limits.max_children = Some(max);
         self
     }
 
@@ -183,7 +182,7 @@ where
     /// # }
     /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
-        self.intensity = Intensity::new(max_restarts, within);
+        self.spec = self.spec.intensity(max_restarts, within);
         self
     }
 
@@ -219,7 +218,7 @@ where
     /// # }
     /// ```
     pub fn restart(mut self, restart: Restart) -> Self {
-        self.template.restart = restart;
+        self.limits.template.restart = restart;
         self
     }
 
@@ -255,7 +254,7 @@ where
     /// # }
     /// ```
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
-        self.template.shutdown = shutdown;
+        self.limits.template.shutdown = shutdown;
         self
     }
 
@@ -286,7 +285,7 @@ where
     /// # }
     /// ```
     pub fn health(mut self, health: Option<HealthCheck>) -> Self {
-        self.template.health = health;
+        self.limits.template.health = health;
         self
     }
 
@@ -328,7 +327,7 @@ where
     /// # }
     /// ```
     pub fn backoff(mut self, backoff: impl Into<Option<Backoff>>) -> Self {
-        self.template.backoff = backoff.into();
+        self.limits.template.backoff = backoff.into();
         self
     }
 
@@ -365,12 +364,8 @@ where
     /// ```
     pub fn supervisor_spec(&self) -> SupervisorSpec {
         SupervisorSpec {
-            dynamic: Some(DynamicLimits {
-                max_children: self.max_children,
-                template: self.template,
-            }),
-            intensity: self.intensity,
-            ..SupervisorSpec::new(self.name.clone())
+            dynamic: Some(self.limits),
+            ..self.spec.clone()
         }
     }
 
