@@ -213,16 +213,7 @@ impl ChildSpec {
         Fut: Future + Send + 'static,
         Fut::Output: IntoExitReason,
     {
-        Self::new(
-            name,
-            ChildKind::Task,
-            Shutdown::WORKER_DEFAULT,
-            None,
-            TaskStarter {
-                f: move |_: CancellationToken| f(),
-                takes_token: false,
-            },
-        )
+        Self::task_of(name, move |_: CancellationToken| f(), false)
     }
 
     /// A task child that is told when to stop: `f` gets a [`CancellationToken`] (a fresh one
@@ -267,15 +258,24 @@ impl ChildSpec {
         Fut: Future + Send + 'static,
         Fut::Output: IntoExitReason,
     {
+        Self::task_of(name, f, true)
+    }
+
+    /// A task child started by `f`; `takes_token`: whether the task watches its token (one
+    /// that does not is aborted when stopped).
+    fn task_of<F, Fut>(name: impl Into<Arc<str>>, f: F, takes_token: bool) -> Self
+    where
+        F: Fn(CancellationToken) -> Fut + Send + Sync + 'static,
+        Fut: Future + Send + 'static,
+        Fut::Output: IntoExitReason,
+    {
+        let starter = TaskStarter { f, takes_token };
         Self::new(
             name,
             ChildKind::Task,
             Shutdown::WORKER_DEFAULT,
             None,
-            TaskStarter {
-                f,
-                takes_token: true,
-            },
+            starter,
         )
     }
 
