@@ -63,7 +63,46 @@ impl Snapshot {
     }
 }
 
-pub(crate) fn take(
+impl SupervisorHandle {
+    /// A snapshot of the supervisor and everything under it.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Counter(u32);
+    /// # impl GenServer for Counter {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+    /// #     type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+    /// #         Ok(Counter(n))
+    /// #     }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+    /// # }
+    /// use perennial_runtime::supervisor::{ChildSpec, ChildState, SupervisorSpec};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let db = SupervisorSpec::new("db").child(ChildSpec::server::<Counter>("pool", 0));
+    /// let app = SupervisorSpec::new("app")
+    ///     .child(ChildSpec::supervisor(db))
+    ///     .start()
+    ///     .await?;
+    /// let snapshot = app.snapshot().await?;
+    /// let pool = snapshot.find("pool").ok_or("no pool")?; // found in the nested supervisor
+    /// assert!(matches!(pool.info.state, ChildState::Running(_)));
+    /// assert!(snapshot.to_string().contains("pool (gen_server) running"));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn snapshot(&self) -> Result<Snapshot, SupervisorError> {
+        take(self).await
+    }
+}
+
+/// The snapshot of `handle`'s supervisor, and of its nested supervisors in turn.
+fn take(
     handle: &SupervisorHandle,
 ) -> Pin<Box<dyn Future<Output = Result<Snapshot, SupervisorError>> + Send + '_>> {
     Box::pin(async move {
