@@ -5,9 +5,10 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::supervisor::spec::{DynamicLimits, Template};
 use crate::supervisor::{
-    Backoff, ChildSpec, DynamicLimits, HealthCheck, Restart, Shutdown, SupervisorError,
-    SupervisorHandle, SupervisorSpec, SupervisorStartError,
+    Backoff, ChildSpec, HealthCheck, Restart, Shutdown, SupervisorError, SupervisorHandle,
+    SupervisorSpec, SupervisorStartError,
 };
 use crate::{Client, GenServer, HasClient, Registry, ServerRef};
 
@@ -47,14 +48,6 @@ pub struct DynamicSpec<S: GenServer> {
     /// What makes it dynamic.
     limits: DynamicLimits,
     _server: PhantomData<fn() -> S>,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Template {
-    pub(crate) restart: Restart,
-    pub(crate) shutdown: Shutdown,
-    pub(crate) health: Option<HealthCheck>,
-    pub(crate) backoff: Option<Backoff>,
 }
 
 impl<S: GenServer> Clone for DynamicSpec<S> {

@@ -1,7 +1,6 @@
 //! What a supervisor is: its strategy, intensity, `auto_shutdown`, children, and the checks
 //! run on the whole tree before anything starts; and starting it.
 
-use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,77 +11,10 @@ use crate::supervisor::events::EventHub;
 use crate::supervisor::handle::Tree;
 use crate::supervisor::server::{Request, SupervisorArgs, SupervisorServer};
 use crate::supervisor::{
-    ChildSpec, Intensity, SupervisorHandle, SupervisorStartError, child, dynamic,
+    AutoShutdown, Backoff, ChildSpec, HealthCheck, Intensity, Restart, Shutdown, Strategy,
+    SupervisorHandle, SupervisorStartError, child,
 };
 use crate::{Client, DEFAULT_CALL_TIMEOUT, GenServer, Registry, StartError};
-
-/// How a supervisor reacts when a child exits and must be restarted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Strategy {
-    /// Restart only that child. The default.
-    #[default]
-    OneForOne,
-    /// Stop all other children (reverse order), then restart all (declaration order).
-    OneForAll,
-    /// Stop the children declared after it (reverse order), then restart it and them.
-    RestForOne,
-}
-
-impl fmt::Display for Strategy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Strategy::OneForOne => "one_for_one",
-            Strategy::OneForAll => "one_for_all",
-            Strategy::RestForOne => "rest_for_one",
-        })
-    }
-}
-
-/// When a supervisor shuts itself down because its significant children ended (OTP 24's
-/// `auto_shutdown`). Only children that end by themselves and are not restarted count: not a
-/// child stopped by `terminate_child`, nor one stopped as a bystander of a one_for_all or
-/// rest_for_one restart, nor children stopped while the supervisor shuts down.
-///
-/// The supervisor then stops its other children in reverse order and exits with
-/// [`ExitReason::Shutdown`]: "the app ends when its main job ends".
-///
-/// ```
-/// use perennial_runtime::supervisor::{AutoShutdown, ChildSpec, Restart, SupervisorSpec};
-/// use perennial_runtime::ExitReason;
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let app = SupervisorSpec::new("app")
-///     .auto_shutdown(AutoShutdown::AnySignificant)
-///     .child(ChildSpec::task("main_job", || async { /* the work, then done */ })
-///         .restart(Restart::Transient)
-///         .significant(true))
-///     .start()
-///     .await?;
-/// assert_eq!(app.wait_exit().await, ExitReason::Shutdown);
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum AutoShutdown {
-    /// Never shut down because of children ending; no child may be significant. The default.
-    #[default]
-    Never,
-    /// Shut down as soon as any significant child ends by itself without being restarted.
-    AnySignificant,
-    /// Shut down once every significant child has ended by itself without being restarted.
-    AllSignificant,
-}
-
-impl fmt::Display for AutoShutdown {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            AutoShutdown::Never => "never",
-            AutoShutdown::AnySignificant => "any_significant",
-            AutoShutdown::AllSignificant => "all_significant",
-        })
-    }
-}
 
 /// What a supervisor is: its name, strategy, restart intensity and children.
 #[derive(Clone, Debug)]
@@ -101,7 +33,16 @@ pub struct SupervisorSpec {
 pub(crate) struct DynamicLimits {
     pub(crate) max_children: Option<usize>,
     /// The options of the children it starts, checked with the spec.
-    pub(crate) template: dynamic::Template,
+    pub(crate) template: Template,
+}
+
+/// The options of the children a dynamic supervisor starts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Template {
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) health: Option<HealthCheck>,
+    pub(crate) backoff: Option<Backoff>,
 }
 
 impl SupervisorSpec {

@@ -14,9 +14,9 @@ use tokio::time::Instant;
 
 use crate::process::LinkNotify;
 use crate::supervisor::child::{HealthCheck, Restart};
-use crate::supervisor::dynamic::Template;
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::RestartWindow;
+use crate::supervisor::spec::Template;
 use crate::supervisor::{
     AutoShutdown, Strategy, SupervisorError, SupervisorSpec, SupervisorStartError,
 };
