@@ -31,7 +31,7 @@ impl fmt::Display for Strategy {
 /// rest_for_one restart, nor children stopped while the supervisor shuts down.
 ///
 /// The supervisor then stops its other children in reverse order and exits with
-/// [`ExitReason::Shutdown`]: "the app ends when its main job ends".
+/// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown): "the app ends when its main job ends".
 ///
 /// ```
 /// use perennial_runtime::supervisor::{AutoShutdown, ChildSpec, Restart, SupervisorSpec};

@@ -163,7 +163,7 @@ impl SupervisorHandle {
     /// supervisor across restarts. A request made while no supervisor holds the name waits up to
     /// [`DEFAULT_CALL_TIMEOUT`] for one (like a call through a [`NamedRef`](crate::NamedRef)),
     /// then fails with [`SupervisorError::NotRunning`]. Wrap it with
-    /// [`DynamicSpec::attach`] for a typed handle to a nested dynamic supervisor.
+    /// [`DynamicSpec::attach`](crate::supervisor::DynamicSpec::attach) for a typed handle to a nested dynamic supervisor.
     ///
     /// ```
     /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
@@ -486,7 +486,7 @@ impl SupervisorHandle {
 
     /// Stops a child as [`terminate_child`](Self::terminate_child) does, but asks it to stop
     /// with `reason` instead of `Shutdown`: its `terminate` hook and the
-    /// [`Event::Exited`] event see that reason. No restart follows, so the stop is not counted
+    /// [`Event::Exited`](crate::supervisor::Event::Exited) event see that reason. No restart follows, so the stop is not counted
     /// in the restart intensity. For layers above the supervisor that stop a child for a reason
     /// of their own (perennial-cluster stops a global child that lost its lease this way).
     ///

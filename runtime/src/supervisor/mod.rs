@@ -32,13 +32,13 @@
 //!   those already started are stopped in reverse order and the start fails naming the child.
 //! - **Restart types** ([`Restart`]): permanent children are always restarted, transient ones
 //!   only after an abnormal exit, temporary ones never (and are removed). An
-//!   [`ExitReason::NoRestart`] exit is never restarted.
+//!   [`ExitReason::NoRestart`](crate::ExitReason::NoRestart) exit is never restarted.
 //! - **Strategies** ([`Strategy`]): one_for_one restarts the child; one_for_all stops the
 //!   others in reverse order and restarts all in order; rest_for_one does that for the children
 //!   declared after the one that exited. Temporary bystanders are removed, not restarted.
 //! - **Intensity** ([`Intensity`]): more than `max_restarts` restarts within `within` (default
 //!   3 in 5 s) and the supervisor stops all its children in reverse order and exits with
-//!   [`ExitReason::Escalated`], which its parent treats as that child's failure.
+//!   [`ExitReason::Escalated`](crate::ExitReason::Escalated), which its parent treats as that child's failure.
 //! - **Failed restarts** are retried through the supervisor's mailbox (so its handle still
 //!   answers) and count again; meanwhile the child shows as [`ChildState::Restarting`].
 //! - **Shutdown** ([`Shutdown`]): in reverse start order; brutal_kill aborts, a timeout asks
@@ -46,7 +46,7 @@
 //!   under one timer.
 //! - **Health checks** ([`HealthCheck`]) ping gen_server children; enough missed pongs in a row
 //!   and the child is killed and restarted, counted in the intensity.
-//! - **Registry**: a tree shares one [`Registry`]; every gen_server child and supervisor is
+//! - **Registry**: a tree shares one [`Registry`](crate::Registry); every gen_server child and supervisor is
 //!   registered under its name while it runs.
 
 mod child;

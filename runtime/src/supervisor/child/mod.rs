@@ -466,7 +466,7 @@ impl ChildSpec {
     }
 
     /// Puts a gen_server child in these process groups of the tree's registry at every
-    /// (re)start ([`Registry::join`]); it leaves them when it exits. Other kinds of child are
+    /// (re)start ([`Registry::join`](crate::Registry::join)); it leaves them when it exits. Other kinds of child are
     /// not servers a group can hold, so the setting is ignored for them. A group that holds
     /// servers of another type fails the child's start.
     ///
