@@ -36,7 +36,7 @@
 //! Every node (the root included) has a name, unique in the whole tree: it is the child's
 //! registry name and a field of the tree the expansion returns. A name is snake_case ASCII
 //! (`[a-z][a-z0-9]*(_[a-z0-9]+)*`), not a Rust keyword, not a raw identifier, and not one of
-//! [`validate::RESERVED`] (the tree's methods: `supervisor`, `join`, `shutdown`, `registry`, ..).
+//! [`names::RESERVED`] (the tree's methods: `supervisor`, `join`, `shutdown`, `registry`, ..).
 //!
 //! # Init arguments
 //!
@@ -153,6 +153,7 @@
 mod ast;
 mod duration;
 mod expand;
+mod names;
 mod options;
 mod parse;
 #[cfg(test)]

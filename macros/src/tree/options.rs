@@ -872,7 +872,7 @@ fn groups(value: &Value) -> syn::Result<Vec<Ident>> {
         })?;
     let mut seen: Vec<Ident> = Vec::new();
     for name in names {
-        if let Some(problem) = super::validate::invalid_name(&name.to_string()) {
+        if let Some(problem) = super::names::invalid_name(&name.to_string()) {
             return Err(syn::Error::new(name.span(), problem));
         }
         if seen.contains(&name) {

@@ -15,7 +15,7 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, parse_quote_spanned};
 
 use super::super::ast::{InitArg, Node, NodeKind, Tree, bare_ident};
-use super::super::validate::invalid_name;
+use super::super::names::invalid_name;
 use super::at;
 
 /// The tree with every reported mistake taken out.

@@ -17,7 +17,7 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Ident, Token, token};
 
 use super::ast::{Header, InitArg, Node, NodeKind, SiblingRef, Tree, bare_ident};
-use super::validate::to_snake_case;
+use super::names::to_snake_case;
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::Unknown;

@@ -4,6 +4,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::*;
+use crate::tree::names::invalid_name;
 use crate::tree::parse::parse_tree;
 
 /// Every message of parsing then validating `tokens`.
@@ -244,18 +245,6 @@ fn parse_and_validation_errors_come_together() {
         }
     });
     assert_eq!(messages.len(), 6, "{messages:#?}");
-}
-
-#[test]
-fn snake_case_conversion() {
-    assert_eq!(to_snake_case("DbPool"), "db_pool");
-    assert_eq!(to_snake_case("dbPool2"), "db_pool2");
-    assert_eq!(to_snake_case("HTTPServer"), "httpserver");
-    assert_eq!(to_snake_case("__a__b__"), "a_b");
-    assert!(is_snake_case("a1_b2"));
-    assert!(!is_snake_case("1a"));
-    assert!(!is_snake_case("a_"));
-    assert!(!is_snake_case("é"));
 }
 
 #[test]
