@@ -11,10 +11,6 @@ use quote::ToTokens;
 #[derive(Default)]
 pub(crate) struct Errors {
     combined: Option<syn::Error>,
-    /// `supervision_tree!`'s parser only: how many supervisors' `{ .. }` it is in, 0 while it
-    /// reads a root (whose `( .. )` takes only the root's options, so that its messages list
-    /// only those).
-    pub(crate) nesting: usize,
 }
 
 impl Errors {

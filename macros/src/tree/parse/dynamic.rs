@@ -4,14 +4,14 @@ use proc_macro2::{Group, TokenTree};
 use syn::parse::ParseStream;
 use syn::{Token, Type, token};
 
+use super::State;
 use super::{ParseWith, kw};
-use crate::errors::Errors;
 use crate::text::type_name;
 use crate::tree::ast::DynamicSupervisor;
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for DynamicSupervisor {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<DynamicSupervisor> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<DynamicSupervisor> {
         let keyword: kw::dynamic_supervisor = input.parse()?;
         if !input.peek(Token![<]) {
             return Err(syn::Error::new(
@@ -23,12 +23,12 @@ impl ParseWith for DynamicSupervisor {
         let child_ty: Type = input.parse()?;
         input.parse::<Token![>]>()?;
         let own = if input.peek(token::Paren) {
-            Options::read(&input.parse::<Group>()?, Place::Dynamic, errors)
+            Options::read(&input.parse::<Group>()?, Place::Dynamic, state)
         } else {
             Options::default()
         };
         if input.peek(token::Brace) {
-            braces_after(&input.parse::<Group>()?, errors);
+            braces_after(&input.parse::<Group>()?, state);
         }
         let children = own
             .children
@@ -48,21 +48,21 @@ impl ParseWith for DynamicSupervisor {
 /// `{ .. }` after a dynamic supervisor: refused, since it could mean how its parent treats it
 /// (as after any other child) or how it treats the children it starts. Both are written in its
 /// `( .. )`, the latter as `children = { .. }`.
-fn braces_after(group: &Group, errors: &mut Errors) {
+fn braces_after(group: &Group, state: &mut State) {
     let mut trees = group.stream().into_iter();
     let lists_children = matches!(
         (trees.next(), trees.next()),
         (Some(TokenTree::Ident(_)), Some(TokenTree::Punct(colon))) if colon.as_char() == ':'
     );
     if lists_children {
-        errors.at(
+        state.at(
             group.span(),
             "a dynamic_supervisor lists no children: it starts them at run time with `start_child`; options of those children go in its `( .. )`, as `children = { restart = temporary }`",
         );
         return;
     }
     let written = type_name(&group.stream());
-    errors.at(
+    state.at(
         group.span(),
         format!(
             "options in `{{ .. }}` after a dynamic_supervisor would be ambiguous: they could be how its parent treats it, or how it treats the children it starts; write both in its `( .. )`: the children's as `children = {{ {written} }}`, its own (`restart`, `shutdown`, `backoff`) as they are"

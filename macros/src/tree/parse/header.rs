@@ -6,8 +6,8 @@ use syn::{
     Attribute, Generics, Ident, Token, Type, Visibility, WhereClause, braced, parenthesized, token,
 };
 
+use super::State;
 use super::{ParseWith, skip_to_comma};
-use crate::errors::Errors;
 use crate::tree::ast::{Header, Param};
 
 const FORM: &str = "`pub struct App(cache_size: usize);`";
@@ -31,7 +31,7 @@ fn item_keyword(input: ParseStream) -> bool {
 }
 
 impl ParseWith for Header {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Header> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Header> {
         let attrs = input.call(Attribute::parse_outer)?;
         let vis: Visibility = input.parse()?;
         if input.peek(Token![struct]) {
@@ -44,7 +44,7 @@ impl ParseWith for Header {
             if !item_keyword(input) {
                 return Err(error);
             }
-            errors.push(error);
+            state.push(error);
             input.parse::<proc_macro2::TokenTree>()?;
         }
         let ident: Ident = input.parse().map_err(|error| {
@@ -55,7 +55,7 @@ impl ParseWith for Header {
         })?;
         if input.peek(Token![<]) {
             let generics: Generics = input.parse()?;
-            errors.spanned(
+            state.spanned(
                 &generics,
                 format!(
                     "a tree's type can't be generic: its parameters are values, written in `( .. )`, as in {FORM}"
@@ -66,12 +66,12 @@ impl ParseWith for Header {
         let params = if input.peek(token::Paren) {
             let content;
             parenthesized!(content in input);
-            params(&content, errors)
+            params(&content, state)
         } else if input.peek(token::Brace) {
             let content;
             let brace = braced!(content in input);
             let _ = content.parse::<proc_macro2::TokenStream>();
-            errors.at(
+            state.at(
                 brace.span.join(),
                 format!(
                     "a tree's parameters are written in `( .. )`, like a function's, as in {FORM}; its fields are its children"
@@ -83,7 +83,7 @@ impl ParseWith for Header {
         };
         if input.peek(Token![where]) {
             let clause: WhereClause = input.parse()?;
-            errors.spanned(
+            state.spanned(
                 &clause,
                 "a tree's type can't be generic, so it has no `where` clause",
             );
@@ -92,7 +92,7 @@ impl ParseWith for Header {
             input.parse::<Token![;]>()?;
         } else if !braced {
             // (A struct written with braces, already reported, has no `;` in Rust either.)
-            errors.push(input.error(format!(
+            state.push(input.error(format!(
                 "expected `;` after the header `struct {ident}(..)`, then the tree, as in {FORM} `app: supervisor {{ .. }}`"
             )));
         }
@@ -108,13 +108,13 @@ impl ParseWith for Header {
 super::strict_parse!(Header);
 
 /// `name: Type` separated by commas; a malformed one is reported and skipped.
-fn params(content: ParseStream, errors: &mut Errors) -> Vec<Param> {
+fn params(content: ParseStream, state: &mut State) -> Vec<Param> {
     let mut params = Vec::new();
     while !content.is_empty() {
         match param(content) {
             Ok(param) => params.push(param),
             Err(error) => {
-                errors.push(error);
+                state.push(error);
                 skip_to_comma(content);
             }
         }
@@ -122,7 +122,7 @@ fn params(content: ParseStream, errors: &mut Errors) -> Vec<Param> {
             break;
         }
         if !content.peek(Token![,]) {
-            errors.push(content.error("expected `,` between two parameters"));
+            state.push(content.error("expected `,` between two parameters"));
             skip_to_comma(content);
         }
         // Only a comma (or nothing) can be next, so this never fails.

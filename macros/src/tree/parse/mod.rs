@@ -31,10 +31,39 @@ mod kw {
 
 const KINDS: &[&str] = &["supervisor", "dynamic_supervisor", "task"];
 
-/// Parsing with recovery: recoverable mistakes go to `errors` and parsing goes on; an `Err`
-/// means the node could not be read at all.
+/// What the recovering parsers carry: the mistakes found so far, and where in the tree they are.
+pub(crate) struct State<'e> {
+    errors: &'e mut Errors,
+    /// How many supervisors' `{ .. }` the parser is in, 0 while it reads a root (whose `( .. )`
+    /// takes only the root's options, so that its messages list only those).
+    pub(crate) nesting: usize,
+}
+
+impl<'e> State<'e> {
+    pub(crate) fn new(errors: &'e mut Errors) -> State<'e> {
+        State { errors, nesting: 0 }
+    }
+}
+
+/// The mistakes are recorded through the state: `state.spanned(..)`, `state.push(..)`.
+impl std::ops::Deref for State<'_> {
+    type Target = Errors;
+
+    fn deref(&self) -> &Errors {
+        self.errors
+    }
+}
+
+impl std::ops::DerefMut for State<'_> {
+    fn deref_mut(&mut self) -> &mut Errors {
+        self.errors
+    }
+}
+
+/// Parsing with recovery: recoverable mistakes go to the state's errors and parsing goes on; an
+/// `Err` means the node could not be read at all.
 pub(crate) trait ParseWith: Sized {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Self>;
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Self>;
 }
 
 /// A strict [`syn::parse::Parse`] for each recovering parser: any recorded mistake fails it.
@@ -43,7 +72,8 @@ macro_rules! strict_parse {
         impl syn::parse::Parse for $ty {
             fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
                 let mut errors = $crate::errors::Errors::default();
-                let parsed = <$ty as $crate::tree::parse::ParseWith>::parse_with(input, &mut errors);
+                let mut state = $crate::tree::parse::State::new(&mut errors);
+                let parsed = <$ty as $crate::tree::parse::ParseWith>::parse_with(input, &mut state);
                 match (parsed, errors.finish()) {
                     (Ok(parsed), Ok(())) => Ok(parsed),
                     (Ok(_), Err(error)) => Err(error),
@@ -75,7 +105,8 @@ pub(crate) fn is_item_form(input: &TokenStream) -> bool {
 
 /// Parses the macro's input, recording every mistake; `None` when there is no tree to validate.
 pub(crate) fn parse_tree(input: TokenStream, errors: &mut Errors) -> Option<Tree> {
-    let parser = |input: ParseStream| Tree::parse_with(input, errors);
+    let mut state = State::new(errors);
+    let parser = |input: ParseStream| Tree::parse_with(input, &mut state);
     match parser.parse2(input) {
         Ok(tree) => Some(tree),
         Err(error) => {
@@ -86,16 +117,16 @@ pub(crate) fn parse_tree(input: TokenStream, errors: &mut Errors) -> Option<Tree
 }
 
 impl ParseWith for Tree {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Tree> {
         let header = if header::starts_header(input) {
-            read_header(input, errors)
+            read_header(input, state)
         } else {
             None
         };
         while header::starts_header(input) {
             let second = input.span();
-            if read_header(input, errors).is_some() {
-                errors.at(
+            if read_header(input, state).is_some() {
+                state.at(
                     second,
                     "a tree has one header; its type and parameters are written once, before the tree",
                 );
@@ -116,13 +147,13 @@ impl ParseWith for Tree {
                 ),
             });
         }
-        let mut nodes = nodes(input, true, errors).into_iter();
+        let mut nodes = nodes(input, true, state).into_iter();
         let root = nodes.next();
         for extra in nodes {
             let root = root
                 .as_ref()
                 .map_or(String::new(), |root| format!(" `{}`", root.name));
-            errors.spanned(
+            state.spanned(
                 &extra.name,
                 format!(
                     "a tree has one root; declare `{}` inside the root supervisor{root}",
@@ -143,7 +174,7 @@ impl ParseWith for Tree {
                 ),
             )),
             // Every node failed to parse, and each failure is recorded: hand them back.
-            None => Err(errors.take().unwrap_or_else(|| {
+            None => Err(state.take().unwrap_or_else(|| {
                 syn::Error::new(
                     Span::call_site(),
                     "supervision_tree! has no root supervisor",
@@ -155,11 +186,11 @@ impl ParseWith for Tree {
 
 /// Reads a header; one that can't be read is reported and skipped up to its `;` (or to the
 /// first node, when the `;` is missing).
-fn read_header(input: ParseStream, errors: &mut Errors) -> Option<Header> {
-    match Header::parse_with(input, errors) {
+fn read_header(input: ParseStream, state: &mut State) -> Option<Header> {
+    match Header::parse_with(input, state) {
         Ok(header) => Some(header),
         Err(error) => {
-            errors.push(error);
+            state.push(error);
             while !input.is_empty() && !input.peek(Token![;]) && !starts_node(input) {
                 if input.parse::<TokenTree>().is_err() {
                     break;
@@ -172,7 +203,7 @@ fn read_header(input: ParseStream, errors: &mut Errors) -> Option<Header> {
 }
 
 impl ParseWith for Node {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Node> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Node> {
         let name = if input.peek(Ident::peek_any) {
             Ident::parse_any(input)?
         } else {
@@ -213,7 +244,7 @@ impl ParseWith for Node {
             )));
         }
         input.parse::<Token![:]>()?;
-        let kind = NodeKind::parse_with(input, errors)?;
+        let kind = NodeKind::parse_with(input, state)?;
         Ok(Node { name, kind })
     }
 }
@@ -237,17 +268,17 @@ fn option_among_children(key: &Ident) -> syn::Error {
 }
 
 impl ParseWith for NodeKind {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<NodeKind> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<NodeKind> {
         let is = |keyword: bool| keyword && !input.peek2(Token![::]);
         if is(input.peek(kw::supervisor)) {
-            ParseWith::parse_with(input, errors).map(NodeKind::Supervisor)
+            ParseWith::parse_with(input, state).map(NodeKind::Supervisor)
         } else if is(input.peek(kw::dynamic_supervisor)) {
-            ParseWith::parse_with(input, errors).map(NodeKind::Dynamic)
+            ParseWith::parse_with(input, state).map(NodeKind::Dynamic)
         } else if is(input.peek(kw::task)) {
-            ParseWith::parse_with(input, errors).map(NodeKind::Task)
+            ParseWith::parse_with(input, state).map(NodeKind::Task)
         } else if input.peek(Ident::peek_any) || input.peek(Token![::]) {
             unknown_kind(input)?;
-            ParseWith::parse_with(input, errors).map(NodeKind::Server)
+            ParseWith::parse_with(input, state).map(NodeKind::Server)
         } else {
             Err(input.error(EXPECTED_KIND))
         }
@@ -276,17 +307,17 @@ fn unknown_kind(input: ParseStream) -> syn::Result<()> {
 /// A comma-separated list of nodes (the root level, or the children of a supervisor). A node
 /// that can't be read is reported and skipped up to the next `,`; a missing `,` between two
 /// nodes is reported and parsing goes on. `root`: this is the list of roots.
-pub(crate) fn nodes(input: ParseStream, root: bool, errors: &mut Errors) -> Vec<Node> {
+pub(crate) fn nodes(input: ParseStream, root: bool, state: &mut State) -> Vec<Node> {
     let mut nodes: Vec<Node> = Vec::new();
     while !input.is_empty() {
-        let parsed = Node::parse_with(input, errors);
+        let parsed = Node::parse_with(input, state);
         let ok = match parsed {
             Ok(node) => {
                 nodes.push(node);
                 true
             }
             Err(error) => {
-                errors.push(error);
+                state.push(error);
                 skip_to_comma(input);
                 false
             }
@@ -301,11 +332,11 @@ pub(crate) fn nodes(input: ParseStream, root: bool, errors: &mut Errors) -> Vec<
                     continue;
                 }
                 if starts_node(input) {
-                    errors
+                    state
                         .push(input.error(format!("expected `,` after the child `{}`", last.name)));
                     continue;
                 }
-                errors.push(input.error(if root {
+                state.push(input.error(if root {
                     format!(
                         "expected the end of the tree after the root supervisor `{}`",
                         last.name

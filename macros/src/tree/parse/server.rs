@@ -9,13 +9,13 @@ use syn::{
     token,
 };
 
+use super::State;
 use super::{ParseWith, exprs};
-use crate::errors::Errors;
 use crate::tree::ast::{InitArg, Server};
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for Server {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Server> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Server> {
         let ty = type_path(input)?;
         let (args, args_span) = if input.peek(token::Paren) {
             let content;
@@ -25,7 +25,7 @@ impl ParseWith for Server {
             (Vec::new(), ty.span())
         };
         let options = if input.peek(token::Brace) {
-            Options::read(&input.parse::<Group>()?, Place::Server, errors)
+            Options::read(&input.parse::<Group>()?, Place::Server, state)
         } else {
             Options::default()
         };

@@ -4,20 +4,20 @@ use proc_macro2::Group;
 use syn::parse::ParseStream;
 use syn::{braced, token};
 
+use super::State;
 use super::{ParseWith, kw, nodes, resolve_siblings};
-use crate::errors::Errors;
 use crate::tree::ast::Supervisor;
 use crate::tree::options::{Options, Place};
 
 impl ParseWith for Supervisor {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Supervisor> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Supervisor> {
         let keyword: kw::supervisor = input.parse()?;
-        let place = match errors.nesting {
+        let place = match state.nesting {
             0 => Place::Root,
             _ => Place::Supervisor,
         };
         let options = if input.peek(token::Paren) {
-            Options::read(&input.parse::<Group>()?, place, errors)
+            Options::read(&input.parse::<Group>()?, place, state)
         } else {
             Options::default()
         };
@@ -30,14 +30,14 @@ impl ParseWith for Supervisor {
         let content;
         let brace = braced!(content in input);
         if content.is_empty() {
-            errors.at(
+            state.at(
                 brace.span.join(),
                 "a supervisor needs at least one child, as in `{ cache: Cache(1024) }`",
             );
         }
-        errors.nesting += 1;
-        let mut children = nodes(&content, false, errors);
-        errors.nesting -= 1;
+        state.nesting += 1;
+        let mut children = nodes(&content, false, state);
+        state.nesting -= 1;
         resolve_siblings(&mut children);
         // `supervisor { .. } { restart = .. }`: options after the children, reported by
         // validation, which knows whether this is the root.

@@ -5,8 +5,8 @@ use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Expr, parenthesized, token};
 
+use super::State;
 use super::{ParseWith, exprs, kw};
-use crate::errors::Errors;
 use crate::text::type_name;
 use crate::tree::ast::{InitArg, Task};
 use crate::tree::options::{Options, Place};
@@ -14,7 +14,7 @@ use crate::tree::options::{Options, Place};
 const NEEDS_FUNCTION: &str = "a task needs a function to run: `task(my_async_fn, args..)`, called with the arguments at each start";
 
 impl ParseWith for Task {
-    fn parse_with(input: ParseStream, errors: &mut Errors) -> syn::Result<Task> {
+    fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Task> {
         let keyword: kw::task = input.parse()?;
         if !input.peek(token::Paren) {
             return Err(syn::Error::new(keyword.span, NEEDS_FUNCTION));
@@ -28,16 +28,16 @@ impl ParseWith for Task {
         let args: Vec<syn::Expr> = exprs.collect();
         let function = match not_a_function(&function, &args) {
             Some(message) => {
-                errors.spanned(&function, message);
+                state.spanned(&function, message);
                 // A stand-in that takes the arguments and runs nothing, so that the rest of the
-                // tree still expands without errors of its own.
+                // tree still expands without state of its own.
                 let params = args.iter().map(|_| quote::quote!(_));
                 syn::parse_quote_spanned!(function.span()=> |#(#params),*| ::core::future::pending::<()>())
             }
             None => function,
         };
         let options = if input.peek(token::Brace) {
-            Options::read(&input.parse::<Group>()?, Place::Task, errors)
+            Options::read(&input.parse::<Group>()?, Place::Task, state)
         } else {
             Options::default()
         };
