@@ -9,7 +9,7 @@
 use proc_macro2::Span;
 use syn::{Attribute, Expr, Ident, Path, Type, Visibility};
 
-pub(crate) use super::duration::Duration;
+pub(crate) use super::options::duration::Duration;
 
 /// The whole tree: an optional header naming its type, and one root supervisor.
 #[derive(Debug, Clone)]

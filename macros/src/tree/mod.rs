@@ -151,7 +151,6 @@
 //! whose value has the compiler's error type, which adds no errors of its own either.
 
 mod ast;
-mod duration;
 mod expand;
 mod names;
 mod options;

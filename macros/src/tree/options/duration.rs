@@ -7,10 +7,9 @@
 
 use std::fmt;
 
-use proc_macro2::TokenTree;
-use syn::Lit;
+use proc_macro2::{Ident, Literal};
+use syn::{Lit, LitFloat, LitInt};
 
-use super::options::Value;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list};
 
@@ -59,68 +58,59 @@ const ALIASES: &[(&str, &str)] = &[
     ("hours", "h"),
 ];
 
-const EXAMPLES: &str = "such as `500ms`, `5s`, `1m` or `2h`";
+/// How a duration is written, for messages.
+pub(crate) const EXAMPLES: &str = "such as `500ms`, `5s`, `1m` or `2h`";
 
-/// Reads the value of the option `key` as a duration.
-pub(crate) fn duration(key: &str, value: &Value) -> syn::Result<Duration> {
-    match value {
-        Value::Lit(Lit::Int(lit)) => {
-            let digits = lit.base10_digits();
-            let unit = lit.suffix();
-            if unit.is_empty() {
-                return Err(syn::Error::new(
-                    lit.span(),
-                    format!(
-                        "`{digits}` has no unit: write `{digits}s` or `{digits}ms` (units: `ms`, `s`, `m`, `h`)"
-                    ),
-                ));
-            }
-            let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
-                return Err(syn::Error::new(lit.span(), unknown_unit(digits, unit)));
-            };
-            digits
-                .parse::<u64>()
-                .ok()
-                .and_then(|n| n.checked_mul(scale))
-                .map(|millis| Duration { millis })
-                .ok_or_else(|| syn::Error::new(lit.span(), format!("duration `{lit}` is too long")))
-        }
-        Value::Lit(Lit::Float(lit)) => {
-            let scale = UNITS.iter().find(|(name, _)| *name == lit.suffix());
-            let hint = match (scale, lit.base10_digits().parse::<f64>()) {
-                (Some(&(_, scale)), Ok(n)) if (n * scale as f64).fract() == 0.0 => {
-                    format!(": write `{}ms`", n * scale as f64)
-                }
-                _ => String::new(),
-            };
-            Err(syn::Error::new(
-                lit.span(),
-                format!("a duration is a whole number of `ms`, `s`, `m` or `h`{hint}"),
-            ))
-        }
-        Value::Negative(..) => Err(syn::Error::new_spanned(
-            value,
-            format!("`{key}` can't be negative: expected a duration {EXAMPLES}"),
-        )),
-        Value::Missing(eq) => Err(syn::Error::new(
-            eq.span(),
-            format!("`{key}` needs a value: a duration {EXAMPLES}"),
-        )),
-        Value::Malformed(tokens) => match tokens.as_slice() {
-            [TokenTree::Literal(number), TokenTree::Ident(unit)] => Err(syn::Error::new_spanned(
-                quote::quote!(#number #unit),
-                format!("write the unit right after the number, without a space: `{number}{unit}`"),
-            )),
-            _ => Err(expected(key, value)),
-        },
-        Value::Lit(_) | Value::Word(_) | Value::Block(_) => Err(expected(key, value)),
+/// Reads a number with its unit (`5s`, `500ms`); `None` for a literal that is not a number.
+pub(crate) fn from_lit(lit: &Lit) -> Option<syn::Result<Duration>> {
+    match lit {
+        Lit::Int(lit) => Some(from_int(lit)),
+        Lit::Float(lit) => Some(Err(fraction(lit))),
+        _ => None,
     }
 }
 
-fn expected(key: &str, value: &Value) -> syn::Error {
+fn from_int(lit: &LitInt) -> syn::Result<Duration> {
+    let digits = lit.base10_digits();
+    let unit = lit.suffix();
+    if unit.is_empty() {
+        return Err(syn::Error::new(
+            lit.span(),
+            format!(
+                "`{digits}` has no unit: write `{digits}s` or `{digits}ms` (units: `ms`, `s`, `m`, `h`)"
+            ),
+        ));
+    }
+    let Some(&(_, scale)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+        return Err(syn::Error::new(lit.span(), unknown_unit(digits, unit)));
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .map(|millis| Duration { millis })
+        .ok_or_else(|| syn::Error::new(lit.span(), format!("duration `{lit}` is too long")))
+}
+
+fn fraction(lit: &LitFloat) -> syn::Error {
+    let scale = UNITS.iter().find(|(name, _)| *name == lit.suffix());
+    let hint = match (scale, lit.base10_digits().parse::<f64>()) {
+        (Some(&(_, scale)), Ok(n)) if (n * scale as f64).fract() == 0.0 => {
+            format!(": write `{}ms`", n * scale as f64)
+        }
+        _ => String::new(),
+    };
+    syn::Error::new(
+        lit.span(),
+        format!("a duration is a whole number of `ms`, `s`, `m` or `h`{hint}"),
+    )
+}
+
+/// `5 s`: a number and a unit apart.
+pub(crate) fn spaced(number: &Literal, unit: &Ident) -> syn::Error {
     syn::Error::new_spanned(
-        value,
-        format!("expected a duration for `{key}`, {EXAMPLES}; found `{value}`"),
+        quote::quote!(#number #unit),
+        format!("write the unit right after the number, without a space: `{number}{unit}`"),
     )
 }
 
@@ -149,8 +139,10 @@ mod tests {
     use quote::quote;
 
     fn parse(tokens: TokenStream) -> syn::Result<Duration> {
-        let eq = proc_macro2::Punct::new('=', proc_macro2::Spacing::Alone);
-        duration("within", &Value::classify(tokens.into_iter().collect(), eq))
+        match from_lit(&syn::parse2(tokens)?) {
+            Some(duration) => duration,
+            None => panic!("not a number"),
+        }
     }
 
     fn millis(tokens: TokenStream) -> u64 {
@@ -213,34 +205,6 @@ mod tests {
         assert_eq!(
             message(quote!(0.0001s)),
             "a duration is a whole number of `ms`, `s`, `m` or `h`"
-        );
-    }
-
-    #[test]
-    fn malformed() {
-        assert_eq!(
-            message(quote!(-5s)),
-            "`within` can't be negative: expected a duration such as `500ms`, `5s`, `1m` or `2h`"
-        );
-        assert_eq!(
-            message(quote!(5 s)),
-            "write the unit right after the number, without a space: `5s`"
-        );
-        assert_eq!(
-            message(quote!(forever)),
-            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `forever`"
-        );
-        assert_eq!(
-            message(quote!("5s")),
-            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `\"5s\"`"
-        );
-        assert_eq!(
-            message(quote!(99999999999999999999h)),
-            "duration `99999999999999999999h` is too long"
-        );
-        assert_eq!(
-            message(quote!(9999999999999999h)),
-            "duration `9999999999999999h` is too long"
         );
     }
 }

@@ -17,6 +17,8 @@
 //! DSL's; anything else that reads as an expression (`cfg.window`, `Duration::from_secs(n)`,
 //! `Strategy::RestForOne`, `(strategy)`) is an expression.
 
+pub(crate) mod duration;
+
 use std::fmt;
 
 use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
@@ -24,13 +26,13 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::ast::{
-    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart,
-    RestartLimits, Scope, Setting, Shutdown, Strategy,
+    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Duration, Given, Health, HealthCheck,
+    Restart, RestartLimits, Scope, Setting, Shutdown, Strategy,
 };
-use super::duration::duration;
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list, type_name};
+use duration::EXAMPLES;
 
 /// Where an option list is written; decides which keys it accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -981,6 +983,34 @@ fn count(key: &str, value: &Value) -> syn::Result<u64> {
     }
 }
 
+/// The value of the option `key` as a duration (see [`duration`]).
+fn duration(key: &str, value: &Value) -> syn::Result<Duration> {
+    let expected = || {
+        syn::Error::new_spanned(
+            value,
+            format!("expected a duration for `{key}`, {EXAMPLES}; found `{value}`"),
+        )
+    };
+    match value {
+        Value::Lit(lit) => duration::from_lit(lit).unwrap_or_else(|| Err(expected())),
+        Value::Negative(..) => Err(syn::Error::new_spanned(
+            value,
+            format!("`{key}` can't be negative: expected a duration {EXAMPLES}"),
+        )),
+        Value::Missing(eq) => Err(syn::Error::new(
+            eq.span(),
+            format!("`{key}` needs a value: a duration {EXAMPLES}"),
+        )),
+        Value::Malformed(tokens) => match tokens.as_slice() {
+            [TokenTree::Literal(number), TokenTree::Ident(unit)] => {
+                Err(duration::spaced(number, unit))
+            }
+            _ => Err(expected()),
+        },
+        Value::Word(_) | Value::Block(_) => Err(expected()),
+    }
+}
+
 /// A number, whole or not, without a suffix: the growth factor of a backoff.
 fn factor(value: &Value) -> syn::Result<f64> {
     let digits = match value {
@@ -1105,4 +1135,47 @@ fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
         policy
     })?;
     Ok(policy.map_or(Backoff::Off, Backoff::On))
+}
+
+#[cfg(test)]
+mod tests {
+    use proc_macro2::TokenStream;
+    use quote::quote;
+
+    use super::*;
+
+    fn message(tokens: TokenStream) -> String {
+        let eq = Punct::new('=', Spacing::Alone);
+        duration("within", &Value::classify(tokens.into_iter().collect(), eq))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn malformed_durations() {
+        assert_eq!(
+            message(quote!(-5s)),
+            "`within` can't be negative: expected a duration such as `500ms`, `5s`, `1m` or `2h`"
+        );
+        assert_eq!(
+            message(quote!(5 s)),
+            "write the unit right after the number, without a space: `5s`"
+        );
+        assert_eq!(
+            message(quote!(forever)),
+            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `forever`"
+        );
+        assert_eq!(
+            message(quote!("5s")),
+            "expected a duration for `within`, such as `500ms`, `5s`, `1m` or `2h`; found `\"5s\"`"
+        );
+        assert_eq!(
+            message(quote!(99999999999999999999h)),
+            "duration `99999999999999999999h` is too long"
+        );
+        assert_eq!(
+            message(quote!(9999999999999999h)),
+            "duration `9999999999999999h` is too long"
+        );
+    }
 }
