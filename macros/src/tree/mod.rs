@@ -55,41 +55,16 @@
 //!
 //! # Options
 //!
-//! | option         | where                                | values                                   | default |
-//! |----------------|--------------------------------------|------------------------------------------|---------|
-//! | `strategy`     | supervisor                           | `one_for_one`, `one_for_all`, `rest_for_one` | `one_for_one` |
-//! | `max_restarts` | supervisor, dynamic_supervisor       | `0..=10000` (0: only if every child is `temporary`) | 3 |
-//! | `within`       | supervisor, dynamic_supervisor       | a duration > 0                           | `5s` |
-//! | `max_children` | dynamic_supervisor                   | `1..=4294967295`                          | no limit |
-//! | `restart`      | every child (not the root)           | `permanent`, `transient`, `temporary`    | `permanent` |
-//! | `shutdown`     | every child (not the root)           | `brutal_kill`, `infinity`, a duration > 0 | 5s; `infinity` for supervisors |
-//! | `backoff`      | every child (not the root)           | `off`, `on`, `{ initial = d, factor = n, max = d }` | `off` |
-//! | `health`       | gen_server child, dynamic_supervisor's `children` | `off`, `on`, `{ interval = d, timeout = d, failures = n }` | `on` |
-//! | `children`     | dynamic_supervisor                   | `{ restart, shutdown, backoff, health }` of the children it starts | |
-//!
-//! Every option also takes a Rust expression of its runtime type (`Strategy`, `u32`,
-//! `Duration`, `usize`, `Restart`, `Shutdown`, `Option<Backoff>`, `Option<HealthCheck>`; `u32`
-//! for `failures`, `f64` for `factor`), read by the rule of [`options`]: a bare identifier is a
-//! word of the DSL for `strategy`, `restart`, `shutdown`, `health`, `backoff`, `auto_shutdown`
-//! (`AutoShutdown`) and `significant` (`bool`), and a variable for the others; literals and `{ .. }` are the DSL's; anything else is an expression. An
-//! expression is kept in the AST as [`ast::Given::Expr`], evaluated once into a local typed at
-//! the expression (so a wrong type is reported there), and checked by the runtime at start
-//! (`SupervisorStartError::InvalidSpec`/`InvalidChild`); the literal checks below skip it.
-//!
-//! Inside `backoff`: `initial` and `max` are durations > 0 with `max >= initial`; `factor` is a
-//! number in `1..=100`. Inside `health`: `interval` and `timeout` are durations > 0 with
-//! `timeout <= interval`; `failures` is in `1..=1000`. `on` means "with the default settings".
-//! Options left out take the runtime's defaults; the AST keeps them as `None`. The runtime's
+//! The user's option table (every key, where it goes, its values and default) is `README.md`'s;
+//! [`options`] reads them. Every option also takes a Rust expression of its runtime type, read by
+//! the rule of [`options`]: a bare identifier is a word of the DSL for the options whose values
+//! are words, and a variable for the others; literals and `{ .. }` are the DSL's; anything else
+//! is an expression. An expression is kept in the AST as [`ast::Given::Expr`], evaluated once
+//! into a local typed at the expression (so a wrong type is reported there), and checked by the
+//! runtime at start (`SupervisorStartError::InvalidSpec`/`InvalidChild`); the literal checks skip
+//! it. Options left out take the runtime's defaults; the AST keeps them as `None`. The runtime's
 //! `Backoff` has no defaults, so the expansion picks them for `backoff = on` and for the fields
-//! left out of `backoff = { .. }`: `initial = 100ms`, `factor = 2`, `max = 10s` (or `initial`,
-//! if that is longer). Fields left out of `health = { .. }` take the runtime's (`interval = 30s`,
-//! `timeout = 5s`, `failures = 3`).
-//!
-//! `max_restarts = 0` is refused unless every child of that supervisor is `temporary`: with it,
-//! the first restart of any child stops the supervisor, so a `permanent` or `transient` child
-//! would in fact never be restarted. For a dynamic supervisor the children's restart type is
-//! the one in its `children = { .. }`. `backoff` on a `temporary` child is refused too: it could
-//! not take effect.
+//! left out of `backoff = { .. }`.
 //!
 //! # Expansion
 //!

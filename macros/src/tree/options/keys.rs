@@ -1,5 +1,7 @@
-//! Option keys: where each may be written ([`Place`]), what it takes, and the words people
-//! reach for instead (OTP's, other libraries', a value without its key).
+//! Every option key, named once ([`KEYS`]): where it may be written ([`Place`]), what it takes,
+//! its default, and the words people reach for instead (OTP's, other libraries', a value
+//! written without its key). The user's option table (the macro's docs, `README.md`) lists the
+//! same places and defaults; a unit test keeps the two together.
 
 use syn::Ident;
 
@@ -28,45 +30,232 @@ pub(crate) enum Place {
     Backoff,
 }
 
+/// One option key.
+pub(crate) struct Key {
+    pub name: &'static str,
+    /// Where it may be written (on the root, how a parent treats a child is also read, and
+    /// refused by validation with a message of its own).
+    pub places: &'static [Place],
+    /// What it takes, for messages about a missing or unreadable value.
+    pub expects: &'static str,
+    /// Its default, as the option table says it.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the test of the option table")
+    )]
+    pub default: &'static str,
+    /// What the option table adds to where it may be written.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "read by the test of the option table")
+    )]
+    pub note: &'static str,
+    /// Other names people give it (OTP's, other libraries').
+    pub others: &'static [&'static str],
+    /// Its words, which written alone (`{ permanent }`) want the key.
+    pub words: &'static [&'static str],
+}
+
+use Place::{Backoff, Dynamic, DynamicChildren, Health, Root, Server, Supervisor, Task};
+
+/// How a supervisor treats any child.
+const EVERY_CHILD: &[Place] = &[Supervisor, Dynamic, Server, Task, DynamicChildren];
+const DURATION: &str = "a duration such as `500ms`, `5s`, `1m` or `2h`";
+const COUNT: &str = "a whole number such as `3`";
+const BOOL: &str = "`true` or `false`";
+
+const fn key(name: &'static str, places: &'static [Place], expects: &'static str) -> Key {
+    Key {
+        name,
+        places,
+        expects,
+        default: "",
+        note: "",
+        others: &[],
+        words: &[],
+    }
+}
+
+/// Every key, in the order each place lists its keys in messages.
+pub(crate) const KEYS: &[Key] = &[
+    Key {
+        default: "`one_for_one`",
+        others: &["restart_strategy"],
+        words: &["one_for_one", "one_for_all", "rest_for_one"],
+        ..key(
+            "strategy",
+            &[Root, Supervisor],
+            "one of `one_for_one`, `one_for_all`, `rest_for_one`",
+        )
+    },
+    Key {
+        default: "no limit",
+        others: &["max_workers"],
+        ..key("max_children", &[Dynamic], COUNT)
+    },
+    Key {
+        default: "3",
+        others: &[
+            "intensity",
+            "max_intensity",
+            "max_r",
+            "maxr",
+            "restart_intensity",
+        ],
+        ..key("max_restarts", &[Root, Supervisor, Dynamic], COUNT)
+    },
+    Key {
+        default: "`5s`",
+        others: &[
+            "period",
+            "max_t",
+            "maxt",
+            "max_seconds",
+            "restart_period",
+            "window",
+        ],
+        ..key("within", &[Root, Supervisor, Dynamic], DURATION)
+    },
+    Key {
+        default: "`never`",
+        words: &["never", "any_significant", "all_significant"],
+        ..key(
+            "auto_shutdown",
+            &[Root, Supervisor],
+            "one of `never`, `any_significant`, `all_significant`",
+        )
+    },
+    Key {
+        default: "`permanent`",
+        others: &["restart_type", "type"],
+        words: &["permanent", "transient", "temporary"],
+        ..key(
+            "restart",
+            EVERY_CHILD,
+            "one of `permanent`, `transient`, `temporary`",
+        )
+    },
+    Key {
+        default: "`5s`; `infinity` for supervisors",
+        others: &["shutdown_timeout"],
+        words: &["brutal_kill", "infinity"],
+        ..key(
+            "shutdown",
+            EVERY_CHILD,
+            "`brutal_kill`, `infinity` or a duration such as `5s`",
+        )
+    },
+    Key {
+        default: "on: every 30s, 5s to answer, 3 misses",
+        others: &["health_check", "ping"],
+        ..key(
+            "health",
+            &[Server, DynamicChildren],
+            "`off`, `on` or `{ interval = 30s, timeout = 5s, failures = 3 }`",
+        )
+    },
+    Key {
+        default: "`off`; `on` is 100ms, doubling, up to 10s",
+        others: &["restart_delay", "delay"],
+        ..key(
+            "backoff",
+            EVERY_CHILD,
+            "`off`, `on` or `{ initial = 100ms, factor = 2, max = 10s }`",
+        )
+    },
+    Key {
+        default: "as for a gen_server child",
+        ..key(
+            "children",
+            &[Dynamic],
+            "a block of options of the children it starts, such as `{ restart = temporary }`",
+        )
+    },
+    Key {
+        default: "`false`",
+        ..key("significant", &[Supervisor, Dynamic, Server, Task], BOOL)
+    },
+    Key {
+        default: "none",
+        ..key(
+            "groups",
+            &[Server],
+            "a list of group names such as `[workers, cache_nodes]`",
+        )
+    },
+    Key {
+        default: "`local`",
+        note: " (children of the root)",
+        words: &["global"],
+        ..key("scope", &[Server, Task], "`local` or `global`")
+    },
+    Key {
+        default: "`true` when its server is `#[gen_server(remote)]`",
+        note: " with `scope = global`",
+        ..key("export", &[Server], BOOL)
+    },
+    Key {
+        default: "`30s`",
+        others: &["every"],
+        ..key("interval", &[Health], DURATION)
+    },
+    Key {
+        default: "`5s`",
+        ..key("timeout", &[Health], DURATION)
+    },
+    Key {
+        default: "3",
+        others: &["threshold", "max_failures"],
+        ..key("failures", &[Health], COUNT)
+    },
+    Key {
+        default: "`100ms`",
+        ..key("initial", &[Backoff], DURATION)
+    },
+    Key {
+        default: "2",
+        others: &["multiplier"],
+        ..key("factor", &[Backoff], "a number such as `2` or `1.5`")
+    },
+    Key {
+        default: "`10s` (or `initial`, if longer)",
+        ..key("max", &[Backoff], DURATION)
+    },
+];
+
+/// Every key's name, in the order of [`KEYS`].
+fn all_keys() -> Vec<&'static str> {
+    KEYS.iter().map(|key| key.name).collect()
+}
+
+/// The key an other name (`intensity`, `period`) stands for.
+pub(super) fn other_word(word: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .find(|key| key.others.contains(&word))
+        .map(|key| key.name)
+}
+
+/// The key of a word written alone (`permanent` for `restart`).
+pub(super) fn key_of_word(word: &str) -> Option<&'static str> {
+    KEYS.iter()
+        .find(|key| key.words.contains(&word))
+        .map(|key| key.name)
+}
+
+/// What the option `key` takes, for messages about a missing or unreadable value.
+pub(crate) fn expects(key: &str) -> &'static str {
+    KEYS.iter()
+        .find(|known| known.name == key)
+        .map_or("a value", |known| known.expects)
+}
+
 impl Place {
-    pub(crate) fn allowed(self) -> &'static [&'static str] {
-        match self {
-            Place::Root => &["strategy", "max_restarts", "within", "auto_shutdown"],
-            Place::Supervisor => &[
-                "strategy",
-                "max_restarts",
-                "within",
-                "auto_shutdown",
-                "restart",
-                "shutdown",
-                "backoff",
-                "significant",
-            ],
-            Place::Dynamic => &[
-                "max_children",
-                "max_restarts",
-                "within",
-                "restart",
-                "shutdown",
-                "backoff",
-                "children",
-                "significant",
-            ],
-            Place::DynamicChildren => &["restart", "shutdown", "health", "backoff"],
-            Place::Server => &[
-                "restart",
-                "shutdown",
-                "health",
-                "backoff",
-                "significant",
-                "groups",
-                "scope",
-                "export",
-            ],
-            Place::Task => &["restart", "shutdown", "backoff", "significant", "scope"],
-            Place::Health => &["interval", "timeout", "failures"],
-            Place::Backoff => &["initial", "factor", "max"],
-        }
+    /// The keys written here, in the order messages list them.
+    pub(crate) fn allowed(self) -> Vec<&'static str> {
+        KEYS.iter()
+            .filter(|key| key.places.contains(&self))
+            .map(|key| key.name)
+            .collect()
     }
 
     pub(super) fn describe(self) -> &'static str {
@@ -84,7 +273,7 @@ impl Place {
 
     /// Why a key that is valid somewhere else is not valid here.
     pub(super) fn misplaced(self, key: &str) -> Option<String> {
-        let allowed = list(self.allowed());
+        let allowed = list(&self.allowed());
         let reason = match (key, self) {
             ("health", Place::Task) => {
                 "health checks ping a gen_server; a task child has no mailbox to answer them"
@@ -190,103 +379,11 @@ impl Place {
     }
 }
 
-/// Every key of every place, for "known, but not here" messages.
-const ALL_KEYS: &[&str] = &[
-    "strategy",
-    "max_restarts",
-    "within",
-    "max_children",
-    "auto_shutdown",
-    "restart",
-    "shutdown",
-    "significant",
-    "groups",
-    "scope",
-    "export",
-    "health",
-    "backoff",
-    "interval",
-    "timeout",
-    "failures",
-    "initial",
-    "factor",
-    "max",
-    "children",
-];
-
-/// OTP's (and other libraries') names for options, and the option they mean here.
-pub(super) const OTHER_WORDS: &[(&str, &str)] = &[
-    ("intensity", "max_restarts"),
-    ("max_intensity", "max_restarts"),
-    ("max_r", "max_restarts"),
-    ("maxr", "max_restarts"),
-    ("restart_intensity", "max_restarts"),
-    ("period", "within"),
-    ("max_t", "within"),
-    ("maxt", "within"),
-    ("max_seconds", "within"),
-    ("restart_period", "within"),
-    ("window", "within"),
-    ("restart_strategy", "strategy"),
-    ("restart_type", "restart"),
-    ("type", "restart"),
-    ("health_check", "health"),
-    ("ping", "health"),
-    ("restart_delay", "backoff"),
-    ("delay", "backoff"),
-    ("shutdown_timeout", "shutdown"),
-    ("max_workers", "max_children"),
-    ("threshold", "failures"),
-    ("max_failures", "failures"),
-    ("every", "interval"),
-    ("multiplier", "factor"),
-];
-
-/// Words that are values of a key: `{ permanent }` means `{ restart = permanent }`.
-pub(super) const VALUE_WORDS: &[(&str, &str)] = &[
-    ("one_for_one", "strategy"),
-    ("one_for_all", "strategy"),
-    ("rest_for_one", "strategy"),
-    ("permanent", "restart"),
-    ("transient", "restart"),
-    ("temporary", "restart"),
-    ("brutal_kill", "shutdown"),
-    ("infinity", "shutdown"),
-    ("never", "auto_shutdown"),
-    ("any_significant", "auto_shutdown"),
-    ("all_significant", "auto_shutdown"),
-    ("global", "scope"),
-];
-
-/// What the option `key` takes, for messages about a missing or unreadable value.
-pub(crate) fn expects(key: &str) -> &'static str {
-    match key {
-        "strategy" => "one of `one_for_one`, `one_for_all`, `rest_for_one`",
-        "restart" => "one of `permanent`, `transient`, `temporary`",
-        "shutdown" => "`brutal_kill`, `infinity` or a duration such as `5s`",
-        "max_restarts" | "max_children" | "failures" => "a whole number such as `3`",
-        "within" | "interval" | "timeout" | "initial" | "max" => {
-            "a duration such as `500ms`, `5s`, `1m` or `2h`"
-        }
-        "factor" => "a number such as `2` or `1.5`",
-        "health" => "`off`, `on` or `{ interval = 30s, timeout = 5s, failures = 3 }`",
-        "backoff" => "`off`, `on` or `{ initial = 100ms, factor = 2, max = 10s }`",
-        "children" => {
-            "a block of options of the children it starts, such as `{ restart = temporary }`"
-        }
-        "auto_shutdown" => "one of `never`, `any_significant`, `all_significant`",
-        "groups" => "a list of group names such as `[workers, cache_nodes]`",
-        "significant" => "`true` or `false`",
-        "scope" => "`local` or `global`",
-        "export" => "`true` or `false`",
-        _ => "a value",
-    }
-}
-
 /// Checks a key against its place: `None` (reported) when it is unknown or misplaced.
 pub(super) fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
     let name = key.to_string();
-    if place.allowed().contains(&name.as_str()) {
+    let allowed = place.allowed();
+    if allowed.contains(&name.as_str()) {
         return Some(name);
     }
     // How a parent treats a child, written on the root: read, and refused by validation, which
@@ -300,8 +397,8 @@ pub(super) fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<S
         errors.spanned(key, message);
         return None;
     }
-    if let Some((_, meant)) = OTHER_WORDS.iter().find(|(word, _)| *word == name) {
-        let message = if place.allowed().contains(meant) {
+    if let Some(meant) = other_word(&name) {
+        let message = if allowed.contains(&meant) {
             format!(
                 "unknown option `{name}`; it is called `{meant}` here: write `{meant} = ..` ({})",
                 expects(meant)
@@ -309,7 +406,7 @@ pub(super) fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<S
         } else {
             let why = place
                 .misplaced(meant)
-                .unwrap_or_else(|| format!("allowed here: {}", list(place.allowed())));
+                .unwrap_or_else(|| format!("allowed here: {}", list(&allowed)));
             format!("unknown option `{name}`; did you mean `{meant}`? ({why})")
         };
         errors.spanned(key, message);
@@ -317,15 +414,118 @@ pub(super) fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<S
     }
     let mut message = Unknown::new("option", &name)
         .place(place.describe())
-        .one_of(place.allowed())
+        .one_of(&allowed)
         .to_string();
-    if did_you_mean(&name, place.allowed()).is_none()
-        && !ALL_KEYS.contains(&name.as_str())
-        && let Some(elsewhere) = did_you_mean(&name, ALL_KEYS)
+    if did_you_mean(&name, &allowed).is_none()
+        && !all_keys().contains(&name.as_str())
+        && let Some(elsewhere) = did_you_mean(&name, &all_keys())
         && let Some(why) = place.misplaced(elsewhere)
     {
         message = format!("unknown option `{name}`; did you mean `{elsewhere}`? ({why})");
     }
     errors.spanned(key, message);
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the option table says `key` is written, in its words.
+    fn table_places(key: &Key) -> String {
+        let places = key.places;
+        let mut parts = Vec::new();
+        if places == EVERY_CHILD {
+            parts.push("every child (not the root)");
+        } else {
+            match (places.contains(&Root), places.contains(&Supervisor)) {
+                (true, true) => parts.push("supervisor"),
+                (false, true) => parts.push("supervisor (not the root)"),
+                (true, false) => parts.push("the root supervisor"),
+                (false, false) => {}
+            }
+            for (place, text) in [
+                (Dynamic, "dynamic_supervisor"),
+                (Server, "gen_server"),
+                (Task, "task"),
+                (DynamicChildren, "a dynamic_supervisor's `children`"),
+                (Health, "`health`"),
+                (Backoff, "`backoff`"),
+            ] {
+                if places.contains(&place) {
+                    parts.push(text);
+                }
+            }
+        }
+        format!("{}{}", parts.join(", "), key.note)
+    }
+
+    /// The rows of the README's tables whose first cell is one key: (key, where, default).
+    fn table() -> Vec<(String, String, String)> {
+        include_str!("../README.md")
+            .lines()
+            .filter_map(|line| {
+                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+                let key = cells.get(1)?.strip_prefix('`')?.strip_suffix('`')?;
+                if !key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    return None;
+                }
+                let default = cells.get(cells.len().checked_sub(2)?)?;
+                Some((key.to_owned(), cells[2].to_owned(), (*default).to_owned()))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_option_table_has_every_key_with_its_places_and_default() {
+        let table = table();
+        for key in KEYS {
+            let Some((_, places, default)) = table.iter().find(|(name, ..)| name == key.name)
+            else {
+                panic!("`{}` is not in the option table of README.md", key.name);
+            };
+            assert_eq!(*places, table_places(key), "where `{}` goes", key.name);
+            assert_eq!(default, key.default, "the default of `{}`", key.name);
+        }
+        for (name, ..) in &table {
+            assert!(
+                KEYS.iter().any(|key| key.name == name),
+                "README.md lists `{name}`, which is no key"
+            );
+        }
+    }
+
+    #[test]
+    fn each_place_lists_its_keys_in_the_order_of_its_messages() {
+        assert_eq!(
+            Place::Dynamic.allowed(),
+            [
+                "max_children",
+                "max_restarts",
+                "within",
+                "restart",
+                "shutdown",
+                "backoff",
+                "children",
+                "significant"
+            ]
+        );
+        assert_eq!(
+            Place::Server.allowed(),
+            [
+                "restart",
+                "shutdown",
+                "health",
+                "backoff",
+                "significant",
+                "groups",
+                "scope",
+                "export"
+            ]
+        );
+        assert_eq!(
+            Place::Root.allowed(),
+            ["strategy", "max_restarts", "within", "auto_shutdown"]
+        );
+    }
 }

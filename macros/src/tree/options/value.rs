@@ -10,7 +10,7 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::duration::{self, Duration, EXAMPLES};
-use super::keys::{Place, VALUE_WORDS, expects};
+use super::keys::{Place, expects, key_of_word};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list, type_name};
@@ -227,7 +227,7 @@ pub(super) fn one(segment: Vec<TokenTree>, place: Place, errors: &mut Errors) ->
                 format!(
                     "expected an option of {} ({}), found `{other}`",
                     place.describe(),
-                    list(place.allowed())
+                    list(&place.allowed())
                 ),
             );
             return None;
@@ -256,8 +256,8 @@ pub(super) fn one(segment: Vec<TokenTree>, place: Place, errors: &mut Errors) ->
         }
         None => {
             let word = key.to_string();
-            let message = match VALUE_WORDS.iter().find(|(value, _)| *value == word) {
-                Some((value, of)) => format!("`{value}` needs its key: write `{of} = {value}`"),
+            let message = match key_of_word(&word) {
+                Some(of) => format!("`{word}` needs its key: write `{of} = {word}`"),
                 None => format!("`{word}` needs a value: write `{word} = ..`"),
             };
             errors.spanned(&key, message);
@@ -432,7 +432,7 @@ pub(super) fn toggle<T>(
                 .place(place.describe())
                 .expected(format_args!(
                     "`off`, `on` or a block of {}, e.g. `{example}`",
-                    list(place.allowed()),
+                    list(&place.allowed()),
                 ))
                 .nearest(near);
             match (near, place) {
@@ -454,7 +454,7 @@ pub(super) fn toggle<T>(
             value,
             format!(
                 "expected `off`, `on` or a block of {} for {}, found `{value}`; e.g. `{example}`",
-                list(place.allowed()),
+                list(&place.allowed()),
                 place.describe(),
             ),
         )),
