@@ -16,7 +16,7 @@ use syn::{Expr, Ident, parse_quote_spanned};
 
 use super::super::ast::{InitArg, Node, NodeKind, Tree, bare_ident};
 use super::super::names::invalid_name;
-use super::at;
+use super::cx::at;
 
 /// The tree with every reported mistake taken out.
 pub(crate) fn sanitize(tree: &Tree) -> Tree {

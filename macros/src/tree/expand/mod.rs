@@ -11,6 +11,7 @@
 //! `quote_spanned!` at the user's tokens, through the assertion traits of the runtime's hidden
 //! `checks` module, so their errors land where the mistake is written.
 
+pub(crate) mod cx;
 mod fallback;
 mod names;
 mod settings;
@@ -21,24 +22,14 @@ mod types;
 
 use std::collections::HashSet;
 
-use proc_macro2::{Group, Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
 use syn::Ident;
 
 use super::ast::Tree;
 
+use cx::Cx;
 pub(crate) use fallback::sanitize;
-
-/// What every part of the expansion needs.
-pub(crate) struct Cx {
-    /// `::perennial::__private::runtime`
-    rt: TokenStream,
-    /// The root's struct: the header's name, or one made from the root's name.
-    root_ty: Ident,
-    /// `let`s of the options given as expressions, in the order met: the spec body evaluates
-    /// them once, before its `TreeSpec` (see `settings`).
-    option_lets: std::cell::RefCell<Vec<TokenStream>>,
-}
 
 /// Expands a tree that validated (or was made valid by [`sanitize`]). `taken` holds every
 /// identifier of the macro's input, so that the types of the expression form shadow none.
@@ -106,48 +97,4 @@ pub(crate) fn expression(block: TokenStream, at: Span) -> TokenStream {
             #value
         }
     }
-}
-
-impl Cx {
-    /// `::perennial::__private::runtime` located at `span`, for a path whose errors should
-    /// land there: an expression's span runs from its first token to its last.
-    fn rt_at(&self, span: Span) -> TokenStream {
-        respan(self.rt.clone(), span)
-    }
-}
-
-/// `tokens` with every token, and every group's delimiters, at `span`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
-    tokens
-        .into_iter()
-        .map(|mut tree| {
-            match &tree {
-                TokenTree::Group(group) => {
-                    let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
-                    inner.set_span(span);
-                    tree = TokenTree::Group(inner);
-                }
-                // `$crate` (a type named through a `macro_rules!` wrapper) resolves by its own
-                // span: keep it.
-                TokenTree::Ident(ident) if ident == "$crate" => {}
-                _ => tree.set_span(span),
-            }
-            tree
-        })
-        .collect()
-}
-
-/// A child's type with every token at one span (the call site's resolution, the type's
-/// location), and that span. rustc reports a bound once per span and body, and drops an
-/// identical diagnostic, so a type that is not a gen_server is reported once only if every
-/// use of it is at the same span.
-fn located(ty: &impl ToTokens) -> (TokenStream, Span) {
-    let span = at(syn::spanned::Spanned::span(ty));
-    (respan(ty.to_token_stream(), span), span)
-}
-
-/// A span with the resolution of the macro's call site and the location of `at` (a user's
-/// token), for generated tokens whose errors should point at what the user wrote.
-fn at(at: Span) -> Span {
-    Span::call_site().located_at(at)
 }

@@ -18,7 +18,7 @@ use quote::format_ident;
 use syn::Ident;
 
 use super::super::ast::{NodeKind, Supervisor, Tree};
-use super::{Cx, at};
+use super::cx::{Cx, at};
 
 /// The root's struct in the expression form.
 pub(super) fn expression_root_type(tree: &Tree, taken: &HashSet<String>) -> Ident {

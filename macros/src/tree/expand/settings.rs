@@ -8,13 +8,13 @@
 //! (`max` is never shorter than `initial`).
 
 use proc_macro2::{Literal, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 
 use super::super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Given, Health, Restart, RestartLimits, Setting,
-    Shutdown, Strategy,
+    AutoShutdown, Backoff, ChildOptions, Given, Health, Restart, RestartLimits, Setting, Shutdown,
+    Strategy,
 };
-use super::{Cx, at};
+use super::cx::{Cx, Ty, duration, u32_lit};
 
 /// The first delay of `backoff = on`: 100 ms.
 pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
@@ -22,79 +22,6 @@ pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
 pub(crate) const BACKOFF_FACTOR: f64 = 2.0;
 /// The longest delay of `backoff = on`: 10 s.
 pub(crate) const BACKOFF_MAX_MS: u64 = 10_000;
-
-/// `::core::time::Duration::from_millis(n)`
-fn duration(millis: u64) -> TokenStream {
-    let millis = Literal::u64_unsuffixed(millis);
-    quote!(::core::time::Duration::from_millis(#millis))
-}
-
-/// A count the runtime takes as `u32` (validation keeps it in range; a best-effort expansion
-/// of an invalid tree clamps it).
-fn u32_lit(value: u64) -> Literal {
-    Literal::u32_unsuffixed(u32::try_from(value).unwrap_or(u32::MAX))
-}
-
-/// The runtime's type of an option given as an expression, at `span`.
-#[derive(Debug, Clone, Copy)]
-enum Ty {
-    Strategy,
-    Restart,
-    Shutdown,
-    Duration,
-    U32,
-    Usize,
-    F64,
-    Health,
-    Backoff,
-    AutoShutdown,
-    Bool,
-}
-
-impl Cx {
-    /// The value of a setting: `literal(value)` for a literal of the DSL, else a local that
-    /// holds the expression, evaluated once where the tree's spec is made, with its type written
-    /// at the expression (`let __perennial_option_3: Duration = cfg.window;`), so that a value
-    /// of another type is reported there, by the type checker, in the user's words.
-    fn value<T>(
-        &self,
-        setting: &Setting<T>,
-        ty: Ty,
-        literal: impl FnOnce(&T) -> TokenStream,
-    ) -> TokenStream {
-        let expr = match &setting.value {
-            Given::Lit(value) => return literal(value),
-            Given::Expr(expr) => expr,
-        };
-        let span = at(syn::spanned::Spanned::span(&**expr));
-        let rt = self.rt_at(span);
-        let ty = match ty {
-            Ty::Strategy => quote_spanned!(span=> #rt::supervisor::Strategy),
-            Ty::Restart => quote_spanned!(span=> #rt::supervisor::Restart),
-            Ty::Shutdown => quote_spanned!(span=> #rt::supervisor::Shutdown),
-            Ty::Duration => quote_spanned!(span=> ::core::time::Duration),
-            Ty::U32 => quote_spanned!(span=> u32),
-            Ty::Usize => quote_spanned!(span=> usize),
-            Ty::F64 => quote_spanned!(span=> f64),
-            Ty::Health => quote_spanned!(span=>
-                ::core::option::Option<#rt::supervisor::HealthCheck>),
-            Ty::Backoff => quote_spanned!(span=>
-                ::core::option::Option<#rt::supervisor::Backoff>),
-            Ty::AutoShutdown => quote_spanned!(span=> #rt::supervisor::AutoShutdown),
-            Ty::Bool => quote_spanned!(span=> bool),
-        };
-        let mut lets = self.option_lets.borrow_mut();
-        let var = quote::format_ident!("__perennial_option_{}", lets.len(), span = span);
-        // `(name)` is how a variable is given where a bare word is the DSL's: meant, not unused.
-        let allow = matches!(&**expr, syn::Expr::Paren(_)).then(|| quote!(#[allow(unused_parens)]));
-        lets.push(quote_spanned!(span=> #allow let #var: #ty = #expr;));
-        quote!(#var)
-    }
-
-    fn duration(&self, setting: &Setting<Duration>) -> TokenStream {
-        self.value(setting, Ty::Duration, |d| duration(d.millis))
-    }
-}
 
 /// `Restart::Transient`
 fn restart(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {

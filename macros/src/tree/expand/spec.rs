@@ -30,7 +30,8 @@ use super::super::ast::{
     DynamicSupervisor, InitArg, Node, NodeKind, Server, SiblingRef, Supervisor, Task, Tree,
     bare_ident,
 };
-use super::{Cx, at, located, names, settings};
+use super::cx::{Cx, at, located};
+use super::{names, settings};
 
 /// The statements and the final `TreeSpec` expression of the spec.
 pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {

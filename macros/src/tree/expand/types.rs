@@ -17,7 +17,8 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 
 use super::super::ast::{Header, NodeKind, Supervisor, Tree};
-use super::{Cx, located, names, spec};
+use super::cx::{Cx, located};
+use super::{names, spec};
 
 /// Every struct of the tree, with its impls.
 pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
