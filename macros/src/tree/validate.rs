@@ -8,13 +8,13 @@ use syn::Ident;
 
 use super::ast::{
     AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
-    Restart, RestartLimits, Scope, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    Restart, Scope, Setting, Shutdown, Supervisor, Tree, bare_ident,
 };
 use super::names::invalid_name;
+use super::options::limits;
 use crate::errors::Errors;
 use crate::suggest::near_by_edits;
 
-pub(crate) const MAX_RESTARTS: u64 = 10_000;
 const MAX_FAILURES: u64 = 1_000;
 const MAX_FACTOR: f64 = 100.0;
 
@@ -63,7 +63,12 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
         }
     }
     checker.options_after(&tree.root, &tree.name, true);
-    checker.limits(&tree.root.limits, &tree.name, &tree.root.children);
+    limits::check_supervisor(
+        &tree.root.limits,
+        &tree.name,
+        &tree.root.children,
+        checker.errors,
+    );
     checker.significant(&tree.name, &tree.root);
     checker.children(&tree.root.children, &[&tree.name]);
 }
@@ -111,27 +116,25 @@ impl<'a> Checker<'a, '_> {
                 NodeKind::Task(_) => {}
                 NodeKind::Supervisor(supervisor) => {
                     self.options_after(supervisor, &child.name, false);
-                    self.limits(&supervisor.limits, &child.name, &supervisor.children);
+                    limits::check_supervisor(
+                        &supervisor.limits,
+                        &child.name,
+                        &supervisor.children,
+                        self.errors,
+                    );
                     self.significant(&child.name, supervisor);
                     let mut inner = ancestors.to_vec();
                     inner.push(&child.name);
                     self.children(&supervisor.children, &inner);
                 }
                 NodeKind::Dynamic(dynamic) => {
-                    self.dynamic_limits(&dynamic.limits, &child.name, &dynamic.children);
-                    if let Some(max) = &dynamic.max_children
-                        && let Some(&value) = max.lit()
-                        && !(1..=u64::from(u32::MAX)).contains(&value)
-                    {
-                        self.errors.at(
-                            max.span,
-                            format!(
-                                "`max_children` must be between 1 and {}, found {}; leave it out for no limit",
-                                u32::MAX,
-                                value
-                            ),
-                        );
-                    }
+                    limits::check_dynamic(
+                        &dynamic.limits,
+                        &child.name,
+                        &dynamic.children,
+                        self.errors,
+                    );
+                    limits::check_max_children(&dynamic.max_children, self.errors);
                     self.child_options(&dynamic.children);
                     self.health(&dynamic.children_health);
                 }
@@ -366,79 +369,6 @@ impl<'a> Checker<'a, '_> {
             ),
         };
         self.errors.at(group.span(), message);
-    }
-
-    /// Restart limits of a static supervisor over its listed children.
-    fn limits(&mut self, limits: &RestartLimits, name: &Ident, children: &[Node]) {
-        self.window(limits);
-        let Some(max) = self.max_restarts(limits) else {
-            return;
-        };
-        if max.lit() != Some(&0) {
-            return;
-        }
-        // A restart type given as an expression is only known at run time: not counted.
-        let restarted: Vec<String> = children
-            .iter()
-            .filter_map(|child| {
-                let restart = child.kind.child_options().restart_or_default()?;
-                (restart != Restart::Temporary)
-                    .then(|| format!("`{}` ({})", child.name, restart.name()))
-            })
-            .collect();
-        if !restarted.is_empty() {
-            self.errors.at(
-                max.span,
-                format!(
-                    "`max_restarts = 0` lets `{name}` restart no child, yet {} would be restarted; allow at least 1 restart, or make them `restart = temporary`",
-                    restarted.join(", ")
-                ),
-            );
-        }
-    }
-
-    /// Restart limits of a dynamic supervisor over the children it will start.
-    fn dynamic_limits(&mut self, limits: &RestartLimits, name: &Ident, children: &ChildOptions) {
-        self.window(limits);
-        if let Some(max) = self.max_restarts(limits)
-            && max.lit() == Some(&0)
-            && let Some(restart) = children.restart_or_default()
-            && restart != Restart::Temporary
-        {
-            self.errors.at(
-                max.span,
-                format!(
-                    "`max_restarts = 0` lets `{name}` restart no child, yet its children are {}; allow at least 1 restart, or write `children = {{ restart = temporary }}`",
-                    restart.name()
-                ),
-            );
-        }
-    }
-
-    fn window(&mut self, limits: &RestartLimits) {
-        if let Some(within) = &limits.within
-            && within.lit().is_some_and(|within| within.millis == 0)
-        {
-            self.errors.at(
-                within.span,
-                "`within` can't be zero: it is the window in which restarts are counted, as in `within = 5s`",
-            );
-        }
-    }
-
-    /// `max_restarts` when it is in range (an out-of-range one is reported).
-    fn max_restarts<'s>(&mut self, limits: &'s RestartLimits) -> Option<&'s Setting<u64>> {
-        let max = limits.max_restarts.as_ref()?;
-        if let Some(&value) = max.lit()
-            && value > MAX_RESTARTS
-        {
-            self.errors.at(
-                max.span,
-                format!("`max_restarts` must be between 0 and {MAX_RESTARTS}, found {value}"),
-            );
-            return None;
-        }
-        Some(max)
     }
 
     fn child_options(&mut self, child: &ChildOptions) {

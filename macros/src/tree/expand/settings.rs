@@ -15,6 +15,7 @@ use super::super::ast::{
     Strategy,
 };
 use super::cx::{Cx, Ty, duration, u32_lit};
+use crate::tree::options::limits;
 
 /// The first delay of `backoff = on`: 100 ms.
 pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
@@ -207,36 +208,6 @@ pub(super) fn strategy(cx: &Cx, strategy: &Option<Setting<Strategy>>) -> TokenSt
     quote!(.strategy(#value))
 }
 
-/// `(max_restarts, within)`, when either is given (the other takes its default).
-fn intensity_value(cx: &Cx, limits: &RestartLimits) -> Option<TokenStream> {
-    let rt = &cx.rt;
-    if limits.max_restarts.is_none() && limits.within.is_none() {
-        return None;
-    }
-    let max = limits.max_restarts.as_ref().map_or_else(
-        || quote!(#rt::supervisor::DEFAULT_MAX_RESTARTS),
-        |max| {
-            cx.value(max, Ty::U32, |max| {
-                let max = u32_lit(*max);
-                quote!(#max)
-            })
-        },
-    );
-    let within = limits.within.as_ref().map_or_else(
-        || quote!(#rt::supervisor::DEFAULT_WITHIN),
-        |within| cx.duration(within),
-    );
-    Some(quote!(#max, #within))
-}
-
-/// `.intensity(max_restarts, within)` of a supervisor.
-pub(super) fn intensity(cx: &Cx, limits: &RestartLimits) -> TokenStream {
-    match intensity_value(cx, limits) {
-        Some(value) => quote!(.intensity(#value)),
-        None => TokenStream::new(),
-    }
-}
-
 /// The runtime's `tree::DynamicOptions`: the dynamic supervisor's limits, and the options of
 /// the children it starts.
 pub(super) fn dynamic(
@@ -270,14 +241,10 @@ fn dynamic_fields(
 ) -> Vec<TokenStream> {
     let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
     let mut fields = Vec::new();
-    if let Some(max) = max_children {
-        let max = cx.value(max, Ty::Usize, |max| {
-            let max = Literal::u64_unsuffixed((*max).min(u64::from(u32::MAX)));
-            quote!(#max)
-        });
+    if let Some(max) = limits::max_children(cx, max_children) {
         fields.push(quote!(max_children: ::core::option::Option::Some(#max),));
     }
-    if let Some(intensity) = intensity_value(cx, limits) {
+    if let Some(intensity) = limits::intensity_value(cx, limits) {
         let value = some(quote!((#intensity)));
         fields.push(quote!(intensity: #value,));
     }

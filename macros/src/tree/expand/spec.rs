@@ -32,6 +32,7 @@ use super::super::ast::{
 };
 use super::cx::{Cx, at, located};
 use super::{names, settings};
+use crate::tree::options::limits;
 
 /// The statements and the final `TreeSpec` expression of the spec.
 pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -157,7 +158,7 @@ fn supervisor(
 ) -> TokenStream {
     let name = name.to_string();
     let strategy = settings::strategy(cx, &supervisor.strategy);
-    let intensity = settings::intensity(cx, &supervisor.limits);
+    let intensity = limits::intensity(cx, &supervisor.limits);
     let auto_shutdown = settings::auto_shutdown(cx, &supervisor.auto_shutdown);
     let children = supervisor
         .children

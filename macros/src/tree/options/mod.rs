@@ -19,6 +19,7 @@
 
 pub(crate) mod duration;
 mod keys;
+pub(crate) mod limits;
 mod value;
 
 use proc_macro2::{Delimiter, Group, TokenTree};
@@ -65,24 +66,13 @@ impl Options {
                     let parsed = given(&key, &value, Bare::Word, strategy);
                     store(&mut options.strategy, key, &value, parsed, errors);
                 }
-                "max_restarts" => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| count(&name, v));
-                    store(
-                        &mut options.limits.max_restarts,
-                        key,
-                        &value,
-                        parsed,
-                        errors,
-                    );
-                }
-                "within" => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| duration(&name, v));
-                    store(&mut options.limits.within, key, &value, parsed, errors);
-                }
-                "max_children" => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| count(&name, v));
-                    store(&mut options.max_children, key, &value, parsed, errors);
-                }
+                "max_restarts" | "within" | "max_children" => limits::read(
+                    &key,
+                    &value,
+                    &mut options.limits,
+                    &mut options.max_children,
+                    errors,
+                ),
                 "auto_shutdown" => {
                     let parsed = given(&key, &value, Bare::Word, auto_shutdown);
                     store(&mut options.auto_shutdown, key, &value, parsed, errors);

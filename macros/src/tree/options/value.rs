@@ -270,6 +270,19 @@ pub(super) fn one(segment: Vec<TokenTree>, place: Place, errors: &mut Errors) ->
     })
 }
 
+/// Reads an option's value with [`given`] and stores it in `slot` with [`store`].
+pub(super) fn set<T>(
+    slot: &mut Option<Setting<T>>,
+    key: &Ident,
+    value: &Value,
+    bare: Bare,
+    read: impl FnMut(&Value) -> syn::Result<T>,
+    errors: &mut Errors,
+) {
+    let parsed = given(key, value, bare, read);
+    store(slot, key.clone(), value, parsed, errors);
+}
+
 /// Stores a setting, reporting a second occurrence of its key at both places.
 pub(super) fn store<T>(
     slot: &mut Option<Setting<T>>,
