@@ -8,10 +8,10 @@ use syn::Ident;
 
 use super::ast::{
     AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
-    Restart, Scope, Setting, Shutdown, Supervisor, Tree, bare_ident,
+    Restart, Scope, Setting, Supervisor, Tree, bare_ident,
 };
 use super::names::invalid_name;
-use super::options::limits;
+use super::options::{self, limits};
 use crate::errors::Errors;
 use crate::suggest::near_by_edits;
 
@@ -372,14 +372,7 @@ impl<'a> Checker<'a, '_> {
     }
 
     fn child_options(&mut self, child: &ChildOptions) {
-        if let Some(shutdown) = &child.shutdown
-            && shutdown.lit() == Some(&Shutdown::Timeout(Duration { millis: 0 }))
-        {
-            self.errors.at(
-                shutdown.span,
-                "`shutdown` can't be zero; to stop the child without waiting, write `shutdown = brutal_kill`",
-            );
-        }
+        options::child::check(child, self.errors);
         let Some(Setting {
             key,
             value: Given::Lit(Backoff::On(policy)),

@@ -11,11 +11,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Given, Health, Restart, RestartLimits, Setting, Shutdown,
-    Strategy,
+    AutoShutdown, Backoff, ChildOptions, Given, Health, RestartLimits, Setting, Strategy,
 };
 use super::cx::{Cx, Ty, duration, u32_lit};
-use crate::tree::options::limits;
+use crate::tree::options::{child, limits};
 
 /// The first delay of `backoff = on`: 100 ms.
 pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
@@ -23,37 +22,6 @@ pub(crate) const BACKOFF_INITIAL_MS: u64 = 100;
 pub(crate) const BACKOFF_FACTOR: f64 = 2.0;
 /// The longest delay of `backoff = on`: 10 s.
 pub(crate) const BACKOFF_MAX_MS: u64 = 10_000;
-
-/// `Restart::Transient`
-fn restart(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
-    let rt = &cx.rt;
-    Some(cx.value(options.restart.as_ref()?, Ty::Restart, |restart| {
-        let variant = match restart {
-            Restart::Permanent => quote!(Permanent),
-            Restart::Transient => quote!(Transient),
-            Restart::Temporary => quote!(Temporary),
-        };
-        quote!(#rt::supervisor::Restart::#variant)
-    }))
-}
-
-/// `Shutdown::Timeout(..)`
-fn shutdown(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
-    let rt = &cx.rt;
-    Some(
-        cx.value(options.shutdown.as_ref()?, Ty::Shutdown, |shutdown| {
-            let value = match shutdown {
-                Shutdown::BrutalKill => quote!(BrutalKill),
-                Shutdown::Infinity => quote!(Infinity),
-                Shutdown::Timeout(timeout) => {
-                    let timeout = duration(timeout.millis);
-                    quote!(Timeout(#timeout))
-                }
-            };
-            quote!(#rt::supervisor::Shutdown::#value)
-        }),
-    )
-}
 
 /// `Backoff { .. }` for `backoff = on` or `{ .. }` (`off` is the runtime's default: none), or
 /// the `Option<Backoff>` of an expression; `optional` says which it is.
@@ -99,10 +67,10 @@ fn backoff(cx: &Cx, options: &ChildOptions) -> Option<(TokenStream, bool)> {
 /// The options a supervisor applies to one child (any kind), as builder calls.
 pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
     let mut calls = TokenStream::new();
-    if let Some(restart) = restart(cx, options) {
+    if let Some(restart) = child::emit_restart(cx, options) {
         calls.extend(quote!(.restart(#restart)));
     }
-    if let Some(shutdown) = shutdown(cx, options) {
+    if let Some(shutdown) = child::emit_shutdown(cx, options) {
         calls.extend(quote!(.shutdown(#shutdown)));
     }
     // `.backoff(..)` takes a `Backoff` or an `Option<Backoff>` (an expression's).
@@ -248,11 +216,11 @@ fn dynamic_fields(
         let value = some(quote!((#intensity)));
         fields.push(quote!(intensity: #value,));
     }
-    if let Some(restart) = restart(cx, children) {
+    if let Some(restart) = child::emit_restart(cx, children) {
         let value = some(restart);
         fields.push(quote!(restart: #value,));
     }
-    if let Some(shutdown) = shutdown(cx, children) {
+    if let Some(shutdown) = child::emit_shutdown(cx, children) {
         let value = some(shutdown);
         fields.push(quote!(shutdown: #value,));
     }

@@ -17,6 +17,7 @@
 //! DSL's; anything else that reads as an expression (`cfg.window`, `Duration::from_secs(n)`,
 //! `Strategy::RestForOne`, `(strategy)`) is an expression.
 
+pub(crate) mod child;
 pub(crate) mod duration;
 mod keys;
 pub(crate) mod limits;
@@ -26,8 +27,8 @@ use proc_macro2::{Delimiter, Group, TokenTree};
 use syn::Ident;
 
 use super::ast::{
-    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, Restart,
-    RestartLimits, Scope, Setting, Shutdown, Strategy,
+    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, RestartLimits,
+    Scope, Setting, Strategy,
 };
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
@@ -35,8 +36,7 @@ use crate::text::{Unknown, list};
 pub(crate) use keys::Place;
 use keys::{accept, expects};
 use value::{
-    Bare, RawOption, Value, count, duration, factor, given, read_value, split, store, toggle,
-    variable_hint, word,
+    Bare, RawOption, Value, count, duration, factor, given, read_value, split, store, toggle, word,
 };
 
 /// Every option a place may hold, each read into its type.
@@ -100,14 +100,7 @@ impl Options {
                     let parsed = read_value(&key, &value, export).map(Given::Lit);
                     store(&mut options.child.export, key, &value, parsed, errors);
                 }
-                "restart" => {
-                    let parsed = given(&key, &value, Bare::Word, restart);
-                    store(&mut options.child.restart, key, &value, parsed, errors);
-                }
-                "shutdown" => {
-                    let parsed = given(&key, &value, Bare::Word, shutdown);
-                    store(&mut options.child.shutdown, key, &value, parsed, errors);
-                }
+                "restart" | "shutdown" => child::read(&key, &value, &mut options.child, errors),
                 "groups" => {
                     // A list of names, read at compile time (not an expression: the names are
                     // the tree's, as a child's are).
@@ -271,44 +264,6 @@ fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
             ("all_significant", AutoShutdown::AllSignificant),
         ],
     )
-}
-
-fn restart(value: &Value) -> syn::Result<Restart> {
-    word(
-        "restart",
-        "restart type",
-        "Restart",
-        value,
-        &[
-            ("permanent", Restart::Permanent),
-            ("transient", Restart::Transient),
-            ("temporary", Restart::Temporary),
-        ],
-    )
-}
-
-fn shutdown(value: &Value) -> syn::Result<Shutdown> {
-    const WORDS: &[&str] = &["brutal_kill", "infinity"];
-    match value {
-        Value::Word(word) if word == "brutal_kill" => Ok(Shutdown::BrutalKill),
-        Value::Word(word) if word == "infinity" => Ok(Shutdown::Infinity),
-        Value::Word(word) => {
-            let given = word.to_string();
-            let nearest = did_you_mean(&given, WORDS);
-            let mut message = Unknown::new("shutdown", &given)
-                .expected("`brutal_kill`, `infinity` or a duration such as `5s`")
-                .nearest(nearest);
-            if nearest.is_none() {
-                message = message.then(variable_hint("shutdown", word, "Shutdown"));
-            }
-            Err(syn::Error::new(word.span(), message))
-        }
-        Value::Block(_) => Err(syn::Error::new_spanned(
-            value,
-            "expected `brutal_kill`, `infinity` or a duration such as `5s` for `shutdown`",
-        )),
-        _ => duration("shutdown", value).map(Shutdown::Timeout),
-    }
 }
 
 fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
