@@ -7,16 +7,13 @@ use std::collections::HashMap;
 use syn::Ident;
 
 use super::ast::{
-    AutoShutdown, Backoff, ChildOptions, Duration, Given, Header, Health, InitArg, Node, NodeKind,
-    Restart, Scope, Setting, Supervisor, Tree, bare_ident,
+    AutoShutdown, ChildOptions, Header, InitArg, Node, NodeKind, Restart, Scope, Supervisor, Tree,
+    bare_ident,
 };
 use super::names::invalid_name;
 use super::options::{self, limits};
 use crate::errors::Errors;
 use crate::suggest::near_by_edits;
-
-const MAX_FAILURES: u64 = 1_000;
-const MAX_FACTOR: f64 = 100.0;
 
 /// Records every mistake of `tree` in `errors`.
 pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
@@ -112,7 +109,7 @@ impl<'a> Checker<'a, '_> {
                 self.arg(arg, children, position, ancestors);
             }
             match &child.kind {
-                NodeKind::Server(server) => self.health(&server.health),
+                NodeKind::Server(server) => options::health::check(&server.health, self.errors),
                 NodeKind::Task(_) => {}
                 NodeKind::Supervisor(supervisor) => {
                     self.options_after(supervisor, &child.name, false);
@@ -136,7 +133,7 @@ impl<'a> Checker<'a, '_> {
                     );
                     limits::check_max_children(&dynamic.max_children, self.errors);
                     self.child_options(&dynamic.children);
-                    self.health(&dynamic.children_health);
+                    options::health::check(&dynamic.children_health, self.errors);
                 }
             }
         }
@@ -373,94 +370,7 @@ impl<'a> Checker<'a, '_> {
 
     fn child_options(&mut self, child: &ChildOptions) {
         options::child::check(child, self.errors);
-        let Some(Setting {
-            key,
-            value: Given::Lit(Backoff::On(policy)),
-            ..
-        }) = &child.backoff
-        else {
-            return;
-        };
-        if let Some(restart) = &child.restart
-            && restart.lit() == Some(&Restart::Temporary)
-        {
-            self.errors.spanned(
-                key,
-                "`backoff` can't take effect on a `temporary` child: it is never restarted, so there is no restart to delay; remove `backoff`, or make the child `transient` or `permanent`",
-            );
-            return;
-        }
-        self.nonzero(&policy.initial, "the first delay before a restart");
-        self.nonzero(&policy.max, "the longest delay before a restart");
-        if let Some(factor) = &policy.factor
-            && let Some(&value) = factor.lit()
-            && !(1.0..=MAX_FACTOR).contains(&value)
-        {
-            self.errors.at(
-                factor.span,
-                format!(
-                    "`factor` must be between 1 and {MAX_FACTOR}, found {value}: it multiplies the delay after each attempt (1 keeps it constant)",
-                ),
-            );
-        }
-        if let (Some(initial), Some(max)) = (&policy.initial, &policy.max)
-            && let (Some(initial), Some(max_value)) = (initial.lit(), max.lit())
-            && max_value.millis < initial.millis
-        {
-            self.errors.at(
-                max.span,
-                format!(
-                    "`max = {max_value}` is shorter than `initial = {initial}`: the delay grows from `initial` up to `max`",
-                ),
-            );
-        }
-    }
-
-    fn health(&mut self, health: &Option<Setting<Health>>) {
-        let Some(Setting {
-            value: Given::Lit(Health::On(check)),
-            ..
-        }) = health
-        else {
-            return;
-        };
-        self.nonzero(&check.interval, "the time between two pings");
-        self.nonzero(&check.timeout, "how long a ping may take");
-        if let Some(failures) = &check.failures
-            && let Some(&value) = failures.lit()
-            && !(1..=MAX_FAILURES).contains(&value)
-        {
-            self.errors.at(
-                failures.span,
-                format!(
-                    "`failures` must be between 1 and {MAX_FAILURES}, found {value}: it is how many failed pings in a row restart the child",
-                ),
-            );
-        }
-        // A zero is reported on its own: one mistake, one error.
-        if let (Some(interval), Some(timeout)) = (&check.interval, &check.timeout)
-            && let (Some(interval), Some(timeout_value)) = (interval.lit(), timeout.lit())
-            && interval.millis > 0
-            && timeout_value.millis > interval.millis
-        {
-            self.errors.at(
-                timeout.span,
-                format!(
-                    "`timeout = {timeout_value}` is longer than `interval = {interval}`: a ping would still be pending when the next is sent",
-                ),
-            );
-        }
-    }
-
-    fn nonzero(&mut self, setting: &Option<Setting<Duration>>, meaning: &str) {
-        if let Some(setting) = setting
-            && setting.lit().is_some_and(|value| value.millis == 0)
-        {
-            self.errors.at(
-                setting.span,
-                format!("`{}` can't be zero: it is {meaning}", setting.key),
-            );
-        }
+        options::backoff::check(child, self.errors);
     }
 }
 

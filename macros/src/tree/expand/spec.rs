@@ -32,7 +32,7 @@ use super::super::ast::{
 };
 use super::cx::{Cx, at, located};
 use super::{names, settings};
-use crate::tree::options::limits;
+use crate::tree::options::{health, limits};
 
 /// The statements and the final `TreeSpec` expression of the spec.
 pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -184,7 +184,7 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
     match &node.kind {
         NodeKind::Server(server) => {
             let spec = self::server(cx, &node.name, server, siblings, eager);
-            let health = settings::health(cx, &server.health);
+            let health = health::builder(cx, &server.health);
             let groups = server
                 .groups
                 .as_ref()

@@ -17,8 +17,10 @@
 //! DSL's; anything else that reads as an expression (`cfg.window`, `Duration::from_secs(n)`,
 //! `Strategy::RestForOne`, `(strategy)`) is an expression.
 
+pub(crate) mod backoff;
 pub(crate) mod child;
 pub(crate) mod duration;
+pub(crate) mod health;
 mod keys;
 pub(crate) mod limits;
 mod value;
@@ -27,17 +29,14 @@ use proc_macro2::{Delimiter, Group, TokenTree};
 use syn::Ident;
 
 use super::ast::{
-    AutoShutdown, Backoff, BackoffPolicy, ChildOptions, Given, Health, HealthCheck, RestartLimits,
-    Scope, Setting, Strategy,
+    AutoShutdown, ChildOptions, Given, Health, RestartLimits, Scope, Setting, Strategy,
 };
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list};
 pub(crate) use keys::Place;
 use keys::{accept, expects};
-use value::{
-    Bare, RawOption, Value, count, duration, factor, given, read_value, split, store, toggle, word,
-};
+use value::{Bare, RawOption, Value, given, read_value, split, store, word};
 
 /// Every option a place may hold, each read into its type.
 #[derive(Debug, Default)]
@@ -107,14 +106,8 @@ impl Options {
                     let parsed = read_value(&key, &value, groups).map(Given::Lit);
                     store(&mut options.groups, key, &value, parsed, errors);
                 }
-                "health" => {
-                    let parsed = given(&key, &value, Bare::Word, |v| health(v, errors));
-                    store(&mut options.health, key, &value, parsed, errors);
-                }
-                "backoff" => {
-                    let parsed = given(&key, &value, Bare::Word, |v| backoff(v, errors));
-                    store(&mut options.child.backoff, key, &value, parsed, errors);
-                }
+                "health" => health::read(&key, &value, &mut options.health, errors),
+                "backoff" => backoff::read(&key, &value, &mut options.child.backoff, errors),
                 "children" => match (&value, &options.children) {
                     (_, Some((first, _))) => {
                         errors.spanned(&key, "`children` is given twice");
@@ -264,56 +257,4 @@ fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
             ("all_significant", AutoShutdown::AllSignificant),
         ],
     )
-}
-
-fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
-    let example = "health = { interval = 30s, timeout = 5s, failures = 3 }";
-    let check = toggle(value, Place::Health, example, errors, |options, errors| {
-        let mut check = HealthCheck::default();
-        for RawOption { key, value } in options {
-            match accept(&key, Place::Health, errors).as_deref() {
-                Some("interval") => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| duration("interval", v));
-                    store(&mut check.interval, key, &value, parsed, errors);
-                }
-                Some("timeout") => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| duration("timeout", v));
-                    store(&mut check.timeout, key, &value, parsed, errors);
-                }
-                Some("failures") => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| count("failures", v));
-                    store(&mut check.failures, key, &value, parsed, errors);
-                }
-                _ => {}
-            }
-        }
-        check
-    })?;
-    Ok(check.map_or(Health::Off, Health::On))
-}
-
-fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
-    let example = "backoff = { initial = 100ms, factor = 2, max = 5s }";
-    let policy = toggle(value, Place::Backoff, example, errors, |options, errors| {
-        let mut policy = BackoffPolicy::default();
-        for RawOption { key, value } in options {
-            match accept(&key, Place::Backoff, errors).as_deref() {
-                Some("initial") => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| duration("initial", v));
-                    store(&mut policy.initial, key, &value, parsed, errors);
-                }
-                Some("factor") => {
-                    let parsed = given(&key, &value, Bare::Variable, factor);
-                    store(&mut policy.factor, key, &value, parsed, errors);
-                }
-                Some("max") => {
-                    let parsed = given(&key, &value, Bare::Variable, |v| duration("max", v));
-                    store(&mut policy.max, key, &value, parsed, errors);
-                }
-                _ => {}
-            }
-        }
-        policy
-    })?;
-    Ok(policy.map_or(Backoff::Off, Backoff::On))
 }

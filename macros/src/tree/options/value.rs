@@ -474,6 +474,18 @@ pub(super) fn toggle<T>(
     }
 }
 
+/// A duration setting that can't be zero; `meaning` says what it is.
+pub(super) fn nonzero(setting: &Option<Setting<Duration>>, meaning: &str, errors: &mut Errors) {
+    if let Some(setting) = setting
+        && setting.lit().is_some_and(|value| value.millis == 0)
+    {
+        errors.at(
+            setting.span,
+            format!("`{}` can't be zero: it is {meaning}", setting.key),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proc_macro2::TokenStream;
