@@ -6,10 +6,7 @@ use std::collections::HashMap;
 
 use syn::Ident;
 
-use super::ast::{
-    AutoShutdown, ChildOptions, Header, InitArg, Node, NodeKind, Restart, Scope, Supervisor, Tree,
-    bare_ident,
-};
+use super::ast::{ChildOptions, Header, InitArg, Node, NodeKind, Supervisor, Tree, bare_ident};
 use super::names::invalid_name;
 use super::options::{self, limits};
 use crate::errors::Errors;
@@ -66,7 +63,7 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
         &tree.root.children,
         checker.errors,
     );
-    checker.significant(&tree.name, &tree.root);
+    options::supervision::check(&tree.name, &tree.root, checker.errors);
     checker.children(&tree.root.children, &[&tree.name]);
 }
 
@@ -104,7 +101,7 @@ impl<'a> Checker<'a, '_> {
         for (position, child) in children.iter().enumerate() {
             self.name(&child.name);
             self.child_options(child.kind.child_options());
-            self.scope(child, ancestors);
+            options::cluster::check(child, ancestors, self.errors);
             for arg in child.kind.args() {
                 self.arg(arg, children, position, ancestors);
             }
@@ -119,7 +116,7 @@ impl<'a> Checker<'a, '_> {
                         &supervisor.children,
                         self.errors,
                     );
-                    self.significant(&child.name, supervisor);
+                    options::supervision::check(&child.name, supervisor, self.errors);
                     let mut inner = ancestors.to_vec();
                     inner.push(&child.name);
                     self.children(&supervisor.children, &inner);
@@ -135,90 +132,6 @@ impl<'a> Checker<'a, '_> {
                     self.child_options(&dynamic.children);
                     options::health::check(&dynamic.children_health, self.errors);
                 }
-            }
-        }
-    }
-
-    /// `scope = global` only on a child of the root: the cluster layer adds a global child to
-    /// the root supervisor when this node claims its name.
-    fn scope(&mut self, child: &Node, ancestors: &[&Ident]) {
-        let options = child.kind.child_options();
-        if let Some(export) = options.export.as_ref().filter(|e| e.lit() == Some(&true))
-            && !options.is_global()
-        {
-            let server = match &child.kind {
-                NodeKind::Server(server) => crate::text::type_name(&server.ty),
-                _ => "S".to_owned(),
-            };
-            self.errors.spanned(
-                &export.key,
-                format!(
-                    "`export = true` needs `scope = global`: other nodes call an exported child through its global name, with `cluster.remote::<{server}>(\"{}\")`; write `{{ scope = global, export = true }}`",
-                    child.name
-                ),
-            );
-        }
-        let Some(setting) = child
-            .kind
-            .child_options()
-            .scope
-            .as_ref()
-            .filter(|s| s.lit() == Some(&Scope::Global))
-        else {
-            return;
-        };
-        if let [root, .., parent] = ancestors
-            && ancestors.len() > 1
-        {
-            self.errors.at(
-                setting.span,
-                format!(
-                    "`scope = global` is allowed only on a child of the root supervisor `{root}`: the cluster starts a global child under the root when this node holds its name; move `{}` out of `{parent}` to the root",
-                    child.name
-                ),
-            );
-        }
-    }
-
-    /// OTP's rules for significant children, against their supervisor `name`: only transient
-    /// and temporary children may be significant, and only under an `auto_shutdown` that is
-    /// not `never`.
-    fn significant(&mut self, name: &Ident, supervisor: &Supervisor) {
-        // An `auto_shutdown` given as an expression may shut down: the runtime checks it.
-        let shuts_down = supervisor
-            .auto_shutdown
-            .as_ref()
-            .is_some_and(|s| s.lit() != Some(&AutoShutdown::Never));
-        for child in &supervisor.children {
-            let options = child.kind.child_options();
-            let Some(setting) = options
-                .significant
-                .as_ref()
-                .filter(|s| s.lit() == Some(&true))
-            else {
-                continue;
-            };
-            if options.restart_or_default() == Some(Restart::Permanent) {
-                self.errors.spanned(
-                    &setting.key,
-                    format!(
-                        "a permanent child can't be `significant`: `{}` would be restarted whatever its exit, so it never ends by itself; make it `restart = transient` (ended for good by a normal exit) or `restart = temporary`",
-                        child.name
-                    ),
-                );
-            }
-            if !shuts_down {
-                let now = match &supervisor.auto_shutdown {
-                    Some(_) => "is `auto_shutdown = never`",
-                    None => "has no `auto_shutdown`",
-                };
-                self.errors.spanned(
-                    &setting.key,
-                    format!(
-                        "`significant` has no effect: supervisor `{name}` {now}; give it `auto_shutdown = any_significant` (or `all_significant`) to shut down when `{}` ends",
-                        child.name
-                    ),
-                );
             }
         }
     }

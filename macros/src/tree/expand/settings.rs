@@ -9,11 +9,9 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::super::ast::{
-    AutoShutdown, ChildOptions, Given, Health, RestartLimits, Setting, Strategy,
-};
-use super::cx::{Cx, Ty};
-use crate::tree::options::{backoff, child, health, limits};
+use super::super::ast::{ChildOptions, Health, RestartLimits, Setting};
+use super::cx::Cx;
+use crate::tree::options::{backoff, child, health, limits, supervision};
 
 /// The options a supervisor applies to one child (any kind), as builder calls.
 pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
@@ -28,52 +26,8 @@ pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
     if let Some((backoff, _)) = backoff::emit(cx, options) {
         calls.extend(quote!(.backoff(#backoff)));
     }
-    // `significant = false` is the default: nothing to set, unless it is an expression.
-    if let Some(significant) = &options.significant {
-        match &significant.value {
-            Given::Lit(true) => calls.extend(quote!(.significant(true))),
-            Given::Lit(false) => {}
-            Given::Expr(_) => {
-                let value = cx.value(significant, Ty::Bool, |_| quote!());
-                calls.extend(quote!(.significant(#value)));
-            }
-        }
-    }
+    calls.extend(supervision::emit_significant(cx, options));
     calls
-}
-
-/// `.auto_shutdown(..)` of a supervisor, when it is given.
-pub(super) fn auto_shutdown(cx: &Cx, auto_shutdown: &Option<Setting<AutoShutdown>>) -> TokenStream {
-    let rt = &cx.rt;
-    let Some(setting) = auto_shutdown else {
-        return TokenStream::new();
-    };
-    let value = cx.value(setting, Ty::AutoShutdown, |auto_shutdown| {
-        let variant = match auto_shutdown {
-            AutoShutdown::Never => quote!(Never),
-            AutoShutdown::AnySignificant => quote!(AnySignificant),
-            AutoShutdown::AllSignificant => quote!(AllSignificant),
-        };
-        quote!(#rt::supervisor::AutoShutdown::#variant)
-    });
-    quote!(.auto_shutdown(#value))
-}
-
-/// `.strategy(..)` of a supervisor.
-pub(super) fn strategy(cx: &Cx, strategy: &Option<Setting<Strategy>>) -> TokenStream {
-    let rt = &cx.rt;
-    let Some(strategy) = strategy else {
-        return TokenStream::new();
-    };
-    let value = cx.value(strategy, Ty::Strategy, |strategy| {
-        let variant = match strategy {
-            Strategy::OneForOne => quote!(OneForOne),
-            Strategy::OneForAll => quote!(OneForAll),
-            Strategy::RestForOne => quote!(RestForOne),
-        };
-        quote!(#rt::supervisor::Strategy::#variant)
-    });
-    quote!(.strategy(#value))
 }
 
 /// The runtime's `tree::DynamicOptions`: the dynamic supervisor's limits, and the options of

@@ -32,7 +32,7 @@ use super::super::ast::{
 };
 use super::cx::{Cx, at, located};
 use super::{names, settings};
-use crate::tree::options::{health, limits};
+use crate::tree::options::{groups, health, limits, supervision};
 
 /// The statements and the final `TreeSpec` expression of the spec.
 pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -157,9 +157,9 @@ fn supervisor(
     eager: &mut Vec<TokenStream>,
 ) -> TokenStream {
     let name = name.to_string();
-    let strategy = settings::strategy(cx, &supervisor.strategy);
+    let strategy = supervision::strategy(cx, &supervisor.strategy);
     let intensity = limits::intensity(cx, &supervisor.limits);
-    let auto_shutdown = settings::auto_shutdown(cx, &supervisor.auto_shutdown);
+    let auto_shutdown = supervision::auto_shutdown(cx, &supervisor.auto_shutdown);
     let children = supervisor
         .children
         .iter()
@@ -185,14 +185,7 @@ fn child(cx: &Cx, node: &Node, siblings: &[Node], eager: &mut Vec<TokenStream>) 
         NodeKind::Server(server) => {
             let spec = self::server(cx, &node.name, server, siblings, eager);
             let health = health::builder(cx, &server.health);
-            let groups = server
-                .groups
-                .as_ref()
-                .and_then(|groups| groups.lit())
-                .map(|groups| {
-                    let names = groups.iter().map(|name| name.to_string());
-                    quote!(.groups([#(#names),*]))
-                });
+            let groups = groups::emit(&server.groups);
             quote!(#spec #options #health #groups)
         }
         NodeKind::Task(task) => {

@@ -19,24 +19,23 @@
 
 pub(crate) mod backoff;
 pub(crate) mod child;
+pub(crate) mod cluster;
 pub(crate) mod duration;
+pub(crate) mod groups;
 pub(crate) mod health;
 mod keys;
 pub(crate) mod limits;
+pub(crate) mod supervision;
 mod value;
 
-use proc_macro2::{Delimiter, Group, TokenTree};
+use proc_macro2::Group;
 use syn::Ident;
 
-use super::ast::{
-    AutoShutdown, ChildOptions, Given, Health, RestartLimits, Scope, Setting, Strategy,
-};
+use super::ast::{AutoShutdown, ChildOptions, Health, RestartLimits, Setting, Strategy};
 use crate::errors::Errors;
-use crate::suggest::did_you_mean;
-use crate::text::{Unknown, list};
 pub(crate) use keys::Place;
 use keys::{accept, expects};
-use value::{Bare, RawOption, Value, given, read_value, split, store, word};
+use value::{RawOption, Value, split};
 
 /// Every option a place may hold, each read into its type.
 #[derive(Debug, Default)]
@@ -61,10 +60,14 @@ impl Options {
                 continue;
             };
             match name.as_str() {
-                "strategy" => {
-                    let parsed = given(&key, &value, Bare::Word, strategy);
-                    store(&mut options.strategy, key, &value, parsed, errors);
-                }
+                "strategy" | "auto_shutdown" | "significant" => supervision::read(
+                    &key,
+                    &value,
+                    &mut options.strategy,
+                    &mut options.auto_shutdown,
+                    &mut options.child.significant,
+                    errors,
+                ),
                 "max_restarts" | "within" | "max_children" => limits::read(
                     &key,
                     &value,
@@ -72,40 +75,9 @@ impl Options {
                     &mut options.max_children,
                     errors,
                 ),
-                "auto_shutdown" => {
-                    let parsed = given(&key, &value, Bare::Word, auto_shutdown);
-                    store(&mut options.auto_shutdown, key, &value, parsed, errors);
-                }
-                "significant" => {
-                    let parsed = given(&key, &value, Bare::Word, |v| {
-                        word(
-                            "significant",
-                            "boolean",
-                            "bool",
-                            v,
-                            &[("true", true), ("false", false)],
-                        )
-                    });
-                    store(&mut options.child.significant, key, &value, parsed, errors);
-                }
-                "scope" => {
-                    // A word, read at compile time: a global child changes what the tree is.
-                    let parsed = read_value(&key, &value, scope).map(Given::Lit);
-                    store(&mut options.child.scope, key, &value, parsed, errors);
-                }
-                "export" => {
-                    // A word, read at compile time: it decides what the child's expansion asks
-                    // of its server's type.
-                    let parsed = read_value(&key, &value, export).map(Given::Lit);
-                    store(&mut options.child.export, key, &value, parsed, errors);
-                }
+                "scope" | "export" => cluster::read(&key, &value, &mut options.child, errors),
                 "restart" | "shutdown" => child::read(&key, &value, &mut options.child, errors),
-                "groups" => {
-                    // A list of names, read at compile time (not an expression: the names are
-                    // the tree's, as a child's are).
-                    let parsed = read_value(&key, &value, groups).map(Given::Lit);
-                    store(&mut options.groups, key, &value, parsed, errors);
-                }
+                "groups" => groups::read(&key, &value, &mut options.groups, errors),
                 "health" => health::read(&key, &value, &mut options.health, errors),
                 "backoff" => backoff::read(&key, &value, &mut options.child.backoff, errors),
                 "children" => match (&value, &options.children) {
@@ -127,134 +99,4 @@ impl Options {
         }
         options
     }
-}
-
-/// `local` or `global`: only a word, since it decides the tree's type (a tree with a global
-/// child starts in a cluster).
-fn scope(value: &Value) -> syn::Result<Scope> {
-    const NAMES: &[&str] = &["local", "global"];
-    let Value::Word(word) = value else {
-        return Err(syn::Error::new_spanned(
-            value,
-            format!("expected a scope, one of {}; found `{value}`", list(NAMES)),
-        ));
-    };
-    match word.to_string().as_str() {
-        "local" => Ok(Scope::Local),
-        "global" => Ok(Scope::Global),
-        given => {
-            let message = Unknown::new("scope", given)
-                .expected(format_args!(
-                    "one of {} (a word: the scope decides at compile time how the tree starts)",
-                    list(NAMES)
-                ))
-                .nearest(did_you_mean(given, NAMES));
-            Err(syn::Error::new(word.span(), message))
-        }
-    }
-}
-
-/// `true` or `false`: only a word, since it decides at compile time what the child's server
-/// must be (a remote one).
-fn export(value: &Value) -> syn::Result<bool> {
-    const NAMES: &[&str] = &["true", "false"];
-    let given = match value {
-        Value::Word(word) if word == "true" => return Ok(true),
-        Value::Word(word) if word == "false" => return Ok(false),
-        Value::Word(word) => word.to_string(),
-        _ => value.to_string(),
-    };
-    let mut message = format!(
-        "expected `true` or `false` for `export`, found `{given}` (a word: whether a child is exported decides at compile time what its server must be)"
-    );
-    if let Some(nearest) = did_you_mean(&given, NAMES) {
-        message.push_str(&format!("; did you mean `{nearest}`?"));
-    }
-    Err(syn::Error::new_spanned(value, message))
-}
-
-fn strategy(value: &Value) -> syn::Result<Strategy> {
-    if let Value::Word(word) = value
-        && word == "simple_one_for_one"
-    {
-        return Err(syn::Error::new(
-            word.span(),
-            "`simple_one_for_one` is written as a child of its own: `name: dynamic_supervisor<ChildType>(max_children = ..)`",
-        ));
-    }
-    word(
-        "strategy",
-        "strategy",
-        "Strategy",
-        value,
-        &[
-            ("one_for_one", Strategy::OneForOne),
-            ("one_for_all", Strategy::OneForAll),
-            ("rest_for_one", Strategy::RestForOne),
-        ],
-    )
-}
-
-/// `[a, b]`: group names, each a snake_case name, none twice.
-fn groups(value: &Value) -> syn::Result<Vec<Ident>> {
-    use syn::parse::Parser;
-    let expected = || {
-        syn::Error::new_spanned(
-            value,
-            format!(
-                "expected a list of group names such as `[workers, cache_nodes]`, found `{value}`"
-            ),
-        )
-    };
-    let Value::Malformed(tokens) = value else {
-        return Err(expected());
-    };
-    let [TokenTree::Group(list)] = tokens.as_slice() else {
-        return Err(expected());
-    };
-    if list.delimiter() != Delimiter::Bracket {
-        return Err(expected());
-    }
-    let names = syn::punctuated::Punctuated::<Ident, syn::Token![,]>::parse_terminated
-        .parse2(list.stream())
-        .map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected group names (snake_case identifiers) separated by `,`, as in `[workers, cache_nodes]`",
-            )
-        })?;
-    let mut seen: Vec<Ident> = Vec::new();
-    for name in names {
-        if let Some(problem) = super::names::invalid_name(&name.to_string()) {
-            return Err(syn::Error::new(name.span(), problem));
-        }
-        if seen.contains(&name) {
-            return Err(syn::Error::new(
-                name.span(),
-                format!("the group `{name}` is listed twice"),
-            ));
-        }
-        seen.push(name);
-    }
-    if seen.is_empty() {
-        return Err(syn::Error::new(
-            list.span_close(),
-            "`groups = []` puts the child in no group; list at least one, or leave `groups` out",
-        ));
-    }
-    Ok(seen)
-}
-
-fn auto_shutdown(value: &Value) -> syn::Result<AutoShutdown> {
-    word(
-        "auto_shutdown",
-        "auto_shutdown",
-        "AutoShutdown",
-        value,
-        &[
-            ("never", AutoShutdown::Never),
-            ("any_significant", AutoShutdown::AnySignificant),
-            ("all_significant", AutoShutdown::AllSignificant),
-        ],
-    )
 }
