@@ -94,6 +94,8 @@ pub(crate) struct Supervisor {
     pub limits: RestartLimits,
     /// When it shuts itself down because its significant children ended.
     pub auto_shutdown: Option<Setting<AutoShutdown>>,
+    /// `crate = path`: the path of the `perennial` crate (the root only).
+    pub krate: Option<Setting<Path>>,
     /// How its own parent treats it; always empty on the root (checked by validation).
     pub child: ChildOptions,
     /// In declaration order, which is start order.

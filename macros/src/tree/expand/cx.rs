@@ -11,6 +11,9 @@ use crate::tree::ast::{Duration, Given, Setting};
 pub(crate) struct Cx {
     /// `::perennial::__private::runtime`
     pub(crate) rt: TokenStream,
+    /// `::perennial::__private::cluster`: the cluster crate's tree types with the facade's
+    /// `cluster` feature, stand-ins that carry only the feature's error without it.
+    pub(crate) cluster: TokenStream,
     /// The root's struct: the header's name, or one made from the root's name.
     pub(crate) root_ty: Ident,
     /// `let`s of the options given as expressions, in the order met: the spec body evaluates

@@ -17,6 +17,8 @@ use syn::{Expr, Ident, parse_quote_spanned};
 use super::super::ast::{InitArg, Node, NodeKind, Tree, bare_ident};
 use super::super::names::invalid_name;
 use super::cx::at;
+use crate::tree::options::krate;
+use proc_macro2::TokenStream;
 
 /// The tree with every reported mistake taken out.
 pub(crate) fn sanitize(tree: &Tree) -> Tree {
@@ -33,7 +35,8 @@ pub(crate) fn sanitize(tree: &Tree) -> Tree {
     let mut declared = HashSet::new();
     collect(&tree.root.children, &mut declared);
     let mut seen = HashSet::from([tree.name.to_string()]);
-    children(&mut tree.root.children, &declared, &mut seen);
+    let krate = krate::emit(&tree.root.krate);
+    children(&mut tree.root.children, &declared, &mut seen, &krate);
     tree
 }
 
@@ -47,7 +50,12 @@ fn collect(nodes: &[Node], into: &mut HashSet<String>) {
     }
 }
 
-fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSet<String>) {
+fn children(
+    nodes: &mut Vec<Node>,
+    declared: &HashSet<String>,
+    seen: &mut HashSet<String>,
+    krate: &TokenStream,
+) {
     // Keep nodes with a valid name seen for the first time, remembering where each kept node
     // was, to renumber the sibling references.
     let mut kept = Vec::new();
@@ -93,7 +101,7 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
                 }),
             };
             if replace {
-                *arg = InitArg::Expr(placeholder(arg));
+                *arg = InitArg::Expr(placeholder(arg, krate));
                 replaced = true;
             }
         }
@@ -101,22 +109,22 @@ fn children(nodes: &mut Vec<Node>, declared: &HashSet<String>, seen: &mut HashSe
         // whatever their number; a task keeps one per argument, for its function's arity.
         if replaced
             && let NodeKind::Server(server) = &mut node.kind
-            && let Some(first) = server.args.first().map(placeholder)
+            && let Some(first) = server.args.first().map(|arg| placeholder(arg, krate))
         {
             server.args = vec![InitArg::Expr(first)];
         }
         if let NodeKind::Supervisor(supervisor) = &mut node.kind {
-            children(&mut supervisor.children, declared, seen);
+            children(&mut supervisor.children, declared, seen, krate);
         }
     }
     *nodes = kept.into_iter().map(|(_, node)| node).collect();
 }
 
 /// `bounds::placeholder()` where `arg` was written.
-fn placeholder(arg: &InitArg) -> Expr {
+fn placeholder(arg: &InitArg, krate: &TokenStream) -> Expr {
     let span = match arg {
         InitArg::Expr(expr) => expr.span(),
         InitArg::Sibling(sibling) => sibling.name.span(),
     };
-    parse_quote_spanned!(at(span)=> ::perennial::__private::runtime::bounds::placeholder())
+    parse_quote_spanned!(at(span)=> #krate::__private::runtime::bounds::placeholder())
 }

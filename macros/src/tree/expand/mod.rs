@@ -27,6 +27,7 @@ use quote::quote;
 use syn::Ident;
 
 use super::ast::Tree;
+use super::options::krate;
 
 use cx::Cx;
 pub(crate) use fallback::sanitize;
@@ -48,8 +49,10 @@ pub(crate) fn expand_after(
         Some(header) => header.ident.clone(),
         None => names::expression_root_type(tree, taken),
     };
+    let krate = krate::emit(&tree.root.krate);
     let cx = Cx {
-        rt: quote!(::perennial::__private::runtime),
+        rt: quote!(#krate::__private::runtime),
+        cluster: quote!(#krate::__private::cluster),
         root_ty,
         option_lets: std::cell::RefCell::default(),
     };

@@ -53,7 +53,7 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
     }
     // `scope = global` children (of the root only: checked by validation) are not children
     // of the root's spec: the cluster layer adds each to the root when this node claims it.
-    let cluster = cluster_path();
+    let cluster = &cx.cluster;
     let mut globals = Vec::new();
     for node in tree
         .root
@@ -111,12 +111,6 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
             #root_ty::__perennial_attach,
         )
     }
-}
-
-/// `::perennial::__private::cluster`: the cluster crate's tree types with the facade's
-/// `cluster` feature, stand-ins that carry only the feature's error without it.
-pub(super) fn cluster_path() -> TokenStream {
-    quote!(::perennial::__private::cluster)
 }
 
 /// Whether a child of the root is `scope = global`: the tree then starts in a cluster.

@@ -294,6 +294,7 @@ fn a_tree_with_mistakes_still_expands_its_valid_part_beside_the_errors() {
 fn nested_types_are_named_after_the_root_and_the_supervisor() {
     let cx = Cx {
         rt: quote!(rt),
+        cluster: quote!(cluster),
         root_ty: syn::Ident::new("App", proc_macro2::Span::call_site()),
         option_lets: Default::default(),
     };
@@ -302,4 +303,34 @@ fn nested_types_are_named_after_the_root_and_the_supervisor() {
     let taken = HashSet::new();
     let t = tree(quote!(my_app: supervisor { a: A }));
     assert_eq!(names::expression_root_type(&t, &taken), "MyApp");
+}
+
+#[test]
+fn every_path_starts_with_the_crate_option() {
+    for input in [
+        quote! {
+            app: supervisor(crate = my_perennial, strategy = one_for_all) {
+                cache: Cache(1) { health = { interval = 1s }, backoff = on },
+                work: task(run) { scope = global },
+                jobs: dynamic_supervisor<Job>(children = { restart = temporary }),
+            }
+        },
+        // With mistakes: the best-effort tree's placeholders too.
+        quote! {
+            pub struct App;
+            app: supervisor(crate = crate::reexported) {
+                later_user: Writer(later),
+                later: Cache,
+                Bad: Cache,
+            }
+        },
+    ] {
+        let text = compact(&entry(input).to_string());
+        assert!(!text.contains("::perennial"), "{text}");
+        assert!(
+            text.contains("my_perennial::__private::runtime")
+                || text.contains("crate::reexported::__private::runtime::bounds::placeholder"),
+            "{text}"
+        );
+    }
 }

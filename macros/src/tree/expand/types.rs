@@ -331,7 +331,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
     let registry = Ident::new("registry", proc_macro2::Span::mixed_site());
     let scope = Ident::new("scope", proc_macro2::Span::mixed_site());
     if spec::is_global(tree) {
-        let cluster_ty = spec::cluster_path();
+        let cluster_ty = &cx.cluster;
         let cluster = Ident::new("cluster", proc_macro2::Span::mixed_site());
         let backend = Ident::new("B", proc_macro2::Span::mixed_site());
         return quote! {

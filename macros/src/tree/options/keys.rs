@@ -54,6 +54,9 @@ pub(crate) struct Key {
     pub others: &'static [&'static str],
     /// Its words, which written alone (`{ permanent }`) want the key.
     pub words: &'static [&'static str],
+    /// Whether messages list it among the keys of its places (`crate` is accepted, but is for
+    /// code that re-exports perennial, not a choice to suggest).
+    pub listed: bool,
 }
 
 use Place::{Backoff, Dynamic, DynamicChildren, Health, Root, Server, Supervisor, Task};
@@ -73,6 +76,7 @@ const fn key(name: &'static str, places: &'static [Place], expects: &'static str
         note: "",
         others: &[],
         words: &[],
+        listed: true,
     }
 }
 
@@ -221,6 +225,15 @@ pub(crate) const KEYS: &[Key] = &[
         default: "`10s` (or `initial`, if longer)",
         ..key("max", &[Backoff], DURATION)
     },
+    Key {
+        default: "`::perennial`",
+        listed: false,
+        ..key(
+            "crate",
+            &[Root],
+            "the path of the `perennial` crate, such as `my_perennial` or `crate::reexported`",
+        )
+    },
 ];
 
 /// Every key's name, in the order of [`KEYS`].
@@ -253,9 +266,15 @@ impl Place {
     /// The keys written here, in the order messages list them.
     pub(crate) fn allowed(self) -> Vec<&'static str> {
         KEYS.iter()
-            .filter(|key| key.places.contains(&self))
+            .filter(|key| key.listed && key.places.contains(&self))
             .map(|key| key.name)
             .collect()
+    }
+
+    /// Whether `name` is a key of this place that messages do not list.
+    fn accepts_unlisted(self, name: &str) -> bool {
+        KEYS.iter()
+            .any(|key| !key.listed && key.name == name && key.places.contains(&self))
     }
 
     pub(super) fn describe(self) -> &'static str {
@@ -283,6 +302,11 @@ impl Place {
             }
             ("health", Place::Dynamic) => {
                 "health checks ping gen_server children; a dynamic_supervisor is not pinged (to check the children it starts, write `children = { health = .. }`)"
+            }
+            ("crate", _) => {
+                return Some(format!(
+                    "`crate` is written once, in the root supervisor's options, and every path the tree's expansion writes starts with it: `app: supervisor(crate = ..) {{ .. }}`; allowed here: {allowed}"
+                ));
             }
             ("children", _) => {
                 return Some(format!(
@@ -383,7 +407,7 @@ impl Place {
 pub(super) fn accept(key: &Ident, place: Place, errors: &mut Errors) -> Option<String> {
     let name = key.to_string();
     let allowed = place.allowed();
-    if allowed.contains(&name.as_str()) {
+    if allowed.contains(&name.as_str()) || place.accepts_unlisted(&name) {
         return Some(name);
     }
     // How a parent treats a child, written on the root: read, and refused by validation, which

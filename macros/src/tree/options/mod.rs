@@ -24,6 +24,7 @@ pub(crate) mod duration;
 pub(crate) mod groups;
 pub(crate) mod health;
 mod keys;
+pub(crate) mod krate;
 pub(crate) mod limits;
 pub(crate) mod supervision;
 mod value;
@@ -47,6 +48,8 @@ pub(crate) struct Options {
     pub child: ChildOptions,
     pub health: Option<Setting<Health>>,
     pub groups: Option<Setting<Vec<Ident>>>,
+    /// `crate = path` of the root.
+    pub krate: Option<Setting<syn::Path>>,
     /// `children = { .. }` of a dynamic supervisor: its key, and the options read from it.
     pub children: Option<(Ident, Box<Options>)>,
 }
@@ -77,6 +80,7 @@ impl Options {
                 ),
                 "scope" | "export" => cluster::read(&key, &value, &mut options.child, errors),
                 "restart" | "shutdown" => child::read(&key, &value, &mut options.child, errors),
+                "crate" => krate::read(&key, &value, &mut options.krate, errors),
                 "groups" => groups::read(&key, &value, &mut options.groups, errors),
                 "health" => health::read(&key, &value, &mut options.health, errors),
                 "backoff" => backoff::read(&key, &value, &mut options.child.backoff, errors),

@@ -51,6 +51,7 @@ impl ParseWith for Supervisor {
             strategy: options.strategy,
             limits: options.limits,
             auto_shutdown: options.auto_shutdown,
+            krate: options.krate,
             child: options.child,
             children,
             options_after,
