@@ -128,6 +128,7 @@
 mod ast;
 mod expand;
 mod names;
+mod node;
 mod options;
 mod parse;
 #[cfg(test)]

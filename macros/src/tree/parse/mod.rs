@@ -5,11 +5,7 @@
 //! build shows every independent mistake. Each node kind also implements
 //! [`syn::parse::Parse`] strictly (any mistake is an error), which is what the unit tests use.
 
-mod dynamic;
 mod header;
-mod server;
-mod supervisor;
-mod task;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::ext::IdentExt;
@@ -23,7 +19,7 @@ use crate::suggest::did_you_mean;
 use crate::text::Unknown;
 
 /// The words that start a node kind other than a gen_server type.
-mod kw {
+pub(crate) mod kw {
     syn::custom_keyword!(supervisor);
     syn::custom_keyword!(dynamic_supervisor);
     syn::custom_keyword!(task);
@@ -361,7 +357,7 @@ fn starts_node(input: ParseStream) -> bool {
     input.peek(Ident::peek_any) && input.peek2(Token![:]) && !input.peek2(Token![::])
 }
 
-fn skip_to_comma(input: ParseStream) {
+pub(crate) fn skip_to_comma(input: ParseStream) {
     while !input.is_empty() && !input.peek(Token![,]) {
         if input.parse::<TokenTree>().is_err() {
             break;

@@ -4,11 +4,10 @@ use proc_macro2::{Group, TokenTree};
 use syn::parse::ParseStream;
 use syn::{Token, Type, token};
 
-use super::State;
-use super::{ParseWith, kw};
 use crate::text::type_name;
 use crate::tree::ast::DynamicSupervisor;
 use crate::tree::options::{Options, Place};
+use crate::tree::parse::{ParseWith, State, kw};
 
 impl ParseWith for DynamicSupervisor {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<DynamicSupervisor> {
@@ -70,4 +69,4 @@ fn braces_after(group: &Group, state: &mut State) {
     );
 }
 
-super::strict_parse!(DynamicSupervisor);
+crate::tree::parse::strict_parse!(DynamicSupervisor);

@@ -4,10 +4,9 @@ use proc_macro2::Group;
 use syn::parse::ParseStream;
 use syn::{braced, token};
 
-use super::State;
-use super::{ParseWith, kw, nodes, resolve_siblings};
 use crate::tree::ast::Supervisor;
 use crate::tree::options::{Options, Place};
+use crate::tree::parse::{ParseWith, State, kw, nodes, resolve_siblings};
 
 impl ParseWith for Supervisor {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Supervisor> {
@@ -59,4 +58,4 @@ impl ParseWith for Supervisor {
     }
 }
 
-super::strict_parse!(Supervisor);
+crate::tree::parse::strict_parse!(Supervisor);

@@ -5,11 +5,10 @@ use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Expr, parenthesized, token};
 
-use super::State;
-use super::{ParseWith, exprs, kw};
 use crate::text::type_name;
 use crate::tree::ast::{InitArg, Task};
 use crate::tree::options::{Options, Place};
+use crate::tree::parse::{ParseWith, State, exprs, kw};
 
 const NEEDS_FUNCTION: &str = "a task needs a function to run: `task(my_async_fn, args..)`, called with the arguments at each start";
 
@@ -99,4 +98,4 @@ fn not_a_function(function: &Expr, args: &[Expr]) -> Option<String> {
     }
 }
 
-super::strict_parse!(Task);
+crate::tree::parse::strict_parse!(Task);

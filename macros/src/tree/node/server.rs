@@ -9,10 +9,9 @@ use syn::{
     token,
 };
 
-use super::State;
-use super::{ParseWith, exprs};
 use crate::tree::ast::{InitArg, Server};
 use crate::tree::options::{Options, Place};
+use crate::tree::parse::{ParseWith, State, exprs};
 
 impl ParseWith for Server {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Server> {
@@ -78,4 +77,4 @@ fn turbofish(input: ParseStream) -> bool {
     fork.parse::<Token![::]>().is_ok() && fork.peek(Token![<])
 }
 
-super::strict_parse!(Server);
+crate::tree::parse::strict_parse!(Server);
