@@ -126,7 +126,7 @@
 //! whose value has the compiler's error type, which adds no errors of its own either.
 
 mod ast;
-mod expand;
+pub(crate) mod expand;
 mod names;
 mod node;
 mod options;

@@ -11,10 +11,11 @@
 //! `quote_spanned!` at the user's tokens, through the assertion traits of the runtime's hidden
 //! `checks` module, so their errors land where the mistake is written.
 
+pub(crate) mod args;
 pub(crate) mod cx;
 mod fallback;
-mod names;
-mod settings;
+pub(crate) mod names;
+pub(crate) mod settings;
 mod spec;
 #[cfg(test)]
 mod tests;

@@ -21,7 +21,7 @@ use super::super::ast::{NodeKind, Supervisor, Tree};
 use super::cx::{Cx, at};
 
 /// The root's struct in the expression form.
-pub(super) fn expression_root_type(tree: &Tree, taken: &HashSet<String>) -> Ident {
+pub(crate) fn expression_root_type(tree: &Tree, taken: &HashSet<String>) -> Ident {
     let camel = camel_case(&tree.name.to_string());
     let mut nested = Vec::new();
     supervisor_names(&tree.root, &mut nested);
@@ -51,7 +51,7 @@ fn supervisor_names(supervisor: &Supervisor, into: &mut Vec<String>) {
 }
 
 /// `app` -> `App`, `db_pool` -> `DbPool`.
-pub(super) fn camel_case(name: &str) -> String {
+pub(crate) fn camel_case(name: &str) -> String {
     name.split('_')
         .filter(|word| !word.is_empty())
         .map(|word| {
@@ -64,32 +64,32 @@ pub(super) fn camel_case(name: &str) -> String {
 }
 
 /// The struct of the nested supervisor `name`: `App_db`.
-pub(super) fn nested_type(cx: &Cx, name: &Ident) -> Ident {
+pub(crate) fn nested_type(cx: &Cx, name: &Ident) -> Ident {
     format_ident!("{}_{}", cx.root_ty, name, span = at(name.span()))
 }
 
 /// The typed key of the gen_server child `name`: `CACHE`.
-pub(super) fn key(name: &Ident) -> Ident {
+pub(crate) fn key(name: &Ident) -> Ident {
     Ident::new(&name.to_string().to_uppercase(), at(name.span()))
 }
 
 /// The local variable holding the init arguments (or the function) of the child `name`.
-pub(super) fn var(name: &Ident) -> Ident {
+pub(crate) fn var(name: &Ident) -> Ident {
     format_ident!("__perennial_{}", name, span = Span::call_site())
 }
 
 /// [`var`], located at `span` (where a call through it is reported).
-pub(super) fn var_at(name: &Ident, span: Span) -> Ident {
+pub(crate) fn var_at(name: &Ident, span: Span) -> Ident {
     format_ident!("__perennial_{}", name, span = span)
 }
 
 /// The local variable holding a fresh clone of the `index`-th argument of a task, for one start.
-pub(super) fn fresh_var(name: &Ident, index: usize, span: Span) -> Ident {
+pub(crate) fn fresh_var(name: &Ident, index: usize, span: Span) -> Ident {
     format_ident!("__perennial_{}_{}_now", name, index, span = span)
 }
 
 /// The local variable holding the `index`-th argument of the child `name`.
-pub(super) fn arg_var(name: &Ident, index: usize, span: Span) -> Ident {
+pub(crate) fn arg_var(name: &Ident, index: usize, span: Span) -> Ident {
     format_ident!("__perennial_{}_{}", name, index, span = at(span))
 }
 

@@ -14,7 +14,7 @@ use super::cx::Cx;
 use crate::tree::options::{backoff, child, health, limits, supervision};
 
 /// The options a supervisor applies to one child (any kind), as builder calls.
-pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
+pub(crate) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
     let mut calls = TokenStream::new();
     if let Some(restart) = child::emit_restart(cx, options) {
         calls.extend(quote!(.restart(#restart)));
@@ -32,7 +32,7 @@ pub(super) fn child(cx: &Cx, options: &ChildOptions) -> TokenStream {
 
 /// The runtime's `tree::DynamicOptions`: the dynamic supervisor's limits, and the options of
 /// the children it starts.
-pub(super) fn dynamic(
+pub(crate) fn dynamic(
     cx: &Cx,
     max_children: &Option<Setting<u64>>,
     limits: &RestartLimits,

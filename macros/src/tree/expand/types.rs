@@ -18,7 +18,7 @@ use syn::Ident;
 
 use super::super::ast::{Header, NodeKind, Supervisor, Tree};
 use super::cx::{Cx, located};
-use super::{names, spec};
+use super::{args, names, spec};
 
 /// Every struct of the tree, with its impls.
 pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -171,7 +171,7 @@ fn one(
                 let rt_ty = cx.rt_at(span);
                 field_span = span;
                 uses_registry = true;
-                asserts.push(spec::assert_server(cx, &server.ty));
+                asserts.push(args::assert_server(cx, &server.ty));
                 (
                     format!(
                         " The gen_server `{key}`: a typed client of `{}`, bound to the name `{key}`, so that it reaches whichever incarnation is running.",
@@ -204,7 +204,7 @@ fn one(
                 let (child_ty, span) = located(&dynamic.child_ty);
                 let rt_ty = cx.rt_at(span);
                 field_span = span;
-                asserts.push(spec::assert_dynamic(cx, &dynamic.child_ty));
+                asserts.push(args::assert_dynamic(cx, &dynamic.child_ty));
                 (
                     format!(
                         " The dynamic supervisor `{key}`: starts `{}` children at run time.",
@@ -436,7 +436,7 @@ fn keys(cx: &Cx, supervisor: &Supervisor) -> Vec<TokenStream> {
                 let key_ty = quote_spanned!(span=> #rt::Key<#ty>);
                 // The value asks the struct's `HasClient` bound first, at the same span, so a
                 // type that is not a gen_server is reported once (see `spec`).
-                let assert = spec::assert_server(cx, &server.ty);
+                let assert = args::assert_server(cx, &server.ty);
                 let new = quote_spanned!(span=> #rt::tree::key::<#ty>(#name));
                 keys.push(quote! {
                     #[doc = #doc]

@@ -8,6 +8,13 @@ use crate::text::type_name;
 use crate::tree::ast::DynamicSupervisor;
 use crate::tree::options::{Options, Place};
 use crate::tree::parse::{ParseWith, State, kw};
+use proc_macro2::TokenStream;
+use quote::quote_spanned;
+use syn::Ident;
+
+use crate::tree::expand::args::assert_dynamic;
+use crate::tree::expand::cx::{Cx, located};
+use crate::tree::expand::settings;
 
 impl ParseWith for DynamicSupervisor {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<DynamicSupervisor> {
@@ -67,6 +74,36 @@ fn braces_after(group: &Group, state: &mut State) {
             "options in `{{ .. }}` after a dynamic_supervisor would be ambiguous: they could be how its parent treats it, or how it treats the children it starts; write both in its `( .. )`: the children's as `children = {{ {written} }}`, its own (`restart`, `shutdown`, `backoff`) as they are"
         ),
     );
+}
+
+/// The dynamic supervisor's child spec, checked at the child type.
+pub(crate) fn spec(
+    cx: &Cx,
+    name: &Ident,
+    dynamic: &DynamicSupervisor,
+    eager: &mut Vec<TokenStream>,
+) -> TokenStream {
+    eager.push(assert_dynamic(cx, &dynamic.child_ty));
+    let spec = dynamic_spec(cx, name, dynamic);
+    let (child_ty, span) = located(&dynamic.child_ty);
+    let rt = cx.rt_at(span);
+    quote_spanned!(span=> #rt::tree::dynamic_child::<#child_ty>(&#spec))
+}
+
+/// `tree::dynamic_spec::<Job>("jobs", DynamicOptions { .. })`, at the child type: the spec
+/// builds the tree with it, and the tree's struct attaches its typed handle with it.
+pub(crate) fn dynamic_spec(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -> TokenStream {
+    let (child_ty, span) = located(&dynamic.child_ty);
+    let rt = cx.rt_at(span);
+    let key = name.to_string();
+    let options = settings::dynamic(
+        cx,
+        &dynamic.max_children,
+        &dynamic.limits,
+        &dynamic.children,
+        &dynamic.children_health,
+    );
+    quote_spanned!(span=> #rt::tree::dynamic_spec::<#child_ty>(#key, #options))
 }
 
 crate::tree::parse::strict_parse!(DynamicSupervisor);

@@ -12,6 +12,13 @@ use syn::{
 use crate::tree::ast::{InitArg, Server};
 use crate::tree::options::{Options, Place};
 use crate::tree::parse::{ParseWith, State, exprs};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use crate::tree::ast::Node;
+use crate::tree::expand::args::{args, assert_server};
+use crate::tree::expand::cx::{Cx, at, located};
+use crate::tree::expand::names;
 
 impl ParseWith for Server {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Server> {
@@ -75,6 +82,62 @@ fn type_path(input: ParseStream) -> syn::Result<Path> {
 fn turbofish(input: ParseStream) -> bool {
     let fork = input.fork();
     fork.parse::<Token![::]>().is_ok() && fork.peek(Token![<])
+}
+
+/// `ChildSpec::server_with::<S>(name, move || fresh_args(&args))`, with `S`'s args checked at the
+/// user's tokens: one argument is `S::Args` itself, several are a tuple, none is `()`.
+pub(crate) fn spec(
+    cx: &Cx,
+    name: &Ident,
+    server: &Server,
+    siblings: &[Node],
+    eager: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let (ty, ty_span) = located(&server.ty);
+    let rt_ty = cx.rt_at(ty_span);
+    eager.push(assert_server(cx, &server.ty));
+    let var = names::var(name);
+    // Through `InitArgs` rather than `GenServer`: a projection on `GenServer` also asks its
+    // supertrait `Send` of the type, which `#[gen_server]` already reported if it fails.
+    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::bounds::InitArgs>::Args);
+    let in_closure = server
+        .args
+        .iter()
+        .any(|arg| matches!(arg, InitArg::Sibling(_)));
+    let mut closure = TokenStream::new();
+    let values = args(
+        cx,
+        name,
+        &server.args,
+        siblings,
+        !in_closure,
+        eager,
+        &mut closure,
+    );
+    let args_span = at(server.args_span);
+    let let_ = match values.as_slice() {
+        [] => quote_spanned!(args_span=> let #var: #args_ty = ();),
+        // One argument is the `Args`: a mismatch lands on it.
+        [(one, span)] => quote_spanned!(at(*span)=> let #var: #args_ty = #one;),
+        // Several are a tuple: a mismatch lands on their parentheses.
+        many => {
+            let many = many.iter().map(|(value, _)| value);
+            quote_spanned!(args_span=> let #var: #args_ty = (#(#many),*);)
+        }
+    };
+    let rt_args = cx.rt_at(args_span);
+    let var_at_args = names::var_at(name, args_span);
+    let again = quote_spanned!(args_span=> #rt_args::bounds::fresh_args(&#var_at_args));
+    let key = name.to_string();
+    let spec = quote_spanned! {ty_span=>
+        #rt_ty::supervisor::ChildSpec::server_with::<#ty>(#key, move || #again)
+    };
+    if in_closure {
+        quote!({ #closure #let_ #spec })
+    } else {
+        eager.push(let_);
+        spec
+    }
 }
 
 crate::tree::parse::strict_parse!(Server);

@@ -7,6 +7,15 @@ use syn::{braced, token};
 use crate::tree::ast::Supervisor;
 use crate::tree::options::{Options, Place};
 use crate::tree::parse::{ParseWith, State, kw, nodes, resolve_siblings};
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::Ident;
+
+use super::{dynamic, server, task};
+use crate::tree::ast::{Node, NodeKind};
+use crate::tree::expand::cx::{Cx, at};
+use crate::tree::expand::settings;
+use crate::tree::options::{groups, health, limits, supervision};
 
 impl ParseWith for Supervisor {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<Supervisor> {
@@ -55,6 +64,65 @@ impl ParseWith for Supervisor {
             children,
             options_after,
         })
+    }
+}
+
+/// The `SupervisorSpec` of a (root or nested) supervisor and its children.
+pub(crate) fn spec(
+    cx: &Cx,
+    name: &Ident,
+    supervisor: &Supervisor,
+    eager: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let name = name.to_string();
+    let strategy = supervision::strategy(cx, &supervisor.strategy);
+    let intensity = limits::intensity(cx, &supervisor.limits);
+    let auto_shutdown = supervision::auto_shutdown(cx, &supervisor.auto_shutdown);
+    let children = supervisor
+        .children
+        .iter()
+        .filter(|child| !child.kind.child_options().is_global())
+        .map(|node| child(cx, node, &supervisor.children, eager));
+    let span = at(supervisor.keyword);
+    let rt = cx.rt_at(span);
+    let new = quote_spanned!(span=> #rt::supervisor::SupervisorSpec::new(#name));
+    quote! {
+        #new
+            #strategy
+            #intensity
+            #auto_shutdown
+            #(.child(#children))*
+    }
+}
+
+/// The `ChildSpec` of one child, with the options its supervisor applies to it.
+pub(crate) fn child(
+    cx: &Cx,
+    node: &Node,
+    siblings: &[Node],
+    eager: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let rt = &cx.rt;
+    let options = settings::child(cx, node.kind.child_options());
+    match &node.kind {
+        NodeKind::Server(server) => {
+            let spec = server::spec(cx, &node.name, server, siblings, eager);
+            let health = health::builder(cx, &server.health);
+            let groups = groups::emit(&server.groups);
+            quote!(#spec #options #health #groups)
+        }
+        NodeKind::Task(task) => {
+            let spec = task::spec(cx, &node.name, task, siblings, eager);
+            quote!(#spec #options)
+        }
+        NodeKind::Supervisor(nested) => {
+            let spec = spec(cx, &node.name, nested, eager);
+            quote!(#rt::supervisor::ChildSpec::supervisor(#spec) #options)
+        }
+        NodeKind::Dynamic(dynamic) => {
+            let spec = dynamic::spec(cx, &node.name, dynamic, eager);
+            quote!(#spec #options)
+        }
     }
 }
 

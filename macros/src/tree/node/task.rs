@@ -9,6 +9,14 @@ use crate::text::type_name;
 use crate::tree::ast::{InitArg, Task};
 use crate::tree::options::{Options, Place};
 use crate::tree::parse::{ParseWith, State, exprs, kw};
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+
+use crate::tree::ast::{Node, bare_ident};
+use crate::tree::expand::args::args;
+use crate::tree::expand::cx::{Cx, at};
+use crate::tree::expand::names;
 
 const NEEDS_FUNCTION: &str = "a task needs a function to run: `task(my_async_fn, args..)`, called with the arguments at each start";
 
@@ -97,5 +105,88 @@ fn not_a_function(function: &Expr, args: &[Expr]) -> Option<String> {
         _ => None,
     }
 }
+
+/// `ChildSpec::task(name, move || { let a = fresh_args(&arg); task_future(f(a, ..)) })`: the function is
+/// evaluated once and called at each (re)start with clones of the arguments. The whole spec is
+/// located at the function, where the runtime's bounds on the future (`Send`, its output) are
+/// reported; each argument at itself.
+///
+/// An argument that is the bare word `shutdown` is the task's shutdown token: the spec is then
+/// `ChildSpec::task_with_shutdown(name, move |token| ..)` and the token is passed there (a
+/// mismatch with the function's parameter lands on the word).
+pub(crate) fn spec(
+    cx: &Cx,
+    name: &Ident,
+    task: &Task,
+    siblings: &[Node],
+    eager: &mut Vec<TokenStream>,
+) -> TokenStream {
+    let function = &task.function;
+    let fn_span = at(function.span());
+    let rt = cx.rt_at(fn_span);
+    let var = names::var_at(name, fn_span);
+    // Checked to be a function here, at it: when it is not, `#var` is of an unknown type, and
+    // its call below reports nothing more.
+    eager.push(quote_spanned!(fn_span=> let #var = #rt::bounds::task_function(#function);));
+    let token = format_ident!("__perennial_shutdown", span = fn_span);
+    fn is_token(arg: &InitArg) -> Option<&Ident> {
+        match arg {
+            InitArg::Expr(expr) => bare_ident(expr).filter(|ident| *ident == SHUTDOWN_ARG),
+            InitArg::Sibling(_) => None,
+        }
+    }
+    let plain: Vec<InitArg> = task
+        .args
+        .iter()
+        .filter(|arg| is_token(arg).is_none())
+        .cloned()
+        .collect();
+    let mut clients = TokenStream::new();
+    let values = args(cx, name, &plain, siblings, false, eager, &mut clients);
+    let mut values = values.iter().enumerate();
+    let mut clones = TokenStream::new();
+    let mut call_args = Vec::new();
+    let mut takes_token = false;
+    for arg in &task.args {
+        if let Some(word) = is_token(arg) {
+            takes_token = true;
+            let span = at(word.span());
+            call_args.push(quote_spanned!(span=> ::core::clone::Clone::clone(&#token)));
+            continue;
+        }
+        let Some((index, (kept, span))) = values.next() else {
+            continue;
+        };
+        let span = at(*span);
+        let fresh = names::fresh_var(name, index, span);
+        let rt_arg = cx.rt_at(span);
+        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::bounds::fresh_args(&#kept);));
+        call_args.push(quote!(#fresh));
+    }
+    let key = name.to_string();
+    let spec = if takes_token {
+        quote_spanned! {fn_span=>
+            #rt::supervisor::ChildSpec::task_with_shutdown(#key, move |#token: #rt::CancellationToken| {
+                #clones
+                #rt::bounds::task_future(#var(#(#call_args),*))
+            })
+        }
+    } else {
+        quote_spanned! {fn_span=>
+            #rt::supervisor::ChildSpec::task(#key, move || {
+                #clones
+                #rt::bounds::task_future(#var(#(#call_args),*))
+            })
+        }
+    };
+    if clients.is_empty() {
+        spec
+    } else {
+        quote!({ #clients #spec })
+    }
+}
+
+/// The word that passes a task its shutdown token: `task(f, shutdown, ..)`.
+const SHUTDOWN_ARG: &str = "shutdown";
 
 crate::tree::parse::strict_parse!(Task);
