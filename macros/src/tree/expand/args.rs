@@ -90,3 +90,17 @@ fn sibling_client(cx: &Cx, sibling: &SiblingRef, siblings: &[Node]) -> TokenStre
         }
     }
 }
+
+/// A child's field in its supervisor's struct of the started tree.
+pub(crate) struct Field {
+    /// Its doc comment.
+    pub doc: String,
+    pub ty: TokenStream,
+    /// How `__perennial_attach` makes it from the supervisor's handle.
+    pub init: TokenStream,
+    /// Where its type is checked: a clone of the field is located there too.
+    pub span: Span,
+    /// The check its type's uses start with (see `spec`'s docs), so that a type that is not a
+    /// gen_server is reported once.
+    pub assert: Option<TokenStream>,
+}

@@ -17,8 +17,10 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 
 use super::super::ast::{Header, NodeKind, Supervisor, Tree};
+use super::args::{self, Field};
 use super::cx::{Cx, located};
-use super::{args, names, spec};
+use super::{names, spec};
+use crate::tree::node::{dynamic, server, supervisor, task};
 
 /// Every struct of the tree, with its impls.
 pub(super) fn structs(cx: &Cx, tree: &Tree) -> TokenStream {
@@ -162,61 +164,26 @@ fn one(
     let mut asserts = Vec::new();
     for child in &supervisor.children {
         let field = &child.name;
-        let key = field.to_string();
-        // Where the field's type is checked: a clone of the field is located there too.
-        let mut field_span = Span::call_site();
-        let (doc, field_ty, init) = match &child.kind {
+        let Field {
+            doc,
+            ty: field_ty,
+            init,
+            span: field_span,
+            assert,
+        } = match &child.kind {
             NodeKind::Server(server) => {
-                let (server_ty, span) = located(&server.ty);
-                let rt_ty = cx.rt_at(span);
-                field_span = span;
                 uses_registry = true;
-                asserts.push(args::assert_server(cx, &server.ty));
-                (
-                    format!(
-                        " The gen_server `{key}`: a typed client of `{}`, bound to the name `{key}`, so that it reaches whichever incarnation is running.",
-                        quote!(#server_ty).to_string().replace(' ', "")
-                    ),
-                    quote_spanned!(span=> <#server_ty as #rt_ty::HasClient>::Client),
-                    quote_spanned!(span=> #rt_ty::tree::client::<#server_ty>(&__perennial_registry, #key)),
-                )
+                server::field(cx, field, server)
             }
-            NodeKind::Task(_) => (
-                format!(
-                    " The task `{key}`: its status and restart count, and a way to terminate and restart it, through its supervisor `{name}`."
-                ),
-                quote!(#rt::supervisor::ChildHandle),
-                quote!(#rt::supervisor::ChildHandle::new(
-                    ::core::clone::Clone::clone(&__perennial_supervisor),
-                    #key
-                )),
-            ),
+            NodeKind::Task(_) => task::field(cx, field, name),
             NodeKind::Supervisor(inner) => {
-                let inner_ty = names::nested_type(cx, field);
-                nested.push((inner_ty.clone(), field, inner));
-                (
-                    format!(" The supervisor `{key}`: its children, and its handle."),
-                    quote!(#inner_ty),
-                    quote!(#inner_ty::__perennial_attach(__perennial_supervisor.nested(#key))),
-                )
+                let field = supervisor::field(cx, field);
+                nested.push((names::nested_type(cx, &child.name), &child.name, inner));
+                field
             }
-            NodeKind::Dynamic(dynamic) => {
-                let (child_ty, span) = located(&dynamic.child_ty);
-                let rt_ty = cx.rt_at(span);
-                field_span = span;
-                asserts.push(args::assert_dynamic(cx, &dynamic.child_ty));
-                (
-                    format!(
-                        " The dynamic supervisor `{key}`: starts `{}` children at run time.",
-                        quote!(#child_ty).to_string().replace(' ', "")
-                    ),
-                    quote_spanned!(span=> #rt_ty::supervisor::DynamicSupervisor<#child_ty>),
-                    quote_spanned!(span=> #rt_ty::tree::dynamic_attach::<#child_ty>(
-                        __perennial_supervisor.nested(#key),
-                    )),
-                )
-            }
+            NodeKind::Dynamic(dynamic) => dynamic::field(cx, field, dynamic),
         };
+        asserts.extend(assert);
         fields.push(quote! {
             #[doc = #doc]
             pub #field: #field_ty,

@@ -12,9 +12,11 @@ use proc_macro2::TokenStream;
 use quote::quote_spanned;
 use syn::Ident;
 
+use crate::tree::expand::args::Field;
 use crate::tree::expand::args::assert_dynamic;
 use crate::tree::expand::cx::{Cx, located};
 use crate::tree::expand::settings;
+use quote::quote;
 
 impl ParseWith for DynamicSupervisor {
     fn parse_with(input: ParseStream, state: &mut State) -> syn::Result<DynamicSupervisor> {
@@ -104,6 +106,25 @@ pub(crate) fn dynamic_spec(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -
         &dynamic.children_health,
     );
     quote_spanned!(span=> #rt::tree::dynamic_spec::<#child_ty>(#key, #options))
+}
+
+/// `DynamicSupervisor<Job>`, attached to its handle.
+pub(crate) fn field(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -> Field {
+    let key = name.to_string();
+    let (child_ty, span) = located(&dynamic.child_ty);
+    let rt_ty = cx.rt_at(span);
+    Field {
+        doc: format!(
+            " The dynamic supervisor `{key}`: starts `{}` children at run time.",
+            quote!(#child_ty).to_string().replace(' ', "")
+        ),
+        ty: quote_spanned!(span=> #rt_ty::supervisor::DynamicSupervisor<#child_ty>),
+        init: quote_spanned!(span=> #rt_ty::tree::dynamic_attach::<#child_ty>(
+            __perennial_supervisor.nested(#key),
+        )),
+        span,
+        assert: Some(assert_dynamic(cx, &dynamic.child_ty)),
+    }
 }
 
 crate::tree::parse::strict_parse!(DynamicSupervisor);

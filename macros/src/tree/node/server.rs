@@ -16,6 +16,7 @@ use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 
 use crate::tree::ast::Node;
+use crate::tree::expand::args::Field;
 use crate::tree::expand::args::{args, assert_server};
 use crate::tree::expand::cx::{Cx, at, located};
 use crate::tree::expand::names;
@@ -137,6 +138,23 @@ pub(crate) fn spec(
     } else {
         eager.push(let_);
         spec
+    }
+}
+
+/// `<Cache as HasClient>::Client`, bound to the child's name.
+pub(crate) fn field(cx: &Cx, name: &Ident, server: &Server) -> Field {
+    let key = name.to_string();
+    let (server_ty, span) = located(&server.ty);
+    let rt_ty = cx.rt_at(span);
+    Field {
+        doc: format!(
+            " The gen_server `{key}`: a typed client of `{}`, bound to the name `{key}`, so that it reaches whichever incarnation is running.",
+            quote!(#server_ty).to_string().replace(' ', "")
+        ),
+        ty: quote_spanned!(span=> <#server_ty as #rt_ty::HasClient>::Client),
+        init: quote_spanned!(span=> #rt_ty::tree::client::<#server_ty>(&__perennial_registry, #key)),
+        span,
+        assert: Some(assert_server(cx, &server.ty)),
     }
 }
 

@@ -13,7 +13,9 @@ use syn::Ident;
 
 use super::{dynamic, server, task};
 use crate::tree::ast::{Node, NodeKind};
+use crate::tree::expand::args::Field;
 use crate::tree::expand::cx::{Cx, at};
+use crate::tree::expand::names;
 use crate::tree::expand::settings;
 use crate::tree::options::{groups, health, limits, supervision};
 
@@ -123,6 +125,19 @@ pub(crate) fn child(
             let spec = dynamic::spec(cx, &node.name, dynamic, eager);
             quote!(#spec #options)
         }
+    }
+}
+
+/// The nested supervisor's own struct (`App_db`), attached to its handle.
+pub(crate) fn field(cx: &Cx, name: &Ident) -> Field {
+    let key = name.to_string();
+    let inner_ty = names::nested_type(cx, name);
+    Field {
+        doc: format!(" The supervisor `{key}`: its children, and its handle."),
+        ty: quote!(#inner_ty),
+        init: quote!(#inner_ty::__perennial_attach(__perennial_supervisor.nested(#key))),
+        span: proc_macro2::Span::call_site(),
+        assert: None,
     }
 }
 

@@ -14,6 +14,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 
 use crate::tree::ast::{Node, bare_ident};
+use crate::tree::expand::args::Field;
 use crate::tree::expand::args::args;
 use crate::tree::expand::cx::{Cx, at};
 use crate::tree::expand::names;
@@ -188,5 +189,23 @@ pub(crate) fn spec(
 
 /// The word that passes a task its shutdown token: `task(f, shutdown, ..)`.
 const SHUTDOWN_ARG: &str = "shutdown";
+
+/// `ChildHandle`, through its supervisor `supervisor`.
+pub(crate) fn field(cx: &Cx, name: &Ident, supervisor: &Ident) -> Field {
+    let rt = &cx.rt;
+    let key = name.to_string();
+    Field {
+        doc: format!(
+            " The task `{key}`: its status and restart count, and a way to terminate and restart it, through its supervisor `{supervisor}`."
+        ),
+        ty: quote!(#rt::supervisor::ChildHandle),
+        init: quote!(#rt::supervisor::ChildHandle::new(
+            ::core::clone::Clone::clone(&__perennial_supervisor),
+            #key
+        )),
+        span: proc_macro2::Span::call_site(),
+        assert: None,
+    }
+}
 
 crate::tree::parse::strict_parse!(Task);
