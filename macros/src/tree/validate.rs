@@ -6,8 +6,9 @@ use std::collections::HashMap;
 
 use syn::Ident;
 
-use super::ast::{ChildOptions, Header, InitArg, Node, NodeKind, Supervisor, Tree, bare_ident};
+use super::ast::{ChildOptions, Header, InitArg, Node, NodeKind, Tree, bare_ident};
 use super::names::invalid_name;
+use super::node::supervisor;
 use super::options::{self, limits};
 use crate::errors::Errors;
 use crate::suggest::near_by_edits;
@@ -56,7 +57,7 @@ pub(crate) fn validate(tree: &Tree, errors: &mut Errors) {
             );
         }
     }
-    checker.options_after(&tree.root, &tree.name, true);
+    supervisor::check_options_after(&tree.root, &tree.name, true, checker.errors);
     limits::check_supervisor(
         &tree.root.limits,
         &tree.name,
@@ -109,7 +110,7 @@ impl<'a> Checker<'a, '_> {
                 NodeKind::Server(server) => options::health::check(&server.health, self.errors),
                 NodeKind::Task(_) => {}
                 NodeKind::Supervisor(supervisor) => {
-                    self.options_after(supervisor, &child.name, false);
+                    supervisor::check_options_after(supervisor, &child.name, false, self.errors);
                     limits::check_supervisor(
                         &supervisor.limits,
                         &child.name,
@@ -259,26 +260,6 @@ impl<'a> Checker<'a, '_> {
                 );
             }
         }
-    }
-
-    /// `supervisor { .. } { .. }`: a second block after a supervisor's children.
-    fn options_after(&mut self, supervisor: &Supervisor, name: &Ident, root: bool) {
-        let Some(group) = &supervisor.options_after else {
-            return;
-        };
-        let first = group.stream().into_iter().next().map(|t| t.to_string());
-        let message = match (first.as_deref(), root) {
-            (Some("health"), _) => format!(
-                "health checks ping gen_servers, and `{name}` is a supervisor, which is not pinged; write `health` in the `{{ .. }}` after each gen_server child"
-            ),
-            (_, true) => format!(
-                "`{name}` is the root supervisor: it has no parent, so no `restart`, `shutdown` or `backoff`, and its own options (`strategy`, `max_restarts`, `within`) go in the `( .. )` after `supervisor`: `{name}: supervisor(strategy = ..) {{ .. }}`"
-            ),
-            _ => format!(
-                "the `{{ .. }}` after `supervisor` holds its children; its options, and how its parent treats it (`restart`, `shutdown`, `backoff`), go in the `( .. )` before them: `{name}: supervisor(restart = ..) {{ .. }}`"
-            ),
-        };
-        self.errors.at(group.span(), message);
     }
 
     fn child_options(&mut self, child: &ChildOptions) {

@@ -12,6 +12,7 @@ use quote::{quote, quote_spanned};
 use syn::Ident;
 
 use super::{dynamic, server, task};
+use crate::errors::Errors;
 use crate::tree::ast::{Node, NodeKind};
 use crate::tree::expand::args::Field;
 use crate::tree::expand::cx::{Cx, at};
@@ -139,6 +140,31 @@ pub(crate) fn field(cx: &Cx, name: &Ident) -> Field {
         span: proc_macro2::Span::call_site(),
         assert: None,
     }
+}
+
+/// `supervisor { .. } { .. }`: a second block after a supervisor's children.
+pub(crate) fn check_options_after(
+    supervisor: &Supervisor,
+    name: &Ident,
+    root: bool,
+    errors: &mut Errors,
+) {
+    let Some(group) = &supervisor.options_after else {
+        return;
+    };
+    let first = group.stream().into_iter().next().map(|t| t.to_string());
+    let message = match (first.as_deref(), root) {
+        (Some("health"), _) => format!(
+            "health checks ping gen_servers, and `{name}` is a supervisor, which is not pinged; write `health` in the `{{ .. }}` after each gen_server child"
+        ),
+        (_, true) => format!(
+            "`{name}` is the root supervisor: it has no parent, so no `restart`, `shutdown` or `backoff`, and its own options (`strategy`, `max_restarts`, `within`) go in the `( .. )` after `supervisor`: `{name}: supervisor(strategy = ..) {{ .. }}`"
+        ),
+        _ => format!(
+            "the `{{ .. }}` after `supervisor` holds its children; its options, and how its parent treats it (`restart`, `shutdown`, `backoff`), go in the `( .. )` before them: `{name}: supervisor(restart = ..) {{ .. }}`"
+        ),
+    };
+    errors.at(group.span(), message);
 }
 
 crate::tree::parse::strict_parse!(Supervisor);
