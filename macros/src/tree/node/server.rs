@@ -159,3 +159,6 @@ pub(crate) fn field(cx: &Cx, name: &Ident, server: &Server) -> Field {
 }
 
 crate::tree::parse::strict_parse!(Server);
+
+#[cfg(test)]
+mod tests;

@@ -108,3 +108,6 @@ pub(crate) fn check(child: &Node, ancestors: &[&Ident], errors: &mut Errors) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests;

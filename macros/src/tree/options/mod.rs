@@ -104,3 +104,6 @@ impl Options {
         options
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -171,3 +171,6 @@ fn param(input: ParseStream) -> syn::Result<Param> {
     }
     Ok(Param { name, ty })
 }
+
+#[cfg(test)]
+mod tests;

@@ -404,4 +404,6 @@ pub(crate) fn exprs(content: ParseStream) -> syn::Result<Vec<syn::Expr>> {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;
