@@ -139,6 +139,18 @@ impl<T> Setting<T> {
     }
 }
 
+/// The words of an option whose values are words, each with the value it reads as and the
+/// runtime's variant it expands to (`one_for_all`, `Strategy::OneForAll`, `OneForAll`).
+pub(crate) struct Words<T: 'static> {
+    /// The option's key.
+    pub key: &'static str,
+    /// What a value is called in messages: "unknown {what} `..`".
+    pub what: &'static str,
+    /// The runtime's type, in `perennial::supervisor` (for a variable of it, in messages).
+    pub ty: &'static str,
+    pub words: &'static [(&'static str, T, &'static str)],
+}
+
 /// An option's value: a literal of the DSL (`one_for_all`, `5s`, `3`, `{ interval = 30s }`),
 /// read and checked at compile time, or a Rust expression of the option's runtime type
 /// (`cfg.window`, `Duration::from_secs(n)`, `(strategy)`), type-checked at the expression and

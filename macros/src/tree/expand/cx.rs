@@ -5,7 +5,7 @@ use proc_macro2::{Group, Literal, Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::Ident;
 
-use crate::tree::ast::{Duration, Given, Setting};
+use crate::tree::ast::{Duration, Given, Setting, Words};
 
 /// What every part of the expansion needs.
 pub(crate) struct Cx {
@@ -95,6 +95,27 @@ impl Cx {
         let allow = matches!(&**expr, syn::Expr::Paren(_)).then(|| quote!(#[allow(unused_parens)]));
         lets.push(quote_spanned!(span=> #allow let #var: #ty = #expr;));
         quote!(#var)
+    }
+
+    /// The value of a word option: the runtime's `supervisor::{ty}::{variant}` for a literal,
+    /// as `words` names it, or the local of an expression.
+    pub(crate) fn word<T: PartialEq>(
+        &self,
+        setting: &Setting<T>,
+        ty: Ty,
+        words: &Words<T>,
+    ) -> TokenStream {
+        let rt = &self.rt;
+        self.value(setting, ty, |literal| {
+            // Every value of `T` has its word (the tables are complete): never a panic.
+            let variant = words
+                .words
+                .iter()
+                .find(|(_, value, _)| value == literal)
+                .map(|(.., variant)| Ident::new(variant, Span::call_site()));
+            let ty = Ident::new(words.ty, Span::call_site());
+            quote!(#rt::supervisor::#ty::#variant)
+        })
     }
 
     pub(crate) fn duration(&self, setting: &Setting<Duration>) -> TokenStream {

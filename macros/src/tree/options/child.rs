@@ -10,7 +10,7 @@ use super::value::{Bare, Value, duration, set, variable_hint, word};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::Unknown;
-use crate::tree::ast::{ChildOptions, Duration, Restart, Shutdown};
+use crate::tree::ast::{ChildOptions, Duration, Restart, Shutdown, Words};
 use crate::tree::expand::cx::{Cx, Ty, duration as emit_duration};
 
 /// Reads `restart` or `shutdown` into its slot.
@@ -29,18 +29,20 @@ pub(super) fn read(key: &Ident, value: &Value, child: &mut ChildOptions, errors:
     }
 }
 
+/// OTP's restart types.
+const RESTARTS: Words<Restart> = Words {
+    key: "restart",
+    what: "restart type",
+    ty: "Restart",
+    words: &[
+        ("permanent", Restart::Permanent, "Permanent"),
+        ("transient", Restart::Transient, "Transient"),
+        ("temporary", Restart::Temporary, "Temporary"),
+    ],
+};
+
 fn restart(value: &Value) -> syn::Result<Restart> {
-    word(
-        "restart",
-        "restart type",
-        "Restart",
-        value,
-        &[
-            ("permanent", Restart::Permanent),
-            ("transient", Restart::Transient),
-            ("temporary", Restart::Temporary),
-        ],
-    )
+    word(&RESTARTS, value)
 }
 
 fn shutdown(value: &Value) -> syn::Result<Shutdown> {
@@ -81,15 +83,7 @@ pub(crate) fn check(child: &ChildOptions, errors: &mut Errors) {
 
 /// `Restart::Transient`
 pub(crate) fn emit_restart(cx: &Cx, options: &ChildOptions) -> Option<TokenStream> {
-    let rt = &cx.rt;
-    Some(cx.value(options.restart.as_ref()?, Ty::Restart, |restart| {
-        let variant = match restart {
-            Restart::Permanent => quote!(Permanent),
-            Restart::Transient => quote!(Transient),
-            Restart::Temporary => quote!(Temporary),
-        };
-        quote!(#rt::supervisor::Restart::#variant)
-    }))
+    Some(cx.word(options.restart.as_ref()?, Ty::Restart, &RESTARTS))
 }
 
 /// `Shutdown::Timeout(..)`

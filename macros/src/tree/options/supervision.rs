@@ -8,7 +8,9 @@ use syn::Ident;
 
 use super::value::{Bare, Value, set, word};
 use crate::errors::Errors;
-use crate::tree::ast::{AutoShutdown, ChildOptions, Given, Restart, Setting, Strategy, Supervisor};
+use crate::tree::ast::{
+    AutoShutdown, ChildOptions, Given, Restart, Setting, Strategy, Supervisor, Words,
+};
 use crate::tree::expand::cx::{Cx, Ty};
 
 /// Reads `strategy`, `auto_shutdown` or `significant` into its slot.
@@ -42,15 +44,7 @@ pub(super) fn read(
             key,
             value,
             Bare::Word,
-            |v| {
-                word(
-                    "significant",
-                    "boolean",
-                    "bool",
-                    v,
-                    &[("true", true), ("false", false)],
-                )
-            },
+            |v| word(&BOOLS, v),
             errors,
         ),
     }
@@ -65,31 +59,50 @@ fn strategy_word(value: &Value) -> syn::Result<Strategy> {
             "`simple_one_for_one` is written as a child of its own: `name: dynamic_supervisor<ChildType>(max_children = ..)`",
         ));
     }
-    word(
-        "strategy",
-        "strategy",
-        "Strategy",
-        value,
-        &[
-            ("one_for_one", Strategy::OneForOne),
-            ("one_for_all", Strategy::OneForAll),
-            ("rest_for_one", Strategy::RestForOne),
-        ],
-    )
+    word(&STRATEGIES, value)
 }
 
+/// OTP's restart strategies.
+const STRATEGIES: Words<Strategy> = Words {
+    key: "strategy",
+    what: "strategy",
+    ty: "Strategy",
+    words: &[
+        ("one_for_one", Strategy::OneForOne, "OneForOne"),
+        ("one_for_all", Strategy::OneForAll, "OneForAll"),
+        ("rest_for_one", Strategy::RestForOne, "RestForOne"),
+    ],
+};
+
+/// OTP 24's `auto_shutdown`.
+const AUTO_SHUTDOWNS: Words<AutoShutdown> = Words {
+    key: "auto_shutdown",
+    what: "auto_shutdown",
+    ty: "AutoShutdown",
+    words: &[
+        ("never", AutoShutdown::Never, "Never"),
+        (
+            "any_significant",
+            AutoShutdown::AnySignificant,
+            "AnySignificant",
+        ),
+        (
+            "all_significant",
+            AutoShutdown::AllSignificant,
+            "AllSignificant",
+        ),
+    ],
+};
+
+const BOOLS: Words<bool> = Words {
+    key: "significant",
+    what: "boolean",
+    ty: "bool",
+    words: &[("true", true, "true"), ("false", false, "false")],
+};
+
 fn auto_shutdown_word(value: &Value) -> syn::Result<AutoShutdown> {
-    word(
-        "auto_shutdown",
-        "auto_shutdown",
-        "AutoShutdown",
-        value,
-        &[
-            ("never", AutoShutdown::Never),
-            ("any_significant", AutoShutdown::AnySignificant),
-            ("all_significant", AutoShutdown::AllSignificant),
-        ],
-    )
+    word(&AUTO_SHUTDOWNS, value)
 }
 
 /// OTP's rules for significant children, against their supervisor `name`: only transient
@@ -152,36 +165,20 @@ pub(crate) fn emit_significant(cx: &Cx, options: &ChildOptions) -> TokenStream {
     calls
 }
 
-/// `.strategy(..)` of a supervisor.
+/// `.strategy(..)` of a supervisor, when it is given.
 pub(crate) fn strategy(cx: &Cx, strategy: &Option<Setting<Strategy>>) -> TokenStream {
-    let rt = &cx.rt;
     let Some(strategy) = strategy else {
         return TokenStream::new();
     };
-    let value = cx.value(strategy, Ty::Strategy, |strategy| {
-        let variant = match strategy {
-            Strategy::OneForOne => quote!(OneForOne),
-            Strategy::OneForAll => quote!(OneForAll),
-            Strategy::RestForOne => quote!(RestForOne),
-        };
-        quote!(#rt::supervisor::Strategy::#variant)
-    });
+    let value = cx.word(strategy, Ty::Strategy, &STRATEGIES);
     quote!(.strategy(#value))
 }
 
 /// `.auto_shutdown(..)` of a supervisor, when it is given.
 pub(crate) fn auto_shutdown(cx: &Cx, auto_shutdown: &Option<Setting<AutoShutdown>>) -> TokenStream {
-    let rt = &cx.rt;
     let Some(setting) = auto_shutdown else {
         return TokenStream::new();
     };
-    let value = cx.value(setting, Ty::AutoShutdown, |auto_shutdown| {
-        let variant = match auto_shutdown {
-            AutoShutdown::Never => quote!(Never),
-            AutoShutdown::AnySignificant => quote!(AnySignificant),
-            AutoShutdown::AllSignificant => quote!(AllSignificant),
-        };
-        quote!(#rt::supervisor::AutoShutdown::#variant)
-    });
+    let value = cx.word(setting, Ty::AutoShutdown, &AUTO_SHUTDOWNS);
     quote!(.auto_shutdown(#value))
 }

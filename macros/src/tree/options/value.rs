@@ -14,7 +14,7 @@ use super::keys::{Place, expects, key_of_word};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list, type_name};
-use crate::tree::ast::{Given, Setting};
+use crate::tree::ast::{Given, Setting, Words};
 
 /// An option's value, as written: the tokens after `=`, sorted by shape.
 #[derive(Debug, Clone)]
@@ -307,14 +307,10 @@ pub(super) fn store<T>(
 
 /// Reads a word among `choices`, or says which words are allowed (and, for a word near none of
 /// them, how to give a variable of the option's type `ty` instead).
-pub(super) fn word<T: Copy>(
-    key: &str,
-    what: &str,
-    ty: &str,
-    value: &Value,
-    choices: &[(&str, T)],
-) -> syn::Result<T> {
-    let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+pub(super) fn word<T: Copy>(words: &Words<T>, value: &Value) -> syn::Result<T> {
+    let Words { key, what, ty, .. } = words;
+    let choices = words.words;
+    let names: Vec<&str> = choices.iter().map(|(name, ..)| *name).collect();
     let Value::Word(word) = value else {
         return Err(syn::Error::new_spanned(
             value,
@@ -325,7 +321,7 @@ pub(super) fn word<T: Copy>(
         ));
     };
     let given = word.to_string();
-    if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == given) {
+    if let Some((_, choice, _)) = choices.iter().find(|(name, ..)| *name == given) {
         return Ok(*choice);
     }
     let mut message = Unknown::new(what, &given).one_of(&names);
