@@ -301,6 +301,15 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
         let cluster_ty = &cx.cluster;
         let cluster = Ident::new("cluster", proc_macro2::Span::mixed_site());
         let backend = Ident::new("B", proc_macro2::Span::mixed_site());
+        // What both starts return.
+        let started = quote! {
+            impl ::core::future::Future<
+                Output = ::core::result::Result<
+                    #cluster_ty::ClusterTree<Self>,
+                    #cluster_ty::ClusterError,
+                >,
+            > + ::core::marker::Send
+        };
         return quote! {
             #[automatically_derived]
             #[allow(dead_code)]
@@ -320,12 +329,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
                 pub fn start_in_cluster<#backend: #cluster_ty::NameBackend>(
                     #cluster: &#cluster_ty::Cluster<#backend>,
                     #params
-                ) -> impl ::core::future::Future<
-                    Output = ::core::result::Result<
-                        #cluster_ty::ClusterTree<Self>,
-                        #cluster_ty::ClusterError,
-                    >,
-                > + ::core::marker::Send {
+                ) -> #started {
                     Self::spec(#names).start_in_cluster(#cluster)
                 }
 
@@ -334,12 +338,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
                     #cluster: &#cluster_ty::Cluster<#backend>,
                     #registry: &#rt::Registry,
                     #params
-                ) -> impl ::core::future::Future<
-                    Output = ::core::result::Result<
-                        #cluster_ty::ClusterTree<Self>,
-                        #cluster_ty::ClusterError,
-                    >,
-                > + ::core::marker::Send {
+                ) -> #started {
                     Self::spec(#names).start_in_cluster_with(#cluster, #registry)
                 }
             }
