@@ -6,8 +6,8 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use syn::Ident;
 
-use super::keys::{Place, accept};
-use super::value::{Bare, RawOption, Value, duration, factor, given, nonzero, set, store, toggle};
+use super::keys::Place;
+use super::value::{Value, duration, factor, nonzero, set_toggle, set_variable};
 use crate::errors::Errors;
 use crate::tree::ast::{Backoff, BackoffPolicy, ChildOptions, Given, Restart, Setting};
 use crate::tree::expand::cx::{Cx, Ty, duration as emit_duration};
@@ -29,52 +29,28 @@ pub(super) fn read(
     slot: &mut Option<Setting<Backoff>>,
     errors: &mut Errors,
 ) {
-    let parsed = given(key, value, Bare::Word, |v| backoff(v, errors));
-    store(slot, key.clone(), value, parsed, errors);
-}
-
-fn backoff(value: &Value, errors: &mut Errors) -> syn::Result<Backoff> {
     let example = "backoff = { initial = 100ms, factor = 2, max = 5s }";
-    let policy = toggle(value, Place::Backoff, example, errors, |options, errors| {
-        let mut policy = BackoffPolicy::default();
-        for RawOption { key, value } in options {
-            match accept(&key, Place::Backoff, errors).as_deref() {
-                Some("initial") => {
-                    set(
-                        &mut policy.initial,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        |v| duration("initial", v),
-                        errors,
-                    );
-                }
-                Some("factor") => {
-                    set(
-                        &mut policy.factor,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        factor,
-                        errors,
-                    );
-                }
-                Some("max") => {
-                    set(
-                        &mut policy.max,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        |v| duration("max", v),
-                        errors,
-                    );
-                }
-                _ => {}
-            }
-        }
-        policy
-    })?;
-    Ok(policy.map_or(Backoff::Off, Backoff::On))
+    let toggle = (Backoff::Off, Backoff::On as fn(BackoffPolicy) -> Backoff);
+    set_toggle(
+        slot,
+        key,
+        value,
+        Place::Backoff,
+        example,
+        toggle,
+        |policy: &mut BackoffPolicy, name, key, value, errors| match name {
+            "initial" => set_variable(
+                &mut policy.initial,
+                key,
+                value,
+                |v| duration(name, v),
+                errors,
+            ),
+            "factor" => set_variable(&mut policy.factor, key, value, factor, errors),
+            _ => set_variable(&mut policy.max, key, value, |v| duration(name, v), errors),
+        },
+        errors,
+    );
 }
 
 /// `backoff` on a child that is restarted, its delays not zero, its `factor` in range, its

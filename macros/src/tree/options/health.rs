@@ -6,8 +6,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::Ident;
 
-use super::keys::{Place, accept};
-use super::value::{Bare, RawOption, Value, count, duration, given, nonzero, set, store, toggle};
+use super::keys::Place;
+use super::value::{Value, count, duration, nonzero, set_toggle, set_variable};
 use crate::errors::Errors;
 use crate::tree::ast::{Given, Health, HealthCheck, Setting};
 use crate::tree::expand::cx::{Cx, Ty, u32_lit};
@@ -22,52 +22,34 @@ pub(super) fn read(
     slot: &mut Option<Setting<Health>>,
     errors: &mut Errors,
 ) {
-    let parsed = given(key, value, Bare::Word, |v| health(v, errors));
-    store(slot, key.clone(), value, parsed, errors);
-}
-
-fn health(value: &Value, errors: &mut Errors) -> syn::Result<Health> {
     let example = "health = { interval = 30s, timeout = 5s, failures = 3 }";
-    let check = toggle(value, Place::Health, example, errors, |options, errors| {
-        let mut check = HealthCheck::default();
-        for RawOption { key, value } in options {
-            match accept(&key, Place::Health, errors).as_deref() {
-                Some("interval") => {
-                    set(
-                        &mut check.interval,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        |v| duration("interval", v),
-                        errors,
-                    );
-                }
-                Some("timeout") => {
-                    set(
-                        &mut check.timeout,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        |v| duration("timeout", v),
-                        errors,
-                    );
-                }
-                Some("failures") => {
-                    set(
-                        &mut check.failures,
-                        &key,
-                        &value,
-                        Bare::Variable,
-                        |v| count("failures", v),
-                        errors,
-                    );
-                }
-                _ => {}
-            }
-        }
-        check
-    })?;
-    Ok(check.map_or(Health::Off, Health::On))
+    let toggle = (Health::Off, Health::On as fn(HealthCheck) -> Health);
+    set_toggle(
+        slot,
+        key,
+        value,
+        Place::Health,
+        example,
+        toggle,
+        |check: &mut HealthCheck, name, key, value, errors| match name {
+            "interval" => set_variable(
+                &mut check.interval,
+                key,
+                value,
+                |v| duration(name, v),
+                errors,
+            ),
+            "timeout" => set_variable(
+                &mut check.timeout,
+                key,
+                value,
+                |v| duration(name, v),
+                errors,
+            ),
+            _ => set_variable(&mut check.failures, key, value, |v| count(name, v), errors),
+        },
+        errors,
+    );
 }
 
 /// A health check's durations not zero, `failures` in range, `timeout` not longer than

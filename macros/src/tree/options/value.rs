@@ -10,7 +10,7 @@ use quote::{ToTokens, TokenStreamExt};
 use syn::{Ident, Lit};
 
 use super::duration::{self, Duration, EXAMPLES};
-use super::keys::{Place, expects, key_of_word};
+use super::keys::{Place, accept, expects, key_of_word};
 use crate::errors::Errors;
 use crate::suggest::did_you_mean;
 use crate::text::{Unknown, list, type_name};
@@ -419,8 +419,54 @@ pub(super) fn factor(value: &Value) -> syn::Result<f64> {
         .map_err(|_| syn::Error::new_spanned(value, format!("`{digits}` is not a number")))
 }
 
+/// `key = off | on | { .. }` (or an expression) into `slot`: `on` is the block's defaults
+/// (`B::default()`), and each setting of a block at `place` is read by `setting` (given its
+/// name, key and value), once [`accept`] has checked it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call per option family, each argument named"
+)]
+pub(super) fn set_toggle<B: Default, T: Clone>(
+    slot: &mut Option<Setting<T>>,
+    key: &Ident,
+    value: &Value,
+    place: Place,
+    example: &str,
+    (off, on): (T, fn(B) -> T),
+    mut setting: impl FnMut(&mut B, &str, &Ident, &Value, &mut Errors),
+    errors: &mut Errors,
+) {
+    let parsed = given(key, value, Bare::Word, |value| {
+        let block = toggle(value, place, example, errors, |settings, errors| {
+            let mut block = B::default();
+            for RawOption { key, value } in settings {
+                if let Some(name) = accept(&key, place, errors) {
+                    setting(&mut block, &name, &key, &value, errors);
+                }
+            }
+            block
+        })?;
+        Ok(match block {
+            Some(block) => on(block),
+            None => off.clone(),
+        })
+    });
+    store(slot, key.clone(), value, parsed, errors);
+}
+
+/// A setting inside a block, whose bare identifier is a variable.
+pub(super) fn set_variable<T>(
+    slot: &mut Option<Setting<T>>,
+    key: &Ident,
+    value: &Value,
+    read: impl FnMut(&Value) -> syn::Result<T>,
+    errors: &mut Errors,
+) {
+    set(slot, key, value, Bare::Variable, read, errors);
+}
+
 /// `off`, `on`, or the block at `place` read by `read_block`.
-pub(super) fn toggle<T>(
+fn toggle<T>(
     value: &Value,
     place: Place,
     example: &str,
