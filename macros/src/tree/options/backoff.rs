@@ -7,7 +7,7 @@ use quote::quote;
 use syn::Ident;
 
 use super::keys::Place;
-use super::value::{Value, duration, factor, nonzero, set_toggle, set_variable};
+use super::value::{Value, duration, factor, in_range, nonzero, set_toggle, set_variable};
 use crate::errors::Errors;
 use crate::tree::ast::{Backoff, BackoffPolicy, ChildOptions, Given, Restart, Setting};
 use crate::tree::expand::cx::{Cx, Ty, duration as emit_duration};
@@ -68,34 +68,28 @@ pub(crate) fn check(child: &ChildOptions, errors: &mut Errors) {
         && restart.lit() == Some(&Restart::Temporary)
     {
         errors.spanned(
-                key,
-                "`backoff` can't take effect on a `temporary` child: it is never restarted, so there is no restart to delay; remove `backoff`, or make the child `transient` or `permanent`",
-            );
+            key,
+            "`backoff` can't take effect on a `temporary` child: it is never restarted, so there is no restart to delay; remove `backoff`, or make the child `transient` or `permanent`",
+        );
         return;
     }
     nonzero(&policy.initial, "the first delay before a restart", errors);
     nonzero(&policy.max, "the longest delay before a restart", errors);
-    if let Some(factor) = &policy.factor
-        && let Some(&value) = factor.lit()
-        && !(1.0..=MAX_FACTOR).contains(&value)
-    {
-        errors.at(
-                factor.span,
-                format!(
-                    "`factor` must be between 1 and {MAX_FACTOR}, found {value}: it multiplies the delay after each attempt (1 keeps it constant)",
-                ),
-            );
-    }
+    in_range(&policy.factor, 1.0..=MAX_FACTOR, errors, |value| {
+        format!(
+            "`factor` must be between 1 and {MAX_FACTOR}, found {value}: it multiplies the delay after each attempt (1 keeps it constant)",
+        )
+    });
     if let (Some(initial), Some(max)) = (&policy.initial, &policy.max)
         && let (Some(initial), Some(max_value)) = (initial.lit(), max.lit())
         && max_value.millis < initial.millis
     {
         errors.at(
-                max.span,
-                format!(
-                    "`max = {max_value}` is shorter than `initial = {initial}`: the delay grows from `initial` up to `max`",
-                ),
-            );
+            max.span,
+            format!(
+                "`max = {max_value}` is shorter than `initial = {initial}`: the delay grows from `initial` up to `max`",
+            ),
+        );
     }
 }
 

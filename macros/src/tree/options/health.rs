@@ -7,7 +7,7 @@ use quote::quote;
 use syn::Ident;
 
 use super::keys::Place;
-use super::value::{Value, count, duration, nonzero, set_toggle, set_variable};
+use super::value::{Value, count, duration, in_range, nonzero, set_toggle, set_variable};
 use crate::errors::Errors;
 use crate::tree::ast::{Given, Health, HealthCheck, Setting};
 use crate::tree::expand::cx::{Cx, Ty, u32_lit};
@@ -64,17 +64,11 @@ pub(crate) fn check(health: &Option<Setting<Health>>, errors: &mut Errors) {
     };
     nonzero(&check.interval, "the time between two pings", errors);
     nonzero(&check.timeout, "how long a ping may take", errors);
-    if let Some(failures) = &check.failures
-        && let Some(&value) = failures.lit()
-        && !(1..=MAX_FAILURES).contains(&value)
-    {
-        errors.at(
-            failures.span,
-            format!(
-                "`failures` must be between 1 and {MAX_FAILURES}, found {value}: it is how many failed pings in a row restart the child",
-            ),
-        );
-    }
+    in_range(&check.failures, 1..=MAX_FAILURES, errors, |value| {
+        format!(
+            "`failures` must be between 1 and {MAX_FAILURES}, found {value}: it is how many failed pings in a row restart the child",
+        )
+    });
     // A zero is reported on its own: one mistake, one error.
     if let (Some(interval), Some(timeout)) = (&check.interval, &check.timeout)
         && let (Some(interval), Some(timeout_value)) = (interval.lit(), timeout.lit())

@@ -516,6 +516,21 @@ fn toggle<T>(
     }
 }
 
+/// A literal setting out of `range`, reported at its value with `message(value)`.
+pub(super) fn in_range<T: PartialOrd + Copy>(
+    setting: &Option<Setting<T>>,
+    range: std::ops::RangeInclusive<T>,
+    errors: &mut Errors,
+    message: impl FnOnce(T) -> String,
+) {
+    if let Some(setting) = setting
+        && let Some(&value) = setting.lit()
+        && !range.contains(&value)
+    {
+        errors.at(setting.span, message(value));
+    }
+}
+
 /// A duration setting that can't be zero; `meaning` says what it is.
 pub(super) fn nonzero(setting: &Option<Setting<Duration>>, meaning: &str, errors: &mut Errors) {
     if let Some(setting) = setting
