@@ -1,6 +1,6 @@
 //! `name: dynamic_supervisor<ChildType>(options, children = { options of its children })`.
 
-use proc_macro2::{Group, TokenTree};
+use proc_macro2::{Delimiter, Group, TokenTree};
 use syn::parse::ParseStream;
 use syn::{Token, Type, token};
 
@@ -30,11 +30,7 @@ impl ParseWith for DynamicSupervisor {
         input.parse::<Token![<]>()?;
         let child_ty: Type = input.parse()?;
         input.parse::<Token![>]>()?;
-        let own = if input.peek(token::Paren) {
-            Options::read(&input.parse::<Group>()?, Place::Dynamic, state)
-        } else {
-            Options::default()
-        };
+        let own = Options::read_next(input, Delimiter::Parenthesis, Place::Dynamic, state)?;
         if input.peek(token::Brace) {
             braces_after(&input.parse::<Group>()?, state);
         }

@@ -1,6 +1,6 @@
 //! `name: Type(init args) { options }`: a gen_server child.
 
-use proc_macro2::Group;
+use proc_macro2::Delimiter;
 use syn::ext::IdentExt;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
@@ -31,11 +31,7 @@ impl ParseWith for Server {
         } else {
             (Vec::new(), ty.span())
         };
-        let options = if input.peek(token::Brace) {
-            Options::read(&input.parse::<Group>()?, Place::Server, state)
-        } else {
-            Options::default()
-        };
+        let options = Options::read_next(input, Delimiter::Brace, Place::Server, state)?;
         Ok(Server {
             ty,
             args: args.into_iter().map(InitArg::Expr).collect(),

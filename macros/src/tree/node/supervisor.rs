@@ -1,6 +1,6 @@
 //! `name: supervisor(options) { children }`.
 
-use proc_macro2::Group;
+use proc_macro2::{Delimiter, Group};
 use syn::parse::ParseStream;
 use syn::{braced, token};
 
@@ -27,11 +27,7 @@ impl ParseWith for Supervisor {
             0 => Place::Root,
             _ => Place::Supervisor,
         };
-        let options = if input.peek(token::Paren) {
-            Options::read(&input.parse::<Group>()?, place, state)
-        } else {
-            Options::default()
-        };
+        let options = Options::read_next(input, Delimiter::Parenthesis, place, state)?;
         if !input.peek(token::Brace) {
             return Err(syn::Error::new(
                 keyword.span,

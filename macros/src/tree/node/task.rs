@@ -1,6 +1,6 @@
 //! `name: task(function, args) { options }`.
 
-use proc_macro2::Group;
+use proc_macro2::Delimiter;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Expr, parenthesized, token};
@@ -44,11 +44,7 @@ impl ParseWith for Task {
             }
             None => function,
         };
-        let options = if input.peek(token::Brace) {
-            Options::read(&input.parse::<Group>()?, Place::Task, state)
-        } else {
-            Options::default()
-        };
+        let options = Options::read_next(input, Delimiter::Brace, Place::Task, state)?;
         Ok(Task {
             function,
             args: args.into_iter().map(InitArg::Expr).collect(),

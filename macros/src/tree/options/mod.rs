@@ -29,7 +29,7 @@ pub(crate) mod limits;
 pub(crate) mod supervision;
 mod value;
 
-use proc_macro2::Group;
+use proc_macro2::{Delimiter, Group};
 use syn::Ident;
 
 use super::ast::{AutoShutdown, ChildOptions, Health, RestartLimits, Setting, Strategy};
@@ -55,6 +55,24 @@ pub(crate) struct Options {
 }
 
 impl Options {
+    /// The options of the `( .. )` or `{ .. }` (by `delimiter`) next in `input` at `place`;
+    /// none when no such group is next.
+    pub(crate) fn read_next(
+        input: syn::parse::ParseStream,
+        delimiter: Delimiter,
+        place: Place,
+        errors: &mut Errors,
+    ) -> syn::Result<Options> {
+        let next = match delimiter {
+            Delimiter::Brace => input.peek(syn::token::Brace),
+            _ => input.peek(syn::token::Paren),
+        };
+        if !next {
+            return Ok(Options::default());
+        }
+        Ok(Options::read(&input.parse::<Group>()?, place, errors))
+    }
+
     /// Reads the options of a `( .. )` or `{ .. }` group written at `place`.
     pub(crate) fn read(group: &Group, place: Place, errors: &mut Errors) -> Options {
         let mut options = Options::default();
