@@ -144,12 +144,8 @@ macro_rules! __remote_messages {
 #[doc(hidden)]
 pub mod __private {
     pub use perennial_macros::__SerdeAttributes as SerdeAttributes;
-    pub use perennial_runtime as runtime;
-
-    /// The compile-time checks of `#[gen_server]` expansions live with those of
-    /// `supervision_tree!` in the runtime's public `bounds` module, so that the compiler's
-    /// messages name public, documented items.
-    pub use perennial_runtime::bounds as gen_server;
+    /// The runtime's one surface for generated code (its own `__private`).
+    pub use perennial_runtime::__private::*;
 
     /// What a tree with `scope = global` children expands to: the cluster crate's tree types
     /// with the `cluster` feature, stand-ins that only carry the feature's error without it.

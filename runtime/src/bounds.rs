@@ -192,14 +192,6 @@ pub trait DynamicArgs: Clone + Sync {}
 #[diagnostic::do_not_recommend]
 impl<T: Clone + Sync> DynamicArgs for T {}
 
-/// Stands for an argument that `supervision_tree!` already reported as a mistake, so that the
-/// rest of the tree still expands (for the IDE) without errors of its own. Never runs: the
-/// macro's `compile_error!` stops the build.
-#[doc(hidden)]
-pub fn placeholder<T>() -> T {
-    unreachable!("supervision_tree! reported this argument as a compile error")
-}
-
 // The checks of `#[gen_server]` expansions: what the macro cannot see (is a type `Send`? what is
 // `init`'s error type? is a method a handler?) reported at the user's own tokens with a message
 // that says what to do.

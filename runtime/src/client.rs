@@ -283,9 +283,8 @@ impl<S: GenServer> Client<S> {
 
     /// [`call`](Self::call), with the reply mapped by `reply` in the same future: what a
     /// `#[gen_server]` client's call method returns, without a future of its own around this
-    /// one. Not public API.
-    #[doc(hidden)]
-    pub async fn call_map<T>(
+    /// one: generated code reaches it as `__private::call_map`.
+    pub(crate) async fn call_map<T>(
         &self,
         call: S::Call,
         reply: fn(S::Reply) -> T,

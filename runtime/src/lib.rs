@@ -25,6 +25,8 @@
 // Nothing a user or a crashing child does may reach an unwrap in the runtime.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+#[doc(hidden)]
+pub mod __private;
 pub mod bounds;
 mod client;
 mod deferred;

@@ -11,14 +11,9 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use crate::bounds::DynamicArgs;
-use crate::supervisor::{
-    Backoff, ChildSpec, DynamicSpec, DynamicSupervisor, HealthCheck, Restart, Shutdown,
-    SupervisorHandle, SupervisorSpec, SupervisorStartError,
-};
-use crate::{Client, GenServer, HasClient, Key, Registry};
+use crate::supervisor::{SupervisorHandle, SupervisorSpec, SupervisorStartError};
+use crate::{HasClient, Registry};
 
 /// A supervision tree, not started yet: what `supervision_tree! { .. }` evaluates to, and what
 /// the `spec(..)` function of a named tree type returns. Start it to get the typed tree `T`.
@@ -439,93 +434,4 @@ impl<T> fmt::Debug for TreeSpec<T> {
             .field("tree", &std::any::type_name::<T>())
             .finish_non_exhaustive()
     }
-}
-
-/// The typed client of the `S` server named `name` in `registry`, bound to the name so that it
-/// follows the server across restarts.
-#[doc(hidden)]
-pub fn client<S: HasClient>(registry: &Registry, name: &'static str) -> S::Client {
-    S::Client::from(Client::from(registry.named::<S>(name)))
-}
-
-/// The options of a dynamic supervisor declared in a tree, applied by [`dynamic_spec`]: inside
-/// a function whose bounds are checked once, so that a child type that can't be one is reported
-/// once, at the type, rather than at each builder call.
-#[doc(hidden)]
-#[derive(Default)]
-pub struct DynamicOptions {
-    pub max_children: Option<usize>,
-    pub intensity: Option<(u32, Duration)>,
-    pub restart: Option<Restart>,
-    pub shutdown: Option<Shutdown>,
-    pub health: Option<Option<HealthCheck>>,
-    pub backoff: Option<Backoff>,
-}
-
-/// The spec of the dynamic supervisor `name` of `S` children, with `options`.
-#[doc(hidden)]
-pub fn dynamic_spec<S>(name: &'static str, options: DynamicOptions) -> DynamicSpec<S>
-where
-    S: GenServer,
-    S::Args: DynamicArgs,
-{
-    let mut spec = DynamicSpec::<S>::new(name);
-    if let Some(max) = options.max_children {
-        spec = spec.max_children(max);
-    }
-    if let Some((max_restarts, within)) = options.intensity {
-        spec = spec.intensity(max_restarts, within);
-    }
-    if let Some(restart) = options.restart {
-        spec = spec.restart(restart);
-    }
-    if let Some(shutdown) = options.shutdown {
-        spec = spec.shutdown(shutdown);
-    }
-    if let Some(health) = options.health {
-        spec = spec.health(health);
-    }
-    if let Some(backoff) = options.backoff {
-        spec = spec.backoff(backoff);
-    }
-    spec
-}
-
-/// The child spec of a dynamic supervisor, for its parent.
-#[doc(hidden)]
-pub fn dynamic_child<S>(spec: &DynamicSpec<S>) -> ChildSpec
-where
-    S: GenServer,
-    S::Args: DynamicArgs,
-{
-    ChildSpec::supervisor(spec.supervisor_spec())
-}
-
-/// The typed handle of a started dynamic supervisor, from its name-bound `handle`.
-#[doc(hidden)]
-pub fn dynamic_handle<S>(spec: &DynamicSpec<S>, handle: SupervisorHandle) -> DynamicSupervisor<S>
-where
-    S: GenServer,
-    S::Args: DynamicArgs,
-{
-    spec.attach(handle)
-}
-
-/// The typed handle of a started dynamic supervisor of `S` children, from its name-bound
-/// `handle` (the supervisor holds the options of the children it starts, so none are needed).
-#[doc(hidden)]
-pub fn dynamic_attach<S>(handle: SupervisorHandle) -> DynamicSupervisor<S>
-where
-    S: GenServer,
-    S::Args: DynamicArgs,
-{
-    DynamicSupervisor::from_handle(handle)
-}
-
-/// The typed key of the `S` server named `name`, as a tree declares it: through a function
-/// whose bound a child type that is not a gen_server has already failed at the same span, so
-/// that it is not reported twice.
-#[doc(hidden)]
-pub const fn key<S: HasClient>(name: &'static str) -> Key<S> {
-    Key::new(name)
 }

@@ -19,7 +19,7 @@ use crate::gen_server::ast::Kind;
 /// error, and so are the types in those bounds, which then hold, so that the user's calls do
 /// not report the failed check again.
 pub(super) fn send_checks(n: &Names) -> TokenStream {
-    let checks = &n.checks;
+    let checks = &n.rt;
     let mut body = TokenStream::new();
     let mut check = |ty: &Type, method: &str| {
         let method = Ident::new(method, ty.span());

@@ -77,7 +77,7 @@ fn call_method(n: &Names, h: &Handler) -> TokenStream {
         // The reply is unwrapped inside the runtime's own call future, which the method returns
         // as it is: no future of the method's own around it.
         quote! {
-            self.inner.call_map(#call_enum::#name { #(#idents),* }, |#reply| {
+            #rt::call_map(&self.inner, #call_enum::#name { #(#idents),* }, |#reply| {
                 #[allow(unreachable_patterns)]
                 match #reply {
                     #reply_enum::#name(#reply) => #reply,
@@ -324,7 +324,7 @@ pub(super) fn client_impl(n: &Names) -> TokenStream {
         #[automatically_derived]
         #[allow(private_bounds)]
         impl #rt::Monitorable for #client #bounds {
-            fn monitor_target(&self) -> #rt::monitor::MonitorTarget {
+            fn monitor_target(&self) -> #rt::MonitorTarget {
                 #rt::Monitorable::monitor_target(&self.inner)
             }
         }

@@ -23,10 +23,9 @@ pub(super) enum Mode {
 pub(super) struct Names<'a> {
     pub(super) server: &'a Server,
     pub(super) mode: Mode,
-    /// `::perennial::__private::runtime`
+    /// `::perennial::__private` (or under the path given as `crate = ..`): every runtime
+    /// item the expansion names, the bounds it checks included.
     pub(super) rt: TokenStream,
-    /// `::perennial::__private::gen_server` (the runtime's `bounds`)
-    pub(super) checks: TokenStream,
     pub(super) self_ty: &'a Type,
     pub(super) vis: Visibility,
     pub(super) client: Ident,
@@ -68,8 +67,7 @@ impl<'a> Names<'a> {
         let mut names = Names {
             server,
             mode,
-            rt: quote!(#krate::__private::runtime),
-            checks: quote!(#krate::__private::gen_server),
+            rt: quote!(#krate::__private),
             self_ty,
             vis: server
                 .options
@@ -102,7 +100,7 @@ impl<'a> Names<'a> {
     /// `ty` reached through the checks' constant: `ty` when they passed, an error type when one
     /// failed (see [`deferred_bounds`]).
     pub(super) fn checked(&self, ty: TokenStream) -> TokenStream {
-        let checks = &self.checks;
+        let checks = &self.rt;
         let self_ty = self.self_ty;
         let constant = checked_const();
         quote!(<[(); <#self_ty>::#constant] as #checks::Checked<#ty>>::Is)
@@ -180,7 +178,7 @@ impl<'a> Names<'a> {
     /// `InitResult` for an alias such as `io::Result<Self>`; with the user's tokens to point at.
     pub(super) fn init_error(&self) -> Option<(Type, Span)> {
         let output = self.server.init.as_ref()?.output()?;
-        let checks = &self.checks;
+        let checks = &self.rt;
         match self.server.init_output.as_ref()?.as_ref().ok()? {
             InitOutput::State => None,
             InitOutput::Result(error) => Some((self.resolve(error), error.span())),
@@ -205,7 +203,7 @@ impl<'a> Names<'a> {
     /// whose type could not be a message.
     pub(super) fn single_message_ty(&self, kind: Kind) -> TokenStream {
         let Some(h) = self.handlers(kind).next() else {
-            let checks = &self.checks;
+            let checks = &self.rt;
             return match kind {
                 Kind::Info => quote!(#checks::NoInfoHandler),
                 _ => quote!(#checks::NoHandleContinueHandler),

@@ -19,7 +19,6 @@ use crate::gen_server::ast::{Kind, client_builtin, find_borrow};
 pub(super) fn not_handlers(n: &Names) -> TokenStream {
     let Names {
         rt,
-        checks,
         self_ty,
         client,
         bounds,
@@ -52,7 +51,8 @@ pub(super) fn not_handlers(n: &Names) -> TokenStream {
             .filter(|ty| find_borrow(ty).is_none() && !matches!(ty, syn::Type::Never(_)))
             .map(|ty| n.resolve(ty));
         let cfgs = &f.cfgs;
-        let bound = quote_spanned!(name.span()=> for<'__not_a_handler> #self_ty: #checks::CallOrCastHandler);
+        let bound =
+            quote_spanned!(name.span()=> for<'__not_a_handler> #self_ty: #rt::CallOrCastHandler);
         out.extend(match reply {
             // Returns what the method returns: read as a call. A future of a type of its own,
             // without the bound, so that `.await?` adds no errors.
@@ -82,7 +82,7 @@ pub(super) fn not_handlers(n: &Names) -> TokenStream {
         out.extend(quote! {
             #[doc(hidden)]
             pub fn info<__M>(&self, #message: __M) -> ::core::result::Result<(), #rt::CastError<__M>>
-            where for<'__no_info> #self_ty: #checks::InfoHandler
+            where for<'__no_info> #self_ty: #rt::InfoHandler
             {
                 let _ = #message;
                 ::core::unreachable!()
@@ -104,7 +104,7 @@ pub(super) fn not_handlers(n: &Names) -> TokenStream {
 /// (`NotStartedClient`): the same signatures, each with a bound that no type meets, so that
 /// calling one before the tree is started says to start it, at the call.
 pub(super) fn not_started(n: &Names, methods_impl: &TokenStream) -> TokenStream {
-    let (rt, checks, client, bounds) = (&n.rt, &n.checks, &n.client, &n.bounds);
+    let (rt, client, bounds) = (&n.rt, &n.client, &n.bounds);
     let self_ty = n.self_ty;
     let Ok(mut item) = syn::parse2::<syn::ItemImpl>(methods_impl.clone()) else {
         return TokenStream::new();
@@ -141,7 +141,7 @@ pub(super) fn not_started(n: &Names, methods_impl: &TokenStream) -> TokenStream 
         };
         let name = &f.sig.ident;
         let bound: syn::WherePredicate = syn::parse_quote_spanned!(name.span()=>
-            for<'__not_started> #self_ty: #checks::StartedChild
+            for<'__not_started> #self_ty: #rt::StartedChild
         );
         f.sig.generics.make_where_clause().predicates.push(bound);
     }
@@ -154,7 +154,7 @@ pub(super) fn not_started(n: &Names, methods_impl: &TokenStream) -> TokenStream 
 
             #[automatically_derived]
             #[allow(private_bounds)]
-            impl #rt::tree::NotStartedClient for #client #bounds {
+            impl #rt::NotStartedClient for #client #bounds {
                 type Methods = #stand_in;
 
                 fn methods() -> #stand_in {

@@ -28,8 +28,8 @@ pub(crate) fn assert_dynamic(cx: &Cx, ty: &syn::Type) -> TokenStream {
     let (ty, span) = located(ty);
     let rt = cx.rt_at(span);
     quote_spanned! {span=>
-        let _ = ::core::marker::PhantomData::<#rt::supervisor::DynamicSupervisor<#ty>>;
-        let _ = #rt::tree::dynamic_spec::<#ty>;
+        let _ = ::core::marker::PhantomData::<#rt::DynamicSupervisor<#ty>>;
+        let _ = #rt::dynamic_spec::<#ty>;
     }
 }
 
@@ -80,13 +80,13 @@ fn sibling_client(cx: &Cx, sibling: &SiblingRef, siblings: &[Node]) -> TokenStre
             let (ty, span) = located(&target.ty);
             let rt = cx.rt_at(span);
             let key = sibling.name.to_string();
-            quote_spanned!(span=> #rt::tree::client::<#ty>(__perennial_registry, #key))
+            quote_spanned!(span=> #rt::client::<#ty>(__perennial_registry, #key))
         }
         // Refused by validation; a best-effort expansion has replaced it.
         _ => {
             let span = at(sibling.name.span());
             let rt = cx.rt_at(span);
-            quote_spanned!(span=> #rt::bounds::placeholder())
+            quote_spanned!(span=> #rt::placeholder())
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::tree::ast::{Duration, Given, Setting, Words};
 
 /// What every part of the expansion needs.
 pub(crate) struct Cx {
-    /// `::perennial::__private::runtime`
+    /// `::perennial::__private`
     pub(crate) rt: TokenStream,
     /// `::perennial::__private::cluster`: the cluster crate's tree types with the facade's
     /// `cluster` feature, stand-ins that carry only the feature's error without it.
@@ -22,7 +22,7 @@ pub(crate) struct Cx {
 }
 
 impl Cx {
-    /// `::perennial::__private::runtime` located at `span`, for a path whose errors should
+    /// `::perennial::__private` located at `span`, for a path whose errors should
     /// land there: an expression's span runs from its first token to its last.
     pub(crate) fn rt_at(&self, span: Span) -> TokenStream {
         respan(self.rt.clone(), span)
@@ -75,18 +75,18 @@ impl Cx {
         let span = at(syn::spanned::Spanned::span(&**expr));
         let rt = self.rt_at(span);
         let ty = match ty {
-            Ty::Strategy => quote_spanned!(span=> #rt::supervisor::Strategy),
-            Ty::Restart => quote_spanned!(span=> #rt::supervisor::Restart),
-            Ty::Shutdown => quote_spanned!(span=> #rt::supervisor::Shutdown),
+            Ty::Strategy => quote_spanned!(span=> #rt::Strategy),
+            Ty::Restart => quote_spanned!(span=> #rt::Restart),
+            Ty::Shutdown => quote_spanned!(span=> #rt::Shutdown),
             Ty::Duration => quote_spanned!(span=> ::core::time::Duration),
             Ty::U32 => quote_spanned!(span=> u32),
             Ty::Usize => quote_spanned!(span=> usize),
             Ty::F64 => quote_spanned!(span=> f64),
             Ty::Health => quote_spanned!(span=>
-                ::core::option::Option<#rt::supervisor::HealthCheck>),
+                ::core::option::Option<#rt::HealthCheck>),
             Ty::Backoff => quote_spanned!(span=>
-                ::core::option::Option<#rt::supervisor::Backoff>),
-            Ty::AutoShutdown => quote_spanned!(span=> #rt::supervisor::AutoShutdown),
+                ::core::option::Option<#rt::Backoff>),
+            Ty::AutoShutdown => quote_spanned!(span=> #rt::AutoShutdown),
             Ty::Bool => quote_spanned!(span=> bool),
         };
         let mut lets = self.option_lets.borrow_mut();
@@ -114,7 +114,7 @@ impl Cx {
                 .find(|(_, value, _)| value == literal)
                 .map(|(.., variant)| Ident::new(variant, Span::call_site()));
             let ty = Ident::new(words.ty, Span::call_site());
-            quote!(#rt::supervisor::#ty::#variant)
+            quote!(#rt::#ty::#variant)
         })
     }
 

@@ -126,5 +126,5 @@ fn placeholder(arg: &InitArg, krate: &TokenStream) -> Expr {
         InitArg::Expr(expr) => expr.span(),
         InitArg::Sibling(sibling) => sibling.name.span(),
     };
-    parse_quote_spanned!(at(span)=> #krate::__private::runtime::bounds::placeholder())
+    parse_quote_spanned!(at(span)=> #krate::__private::placeholder())
 }

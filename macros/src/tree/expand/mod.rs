@@ -6,7 +6,7 @@
 //! tree's registry). The expression form puts both in a block whose value is the spec body; the
 //! item form puts the structs at module level and the spec body in the root type's `spec(..)`.
 //!
-//! Every path to the runtime is `::perennial::__private::runtime::..`. Checks that only the type
+//! Every path to the runtime is `::perennial::__private::..`. Checks that only the type
 //! checker can make (is this a gen_server? do the arguments fit its `init`?) are emitted with
 //! `quote_spanned!` at the user's tokens, through the assertion traits of the runtime's hidden
 //! `checks` module, so their errors land where the mistake is written.
@@ -52,7 +52,7 @@ pub(crate) fn expand_after(
     };
     let krate = krate::emit(&tree.root.krate);
     let cx = Cx {
-        rt: quote!(#krate::__private::runtime),
+        rt: quote!(#krate::__private),
         cluster: quote!(#krate::__private::cluster),
         root_ty,
         option_lets: std::cell::RefCell::default(),

@@ -42,11 +42,11 @@ pub(crate) fn dynamic(
     let rt = &cx.rt;
     let fields = dynamic_fields(cx, max_children, limits, children, children_health);
     match fields.len() {
-        0 => quote!(<#rt::tree::DynamicOptions as ::core::default::Default>::default()),
+        0 => quote!(<#rt::DynamicOptions as ::core::default::Default>::default()),
         // All six given: `..Default::default()` would be a needless update.
-        6 => quote!(#rt::tree::DynamicOptions { #(#fields)* }),
+        6 => quote!(#rt::DynamicOptions { #(#fields)* }),
         _ => quote! {
-            #rt::tree::DynamicOptions {
+            #rt::DynamicOptions {
                 #(#fields)*
                 ..::core::default::Default::default()
             }

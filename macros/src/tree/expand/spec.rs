@@ -39,7 +39,7 @@ pub(super) fn body(cx: &Cx, tree: &Tree) -> TokenStream {
         return quote! {
             #(#eager)*
             #(#options)*
-            #rt::tree::TreeSpec::<#root_ty>::new(
+            #rt::TreeSpec::<#root_ty>::new(
                 move |__perennial_registry: &#rt::Registry| #root,
                 #root_ty::__perennial_attach,
             )

@@ -124,7 +124,7 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
     assert!(
         has(
             before,
-            "let __perennial_pool: <DbPool as ::perennial::__private::runtime::bounds::InitArgs>::Args = url.clone();"
+            "let __perennial_pool: <DbPool as ::perennial::__private::InitArgs>::Args = url.clone();"
         ),
         "{before}"
     );
@@ -137,14 +137,14 @@ fn arguments_are_evaluated_before_the_spec_and_cloned_inside_it() {
     assert!(
         has(
             inside,
-            "let __perennial_writer_0 = ::perennial::__private::runtime::tree::client::<DbPool>(__perennial_registry, \"pool\");"
+            "let __perennial_writer_0 = ::perennial::__private::client::<DbPool>(__perennial_registry, \"pool\");"
         ),
         "{inside}"
     );
     assert!(
         has(
             inside,
-            "let __perennial_writer: <Writer as ::perennial::__private::runtime::bounds::InitArgs>::Args = (__perennial_writer_0, __perennial_writer_1);"
+            "let __perennial_writer: <Writer as ::perennial::__private::InitArgs>::Args = (__perennial_writer_0, __perennial_writer_1);"
         ),
         "{inside}"
     );
@@ -158,16 +158,16 @@ fn no_argument_is_the_unit_and_several_are_a_tuple() {
     let (before, _) = split(&expansion);
     assert!(has(
         before,
-        "let __perennial_a: <A as ::perennial::__private::runtime::bounds::InitArgs>::Args = ();"
+        "let __perennial_a: <A as ::perennial::__private::InitArgs>::Args = ();"
     ));
     assert!(has(
         before,
-        "let __perennial_b: <B as ::perennial::__private::runtime::bounds::InitArgs>::Args = ();"
+        "let __perennial_b: <B as ::perennial::__private::InitArgs>::Args = ();"
     ));
     assert!(
         has(
             before,
-            "let __perennial_c: <C as ::perennial::__private::runtime::bounds::InitArgs>::Args = (1, \"x\");"
+            "let __perennial_c: <C as ::perennial::__private::InitArgs>::Args = (1, \"x\");"
         ),
         "{before}"
     );
@@ -224,7 +224,7 @@ fn one_intensity_setting_keeps_the_default_of_the_other() {
     assert!(
         has(
             &expansion,
-            ".intensity(::perennial::__private::runtime::supervisor::DEFAULT_MAX_RESTARTS, ::core::time::Duration::from_millis(1000))"
+            ".intensity(::perennial::__private::DEFAULT_MAX_RESTARTS, ::core::time::Duration::from_millis(1000))"
         ),
         "{expansion}"
     );
@@ -232,7 +232,7 @@ fn one_intensity_setting_keeps_the_default_of_the_other() {
     assert!(
         has(
             &expansion,
-            ".intensity(1, ::perennial::__private::runtime::supervisor::DEFAULT_WITHIN)"
+            ".intensity(1, ::perennial::__private::DEFAULT_WITHIN)"
         ),
         "{expansion}"
     );
@@ -246,15 +246,15 @@ fn the_item_form_has_keys_for_every_gen_server_and_none_for_others() {
     });
     assert!(has(
         &expansion,
-        "pub const CACHE: ::perennial::__private::runtime::Key<Cache> = {"
+        "pub const CACHE: ::perennial::__private::Key<Cache> = {"
     ));
     assert!(has(
         &expansion,
-        "::perennial::__private::runtime::tree::key::<Cache>(\"cache\") };"
+        "::perennial::__private::key::<Cache>(\"cache\") };"
     ));
     assert!(has(
         &expansion,
-        "pub const POOL: ::perennial::__private::runtime::Key<DbPool>"
+        "pub const POOL: ::perennial::__private::Key<DbPool>"
     ));
     assert!(!has(&expansion, "const T:"));
     assert!(!has(&expansion, "const JOBS:"));
@@ -283,7 +283,7 @@ fn a_tree_with_mistakes_still_expands_its_valid_part_beside_the_errors() {
     assert!(
         has(
             &text,
-            "let __perennial_writer: <Writer as ::perennial::__private::runtime::bounds::InitArgs>::Args = ::perennial::__private::runtime::bounds::placeholder();"
+            "let __perennial_writer: <Writer as ::perennial::__private::InitArgs>::Args = ::perennial::__private::placeholder();"
         ),
         "{text}"
     );
@@ -328,8 +328,8 @@ fn every_path_starts_with_the_crate_option() {
         let text = compact(&entry(input).to_string());
         assert!(!text.contains("::perennial"), "{text}");
         assert!(
-            text.contains("my_perennial::__private::runtime")
-                || text.contains("crate::reexported::__private::runtime::bounds::placeholder"),
+            text.contains("my_perennial::__private")
+                || text.contains("crate::reexported::__private::placeholder"),
             "{text}"
         );
     }

@@ -68,7 +68,7 @@ pub(super) fn not_started(cx: &Cx, tree: &Tree) -> TokenStream {
             #structs
 
             #[automatically_derived]
-            impl #rt::tree::Tree for #root_ty {
+            impl #rt::Tree for #root_ty {
                 type NotStarted = #view;
 
                 fn not_started() -> #view {
@@ -101,13 +101,13 @@ fn not_started_one(
             NodeKind::Server(server) => {
                 let server_ty = &server.ty;
                 (
-                    quote!(#rt::tree::NotStarted<#server_ty>),
-                    quote!(#rt::tree::NotStarted::new()),
+                    quote!(#rt::NotStarted<#server_ty>),
+                    quote!(#rt::NotStarted::new()),
                 )
             }
             NodeKind::Task(_) => (
-                quote!(#rt::tree::NotStarted<#rt::supervisor::ChildHandle>),
-                quote!(#rt::tree::NotStarted::new()),
+                quote!(#rt::NotStarted<#rt::ChildHandle>),
+                quote!(#rt::NotStarted::new()),
             ),
             NodeKind::Supervisor(inner) => {
                 let inner_ty = names::nested_type(cx, field);
@@ -127,20 +127,20 @@ fn not_started_one(
         #[allow(dead_code, non_camel_case_types)]
         pub struct #view {
             #(#fields)*
-            #supervisor: #rt::tree::NotStarted<#rt::supervisor::SupervisorHandle>,
+            #supervisor: #rt::NotStarted<#rt::SupervisorHandle>,
         }
 
         // The started struct's `Deref` to the supervisor's handle, as stand-ins.
         #[automatically_derived]
         impl ::core::ops::Deref for #view {
-            type Target = #rt::tree::NotStarted<#rt::supervisor::SupervisorHandle>;
+            type Target = #rt::NotStarted<#rt::SupervisorHandle>;
 
             fn deref(&self) -> &Self::Target {
                 &self.#supervisor
             }
         }
     });
-    quote!(#view { #(#values)* #supervisor: #rt::tree::NotStarted::new(), })
+    quote!(#view { #(#values)* #supervisor: #rt::NotStarted::new(), })
 }
 
 /// The struct of one supervisor, then those of its nested supervisors.
@@ -212,13 +212,13 @@ fn one(
         #[allow(dead_code, non_camel_case_types)]
         #vis struct #ty {
             #(#fields)*
-            __perennial_supervisor: #rt::supervisor::SupervisorHandle,
+            __perennial_supervisor: #rt::SupervisorHandle,
         }
 
         #[automatically_derived]
         #[allow(dead_code)]
         impl #ty {
-            fn __perennial_attach(__perennial_supervisor: #rt::supervisor::SupervisorHandle) -> Self {
+            fn __perennial_attach(__perennial_supervisor: #rt::SupervisorHandle) -> Self {
                 #(#asserts)*
                 #registry
                 #ty {
@@ -229,7 +229,7 @@ fn one(
 
             /// The handle of this supervisor (also reached through `Deref`): its children's
             /// status, lifecycle events, a snapshot, shutdown.
-            pub fn supervisor(&self) -> &#rt::supervisor::SupervisorHandle {
+            pub fn supervisor(&self) -> &#rt::SupervisorHandle {
                 &self.__perennial_supervisor
             }
 
@@ -253,7 +253,7 @@ fn one(
 
         #[automatically_derived]
         impl ::core::ops::Deref for #ty {
-            type Target = #rt::supervisor::SupervisorHandle;
+            type Target = #rt::SupervisorHandle;
 
             fn deref(&self) -> &Self::Target {
                 &self.__perennial_supervisor
@@ -352,14 +352,14 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
 
             /// The tree, not started yet: each init argument is evaluated now, once, and
             /// cloned for every start and restart of its child.
-            pub fn spec(#params) -> #rt::tree::TreeSpec<Self> {
+            pub fn spec(#params) -> #rt::TreeSpec<Self> {
                 #body
             }
 
             /// Starts the tree with a registry of its own: children start in declaration order,
             /// each after the previous one's `init`. If one fails, those already started are
             /// stopped in reverse order and the error names it.
-            pub fn start(#params) -> #rt::tree::Starting<Self> {
+            pub fn start(#params) -> #rt::Starting<Self> {
                 Self::spec(#names).start()
             }
 
@@ -367,7 +367,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
             pub fn start_in(
                 #registry: &#rt::Registry,
                 #params
-            ) -> #rt::tree::Starting<Self> {
+            ) -> #rt::Starting<Self> {
                 Self::spec(#names).start_in(#registry)
             }
 
@@ -379,7 +379,7 @@ pub(super) fn item_api(cx: &Cx, tree: &Tree, header: &Header, body: TokenStream)
                 #registry: &#rt::Registry,
                 #scope: &str,
                 #params
-            ) -> #rt::tree::Starting<Self> {
+            ) -> #rt::Starting<Self> {
                 Self::spec(#names).start_scoped(#registry, #scope)
             }
         }
@@ -403,7 +403,7 @@ fn keys(cx: &Cx, supervisor: &Supervisor) -> Vec<TokenStream> {
                 // The value asks the struct's `HasClient` bound first, at the same span, so a
                 // type that is not a gen_server is reported once (see `spec`).
                 let assert = args::assert_server(cx, &server.ty);
-                let new = quote_spanned!(span=> #rt::tree::key::<#ty>(#name));
+                let new = quote_spanned!(span=> #rt::key::<#ty>(#name));
                 keys.push(quote! {
                     #[doc = #doc]
                     pub const #key: #key_ty = {

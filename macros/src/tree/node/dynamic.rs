@@ -85,7 +85,7 @@ pub(crate) fn spec(
     let spec = dynamic_spec(cx, name, dynamic);
     let (child_ty, span) = located(&dynamic.child_ty);
     let rt = cx.rt_at(span);
-    quote_spanned!(span=> #rt::tree::dynamic_child::<#child_ty>(&#spec))
+    quote_spanned!(span=> #rt::dynamic_child::<#child_ty>(&#spec))
 }
 
 /// `tree::dynamic_spec::<Job>("jobs", DynamicOptions { .. })`, at the child type: the spec
@@ -101,7 +101,7 @@ pub(crate) fn dynamic_spec(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -
         &dynamic.children,
         &dynamic.children_health,
     );
-    quote_spanned!(span=> #rt::tree::dynamic_spec::<#child_ty>(#key, #options))
+    quote_spanned!(span=> #rt::dynamic_spec::<#child_ty>(#key, #options))
 }
 
 /// `DynamicSupervisor<Job>`, attached to its handle.
@@ -114,8 +114,8 @@ pub(crate) fn field(cx: &Cx, name: &Ident, dynamic: &DynamicSupervisor) -> Field
             " The dynamic supervisor `{key}`: starts `{}` children at run time.",
             quote!(#child_ty).to_string().replace(' ', "")
         ),
-        ty: quote_spanned!(span=> #rt_ty::supervisor::DynamicSupervisor<#child_ty>),
-        init: quote_spanned!(span=> #rt_ty::tree::dynamic_attach::<#child_ty>(
+        ty: quote_spanned!(span=> #rt_ty::DynamicSupervisor<#child_ty>),
+        init: quote_spanned!(span=> #rt_ty::dynamic_attach::<#child_ty>(
             __perennial_supervisor.nested(#key),
         )),
         span,

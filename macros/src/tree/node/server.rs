@@ -96,7 +96,7 @@ pub(crate) fn spec(
     let var = names::var(name);
     // Through `InitArgs` rather than `GenServer`: a projection on `GenServer` also asks its
     // supertrait `Send` of the type, which `#[gen_server]` already reported if it fails.
-    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::bounds::InitArgs>::Args);
+    let args_ty = quote_spanned!(ty_span=> <#ty as #rt_ty::InitArgs>::Args);
     let in_closure = server
         .args
         .iter()
@@ -124,10 +124,10 @@ pub(crate) fn spec(
     };
     let rt_args = cx.rt_at(args_span);
     let var_at_args = names::var_at(name, args_span);
-    let again = quote_spanned!(args_span=> #rt_args::bounds::fresh_args(&#var_at_args));
+    let again = quote_spanned!(args_span=> #rt_args::fresh_args(&#var_at_args));
     let key = name.to_string();
     let spec = quote_spanned! {ty_span=>
-        #rt_ty::supervisor::ChildSpec::server_with::<#ty>(#key, move || #again)
+        #rt_ty::ChildSpec::server_with::<#ty>(#key, move || #again)
     };
     if in_closure {
         quote!({ #closure #let_ #spec })
@@ -148,7 +148,7 @@ pub(crate) fn field(cx: &Cx, name: &Ident, server: &Server) -> Field {
             quote!(#server_ty).to_string().replace(' ', "")
         ),
         ty: quote_spanned!(span=> <#server_ty as #rt_ty::HasClient>::Client),
-        init: quote_spanned!(span=> #rt_ty::tree::client::<#server_ty>(&__perennial_registry, #key)),
+        init: quote_spanned!(span=> #rt_ty::client::<#server_ty>(&__perennial_registry, #key)),
         span,
         assert: Some(assert_server(cx, &server.ty)),
     }

@@ -84,7 +84,7 @@ pub(crate) fn spec(
         .map(|node| child(cx, node, &supervisor.children, eager));
     let span = at(supervisor.keyword);
     let rt = cx.rt_at(span);
-    let new = quote_spanned!(span=> #rt::supervisor::SupervisorSpec::new(#name));
+    let new = quote_spanned!(span=> #rt::SupervisorSpec::new(#name));
     quote! {
         #new
             #strategy
@@ -116,7 +116,7 @@ pub(crate) fn child(
         }
         NodeKind::Supervisor(nested) => {
             let spec = spec(cx, &node.name, nested, eager);
-            quote!(#rt::supervisor::ChildSpec::supervisor(#spec) #options)
+            quote!(#rt::ChildSpec::supervisor(#spec) #options)
         }
         NodeKind::Dynamic(dynamic) => {
             let spec = dynamic::spec(cx, &node.name, dynamic, eager);

@@ -124,7 +124,7 @@ pub(crate) fn spec(
     let var = names::var_at(name, fn_span);
     // Checked to be a function here, at it: when it is not, `#var` is of an unknown type, and
     // its call below reports nothing more.
-    eager.push(quote_spanned!(fn_span=> let #var = #rt::bounds::task_function(#function);));
+    eager.push(quote_spanned!(fn_span=> let #var = #rt::task_function(#function);));
     let token = format_ident!("__perennial_shutdown", span = fn_span);
     fn is_token(arg: &InitArg) -> Option<&Ident> {
         match arg {
@@ -157,22 +157,22 @@ pub(crate) fn spec(
         let span = at(*span);
         let fresh = names::fresh_var(name, index, span);
         let rt_arg = cx.rt_at(span);
-        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::bounds::fresh_args(&#kept);));
+        clones.extend(quote_spanned!(span=> let #fresh = #rt_arg::fresh_args(&#kept);));
         call_args.push(quote!(#fresh));
     }
     let key = name.to_string();
     let spec = if takes_token {
         quote_spanned! {fn_span=>
-            #rt::supervisor::ChildSpec::task_with_shutdown(#key, move |#token: #rt::CancellationToken| {
+            #rt::ChildSpec::task_with_shutdown(#key, move |#token: #rt::CancellationToken| {
                 #clones
-                #rt::bounds::task_future(#var(#(#call_args),*))
+                #rt::task_future(#var(#(#call_args),*))
             })
         }
     } else {
         quote_spanned! {fn_span=>
-            #rt::supervisor::ChildSpec::task(#key, move || {
+            #rt::ChildSpec::task(#key, move || {
                 #clones
-                #rt::bounds::task_future(#var(#(#call_args),*))
+                #rt::task_future(#var(#(#call_args),*))
             })
         }
     };
@@ -194,8 +194,8 @@ pub(crate) fn field(cx: &Cx, name: &Ident, supervisor: &Ident) -> Field {
         doc: format!(
             " The task `{key}`: its status and restart count, and a way to terminate and restart it, through its supervisor `{supervisor}`."
         ),
-        ty: quote!(#rt::supervisor::ChildHandle),
-        init: quote!(#rt::supervisor::ChildHandle::new(
+        ty: quote!(#rt::ChildHandle),
+        init: quote!(#rt::ChildHandle::new(
             ::core::clone::Clone::clone(&__perennial_supervisor),
             #key
         )),

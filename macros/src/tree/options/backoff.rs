@@ -129,7 +129,7 @@ pub(crate) fn emit(cx: &Cx, options: &ChildOptions) -> Option<(TokenStream, bool
         }
     };
     Some((
-        quote!(#rt::supervisor::Backoff { initial: #initial, factor: #factor, max: #max }),
+        quote!(#rt::Backoff { initial: #initial, factor: #factor, max: #max }),
         false,
     ))
 }

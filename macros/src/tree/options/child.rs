@@ -99,7 +99,7 @@ pub(crate) fn emit_shutdown(cx: &Cx, options: &ChildOptions) -> Option<TokenStre
                     quote!(Timeout(#timeout))
                 }
             };
-            quote!(#rt::supervisor::Shutdown::#value)
+            quote!(#rt::Shutdown::#value)
         }),
     )
 }

@@ -118,7 +118,7 @@ pub(crate) fn emit(cx: &Cx, health: &Option<Setting<Health>>) -> Option<TokenStr
                 (check.interval.is_none() || check.timeout.is_none() || check.failures.is_none())
                     .then(|| quote!(..::core::default::Default::default()));
             Some(quote! {
-                ::core::option::Option::Some(#rt::supervisor::HealthCheck {
+                ::core::option::Option::Some(#rt::HealthCheck {
                     #fields
                     #rest
                 })

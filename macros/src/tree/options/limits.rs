@@ -159,7 +159,7 @@ pub(crate) fn intensity_value(cx: &Cx, limits: &RestartLimits) -> Option<TokenSt
         return None;
     }
     let max = limits.max_restarts.as_ref().map_or_else(
-        || quote!(#rt::supervisor::DEFAULT_MAX_RESTARTS),
+        || quote!(#rt::DEFAULT_MAX_RESTARTS),
         |max| {
             cx.value(max, Ty::U32, |max| {
                 let max = u32_lit(*max);
@@ -167,10 +167,10 @@ pub(crate) fn intensity_value(cx: &Cx, limits: &RestartLimits) -> Option<TokenSt
             })
         },
     );
-    let within = limits.within.as_ref().map_or_else(
-        || quote!(#rt::supervisor::DEFAULT_WITHIN),
-        |within| cx.duration(within),
-    );
+    let within = limits
+        .within
+        .as_ref()
+        .map_or_else(|| quote!(#rt::DEFAULT_WITHIN), |within| cx.duration(within));
     Some(quote!(#max, #within))
 }
 
