@@ -34,8 +34,9 @@ pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, Regi
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::reply::{SlotDropped, SlotTx, reply_slot};
-use crate::server_ref::{NEVER, ReplyWait, deadline_after, reply_outcome};
+use crate::reply::{
+    NEVER, ReplyWait, SlotDropped, SlotTx, deadline_after, reply_outcome, reply_slot,
+};
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,

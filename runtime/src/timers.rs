@@ -29,7 +29,7 @@ use tokio::time::{Instant, Sleep};
 
 use crate::GenServer;
 use crate::mailbox::{Envelope, Rx};
-use crate::server_ref::deadline_after;
+use crate::reply::deadline_after;
 use crate::streams::{Got, Streams, poll_next};
 
 /// A timer set with [`Context::send_after`](crate::Context::send_after) or
