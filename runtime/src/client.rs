@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::mailbox::Envelope;
+use crate::request::request;
 use crate::{
     CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, NamedRef, ServerRef,
 };
@@ -270,13 +271,9 @@ impl<S: GenServer> Client<S> {
     pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
         match &self.target {
             Target::Direct(s) => {
-                s.request(|reply| Envelope::Call(call, reply), self.timeout)
-                    .await
+                request(s, |reply| Envelope::Call(call, reply), self.timeout).await
             }
-            Target::Named(n) => {
-                n.request(|reply| Envelope::Call(call, reply), self.timeout)
-                    .await
-            }
+            Target::Named(n) => request(n, |reply| Envelope::Call(call, reply), self.timeout).await,
             Target::Remote(r) => r.call(call, self.timeout).await,
         }
     }
@@ -290,12 +287,10 @@ impl<S: GenServer> Client<S> {
         reply: fn(S::Reply) -> T,
     ) -> Result<T, CallError> {
         match &self.target {
-            Target::Direct(s) => s
-                .request(|tx| Envelope::Call(call, tx), self.timeout)
+            Target::Direct(s) => request(s, |tx| Envelope::Call(call, tx), self.timeout)
                 .await
                 .map(reply),
-            Target::Named(n) => n
-                .request(|tx| Envelope::Call(call, tx), self.timeout)
+            Target::Named(n) => request(n, |tx| Envelope::Call(call, tx), self.timeout)
                 .await
                 .map(reply),
             Target::Remote(r) => r.call(call, self.timeout).await.map(reply),
@@ -447,8 +442,8 @@ impl<S: GenServer> Client<S> {
     /// ```
     pub async fn ping(&self) -> Result<(), CallError> {
         match &self.target {
-            Target::Direct(s) => s.request(Envelope::Ping, self.timeout).await,
-            Target::Named(n) => n.request(Envelope::Ping, self.timeout).await,
+            Target::Direct(s) => request(s, Envelope::Ping, self.timeout).await,
+            Target::Named(n) => request(n, Envelope::Ping, self.timeout).await,
             Target::Remote(r) => r.ping(self.timeout).await,
         }
     }

@@ -39,6 +39,7 @@ pub mod panics;
 mod process;
 pub mod registry;
 mod reply;
+mod request;
 mod server_ref;
 pub mod streams;
 pub mod supervisor;

@@ -15,9 +15,7 @@
 use std::any::Any;
 use std::collections::HashMap;
 use std::fmt;
-use std::future::poll_fn;
 use std::marker::PhantomData;
-use std::pin::pin;
 use std::sync::{Arc, PoisonError, Weak};
 use std::time::Duration;
 
@@ -34,13 +32,10 @@ pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, Regi
 
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::reply::{
-    NEVER, ReplyWait, SlotDropped, SlotTx, deadline_after, reply_outcome, reply_slot,
-};
+use crate::reply::{NEVER, deadline_after};
+use crate::request::{Queued, Route, request};
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
-use crate::{
-    CallError, CastError, DEFAULT_CALL_TIMEOUT, ExitReason, GenServer, LookupError, ServerRef,
-};
+use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, GenServer, LookupError, ServerRef};
 
 /// A set of names, each bound to at most one running server. Cheap to clone; clones share the
 /// same names.
@@ -781,7 +776,7 @@ pub struct NamedRef<S: GenServer> {
 
 /// What happened to an envelope offered to the current holder of a name. Every case that did
 /// not queue it gives it back.
-enum Offer<S: GenServer> {
+pub(crate) enum Offer<S: GenServer> {
     Queued,
     Absent(Envelope<S>),
     Full(Envelope<S>, ServerRef<S>),
@@ -963,8 +958,7 @@ impl<S: GenServer> NamedRef<S> {
         call: S::Call,
         timeout: Duration,
     ) -> Result<S::Reply, CallError> {
-        self.request(|reply| Envelope::Call(call, reply), timeout)
-            .await
+        request(self, |reply| Envelope::Call(call, reply), timeout).await
     }
 
     /// Pings the server holding the name, waiting up to [`DEFAULT_CALL_TIMEOUT`].
@@ -1044,78 +1038,7 @@ impl<S: GenServer> NamedRef<S> {
     /// # }
     /// ```
     pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        self.request(Envelope::Ping, timeout).await
-    }
-
-    /// The one path of every call and ping (the client calls it directly, one layer less).
-    pub(crate) async fn request<T: Send + 'static>(
-        &self,
-        envelope: impl FnOnce(SlotTx<T>) -> Envelope<S>,
-        timeout: Duration,
-    ) -> Result<T, CallError> {
-        let (reply, rx) = reply_slot();
-        let mut envelope = envelope(reply);
-        // Read from the clock only by a wait before the send (a full mailbox, a name being
-        // brought back); otherwise the reply wait's coarse deadline (see `ReplyWait::after`).
-        let mut deadline = None;
-        let mut deadline = move || *deadline.get_or_insert_with(|| deadline_after(timeout));
-        let mut waited = false;
-        // Armed after a first miss, so the fast path never touches the `Notify`.
-        let mut armed = None;
-        let process = loop {
-            envelope = match self.try_send(envelope, true) {
-                Offer::Queued => break None,
-                Offer::Full(env, server) => {
-                    waited = true;
-                    match tokio::time::timeout_at(deadline(), server.tx.send(env)).await {
-                        Ok(Ok(())) => break Some(server.process),
-                        Ok(Err(env)) => env,
-                        Err(_) => return Err(CallError::Timeout(timeout)),
-                    }
-                }
-                Offer::WrongType(_, registered) => return Err(self.wrong_type(registered)),
-                Offer::CallingSelf(_) => return Err(CallError::CallingSelf),
-                Offer::Absent(env) => {
-                    match armed.take() {
-                        // Nobody holds the name: register interest, then look once more, since
-                        // a registration may have landed in between.
-                        None => {
-                            let mut notified = Box::pin(self.slot.changed.notified());
-                            notified.as_mut().enable();
-                            armed = Some(notified);
-                        }
-                        // Still nobody. Wait only if a supervisor is bringing the name back;
-                        // one that stops expecting it wakes this wait too.
-                        Some(notified) => {
-                            waited = true;
-                            if !self.slot.is_expected()
-                                || tokio::time::timeout_at(deadline(), notified).await.is_err()
-                            {
-                                return Err(self.not_running());
-                            }
-                        }
-                    }
-                    env
-                }
-            };
-        };
-        let mut wait = if waited {
-            ReplyWait::new(rx, (timeout < NEVER).then(deadline))
-        } else {
-            ReplyWait::after(rx, timeout)
-        };
-        let mut one_off = pin!(None);
-        let reply = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
-        wait.done();
-        match reply {
-            Some(Ok(reply)) => reply.map_err(CallError::Exited),
-            Some(Err(SlotDropped::Unanswered)) => Err(CallError::NoReply),
-            Some(Err(closed)) => match process {
-                Some(process) => reply_outcome(Err(closed), &process),
-                None => Err(CallError::Exited(ExitReason::Killed)),
-            },
-            None => Err(CallError::Timeout(timeout)),
-        }
+        request(self, Envelope::Ping, timeout).await
     }
 
     /// Queues a cast with the server holding the name, without waiting. Fails at once with
@@ -1200,6 +1123,88 @@ impl<S: GenServer> NamedRef<S> {
     }
 }
 
+impl<S: GenServer> Route<S> for NamedRef<S> {
+    type Blocked = Offer<S>;
+    /// The server a request went to when it waited for room in its mailbox.
+    type Learnt = Option<Arc<Process>>;
+
+    #[inline(always)]
+    fn try_queue(&self, envelope: Envelope<S>) -> Result<(), Offer<S>> {
+        match self.try_send(envelope, true) {
+            Offer::Queued => Ok(()),
+            offer => Err(offer),
+        }
+    }
+
+    /// Waits for room in the holder's full bounded mailbox, or for a holder while the name's
+    /// supervisor is bringing it back, within the call's deadline.
+    async fn queue(
+        &self,
+        mut offer: Offer<S>,
+        timeout: Duration,
+    ) -> Result<Queued<Option<Arc<Process>>>, CallError> {
+        // Read from the clock only by a wait before the send (a full mailbox, a name being
+        // brought back); otherwise the reply wait's coarse deadline (see `ReplyWait::after`).
+        let mut deadline = None;
+        let mut deadline = move || *deadline.get_or_insert_with(|| deadline_after(timeout));
+        let mut waited = false;
+        // Armed after a first miss, so the fast path never touches the `Notify`.
+        let mut armed = None;
+        let server = loop {
+            let envelope = match offer {
+                Offer::Queued => break None,
+                Offer::Full(env, server) => {
+                    waited = true;
+                    match tokio::time::timeout_at(deadline(), server.tx.send(env)).await {
+                        Ok(Ok(())) => break Some(server.process),
+                        Ok(Err(env)) => env,
+                        Err(_) => return Err(CallError::Timeout(timeout)),
+                    }
+                }
+                Offer::WrongType(_, registered) => return Err(self.wrong_type(registered)),
+                Offer::CallingSelf(_) => return Err(CallError::CallingSelf),
+                Offer::Absent(env) => {
+                    match armed.take() {
+                        // Nobody holds the name: register interest, then look once more, since
+                        // a registration may have landed in between.
+                        None => {
+                            let mut notified = Box::pin(self.slot.changed.notified());
+                            notified.as_mut().enable();
+                            armed = Some(notified);
+                        }
+                        // Still nobody. Wait only if a supervisor is bringing the name back;
+                        // one that stops expecting it wakes this wait too.
+                        Some(notified) => {
+                            waited = true;
+                            if !self.slot.is_expected()
+                                || tokio::time::timeout_at(deadline(), notified).await.is_err()
+                            {
+                                return Err(self.not_running());
+                            }
+                        }
+                    }
+                    env
+                }
+            };
+            offer = self.try_send(envelope, true);
+        };
+        Ok(if waited {
+            Queued::AfterWait {
+                deadline: (timeout < NEVER).then(deadline),
+                learnt: server,
+            }
+        } else {
+            Queued::AtOnce
+        })
+    }
+
+    /// The server the request waited for, if it did: the name's holder may have changed
+    /// since.
+    fn server<'a>(&'a self, learnt: &'a Option<Arc<Process>>) -> Option<&'a Process> {
+        learnt.as_deref()
+    }
+}
+
 impl<S: GenServer> Clone for NamedRef<S> {
     fn clone(&self) -> Self {
         // Relaxed, as for an `Arc`: this reference keeps the count above zero meanwhile.
@@ -1279,6 +1284,7 @@ impl<S: GenServer> fmt::Debug for NamedRef<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ExitReason;
     use crate::test_support::Idle;
 
     impl Registry {

@@ -1,15 +1,14 @@
 //! [`ServerRef`]: the typed handle to one running incarnation of a gen_server.
 
 use std::fmt;
-use std::future::poll_fn;
 use std::hash::{Hash, Hasher};
-use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::mailbox::{Envelope, TrySendError, Tx};
 use crate::process::{Process, ProcessId};
-use crate::reply::{NEVER, ReplyWait, SlotTx, deadline_after, reply_outcome, reply_slot};
+use crate::reply::{NEVER, deadline_after};
+use crate::request::{Queued, Route, request};
 use crate::{CallError, CastError, ExitReason, GenServer};
 
 /// How long a call waits for its reply unless told otherwise: 5 seconds, as in OTP.
@@ -128,8 +127,7 @@ impl<S: GenServer> ServerRef<S> {
         call: S::Call,
         timeout: Duration,
     ) -> Result<S::Reply, CallError> {
-        self.request(|reply| Envelope::Call(call, reply), timeout)
-            .await
+        request(self, |reply| Envelope::Call(call, reply), timeout).await
     }
 
     /// Checks that the server is alive and taking messages: it answers once it has handled
@@ -195,48 +193,7 @@ impl<S: GenServer> ServerRef<S> {
     /// # }
     /// ```
     pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        self.request(Envelope::Ping, timeout).await
-    }
-
-    /// The one path of every call and ping (the client calls it directly, one layer less).
-    pub(crate) async fn request<T: Send + 'static>(
-        &self,
-        envelope: impl FnOnce(SlotTx<T>) -> Envelope<S>,
-        timeout: Duration,
-    ) -> Result<T, CallError> {
-        if self.process.is_current_task() {
-            return Err(CallError::CallingSelf);
-        }
-        let (reply, rx) = reply_slot();
-        let mut wait = match self.tx.try_send(envelope(reply)) {
-            // The clock is read only if the reply has not come after one turn of the
-            // scheduler (see `Deadline::After`).
-            Ok(()) => ReplyWait::after(rx, timeout),
-            Err(TrySendError::Closed(_)) => return Err(self.not_running()),
-            // A full bounded mailbox: wait for room within the call's deadline.
-            Err(TrySendError::Full(envelope)) => {
-                let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
-                let sent = match deadline {
-                    Some(deadline) => {
-                        tokio::time::timeout_at(deadline, self.tx.send(envelope)).await
-                    }
-                    None => Ok(self.tx.send(envelope).await),
-                };
-                match sent {
-                    Ok(Ok(())) => {}
-                    Ok(Err(_)) => return Err(self.not_running()),
-                    Err(_) => return Err(CallError::Timeout(timeout)),
-                }
-                ReplyWait::new(rx, deadline)
-            }
-        };
-        let mut one_off = pin!(None);
-        let reply = poll_fn(|cx| wait.poll(cx, one_off.as_mut())).await;
-        wait.done();
-        match reply {
-            Some(reply) => reply_outcome(reply, &self.process),
-            None => Err(CallError::Timeout(timeout)),
-        }
+        request(self, Envelope::Ping, timeout).await
     }
 
     /// Queues a cast without waiting. Fails at once with the message back if the server is not
@@ -657,6 +614,59 @@ impl<S: GenServer> ServerRef<S> {
         CallError::NotRunning {
             name: self.process.name().cloned(),
         }
+    }
+}
+
+/// Why a request to one incarnation was not queued at once.
+pub(crate) enum Blocked<S: GenServer> {
+    /// Its bounded mailbox is full: the envelope, to send once there is room.
+    Full(Envelope<S>),
+    /// The server has exited.
+    Closed,
+    /// The server is calling itself.
+    CallingSelf,
+}
+
+impl<S: GenServer> Route<S> for ServerRef<S> {
+    type Blocked = Blocked<S>;
+    type Learnt = ();
+
+    #[inline(always)]
+    fn try_queue(&self, envelope: Envelope<S>) -> Result<(), Blocked<S>> {
+        if self.process.is_current_task() {
+            return Err(Blocked::CallingSelf);
+        }
+        match self.tx.try_send(envelope) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Closed(_)) => Err(Blocked::Closed),
+            Err(TrySendError::Full(envelope)) => Err(Blocked::Full(envelope)),
+        }
+    }
+
+    /// Waits for room in a full bounded mailbox, within the call's deadline; or fails.
+    async fn queue(&self, blocked: Blocked<S>, timeout: Duration) -> Result<Queued<()>, CallError> {
+        let envelope = match blocked {
+            Blocked::Full(envelope) => envelope,
+            Blocked::Closed => return Err(self.not_running()),
+            Blocked::CallingSelf => return Err(CallError::CallingSelf),
+        };
+        let deadline = (timeout < NEVER).then(|| deadline_after(timeout));
+        let sent = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, self.tx.send(envelope)).await,
+            None => Ok(self.tx.send(envelope).await),
+        };
+        match sent {
+            Ok(Ok(())) => Ok(Queued::AfterWait {
+                deadline,
+                learnt: (),
+            }),
+            Ok(Err(_)) => Err(self.not_running()),
+            Err(_) => Err(CallError::Timeout(timeout)),
+        }
+    }
+
+    fn server(&self, (): &()) -> Option<&Process> {
+        Some(&self.process)
     }
 }
 

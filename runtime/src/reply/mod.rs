@@ -13,5 +13,5 @@ mod wait;
 
 #[cfg(test)]
 pub(crate) use slot::spare_slot;
-pub(crate) use slot::{SlotDropped, SlotRx, SlotTx, reply_slot};
+pub(crate) use slot::{SlotRx, SlotTx, reply_slot};
 pub(crate) use wait::{NEVER, ReplyWait, deadline_after, reply_outcome};

@@ -215,10 +215,11 @@ impl<T: Send + 'static> ReplyWait<T> {
     }
 }
 
-/// Maps what came back on a reply channel to a call's result.
+/// Maps what came back on a reply channel to a call's result. `server`: the server the call
+/// went to, if known: its exit explains a reply slot let go of without an answer.
 pub(crate) fn reply_outcome<T>(
     reply: Result<Result<T, ExitReason>, SlotDropped>,
-    process: &Process,
+    server: Option<&Process>,
 ) -> Result<T, CallError> {
     match reply {
         Ok(Ok(value)) => Ok(value),
@@ -227,7 +228,9 @@ pub(crate) fn reply_outcome<T>(
         // The server's guard answers every pending call; a dropped sender without an answer
         // means the runtime itself dropped the task.
         Err(SlotDropped::Dropped) => Err(CallError::Exited(
-            process.exit_reason().unwrap_or(ExitReason::Killed),
+            server
+                .and_then(Process::exit_reason)
+                .unwrap_or(ExitReason::Killed),
         )),
     }
 }
