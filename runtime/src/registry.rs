@@ -33,9 +33,9 @@ pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, Regi
 use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
 use crate::reply::{NEVER, deadline_after};
-use crate::request::{Queued, Route, request};
+use crate::request::{Queued, Route, call_and_ping};
 use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
-use crate::{CallError, CastError, DEFAULT_CALL_TIMEOUT, GenServer, LookupError, ServerRef};
+use crate::{CallError, CastError, GenServer, LookupError, ServerRef};
 
 /// A set of names, each bound to at most one running server. Cheap to clone; clones share the
 /// same names.
@@ -887,160 +887,6 @@ impl<S: GenServer> NamedRef<S> {
         }
     }
 
-    /// Sends a call to the server holding the name and waits up to [`DEFAULT_CALL_TIMEOUT`]
-    /// (including any wait for the name's supervisor to bring it back; see
-    /// [above](NamedRef#when-nobody-holds-the-name)).
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::{ExitReason, Registry};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// let counter = registry.named::<Counter>("counter");
-    /// let first = Counter::builder().register(&registry, "counter").start(1).await?;
-    /// assert_eq!(counter.call(()).await?, 1);
-    ///
-    /// first.stop(ExitReason::Shutdown).await?;
-    /// Counter::builder().register(&registry, "counter").start(2).await?;
-    /// assert_eq!(counter.call(()).await?, 2); // the same reference reaches the new server
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
-        self.call_timeout(call, DEFAULT_CALL_TIMEOUT).await
-    }
-
-    /// [`call`](Self::call) with an explicit timeout.
-    ///
-    /// ```
-    /// # use std::{convert::Infallible, time::Duration};
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Slow;
-    /// # impl GenServer for Slow {
-    /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
-    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
-    /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// # }
-    /// use perennial_runtime::{CallError, Registry};
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// Slow::builder().register(&registry, "slow").start(()).await?;
-    /// let slow = registry.named::<Slow>("slow");
-    /// let reply = slow.call_timeout(Duration::from_secs(10), Duration::from_secs(1)).await;
-    /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn call_timeout(
-        &self,
-        call: S::Call,
-        timeout: Duration,
-    ) -> Result<S::Reply, CallError> {
-        request(self, |reply| Envelope::Call(call, reply), timeout).await
-    }
-
-    /// Pings the server holding the name, waiting up to [`DEFAULT_CALL_TIMEOUT`].
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::{CallError, Registry};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// let counter = registry.named::<Counter>("counter");
-    /// // Nobody holds the name and no supervisor will bring it back: it fails at once.
-    /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
-    /// Counter::builder().register(&registry, "counter").start(0).await?;
-    /// assert_eq!(counter.ping().await, Ok(()));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn ping(&self) -> Result<(), CallError> {
-        self.ping_timeout(DEFAULT_CALL_TIMEOUT).await
-    }
-
-    /// [`ping`](Self::ping) with an explicit timeout.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use std::time::Duration;
-    /// use perennial_runtime::supervisor::{Backoff, ChildSpec, Event, SupervisorSpec};
-    /// use tokio::time::Instant;
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let backoff = Backoff {
-    ///     initial: Duration::from_secs(2),
-    ///     factor: 2.0,
-    ///     max: Duration::from_secs(60),
-    /// };
-    /// let app = SupervisorSpec::new("app")
-    ///     .child(ChildSpec::server::<Counter>("counter", 0).backoff(backoff))
-    ///     .start()
-    ///     .await?;
-    /// let counter = app.registry().named::<Counter>("counter");
-    /// let mut events = app.subscribe();
-    /// counter.resolve().ok_or("not running")?.kill();
-    /// events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
-    ///
-    /// // Its supervisor brings it back after 2 s: a ping waits for that, within its timeout.
-    /// let asked = Instant::now();
-    /// assert_eq!(counter.ping_timeout(Duration::from_secs(3)).await, Ok(()));
-    /// assert_eq!(asked.elapsed(), Duration::from_secs(2));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        request(self, Envelope::Ping, timeout).await
-    }
-
     /// Queues a cast with the server holding the name, without waiting. Fails at once with
     /// [`CastError::NotRunning`] if no `S` server holds the name (including when a server of
     /// another type does), or [`CastError::Full`] if its bounded mailbox is full.
@@ -1120,6 +966,151 @@ impl<S: GenServer> NamedRef<S> {
             | Offer::CallingSelf(Envelope::Info(i)) => Err(CastError::NotRunning(i)),
             _ => unreachable!("the envelope comes back as it was given"),
         }
+    }
+
+    call_and_ping! {
+        /// Sends a call to the server holding the name and waits up to
+        /// [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT) (including any wait for the
+        /// name's supervisor to bring it back; see [above](NamedRef#when-nobody-holds-the-name)).
+        ///
+        /// ```
+        /// # use std::convert::Infallible;
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Counter(u32);
+        /// # impl GenServer for Counter {
+        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+        /// #     type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+        /// #         Ok(Counter(n))
+        /// #     }
+        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+        /// # }
+        /// use perennial_runtime::{ExitReason, Registry};
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let registry = Registry::new();
+        /// let counter = registry.named::<Counter>("counter");
+        /// let first = Counter::builder().register(&registry, "counter").start(1).await?;
+        /// assert_eq!(counter.call(()).await?, 1);
+        ///
+        /// first.stop(ExitReason::Shutdown).await?;
+        /// Counter::builder().register(&registry, "counter").start(2).await?;
+        /// assert_eq!(counter.call(()).await?, 2); // the same reference reaches the new server
+        /// # Ok(())
+        /// # }
+        /// ```
+        call;
+
+        /// [`call`](Self::call) with an explicit timeout.
+        ///
+        /// ```
+        /// # use std::{convert::Infallible, time::Duration};
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Slow;
+        /// # impl GenServer for Slow {
+        /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
+        /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
+        /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// # }
+        /// use perennial_runtime::{CallError, Registry};
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let registry = Registry::new();
+        /// Slow::builder().register(&registry, "slow").start(()).await?;
+        /// let slow = registry.named::<Slow>("slow");
+        /// let reply = slow.call_timeout(Duration::from_secs(10), Duration::from_secs(1)).await;
+        /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
+        /// # Ok(())
+        /// # }
+        /// ```
+        call_timeout;
+
+        /// Pings the server holding the name, waiting up to
+        /// [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT).
+        ///
+        /// ```
+        /// # use std::convert::Infallible;
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Counter(u32);
+        /// # impl GenServer for Counter {
+        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+        /// #     type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+        /// #         Ok(Counter(n))
+        /// #     }
+        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+        /// # }
+        /// use perennial_runtime::{CallError, Registry};
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let registry = Registry::new();
+        /// let counter = registry.named::<Counter>("counter");
+        /// // Nobody holds the name and no supervisor will bring it back: it fails at once.
+        /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
+        /// Counter::builder().register(&registry, "counter").start(0).await?;
+        /// assert_eq!(counter.ping().await, Ok(()));
+        /// # Ok(())
+        /// # }
+        /// ```
+        ping;
+
+        /// [`ping`](Self::ping) with an explicit timeout.
+        ///
+        /// ```
+        /// # use std::convert::Infallible;
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Counter(u32);
+        /// # impl GenServer for Counter {
+        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+        /// #     type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+        /// #         Ok(Counter(n))
+        /// #     }
+        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+        /// # }
+        /// use std::time::Duration;
+        /// use perennial_runtime::supervisor::{Backoff, ChildSpec, Event, SupervisorSpec};
+        /// use tokio::time::Instant;
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let backoff = Backoff {
+        ///     initial: Duration::from_secs(2),
+        ///     factor: 2.0,
+        ///     max: Duration::from_secs(60),
+        /// };
+        /// let app = SupervisorSpec::new("app")
+        ///     .child(ChildSpec::server::<Counter>("counter", 0).backoff(backoff))
+        ///     .start()
+        ///     .await?;
+        /// let counter = app.registry().named::<Counter>("counter");
+        /// let mut events = app.subscribe();
+        /// counter.resolve().ok_or("not running")?.kill();
+        /// events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
+        ///
+        /// // Its supervisor brings it back after 2 s: a ping waits for that, within its timeout.
+        /// let asked = Instant::now();
+        /// assert_eq!(counter.ping_timeout(Duration::from_secs(3)).await, Ok(()));
+        /// assert_eq!(asked.elapsed(), Duration::from_secs(2));
+        /// # Ok(())
+        /// # }
+        /// ```
+        ping_timeout;
     }
 }
 

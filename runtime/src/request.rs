@@ -79,3 +79,43 @@ pub(crate) async fn request<S: GenServer, T: Send + 'static, R: Route<S>>(
         None => Err(CallError::Timeout(timeout)),
     }
 }
+/// The call and ping methods of a local reference (`ServerRef`, `NamedRef`), written once on
+/// top of [`request`]; each reference gives their docs, in this order.
+macro_rules! call_and_ping {
+    (
+        $(#[$call:meta])* call;
+        $(#[$call_timeout:meta])* call_timeout;
+        $(#[$ping:meta])* ping;
+        $(#[$ping_timeout:meta])* ping_timeout;
+    ) => {
+        $(#[$call])*
+        pub async fn call(&self, call: S::Call) -> Result<S::Reply, $crate::CallError> {
+            self.call_timeout(call, $crate::DEFAULT_CALL_TIMEOUT).await
+        }
+
+        $(#[$call_timeout])*
+        pub async fn call_timeout(
+            &self,
+            call: S::Call,
+            timeout: std::time::Duration,
+        ) -> Result<S::Reply, $crate::CallError> {
+            let call = |reply| $crate::mailbox::Envelope::Call(call, reply);
+            $crate::request::request(self, call, timeout).await
+        }
+
+        $(#[$ping])*
+        pub async fn ping(&self) -> Result<(), $crate::CallError> {
+            self.ping_timeout($crate::DEFAULT_CALL_TIMEOUT).await
+        }
+
+        $(#[$ping_timeout])*
+        pub async fn ping_timeout(
+            &self,
+            timeout: std::time::Duration,
+        ) -> Result<(), $crate::CallError> {
+            $crate::request::request(self, $crate::mailbox::Envelope::Ping, timeout).await
+        }
+    };
+}
+
+pub(crate) use call_and_ping;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::mailbox::{Envelope, TrySendError, Tx};
 use crate::process::{Process, ProcessId};
 use crate::reply::{NEVER, deadline_after};
-use crate::request::{Queued, Route, request};
+use crate::request::{Queued, Route, call_and_ping};
 use crate::{CallError, CastError, ExitReason, GenServer};
 
 /// How long a call waits for its reply unless told otherwise: 5 seconds, as in OTP.
@@ -61,139 +61,129 @@ impl<S: GenServer> ServerRef<S> {
         ServerRef { tx, process }
     }
 
-    /// Sends a call and waits up to [`DEFAULT_CALL_TIMEOUT`] for the reply.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let counter = Counter::start(7).await?;
-    /// assert_eq!(counter.call(()).await?, 7);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn call(&self, call: S::Call) -> Result<S::Reply, CallError> {
-        self.call_timeout(call, DEFAULT_CALL_TIMEOUT).await
-    }
+    call_and_ping! {
+        /// Sends a call and waits up to [`DEFAULT_CALL_TIMEOUT`] for the reply.
+        ///
+        /// ```
+        /// # use std::convert::Infallible;
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Counter(u32);
+        /// # impl GenServer for Counter {
+        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+        /// #     type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+        /// #         Ok(Counter(n))
+        /// #     }
+        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+        /// # }
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let counter = Counter::start(7).await?;
+        /// assert_eq!(counter.call(()).await?, 7);
+        /// # Ok(())
+        /// # }
+        /// ```
+        call;
 
-    /// Sends a call and waits up to `timeout` for the reply (including, for a bounded mailbox,
-    /// the wait for room). On timeout the server keeps running and its late reply is discarded.
-    ///
-    /// The timeout is coarse: a call whose reply is not there when it is first polled lets
-    /// the tasks already queued run, and only then reads the clock and starts counting. A
-    /// timeout may so fire up to one turn of the scheduler late; in exchange, a call answered
-    /// within that turn (most are) reads no clock and arms no timer.
-    ///
-    /// ```
-    /// # use std::{convert::Infallible, time::Duration};
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Slow;
-    /// # impl GenServer for Slow {
-    /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
-    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
-    /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// # }
-    /// use perennial_runtime::CallError;
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let slow = Slow::start(()).await?;
-    /// let reply = slow.call_timeout(Duration::from_secs(10), Duration::from_secs(1)).await;
-    /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
-    /// assert!(slow.is_alive()); // still working on it; its late reply is dropped
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn call_timeout(
-        &self,
-        call: S::Call,
-        timeout: Duration,
-    ) -> Result<S::Reply, CallError> {
-        request(self, |reply| Envelope::Call(call, reply), timeout).await
-    }
+        /// Sends a call and waits up to `timeout` for the reply (including, for a bounded mailbox,
+        /// the wait for room). On timeout the server keeps running and its late reply is discarded.
+        ///
+        /// The timeout is coarse: a call whose reply is not there when it is first polled lets
+        /// the tasks already queued run, and only then reads the clock and starts counting. A
+        /// timeout may so fire up to one turn of the scheduler late; in exchange, a call answered
+        /// within that turn (most are) reads no clock and arms no timer.
+        ///
+        /// ```
+        /// # use std::{convert::Infallible, time::Duration};
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Slow;
+        /// # impl GenServer for Slow {
+        /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
+        /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
+        /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// # }
+        /// use perennial_runtime::CallError;
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let slow = Slow::start(()).await?;
+        /// let reply = slow.call_timeout(Duration::from_secs(10), Duration::from_secs(1)).await;
+        /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
+        /// assert!(slow.is_alive()); // still working on it; its late reply is dropped
+        /// # Ok(())
+        /// # }
+        /// ```
+        call_timeout;
 
-    /// Checks that the server is alive and taking messages: it answers once it has handled
-    /// everything queued before. Waits up to [`DEFAULT_CALL_TIMEOUT`].
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::CallError;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let counter = Counter::start(0).await?;
-    /// assert_eq!(counter.ping().await, Ok(()));
-    /// counter.kill();
-    /// counter.wait_exit().await;
-    /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn ping(&self) -> Result<(), CallError> {
-        self.ping_timeout(DEFAULT_CALL_TIMEOUT).await
-    }
+        /// Checks that the server is alive and taking messages: it answers once it has handled
+        /// everything queued before. Waits up to [`DEFAULT_CALL_TIMEOUT`].
+        ///
+        /// ```
+        /// # use std::convert::Infallible;
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Counter(u32);
+        /// # impl GenServer for Counter {
+        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
+        /// #     type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
+        /// #         Ok(Counter(n))
+        /// #     }
+        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
+        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
+        /// # }
+        /// use perennial_runtime::CallError;
+        ///
+        /// # #[tokio::main(flavor = "current_thread")]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let counter = Counter::start(0).await?;
+        /// assert_eq!(counter.ping().await, Ok(()));
+        /// counter.kill();
+        /// counter.wait_exit().await;
+        /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
+        /// # Ok(())
+        /// # }
+        /// ```
+        ping;
 
-    /// [`ping`](Self::ping) with an explicit timeout; supervisors' health checks use this.
-    ///
-    /// ```
-    /// # use std::{convert::Infallible, time::Duration};
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Slow;
-    /// # impl GenServer for Slow {
-    /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
-    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
-    /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
-    /// #         tokio::time::sleep(d).await
-    /// #     }
-    /// # }
-    /// use perennial_runtime::CallError;
-    ///
-    /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let slow = Slow::start(()).await?;
-    /// slow.cast(Duration::from_secs(3))?; // busy for 3 s
-    /// let second = Duration::from_secs(1);
-    /// assert_eq!(slow.ping_timeout(second).await, Err(CallError::Timeout(second)));
-    /// assert_eq!(slow.ping_timeout(5 * second).await, Ok(()));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub async fn ping_timeout(&self, timeout: Duration) -> Result<(), CallError> {
-        request(self, Envelope::Ping, timeout).await
+        /// [`ping`](Self::ping) with an explicit timeout; supervisors' health checks use this.
+        ///
+        /// ```
+        /// # use std::{convert::Infallible, time::Duration};
+        /// # use perennial_runtime::{Context, GenServer};
+        /// # struct Slow;
+        /// # impl GenServer for Slow {
+        /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
+        /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+        /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
+        /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
+        /// #         tokio::time::sleep(d).await
+        /// #     }
+        /// # }
+        /// use perennial_runtime::CallError;
+        ///
+        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
+        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+        /// let slow = Slow::start(()).await?;
+        /// slow.cast(Duration::from_secs(3))?; // busy for 3 s
+        /// let second = Duration::from_secs(1);
+        /// assert_eq!(slow.ping_timeout(second).await, Err(CallError::Timeout(second)));
+        /// assert_eq!(slow.ping_timeout(5 * second).await, Ok(()));
+        /// # Ok(())
+        /// # }
+        /// ```
+        ping_timeout;
     }
 
     /// Queues a cast without waiting. Fails at once with the message back if the server is not
