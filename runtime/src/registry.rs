@@ -11,31 +11,33 @@
 //! A slot lives while a server is registered in it or a [`NamedRef`] holds it, and no longer:
 //! the last of them to go removes it (under the map's lock, which is where slots are made), so
 //! a registry used with ever new names does not grow.
+//!
+//! Here: the [`Registry`] and its map of names. Beside it: `slot` (a name's slot and a
+//! supervisor's claim on it), `named` ([`NamedRef`]), `key` ([`Key`]), `groups` (process groups)
+//! and `listeners` (subscriptions to registrations).
 
-use std::any::Any;
-use std::collections::HashMap;
 use std::fmt;
-use std::marker::PhantomData;
-use std::sync::{Arc, PoisonError, Weak};
-use std::time::Duration;
-
-use tokio::sync::Notify;
+use std::sync::{Arc, PoisonError};
 
 mod groups;
+mod key;
 mod listeners;
+mod named;
+mod slot;
 
 use groups::Groups;
 pub use groups::{Group, GroupChange, GroupError, GroupEvent, GroupListener, GroupRef};
 
+pub use key::Key;
 use listeners::Listeners;
 pub use listeners::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent, RegistryListener};
+pub use named::NamedRef;
+pub(crate) use slot::NameClaim;
+use slot::{Entry, Slot, SlotArc, Slots, lock};
 
-use crate::mailbox::{Envelope, TrySendError};
 use crate::process::Process;
-use crate::reply::{NEVER, deadline_after};
-use crate::request::{Queued, Route, call_and_ping};
-use crate::sync::{self, AtomicUsize, Mutex, MutexGuard, Ordering, RwLock, RwLockReadGuard};
-use crate::{CallError, CastError, GenServer, LookupError, ServerRef};
+use crate::sync::Ordering;
+use crate::{GenServer, LookupError, ServerRef};
 
 /// A set of names, each bound to at most one running server. Cheap to clone; clones share the
 /// same names.
@@ -74,93 +76,12 @@ pub struct Registry {
     prefix: Option<Arc<str>>,
 }
 
-/// The names in use, each with its slot.
-type Slots = Mutex<HashMap<Arc<str>, SlotArc>>;
-
-/// A slot, as the map and each [`NamedRef`] hold it (loom's `Arc` in the loom models, which
-/// check that no slot leaks; the names and the map itself are std's, see `crate::sync`).
-type SlotArc = sync::Arc<Slot>;
-
-/// One name's place in the registry.
-pub(crate) struct Slot {
-    current: RwLock<Option<Entry>>,
-    /// Woken when a server registers in the slot, and when a supervisor stops expecting one.
-    changed: Notify,
-    /// How many supervisors are bringing the name back ([`NameClaim`]s that expect it): while
-    /// any is, a call through the name waits for the next holder; otherwise it fails at once.
-    expected: AtomicUsize,
-    /// How many [`NamedRef`]s hold the slot. Goes from 0 to 1 only under the map's lock (a
-    /// clone needs a holder, so it never does).
-    refs: AtomicUsize,
-    /// The map the slot is in, for the last [`NamedRef`] to remove it from.
-    owner: Weak<Slots>,
-}
-
-struct Entry {
-    process: Arc<Process>,
-    /// The `ServerRef<S>` of the registered server, behind `Any` so one map holds every type
-    /// (shared with the event of its registration, when someone listens).
-    server: Arc<dyn Any + Send + Sync>,
-    type_name: &'static str,
-}
-
 pub(crate) enum RegisterError<S: GenServer> {
     AlreadyStarted(ServerRef<S>),
     NameTaken {
         name: Arc<str>,
         registered: &'static str,
     },
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Slot {
-    fn new(owner: &Arc<Slots>) -> SlotArc {
-        SlotArc::new(Slot {
-            current: RwLock::new(None),
-            changed: Notify::new(),
-            expected: AtomicUsize::new(0),
-            refs: AtomicUsize::new(0),
-            owner: Arc::downgrade(owner),
-        })
-    }
-
-    /// `true` when no running server holds the slot and no [`NamedRef`] uses it: nothing needs
-    /// it any more. Meaningful under the map's lock.
-    fn unused(&self) -> bool {
-        self.refs.load(Ordering::Acquire) == 0 && self.with_live(|e| e.is_none())
-    }
-
-    /// `true` while some supervisor is bringing the name back.
-    fn is_expected(&self) -> bool {
-        self.expected.load(Ordering::SeqCst) > 0
-    }
-
-    /// Called by the last [`NamedRef`] to let go of the slot: removes it from its map if it is
-    /// still there and nothing took it up meanwhile.
-    #[cold]
-    fn release(&self, name: &str) {
-        let Some(owner) = self.owner.upgrade() else {
-            return;
-        };
-        let mut slots = lock(&owner);
-        // The name may have a new slot already, if this one was removed when its server left.
-        if slots.get(name).is_some_and(|s| std::ptr::eq(&**s, self)) && self.unused() {
-            slots.remove(name);
-        }
-    }
-
-    fn read(&self) -> RwLockReadGuard<'_, Option<Entry>> {
-        self.current.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// The live entry, if any.
-    fn with_live<R>(&self, f: impl FnOnce(Option<&Entry>) -> R) -> R {
-        let current = self.read();
-        f(current.as_ref().filter(|e| e.process.is_alive()))
-    }
 }
 
 impl Registry {
@@ -353,11 +274,7 @@ impl Registry {
     /// ```
     pub fn named<S: GenServer>(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NamedRef<S> {
         let (name, slot) = self.hold(name);
-        NamedRef {
-            name,
-            slot,
-            _server: PhantomData,
-        }
+        NamedRef::new(name, slot)
     }
 
     /// The slot of `name`, made if need be, held (counted in its `refs`) for a [`NamedRef`] or
@@ -392,11 +309,7 @@ impl Registry {
     /// A supervisor's claim on the name of a child it supervises (see [`NameClaim`]).
     pub(crate) fn claim(&self, name: impl Into<Arc<str>> + AsRef<str>) -> NameClaim {
         let (name, slot) = self.hold(name);
-        NameClaim {
-            name,
-            slot,
-            expecting: false,
-        }
+        NameClaim::new(name, slot)
     }
 
     /// The type name of the running server registered under `name`, if any.
@@ -586,107 +499,6 @@ impl fmt::Debug for Registry {
     }
 }
 
-/// A typed name: the name of an `S` server, as a value. `supervision_tree!` generates one per
-/// gen_server child, so a lookup by a name the tree does not declare does not compile.
-///
-/// ```
-/// # use std::convert::Infallible;
-/// # use perennial_runtime::{Context, GenServer};
-/// # struct Cache;
-/// # impl GenServer for Cache {
-/// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
-/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
-/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
-/// # }
-/// use perennial_runtime::registry::{Key, Registry};
-///
-/// const CACHE: Key<Cache> = Key::new("cache");
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let registry = Registry::new();
-/// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
-/// assert_eq!(registry.get(CACHE).call(()).await?, 7);
-/// # Ok(())
-/// # }
-/// ```
-// No bound on `S` here, only on the impls: a key's type names its server, and a type that is
-// not one is reported where the key is made, not again wherever the type is written.
-pub struct Key<S> {
-    name: &'static str,
-    _server: PhantomData<fn() -> S>,
-}
-
-impl<S: GenServer> Key<S> {
-    /// The key of the `S` server named `name`.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Cache;
-    /// # impl GenServer for Cache {
-    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
-    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
-    /// # }
-    /// use perennial_runtime::registry::Key;
-    ///
-    /// const CACHE: Key<Cache> = Key::new("cache");
-    /// assert_eq!(CACHE.name(), "cache");
-    /// ```
-    pub const fn new(name: &'static str) -> Self {
-        Key {
-            name,
-            _server: PhantomData,
-        }
-    }
-
-    /// The name.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Cache;
-    /// # impl GenServer for Cache {
-    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
-    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
-    /// # }
-    /// use perennial_runtime::registry::{Key, Registry};
-    ///
-    /// const CACHE: Key<Cache> = Key::new("cache");
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
-    /// assert_eq!(registry.names(), [CACHE.name().into()]);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-}
-
-impl<S: GenServer> Clone for Key<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S: GenServer> Copy for Key<S> {}
-
-impl<S: GenServer> fmt::Debug for Key<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
-            .field("type", &std::any::type_name::<S>())
-            .field("name", &self.name)
-            .finish()
-    }
-}
-
 impl Registry {
     /// The name-bound reference for a typed key ([`named`](Self::named) without a way to get
     /// the name or the type wrong).
@@ -714,561 +526,7 @@ impl Registry {
     /// # }
     /// ```
     pub fn get<S: GenServer>(&self, key: Key<S>) -> NamedRef<S> {
-        self.named(key.name)
-    }
-}
-
-/// A reference bound to a name in a [`Registry`]: it reaches whichever `S` server is registered
-/// under the name at the time of each call, so it keeps working when a supervisor replaces the
-/// server.
-///
-/// # When nobody holds the name
-///
-/// A call or ping that finds no server under the name **waits** for the next one, within the
-/// call's timeout, only while the name's supervisor is bringing it back: the child crashed and
-/// its restart is in progress, a restart backoff is pending, or a failed restart is being
-/// retried. In every other case nobody will bring the name back, and the call fails **at once**
-/// with [`CallError::NotRunning`] (OTP's `noproc`):
-///
-/// - the name is not declared by any running supervisor (never registered, or registered by a
-///   server started by hand that has exited);
-/// - the child ended for good (a transient child that ended normally, a temporary one), was
-///   stopped with `terminate_child`, or was deleted;
-/// - its supervisor is shutting down, gave up (its restart intensity), or is gone.
-///
-/// A cast never waits: it fails at once with [`CastError::NotRunning`]. A call sent to a server
-/// that then dies is not resent (it may have been handled): it fails with
-/// [`CallError::Exited`].
-///
-/// ```
-/// # use std::convert::Infallible;
-/// # use perennial_runtime::{Context, GenServer};
-/// # struct Cache;
-/// # impl GenServer for Cache {
-/// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
-/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
-/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
-/// # }
-/// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
-/// use perennial_runtime::CallError;
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let tree = SupervisorSpec::new("app")
-///     .child(ChildSpec::server::<Cache>("cache", ()))
-///     .start()
-///     .await?;
-/// let cache = tree.registry().named::<Cache>("cache");
-/// assert_eq!(cache.call(()).await?, 7);
-///
-/// tree.shutdown().await;
-/// // Nobody will bring `cache` back: the call fails at once, not after its 5 s timeout.
-/// assert!(matches!(cache.call(()).await, Err(CallError::NotRunning { .. })));
-/// # Ok(())
-/// # }
-/// ```
-pub struct NamedRef<S: GenServer> {
-    name: Arc<str>,
-    slot: SlotArc,
-    _server: PhantomData<fn() -> S>,
-}
-
-/// What happened to an envelope offered to the current holder of a name. Every case that did
-/// not queue it gives it back.
-pub(crate) enum Offer<S: GenServer> {
-    Queued,
-    Absent(Envelope<S>),
-    Full(Envelope<S>, ServerRef<S>),
-    WrongType(Envelope<S>, &'static str),
-    CallingSelf(Envelope<S>),
-}
-
-impl<S: GenServer> NamedRef<S> {
-    /// The name this reference follows.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::Registry;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// assert_eq!(registry.named::<Counter>("counter").name(), "counter");
-    /// // Made through a scoped view, it follows the full name.
-    /// assert_eq!(registry.scope("eu").named::<Counter>("counter").name(), "eu/counter");
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The server registered under the name right now, if one is running and is an `S`.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::Registry;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// let counter = registry.named::<Counter>("counter");
-    /// assert_eq!(counter.resolve(), None);
-    /// let server = Counter::builder().register(&registry, "counter").start(0).await?;
-    /// assert_eq!(counter.resolve(), Some(server));
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn resolve(&self) -> Option<ServerRef<S>> {
-        self.slot.with_live(|e| {
-            e.and_then(|e| e.server.downcast_ref::<ServerRef<S>>())
-                .cloned()
-        })
-    }
-
-    /// Queues `envelope` with the current holder of the name, under the slot's read lock.
-    /// `expects_reply` refuses a server calling itself, which would deadlock.
-    #[inline]
-    fn try_send(&self, envelope: Envelope<S>, expects_reply: bool) -> Offer<S> {
-        self.slot.with_live(|entry| {
-            let Some(entry) = entry else {
-                return Offer::Absent(envelope);
-            };
-            let Some(server) = entry.server.downcast_ref::<ServerRef<S>>() else {
-                return Offer::WrongType(envelope, entry.type_name);
-            };
-            if expects_reply && server.process.is_current_task() {
-                return Offer::CallingSelf(envelope);
-            }
-            match server.tx.try_send(envelope) {
-                Ok(()) => Offer::Queued,
-                Err(TrySendError::Closed(envelope)) => Offer::Absent(envelope),
-                Err(TrySendError::Full(envelope)) => Offer::Full(envelope, server.clone()),
-            }
-        })
-    }
-
-    fn not_running(&self) -> CallError {
-        CallError::NotRunning {
-            name: Some(self.name.clone()),
-        }
-    }
-
-    fn wrong_type(&self, registered: &'static str) -> CallError {
-        CallError::WrongType {
-            name: self.name.clone(),
-            expected: std::any::type_name::<S>(),
-            registered,
-        }
-    }
-
-    /// Queues a cast with the server holding the name, without waiting. Fails at once with
-    /// [`CastError::NotRunning`] if no `S` server holds the name (including when a server of
-    /// another type does), or [`CastError::Full`] if its bounded mailbox is full.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::{CastError, Registry};
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// let counter = registry.named::<Counter>("counter");
-    /// assert_eq!(counter.cast(1), Err(CastError::NotRunning(1))); // a cast never waits
-    /// Counter::builder().register(&registry, "counter").start(0).await?;
-    /// counter.cast(1)?;
-    /// assert_eq!(counter.call(()).await?, 1);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn cast(&self, cast: S::Cast) -> Result<(), CastError<S::Cast>> {
-        match self.try_send(Envelope::Cast(cast), false) {
-            Offer::Queued => Ok(()),
-            Offer::Full(Envelope::Cast(c), _) => Err(CastError::Full(c)),
-            Offer::Absent(Envelope::Cast(c))
-            | Offer::WrongType(Envelope::Cast(c), _)
-            | Offer::CallingSelf(Envelope::Cast(c)) => Err(CastError::NotRunning(c)),
-            _ => unreachable!("the envelope comes back as it was given"),
-        }
-    }
-
-    /// Sends an info message to the server holding the name, without waiting.
-    ///
-    /// ```
-    /// # use std::convert::Infallible;
-    /// # use perennial_runtime::{Context, GenServer};
-    /// # struct Counter(u32);
-    /// # impl GenServer for Counter {
-    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-    /// #     type Continue = Infallible; type Error = Infallible;
-    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-    /// #         Ok(Counter(n))
-    /// #     }
-    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-    /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-    /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-    /// # }
-    /// use perennial_runtime::Registry;
-    ///
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let registry = Registry::new();
-    /// Counter::builder().register(&registry, "counter").start(1).await?;
-    /// let counter = registry.named::<Counter>("counter");
-    /// counter.info(10)?; // this server's `handle_info` sets the count
-    /// assert_eq!(counter.call(()).await?, 10);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn info(&self, info: S::Info) -> Result<(), CastError<S::Info>> {
-        match self.try_send(Envelope::Info(info), false) {
-            Offer::Queued => Ok(()),
-            Offer::Full(Envelope::Info(i), _) => Err(CastError::Full(i)),
-            Offer::Absent(Envelope::Info(i))
-            | Offer::WrongType(Envelope::Info(i), _)
-            | Offer::CallingSelf(Envelope::Info(i)) => Err(CastError::NotRunning(i)),
-            _ => unreachable!("the envelope comes back as it was given"),
-        }
-    }
-
-    call_and_ping! {
-        /// Sends a call to the server holding the name and waits up to
-        /// [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT) (including any wait for the
-        /// name's supervisor to bring it back; see [above](NamedRef#when-nobody-holds-the-name)).
-        ///
-        /// ```
-        /// # use std::convert::Infallible;
-        /// # use perennial_runtime::{Context, GenServer};
-        /// # struct Counter(u32);
-        /// # impl GenServer for Counter {
-        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-        /// #     type Continue = Infallible; type Error = Infallible;
-        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-        /// #         Ok(Counter(n))
-        /// #     }
-        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-        /// # }
-        /// use perennial_runtime::{ExitReason, Registry};
-        ///
-        /// # #[tokio::main(flavor = "current_thread")]
-        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        /// let registry = Registry::new();
-        /// let counter = registry.named::<Counter>("counter");
-        /// let first = Counter::builder().register(&registry, "counter").start(1).await?;
-        /// assert_eq!(counter.call(()).await?, 1);
-        ///
-        /// first.stop(ExitReason::Shutdown).await?;
-        /// Counter::builder().register(&registry, "counter").start(2).await?;
-        /// assert_eq!(counter.call(()).await?, 2); // the same reference reaches the new server
-        /// # Ok(())
-        /// # }
-        /// ```
-        call;
-
-        /// [`call`](Self::call) with an explicit timeout.
-        ///
-        /// ```
-        /// # use std::{convert::Infallible, time::Duration};
-        /// # use perennial_runtime::{Context, GenServer};
-        /// # struct Slow;
-        /// # impl GenServer for Slow {
-        /// #     type Args = (); type Call = Duration; type Reply = (); type Cast = Duration;
-        /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-        /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Slow) }
-        /// #     async fn handle_call(&mut self, d: Duration, _: &mut Context<Self>) {
-        /// #         tokio::time::sleep(d).await
-        /// #     }
-        /// #     async fn handle_cast(&mut self, d: Duration, _: &mut Context<Self>) {
-        /// #         tokio::time::sleep(d).await
-        /// #     }
-        /// # }
-        /// use perennial_runtime::{CallError, Registry};
-        ///
-        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        /// let registry = Registry::new();
-        /// Slow::builder().register(&registry, "slow").start(()).await?;
-        /// let slow = registry.named::<Slow>("slow");
-        /// let reply = slow.call_timeout(Duration::from_secs(10), Duration::from_secs(1)).await;
-        /// assert_eq!(reply, Err(CallError::Timeout(Duration::from_secs(1))));
-        /// # Ok(())
-        /// # }
-        /// ```
-        call_timeout;
-
-        /// Pings the server holding the name, waiting up to
-        /// [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT).
-        ///
-        /// ```
-        /// # use std::convert::Infallible;
-        /// # use perennial_runtime::{Context, GenServer};
-        /// # struct Counter(u32);
-        /// # impl GenServer for Counter {
-        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-        /// #     type Continue = Infallible; type Error = Infallible;
-        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-        /// #         Ok(Counter(n))
-        /// #     }
-        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-        /// # }
-        /// use perennial_runtime::{CallError, Registry};
-        ///
-        /// # #[tokio::main(flavor = "current_thread")]
-        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        /// let registry = Registry::new();
-        /// let counter = registry.named::<Counter>("counter");
-        /// // Nobody holds the name and no supervisor will bring it back: it fails at once.
-        /// assert!(matches!(counter.ping().await, Err(CallError::NotRunning { .. })));
-        /// Counter::builder().register(&registry, "counter").start(0).await?;
-        /// assert_eq!(counter.ping().await, Ok(()));
-        /// # Ok(())
-        /// # }
-        /// ```
-        ping;
-
-        /// [`ping`](Self::ping) with an explicit timeout.
-        ///
-        /// ```
-        /// # use std::convert::Infallible;
-        /// # use perennial_runtime::{Context, GenServer};
-        /// # struct Counter(u32);
-        /// # impl GenServer for Counter {
-        /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = u32; type Info = u32;
-        /// #     type Continue = Infallible; type Error = Infallible;
-        /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> {
-        /// #         Ok(Counter(n))
-        /// #     }
-        /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-        /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
-        /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
-        /// # }
-        /// use std::time::Duration;
-        /// use perennial_runtime::supervisor::{Backoff, ChildSpec, Event, SupervisorSpec};
-        /// use tokio::time::Instant;
-        ///
-        /// # #[tokio::main(flavor = "current_thread", start_paused = true)]
-        /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-        /// let backoff = Backoff {
-        ///     initial: Duration::from_secs(2),
-        ///     factor: 2.0,
-        ///     max: Duration::from_secs(60),
-        /// };
-        /// let app = SupervisorSpec::new("app")
-        ///     .child(ChildSpec::server::<Counter>("counter", 0).backoff(backoff))
-        ///     .start()
-        ///     .await?;
-        /// let counter = app.registry().named::<Counter>("counter");
-        /// let mut events = app.subscribe();
-        /// counter.resolve().ok_or("not running")?.kill();
-        /// events.wait_for(|e| matches!(e, Event::Exited { .. })).await;
-        ///
-        /// // Its supervisor brings it back after 2 s: a ping waits for that, within its timeout.
-        /// let asked = Instant::now();
-        /// assert_eq!(counter.ping_timeout(Duration::from_secs(3)).await, Ok(()));
-        /// assert_eq!(asked.elapsed(), Duration::from_secs(2));
-        /// # Ok(())
-        /// # }
-        /// ```
-        ping_timeout;
-    }
-}
-
-impl<S: GenServer> Route<S> for NamedRef<S> {
-    type Blocked = Offer<S>;
-    /// The server a request went to when it waited for room in its mailbox.
-    type Learnt = Option<Arc<Process>>;
-
-    #[inline(always)]
-    fn try_queue(&self, envelope: Envelope<S>) -> Result<(), Offer<S>> {
-        match self.try_send(envelope, true) {
-            Offer::Queued => Ok(()),
-            offer => Err(offer),
-        }
-    }
-
-    /// Waits for room in the holder's full bounded mailbox, or for a holder while the name's
-    /// supervisor is bringing it back, within the call's deadline.
-    async fn queue(
-        &self,
-        mut offer: Offer<S>,
-        timeout: Duration,
-    ) -> Result<Queued<Option<Arc<Process>>>, CallError> {
-        // Read from the clock only by a wait before the send (a full mailbox, a name being
-        // brought back); otherwise the reply wait's coarse deadline (see `ReplyWait::after`).
-        let mut deadline = None;
-        let mut deadline = move || *deadline.get_or_insert_with(|| deadline_after(timeout));
-        let mut waited = false;
-        // Armed after a first miss, so the fast path never touches the `Notify`.
-        let mut armed = None;
-        let server = loop {
-            let envelope = match offer {
-                Offer::Queued => break None,
-                Offer::Full(env, server) => {
-                    waited = true;
-                    match tokio::time::timeout_at(deadline(), server.tx.send(env)).await {
-                        Ok(Ok(())) => break Some(server.process),
-                        Ok(Err(env)) => env,
-                        Err(_) => return Err(CallError::Timeout(timeout)),
-                    }
-                }
-                Offer::WrongType(_, registered) => return Err(self.wrong_type(registered)),
-                Offer::CallingSelf(_) => return Err(CallError::CallingSelf),
-                Offer::Absent(env) => {
-                    match armed.take() {
-                        // Nobody holds the name: register interest, then look once more, since
-                        // a registration may have landed in between.
-                        None => {
-                            let mut notified = Box::pin(self.slot.changed.notified());
-                            notified.as_mut().enable();
-                            armed = Some(notified);
-                        }
-                        // Still nobody. Wait only if a supervisor is bringing the name back;
-                        // one that stops expecting it wakes this wait too.
-                        Some(notified) => {
-                            waited = true;
-                            if !self.slot.is_expected()
-                                || tokio::time::timeout_at(deadline(), notified).await.is_err()
-                            {
-                                return Err(self.not_running());
-                            }
-                        }
-                    }
-                    env
-                }
-            };
-            offer = self.try_send(envelope, true);
-        };
-        Ok(if waited {
-            Queued::AfterWait {
-                deadline: (timeout < NEVER).then(deadline),
-                learnt: server,
-            }
-        } else {
-            Queued::AtOnce
-        })
-    }
-
-    /// The server the request waited for, if it did: the name's holder may have changed
-    /// since.
-    fn server<'a>(&'a self, learnt: &'a Option<Arc<Process>>) -> Option<&'a Process> {
-        learnt.as_deref()
-    }
-}
-
-impl<S: GenServer> Clone for NamedRef<S> {
-    fn clone(&self) -> Self {
-        // Relaxed, as for an `Arc`: this reference keeps the count above zero meanwhile.
-        self.slot.refs.fetch_add(1, Ordering::Relaxed);
-        NamedRef {
-            name: self.name.clone(),
-            slot: self.slot.clone(),
-            _server: PhantomData,
-        }
-    }
-}
-
-impl<S: GenServer> Drop for NamedRef<S> {
-    fn drop(&mut self) {
-        if self.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.slot.release(&self.name);
-        }
-    }
-}
-
-/// A supervisor's hold on the name of a child it supervises: while the claim *expects* the name
-/// (the child runs, or is being brought back: a restart in progress, a backoff pending, a retry
-/// of a failed restart), a call through the name that finds nobody waits for the next holder,
-/// within its timeout. Once no claim expects it (the child ended for good, was terminated or
-/// removed, or the supervisor is shutting down or gone), such a call fails at once with
-/// [`CallError::NotRunning`]. Dropping the claim stops expecting, so a supervisor that is
-/// killed lets go of its names too.
-pub(crate) struct NameClaim {
-    name: Arc<str>,
-    slot: SlotArc,
-    expecting: bool,
-}
-
-impl NameClaim {
-    /// Starts or stops expecting the name; stopping wakes every call waiting for it, to fail.
-    pub(crate) fn expect(&mut self, expecting: bool) {
-        if self.expecting == expecting {
-            return;
-        }
-        self.expecting = expecting;
-        if expecting {
-            self.slot.expected.fetch_add(1, Ordering::SeqCst);
-        } else {
-            self.slot.expected.fetch_sub(1, Ordering::SeqCst);
-            self.slot.changed.notify_waiters();
-        }
-    }
-}
-
-impl Drop for NameClaim {
-    fn drop(&mut self) {
-        self.expect(false);
-        if self.slot.refs.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.slot.release(&self.name);
-        }
-    }
-}
-
-impl fmt::Debug for NameClaim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NameClaim")
-            .field("name", &self.name)
-            .field("expecting", &self.expecting)
-            .finish()
-    }
-}
-
-impl<S: GenServer> fmt::Debug for NamedRef<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("NamedRef")
-            .field("type", &std::any::type_name::<S>())
-            .field("name", &self.name)
-            .finish()
+        self.named(key.name())
     }
 }
 
@@ -1408,7 +666,8 @@ mod loom_tests {
     use loom::thread;
     use tokio::sync::futures::Notified;
 
-    use super::{NamedRef, Offer, Registry, SlotArc, lock};
+    use super::named::Offer;
+    use super::{NamedRef, Registry, SlotArc, lock};
     use crate::gen_server::exit_registered;
     use crate::loom_support::{block_on, model};
     use crate::mailbox::{Envelope, Rx, channel};
