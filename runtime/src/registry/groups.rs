@@ -11,55 +11,52 @@ use std::collections::HashMap;
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
-use std::marker::PhantomData;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
 
+use super::key::typed_name;
 use super::{Registry, lock};
 use crate::process::Process;
 use crate::registry::Lagged;
 use crate::sync::Mutex;
 use crate::{CallError, DEFAULT_CALL_TIMEOUT, GenServer, ProcessId, ServerRef};
 
-/// A typed group name: the group of `S` servers named `name`.
-///
-/// ```
-/// # use std::convert::Infallible;
-/// # use perennial_runtime::{Context, GenServer};
-/// # #[derive(Clone)] struct Worker(u32);
-/// # impl GenServer for Worker {
-/// #     type Args = u32; type Call = (); type Reply = u32; type Cast = Infallible;
-/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-/// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Worker(n)) }
-/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
-/// # }
-/// use perennial_runtime::registry::{Group, Registry};
-///
-/// const WORKERS: Group<Worker> = Group::new("workers");
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let registry = Registry::new();
-/// for n in [1, 2] {
-///     let worker = Worker::builder().start(n).await?;
-///     registry.join(WORKERS, &worker)?;
-/// }
-/// let workers = registry.group(WORKERS);
-/// assert_eq!(workers.members().len(), 2);
-/// // Round robin: one member, then the other.
-/// let (a, b) = (workers.call_one(()).await?, workers.call_one(()).await?);
-/// assert_eq!(a + b, 3);
-/// # Ok(())
-/// # }
-/// ```
-pub struct Group<S> {
-    name: &'static str,
-    _server: PhantomData<fn() -> S>,
-}
+typed_name! {
+    /// A typed group name: the group of `S` servers named `name`.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # #[derive(Clone)] struct Worker(u32);
+    /// # impl GenServer for Worker {
+    /// #     type Args = u32; type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Worker(n)) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
+    /// # }
+    /// use perennial_runtime::registry::{Group, Registry};
+    ///
+    /// const WORKERS: Group<Worker> = Group::new("workers");
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// for n in [1, 2] {
+    ///     let worker = Worker::builder().start(n).await?;
+    ///     registry.join(WORKERS, &worker)?;
+    /// }
+    /// let workers = registry.group(WORKERS);
+    /// assert_eq!(workers.members().len(), 2);
+    /// // Round robin: one member, then the other.
+    /// let (a, b) = (workers.call_one(()).await?, workers.call_one(()).await?);
+    /// assert_eq!(a + b, 3);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct Group;
 
-impl<S: GenServer> Group<S> {
     /// The group of `S` servers named `name`.
     ///
     /// ```
@@ -81,12 +78,7 @@ impl<S: GenServer> Group<S> {
     /// const COUNTERS: Group<Counter> = Group::new("counters"); // a group of `Counter`s only
     /// assert_eq!(COUNTERS.name(), "counters");
     /// ```
-    pub const fn new(name: &'static str) -> Self {
-        Group {
-            name,
-            _server: PhantomData,
-        }
-    }
+    new;
 
     /// The group's name.
     ///
@@ -108,26 +100,7 @@ impl<S: GenServer> Group<S> {
     ///
     /// assert_eq!(Group::<Counter>::new("counters").name(), "counters");
     /// ```
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-}
-
-impl<S: GenServer> Clone for Group<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S: GenServer> Copy for Group<S> {}
-
-impl<S: GenServer> fmt::Debug for Group<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Group")
-            .field("type", &std::any::type_name::<S>())
-            .field("name", &self.name)
-            .finish()
-    }
+    name;
 }
 
 /// Why a server could not join a group.

@@ -1,42 +1,90 @@
-//! [`Key`]: a typed name, the name of an `S` server as a value.
+//! Typed names: [`Key`], the name of an `S` server as a value, and the macro that makes it and
+//! [`Group`](super::Group) alike.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use crate::GenServer;
-
-/// A typed name: the name of an `S` server, as a value. `supervision_tree!` generates one per
-/// gen_server child, so a lookup by a name the tree does not declare does not compile.
+/// A typed name, `pub struct $name<S>`: a `&'static str` that says the type of the server(s)
+/// it names, with `new`, `name`, `Clone`, `Copy` and `Debug`; each type gives its own docs, in
+/// this order.
 ///
-/// ```
-/// # use std::convert::Infallible;
-/// # use perennial_runtime::{Context, GenServer};
-/// # struct Cache;
-/// # impl GenServer for Cache {
-/// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
-/// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
-/// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
-/// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
-/// # }
-/// use perennial_runtime::registry::{Key, Registry};
-///
-/// const CACHE: Key<Cache> = Key::new("cache");
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let registry = Registry::new();
-/// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
-/// assert_eq!(registry.get(CACHE).call(()).await?, 7);
-/// # Ok(())
-/// # }
-/// ```
-// No bound on `S` here, only on the impls: a key's type names its server, and a type that is
-// not one is reported where the key is made, not again wherever the type is written.
-pub struct Key<S> {
-    name: &'static str,
-    _server: PhantomData<fn() -> S>,
+/// No bound on `S` on the struct, only on the impls: the type names its server, and a type
+/// that is not one is reported where the name is made, not again wherever the type is written.
+macro_rules! typed_name {
+    (
+        $(#[$doc:meta])*
+        pub struct $name:ident;
+        $(#[$new:meta])*
+        new;
+        $(#[$get:meta])*
+        name;
+    ) => {
+        $(#[$doc])*
+        pub struct $name<S> {
+            name: &'static str,
+            _server: std::marker::PhantomData<fn() -> S>,
+        }
+
+        impl<S: $crate::GenServer> $name<S> {
+            $(#[$new])*
+            pub const fn new(name: &'static str) -> Self {
+                $name {
+                    name,
+                    _server: std::marker::PhantomData,
+                }
+            }
+
+            $(#[$get])*
+            pub const fn name(&self) -> &'static str {
+                self.name
+            }
+        }
+
+        impl<S: $crate::GenServer> Clone for $name<S> {
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+
+        impl<S: $crate::GenServer> Copy for $name<S> {}
+
+        impl<S: $crate::GenServer> std::fmt::Debug for $name<S> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("type", &std::any::type_name::<S>())
+                    .field("name", &self.name)
+                    .finish()
+            }
+        }
+    };
 }
 
-impl<S: GenServer> Key<S> {
+pub(super) use typed_name;
+
+typed_name! {
+    /// A typed name: the name of an `S` server, as a value. `supervision_tree!` generates one per
+    /// gen_server child, so a lookup by a name the tree does not declare does not compile.
+    ///
+    /// ```
+    /// # use std::convert::Infallible;
+    /// # use perennial_runtime::{Context, GenServer};
+    /// # struct Cache;
+    /// # impl GenServer for Cache {
+    /// #     type Args = (); type Call = (); type Reply = u32; type Cast = Infallible;
+    /// #     type Info = Infallible; type Continue = Infallible; type Error = Infallible;
+    /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
+    /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
+    /// # }
+    /// use perennial_runtime::registry::{Key, Registry};
+    ///
+    /// const CACHE: Key<Cache> = Key::new("cache");
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let registry = Registry::new();
+    /// Cache::builder().register(&registry, CACHE.name()).start(()).await?;
+    /// assert_eq!(registry.get(CACHE).call(()).await?, 7);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub struct Key;
+
     /// The key of the `S` server named `name`.
     ///
     /// ```
@@ -54,12 +102,7 @@ impl<S: GenServer> Key<S> {
     /// const CACHE: Key<Cache> = Key::new("cache");
     /// assert_eq!(CACHE.name(), "cache");
     /// ```
-    pub const fn new(name: &'static str) -> Self {
-        Key {
-            name,
-            _server: PhantomData,
-        }
-    }
+    new;
 
     /// The name.
     ///
@@ -84,24 +127,5 @@ impl<S: GenServer> Key<S> {
     /// # Ok(())
     /// # }
     /// ```
-    pub const fn name(&self) -> &'static str {
-        self.name
-    }
-}
-
-impl<S: GenServer> Clone for Key<S> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<S: GenServer> Copy for Key<S> {}
-
-impl<S: GenServer> fmt::Debug for Key<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Key")
-            .field("type", &std::any::type_name::<S>())
-            .field("name", &self.name)
-            .finish()
-    }
+    name;
 }
