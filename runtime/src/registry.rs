@@ -413,11 +413,20 @@ impl Registry {
     /// ```
     pub fn names(&self) -> Vec<Arc<str>> {
         let slots = lock(&self.slots);
+        self.in_view(
+            slots
+                .iter()
+                .filter(|(_, slot)| slot.with_live(|e| e.is_some()))
+                .map(|(name, _)| name),
+        )
+    }
+
+    /// Of `names` (full names), those this view sees, as it names them (without its scope's
+    /// prefix), sorted.
+    fn in_view<'a>(&self, names: impl Iterator<Item = &'a Arc<str>>) -> Vec<Arc<str>> {
         let prefix = self.prefix.as_deref().unwrap_or_default();
-        let mut names: Vec<_> = slots
-            .iter()
-            .filter(|(_, slot)| slot.with_live(|e| e.is_some()))
-            .filter_map(|(name, _)| match prefix {
+        let mut names: Vec<_> = names
+            .filter_map(|name| match prefix {
                 "" => Some(name.clone()),
                 prefix => name.strip_prefix(prefix).map(Arc::from),
             })

@@ -583,18 +583,13 @@ impl Registry {
     /// ```
     pub fn groups(&self) -> Vec<Arc<str>> {
         let inner = lock(&self.groups.inner);
-        let prefix = self.prefix.as_deref().unwrap_or_default();
-        let mut names: Vec<_> = inner
-            .groups
-            .iter()
-            .filter(|(_, g)| g.members.iter().any(|m| m.process.is_alive()))
-            .filter_map(|(name, _)| match prefix {
-                "" => Some(name.clone()),
-                prefix => name.strip_prefix(prefix).map(Arc::from),
-            })
-            .collect();
-        names.sort();
-        names
+        self.in_view(
+            inner
+                .groups
+                .iter()
+                .filter(|(_, g)| g.members.iter().any(|m| m.process.is_alive()))
+                .map(|(name, _)| name),
+        )
     }
 
     /// A handle on `group`: members, cast to all, call one, and a subscription.
