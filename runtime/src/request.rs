@@ -19,6 +19,9 @@ use crate::process::Process;
 use crate::reply::{ReplyWait, SlotTx, reply_outcome, reply_slot};
 use crate::{CallError, GenServer};
 
+/// How long a call waits for its reply unless told otherwise: 5 seconds, as in OTP.
+pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How a reference queues a request with its server.
 pub(crate) trait Route<S: GenServer> {
     /// What a request that could not be queued at once carries on to [`queue`](Self::queue).
@@ -90,7 +93,7 @@ macro_rules! call_and_ping {
     ) => {
         $(#[$call])*
         pub async fn call(&self, call: S::Call) -> Result<S::Reply, $crate::CallError> {
-            self.call_timeout(call, $crate::DEFAULT_CALL_TIMEOUT).await
+            self.call_timeout(call, $crate::request::DEFAULT_CALL_TIMEOUT).await
         }
 
         $(#[$call_timeout])*
@@ -105,7 +108,7 @@ macro_rules! call_and_ping {
 
         $(#[$ping])*
         pub async fn ping(&self) -> Result<(), $crate::CallError> {
-            self.ping_timeout($crate::DEFAULT_CALL_TIMEOUT).await
+            self.ping_timeout($crate::request::DEFAULT_CALL_TIMEOUT).await
         }
 
         $(#[$ping_timeout])*

@@ -11,9 +11,6 @@ use crate::reply::{NEVER, deadline_after};
 use crate::request::{Queued, Route, call_and_ping};
 use crate::{CallError, CastError, ExitReason, GenServer};
 
-/// How long a call waits for its reply unless told otherwise: 5 seconds, as in OTP.
-pub const DEFAULT_CALL_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// A typed reference to one running server (one incarnation).
 ///
 /// Cheap to clone; every clone talks to the same server. When that server exits, calls return
@@ -62,7 +59,8 @@ impl<S: GenServer> ServerRef<S> {
     }
 
     call_and_ping! {
-        /// Sends a call and waits up to [`DEFAULT_CALL_TIMEOUT`] for the reply.
+        /// Sends a call and waits up to [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT)
+        /// for the reply.
         ///
         /// ```
         /// # use std::convert::Infallible;
@@ -124,7 +122,8 @@ impl<S: GenServer> ServerRef<S> {
         call_timeout;
 
         /// Checks that the server is alive and taking messages: it answers once it has handled
-        /// everything queued before. Waits up to [`DEFAULT_CALL_TIMEOUT`].
+        /// everything queued before. Waits up to
+        /// [`DEFAULT_CALL_TIMEOUT`](crate::DEFAULT_CALL_TIMEOUT).
         ///
         /// ```
         /// # use std::convert::Infallible;
