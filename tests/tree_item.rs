@@ -6,8 +6,8 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
+use perennial::Key;
 use perennial::prelude::*;
-use perennial::registry::Key;
 use perennial::supervision_tree;
 use perennial::supervisor::Event;
 use perennial::tree::TreeSpec;

@@ -595,7 +595,7 @@ async fn all_significant_waits_for_every_significant_child() {
 
 #[tokio::test(start_paused = true)]
 async fn children_join_their_groups_at_every_restart() {
-    use perennial::registry::Group;
+    use perennial::Group;
     const POOL: Group<Probe> = Group::new("pool");
     let log = Log::default();
     let app = supervision_tree! {

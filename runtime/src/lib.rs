@@ -32,12 +32,12 @@ mod client;
 mod deferred;
 mod error;
 mod exit;
-pub mod gen_server;
+mod gen_server;
 mod mailbox;
 pub mod monitor;
 pub mod panics;
 mod process;
-pub mod registry;
+mod registry;
 mod reply;
 mod request;
 mod server_ref;
@@ -58,7 +58,10 @@ pub use exit::{Escalation, ExitReason};
 pub use gen_server::{Context, GenServer, ServerBuilder};
 pub use monitor::{Down, DownReason, MonitorRef, Monitorable};
 pub use process::ProcessId;
-pub use registry::{Key, NamedRef, Registry};
+pub use registry::{
+    Group, GroupChange, GroupError, GroupEvent, GroupListener, GroupRef, Key, LISTENER_BUFFER,
+    Lagged, NamedRef, Registry, RegistryChange, RegistryEvent, RegistryListener,
+};
 pub use request::DEFAULT_CALL_TIMEOUT;
 pub use server_ref::ServerRef;
 pub use streams::StreamRef;

@@ -360,7 +360,7 @@ impl Registry {
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
     /// # }
     /// use perennial_runtime::ExitReason;
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -522,7 +522,7 @@ impl Registry {
     /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
     /// # }
-    /// use perennial_runtime::registry::{Key, Registry};
+    /// use perennial_runtime::{Key, Registry};
     ///
     /// const CACHE: Key<Cache> = Key::new("cache");
     /// # #[tokio::main(flavor = "current_thread")]

@@ -6,9 +6,9 @@ mod support;
 use std::collections::HashSet;
 use std::convert::Infallible;
 
-use perennial_runtime::registry::{Group, GroupChange, GroupError, GroupEvent};
 use perennial_runtime::supervisor::{Event, SupervisorSpec};
 use perennial_runtime::{CallError, Context, ExitReason, GenServer, ProcessId, Registry};
+use perennial_runtime::{Group, GroupChange, GroupError, GroupEvent};
 use support::Other;
 use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};
 

@@ -3,9 +3,9 @@
 
 mod support;
 
-use perennial_runtime::registry::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent};
 use perennial_runtime::supervisor::{Event, SupervisorSpec};
 use perennial_runtime::{ExitReason, GenServer, ProcessId, Registry};
+use perennial_runtime::{LISTENER_BUFFER, Lagged, RegistryChange, RegistryEvent};
 use support::worker::{Log, WCast, Worker, WorkerArgs, worker};
 use support::{Other, Probe};
 
@@ -13,7 +13,7 @@ fn summary(event: &RegistryEvent) -> (RegistryChange, String, ProcessId) {
     (event.change(), event.name().to_string(), event.id())
 }
 
-fn drain(listener: &mut perennial_runtime::registry::RegistryListener) -> Vec<RegistryEvent> {
+fn drain(listener: &mut perennial_runtime::RegistryListener) -> Vec<RegistryEvent> {
     let mut out = Vec::new();
     while let Some(event) = listener.try_next() {
         out.push(event.expect("no lag"));

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use perennial_runtime::registry::Group;
+use perennial_runtime::Group;
 use perennial_runtime::supervisor::{ChildSpec, Event, SupervisorSpec, SupervisorStartError};
 use perennial_runtime::{CallError, Registry};
 use support::worker::{Log, WCall, WCast, Worker, WorkerArgs, worker};

@@ -36,7 +36,7 @@ typed_name! {
     /// #     async fn init(n: u32, _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Worker(n)) }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { self.0 }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const WORKERS: Group<Worker> = Group::new("workers");
     ///
@@ -73,7 +73,7 @@ typed_name! {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::Group;
+    /// use perennial_runtime::Group;
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters"); // a group of `Counter`s only
     /// assert_eq!(COUNTERS.name(), "counters");
@@ -96,7 +96,7 @@ typed_name! {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::Group;
+    /// use perennial_runtime::Group;
     ///
     /// assert_eq!(Group::<Counter>::new("counters").name(), "counters");
     /// ```
@@ -190,8 +190,8 @@ impl GroupListener {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::GroupChange;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::GroupChange;
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -235,8 +235,8 @@ impl GroupListener {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::GroupChange;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::GroupChange;
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -362,8 +362,8 @@ impl Registry {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::GroupError;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::GroupError;
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -472,7 +472,7 @@ impl Registry {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -527,7 +527,7 @@ impl Registry {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -567,7 +567,7 @@ impl Registry {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -608,7 +608,7 @@ impl Registry {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -686,7 +686,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -717,7 +717,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -752,7 +752,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -794,7 +794,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -830,7 +830,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -870,7 +870,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
     /// use perennial_runtime::CallError;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -911,7 +911,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
     /// use std::time::Duration;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -951,7 +951,7 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///
@@ -1007,8 +1007,8 @@ impl<S: GenServer> GroupRef<S> {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::GroupChange;
-    /// use perennial_runtime::registry::{Group, Registry};
+    /// use perennial_runtime::GroupChange;
+    /// use perennial_runtime::{Group, Registry};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
     ///

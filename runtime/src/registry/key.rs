@@ -72,7 +72,7 @@ typed_name! {
     /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
     /// # }
-    /// use perennial_runtime::registry::{Key, Registry};
+    /// use perennial_runtime::{Key, Registry};
     ///
     /// const CACHE: Key<Cache> = Key::new("cache");
     /// # #[tokio::main(flavor = "current_thread")]
@@ -97,7 +97,7 @@ typed_name! {
     /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
     /// # }
-    /// use perennial_runtime::registry::Key;
+    /// use perennial_runtime::Key;
     ///
     /// const CACHE: Key<Cache> = Key::new("cache");
     /// assert_eq!(CACHE.name(), "cache");
@@ -116,7 +116,7 @@ typed_name! {
     /// #     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Cache) }
     /// #     async fn handle_call(&mut self, _: (), _: &mut Context<Self>) -> u32 { 7 }
     /// # }
-    /// use perennial_runtime::registry::{Key, Registry};
+    /// use perennial_runtime::{Key, Registry};
     ///
     /// const CACHE: Key<Cache> = Key::new("cache");
     /// # #[tokio::main(flavor = "current_thread")]

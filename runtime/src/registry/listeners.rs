@@ -80,7 +80,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -115,7 +115,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -147,7 +147,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -179,7 +179,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -211,7 +211,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -243,7 +243,7 @@ impl RegistryEvent {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -335,7 +335,7 @@ impl RegistryListener {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -377,7 +377,7 @@ impl RegistryListener {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::{Registry, RegistryChange};
+    /// use perennial_runtime::{Registry, RegistryChange};
     ///
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -2,7 +2,7 @@
 // nested types with names.
 use std::sync::Arc;
 
-use perennial::registry::Key;
+use perennial::Key;
 use perennial::supervision_tree;
 use perennial::supervisor::SupervisorStartError;
 use perennial::tree::TreeSpec;

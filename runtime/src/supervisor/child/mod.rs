@@ -484,7 +484,7 @@ impl ChildSpec {
     /// #     async fn handle_cast(&mut self, n: u32, _: &mut Context<Self>) { self.0 += n }
     /// #     async fn handle_info(&mut self, n: u32, _: &mut Context<Self>) { self.0 = n }
     /// # }
-    /// use perennial_runtime::registry::Group;
+    /// use perennial_runtime::Group;
     /// use perennial_runtime::supervisor::{ChildSpec, SupervisorSpec};
     ///
     /// const COUNTERS: Group<Counter> = Group::new("counters");
