@@ -47,6 +47,7 @@ mod sync;
 mod task;
 pub mod timers;
 pub mod tree;
+mod watchers;
 
 #[cfg(all(test, loom))]
 mod loom_support;

@@ -12,26 +12,14 @@
 //! monitor outlives either side.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::process::{Process, ProcessId};
 use crate::registry::Registry;
 use crate::supervisor::SupervisorHandle;
-use crate::{Client, ExitReason, GenServer, NamedRef, ServerRef};
-
-/// One monitor, as [`Context::monitor`](crate::Context::monitor) returns it: to
-/// [`demonitor`](crate::Context::demonitor) it, and to tell its [`Down`] from others.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct MonitorRef(u64);
-
-impl MonitorRef {
-    fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        MonitorRef(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
+use crate::watchers::DownNews;
+pub use crate::watchers::{DownReason, MonitorRef};
+use crate::{Client, GenServer, NamedRef, ServerRef};
 
 /// The news that a monitored process is gone (OTP's `{'DOWN', Ref, process, Target, Reason}`).
 #[derive(Clone, Debug, PartialEq)]
@@ -44,25 +32,6 @@ pub struct Down {
     pub name: Option<Arc<str>>,
     /// How it ended.
     pub reason: DownReason,
-}
-
-/// Why a monitored process is down.
-#[derive(Clone, Debug, PartialEq)]
-pub enum DownReason {
-    /// It exited, with this reason.
-    Exited(ExitReason),
-    /// It was not running when the monitor was set (OTP's `noproc`): gone already, never
-    /// started, or no process held the name.
-    NoProc,
-}
-
-impl fmt::Display for DownReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DownReason::Exited(reason) => fmt::Display::fmt(reason, f),
-            DownReason::NoProc => f.write_str("noproc (it was not running)"),
-        }
-    }
 }
 
 /// What a server can monitor: a [`ServerRef`], a [`NamedRef`] or [`Client`] (the server holding
@@ -135,33 +104,6 @@ impl Monitorable for SupervisorHandle {
 impl<T: Monitorable + ?Sized> Monitorable for &T {
     fn monitor_target(&self) -> MonitorTarget {
         (**self).monitor_target()
-    }
-}
-
-/// The news a target sends when it exits.
-pub(crate) type DownNews = Box<dyn FnOnce(DownReason) + Send>;
-
-/// A process's watchers: the news to send when it exits, by monitor.
-#[derive(Default)]
-pub(crate) struct Watchers {
-    by_monitor: HashMap<MonitorRef, DownNews>,
-}
-
-impl Watchers {
-    pub(crate) fn insert(&mut self, monitor: MonitorRef, notify: DownNews) {
-        self.by_monitor.insert(monitor, notify);
-    }
-
-    pub(crate) fn remove(&mut self, monitor: MonitorRef) -> bool {
-        self.by_monitor.remove(&monitor).is_some()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.by_monitor.len()
-    }
-
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = DownNews> + '_ {
-        self.by_monitor.drain().map(|(_, notify)| notify)
     }
 }
 

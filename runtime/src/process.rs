@@ -14,7 +14,7 @@ use tokio::task::{AbortHandle, Id as TaskId};
 
 use crate::ExitReason;
 use crate::exit::panic_text;
-use crate::monitor::{DownNews, DownReason, MonitorRef, Watchers};
+use crate::watchers::{DownNews, DownReason, MonitorRef, Watchers};
 
 /// A process's unique number, for logs and for telling incarnations apart.
 ///
