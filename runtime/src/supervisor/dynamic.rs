@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::supervisor::spec::{DynamicLimits, Template};
+use crate::supervisor::template::{DynamicLimits, Template};
 use crate::supervisor::{
     Backoff, ChildSpec, HealthCheck, Restart, Shutdown, SupervisorError, SupervisorHandle,
     SupervisorSpec, SupervisorStartError,

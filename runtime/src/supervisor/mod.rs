@@ -61,6 +61,7 @@ mod server;
 mod signals;
 mod snapshot;
 mod spec;
+mod template;
 
 pub use child::{Backoff, ChildKind, ChildSpec, HealthCheck, Restart, Shutdown};
 pub use dynamic::{DynamicSpec, DynamicSupervisor};

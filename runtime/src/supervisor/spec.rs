@@ -10,9 +10,9 @@ use crate::process::Link;
 use crate::supervisor::events::EventHub;
 use crate::supervisor::handle::Tree;
 use crate::supervisor::server::{Request, SupervisorArgs, SupervisorServer};
+use crate::supervisor::template::DynamicLimits;
 use crate::supervisor::{
-    AutoShutdown, Backoff, ChildSpec, HealthCheck, Intensity, Restart, Shutdown, Strategy,
-    SupervisorHandle, SupervisorStartError, child,
+    AutoShutdown, ChildSpec, Intensity, Strategy, SupervisorHandle, SupervisorStartError, child,
 };
 use crate::{Client, DEFAULT_CALL_TIMEOUT, GenServer, Registry, StartError};
 
@@ -27,22 +27,6 @@ pub struct SupervisorSpec {
     pub(crate) auto_shutdown: AutoShutdown,
     /// Its children's names are registered inside its own (`<name>/<child>`).
     pub(crate) scoped: bool,
-}
-
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DynamicLimits {
-    pub(crate) max_children: Option<usize>,
-    /// The options of the children it starts, checked with the spec.
-    pub(crate) template: Template,
-}
-
-/// The options of the children a dynamic supervisor starts.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Template {
-    pub(crate) restart: Restart,
-    pub(crate) shutdown: Shutdown,
-    pub(crate) health: Option<HealthCheck>,
-    pub(crate) backoff: Option<Backoff>,
 }
 
 impl SupervisorSpec {

@@ -16,7 +16,7 @@ use crate::process::LinkNotify;
 use crate::supervisor::child::{HealthCheck, Restart};
 use crate::supervisor::events::{Event, EventHub};
 use crate::supervisor::intensity::RestartWindow;
-use crate::supervisor::spec::Template;
+use crate::supervisor::template::Template;
 use crate::supervisor::{
     AutoShutdown, Strategy, SupervisorError, SupervisorSpec, SupervisorStartError,
 };
