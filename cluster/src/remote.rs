@@ -44,9 +44,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::backend::{FencingToken, NameBackend};
-use crate::cluster::Inner;
+use crate::cluster::{Cluster, ClusterError, Inner};
 use crate::codec::{self, CodecError};
-use crate::transport::{BoxFuture, Headers, Incoming, Transport, TransportError, header};
+use crate::transport::{BoxFuture, Headers, Incoming, Transport, TransportError, header, subject};
 
 pub(crate) const KIND: &str = "Perennial-Kind";
 pub(crate) const TOKEN: &str = "Perennial-Token";
@@ -227,11 +227,6 @@ impl fmt::Display for RemoteError {
 }
 
 impl std::error::Error for RemoteError {}
-
-/// The subject a global name is served on.
-pub(crate) fn subject(prefix: &str, cluster: &str, name: &str) -> String {
-    format!("{prefix}.{cluster}.{name}")
-}
 
 fn reply(status: &str, payload: Bytes) -> (Headers, Bytes) {
     (vec![(STATUS.to_owned(), status.to_owned())], payload)
@@ -654,6 +649,93 @@ pub(crate) fn client<S: RemoteServer, B: NameBackend>(
 ) -> S::Client {
     let target: Arc<dyn RemoteTarget<S>> = Arc::new(RemoteRef::<S, B>::new(inner, transport, name));
     S::Client::from(Client::remote(target))
+}
+
+impl<B: NameBackend> Cluster<B> {
+    /// A typed client of the server `S` held under the global name `name`, on whichever node
+    /// holds it now: the same client type, with the same methods, as a local one. Its calls
+    /// follow the name through takeovers. Errors map to the local ones:
+    ///
+    /// - nobody holds or serves the name: [`CallError::NotRunning`] at once;
+    /// - no reply within the client's timeout: [`CallError::Timeout`] (the call may or may not
+    ///   have run);
+    /// - the server exited while handling the call: [`CallError::Exited`] with its reason;
+    /// - the name moved (the receiver does not hold it under the token the caller's cache
+    ///   showed): the call did not run, so it is sent again to the new holder, within the
+    ///   timeout;
+    /// - a message too large, or one the other node cannot decode: [`CallError::Remote`].
+    ///
+    /// A cast is a publish: at most once, and it may be lost. Info messages and `stop` stay
+    /// local. Fails with [`ClusterError::NoTransport`] without a transport in the config.
+    ///
+    /// [`CallError::NotRunning`]: perennial_runtime::CallError::NotRunning
+    /// [`CallError::Timeout`]: perennial_runtime::CallError::Timeout
+    /// [`CallError::Exited`]: perennial_runtime::CallError::Exited
+    /// [`CallError::Remote`]: perennial_runtime::CallError::Remote
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use perennial_cluster::{Cluster, ClusterConfig, GlobalChild, GlobalTree, MemoryBackend, MemoryTransport};
+    /// use perennial_runtime::supervisor::SupervisorSpec;
+    /// use perennial_runtime::{CallError, Client, Context, GenServer, HasClient};
+    /// # use std::convert::Infallible;
+    ///
+    /// struct Total(u64);
+    ///
+    /// impl GenServer for Total {
+    ///     type Args = ();
+    ///     type Call = u64;
+    ///     type Reply = u64;
+    ///     type Cast = ();
+    ///     type Info = Infallible;
+    ///     type Continue = Infallible;
+    ///     type Error = Infallible;
+    ///     async fn init(_: (), _: &mut Context<Self>) -> Result<Self, Infallible> { Ok(Total(0)) }
+    ///     async fn handle_call(&mut self, n: u64, _: &mut Context<Self>) -> u64 { self.0 += n; self.0 }
+    /// }
+    /// impl HasClient for Total { type Client = Client<Total>; }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let (store, bus) = (MemoryBackend::new(), MemoryTransport::new());
+    /// let config = |node| ClusterConfig::new("shop", node).with_transport(bus.clone());
+    /// let a = Cluster::join(store.clone(), config("a")).await?;
+    /// let c = Cluster::join(store.clone(), config("c")).await?;
+    /// let total = c.remote::<Total>("total")?;
+    /// assert!(matches!(total.call(1).await, Err(CallError::NotRunning { .. })));
+    ///
+    /// let tree = GlobalTree::new(SupervisorSpec::new("app"))
+    ///     .global(GlobalChild::exported::<Total>("total", |_| ()))
+    ///     .start(&a)
+    ///     .await?;
+    /// tree.wait_holding("total").await;
+    /// # while c.lookup("total").is_none() { tokio::task::yield_now().await; }
+    /// assert_eq!(total.call(2).await?, 2); // from node c, run on node a
+    /// assert_eq!(total.call(3).await?, 5);
+    /// tree.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn remote<S: RemoteServer>(&self, name: &str) -> Result<S::Client, ClusterError> {
+        let transport = self
+            .inner
+            .config
+            .transport
+            .clone()
+            .ok_or(ClusterError::NoTransport)?;
+        let subject = crate::transport::subject(
+            &self.inner.config.subject_prefix,
+            &self.inner.config.cluster,
+            name,
+        );
+        if name.is_empty() || name.contains('/') || !crate::transport::valid_subject(&subject) {
+            return Err(ClusterError::InvalidChild(format!(
+                "`{name}` cannot be a remote server's name: names are non-empty, without `/`, \
+                 whitespace, `*` or `>`"
+            )));
+        }
+        Ok(client::<S, B>(self.inner.clone(), transport, name))
+    }
 }
 
 #[cfg(test)]

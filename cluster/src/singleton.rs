@@ -361,7 +361,7 @@ async fn drive<B: NameBackend>(
     let mut claim: Option<Claim> = None;
     // The served subject while this node claims or holds the name (exported children).
     let mut serving: Option<Serving> = None;
-    let subject = crate::remote::subject(
+    let subject = crate::transport::subject(
         inner.config.subject_prefix(),
         inner.config.cluster_name(),
         &child.name,

@@ -200,6 +200,11 @@ pub trait Transport: Send + Sync + fmt::Debug + 'static {
     fn max_payload(&self) -> usize;
 }
 
+/// The subject a global name is served on.
+pub(crate) fn subject(prefix: &str, cluster: &str, name: &str) -> String {
+    format!("{prefix}.{cluster}.{name}")
+}
+
 /// Whether `s` can be a concrete (publishable) subject.
 pub(crate) fn valid_subject(s: &str) -> bool {
     !s.is_empty()

@@ -22,13 +22,13 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(10);
 /// ```
 #[derive(Clone, Debug)]
 pub struct ClusterConfig {
-    pub(super) cluster: String,
+    pub(crate) cluster: String,
     pub(super) node: String,
     pub(super) ttl: Duration,
     pub(super) margin: Option<Duration>,
     pub(super) renew_deadline: Option<Duration>,
-    pub(super) transport: Option<Arc<dyn Transport>>,
-    pub(super) subject_prefix: String,
+    pub(crate) transport: Option<Arc<dyn Transport>>,
+    pub(crate) subject_prefix: String,
     pub(super) max_message: usize,
 }
 
@@ -151,7 +151,7 @@ impl ClusterConfig {
         if self.fence_margin() >= self.ttl {
             return Err(bad("the fence margin must be shorter than the lease TTL"));
         }
-        let subject = crate::remote::subject(&self.subject_prefix, &self.cluster, "x");
+        let subject = crate::transport::subject(&self.subject_prefix, &self.cluster, "x");
         if !crate::transport::valid_subject(&subject) {
             return Err(bad(&format!(
                 "the subject prefix `{}` and the cluster name `{}` must make valid NATS subject \
